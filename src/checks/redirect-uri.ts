@@ -1,0 +1,98 @@
+/**
+ * Redirect-URI rules: registration (what may be registered) and matching (which registered URI a request
+ * names).
+ *
+ * RFC 9700 section 2.1: redirect URIs are compared by exact string matching, except for the port of a
+ * loopback IP redirect URI of a native app (RFC 8252 section 7.3). No wildcards, no prefixes.
+ *
+ * @module
+ */
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]'])
+
+/**
+ * Throws a `TypeError` when `uri` may not be registered: it must be absolute, without a fragment
+ * (RFC 6749 section 3.1.2), `https` — or `http` only on a loopback host (RFC 9700 section 2.6) — or a
+ * private-use scheme with a dot, as native apps use (RFC 8252 section 7.1).
+ */
+export function assertRegistrableRedirectUri(uri: string): void {
+  let url: URL
+  try {
+    url = new URL(uri)
+  } catch {
+    throw new TypeError(`redirect URI ${JSON.stringify(uri)} is not an absolute URI`)
+  }
+  if (uri.includes('#')) throw new TypeError(`redirect URI ${JSON.stringify(uri)} must not have a fragment (RFC 6749 section 3.1.2)`)
+  if (url.username !== '' || url.password !== '') {
+    throw new TypeError(`redirect URI ${JSON.stringify(uri)} must not carry credentials`)
+  }
+  const scheme = url.protocol.slice(0, -1)
+  if (scheme === 'https') return
+  if (scheme === 'http') {
+    if (LOOPBACK_HOSTS.has(url.hostname)) return
+    throw new TypeError(
+      `redirect URI ${JSON.stringify(uri)} uses http on a host that is not loopback; use https (RFC 9700 section 2.6)`,
+    )
+  }
+  if (scheme.includes('.')) return
+  throw new TypeError(
+    `redirect URI ${JSON.stringify(uri)} must use https, http on loopback, or a private-use scheme such as com.example.app (RFC 8252 section 7.1)`,
+  )
+}
+
+/**
+ * Finds the registered redirect URI a request names.
+ *
+ * - `presented` given: it must equal a registered URI exactly; for an `http` loopback IP literal the port
+ *   may differ (RFC 8252 section 7.3). Returns the presented URI.
+ * - `presented` omitted: allowed only when exactly one URI is registered (RFC 6749 section 3.1.2.3).
+ *
+ * Returns `undefined` when nothing matches.
+ */
+export function matchRedirectUri(registered: readonly string[], presented: string | undefined): string | undefined {
+  if (presented === undefined) return registered.length === 1 ? registered[0] : undefined
+  if (registered.includes(presented)) return presented
+  for (const candidate of registered) {
+    if (sameExceptLoopbackPort(candidate, presented)) return presented
+  }
+  return undefined
+}
+
+function sameExceptLoopbackPort(registered: string, presented: string): boolean {
+  if (!registered.startsWith('http://') || !presented.startsWith('http://')) return false
+  let a: URL
+  let b: URL
+  try {
+    a = new URL(registered)
+    b = new URL(presented)
+  } catch {
+    return false
+  }
+  if (!LOOPBACK_IPS.has(a.hostname) || a.hostname !== b.hostname) return false
+  if (b.username !== '' || b.password !== '' || presented.includes('#')) return false
+  // Compare everything but the port, as strings built the same way for both.
+  return a.pathname === b.pathname && a.search === b.search && rebuild(a, b) === presented
+}
+
+/** `presented` must be in the same canonical form as the registered URI, so only the port differs. */
+function rebuild(registered: URL, presented: URL): string {
+  const port = presented.port === '' ? '' : `:${presented.port}`
+  return `http://${registered.hostname}${port}${registered.pathname}${registered.search}`
+}
+
+/**
+ * Appends response parameters to a redirect URI, keeping its own query (RFC 6749 section 3.1.2), in the
+ * query (`code` flow) or in the fragment (implicit flow).
+ */
+export function buildRedirect(
+  redirectUri: string,
+  params: Readonly<Record<string, string | undefined>>,
+  mode: 'query' | 'fragment',
+): string {
+  const encoded = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) encoded.append(name, value)
+  const text = encoded.toString()
+  if (mode === 'fragment') return `${redirectUri}#${text}`
+  return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${text}`
+}

@@ -1,0 +1,74 @@
+import { constantTimeEqual } from '../tokens/hash.ts'
+import type { Client } from '../types.ts'
+import type { Request } from '../web/request.ts'
+import { PAGE_HEADERS, type Response } from '../web/response.ts'
+import type { AuthenticationResult, AuthorizationContext, SiteAdapter } from '../web/site-adapter.ts'
+import { renderLoginPage } from './login-page.ts'
+
+/** A demo user: name, password and the data kept with the user's tokens. */
+export interface DemoUser {
+  readonly username: string
+  readonly password: string
+  readonly data: Readonly<Record<string, unknown>>
+}
+
+/** Plain-words descriptions of the demo's scopes. */
+export const DEMO_SCOPES: Readonly<Record<string, string>> = {
+  profile: 'See your name',
+  email: 'See your email address',
+}
+
+/**
+ * The demo server's site adapter: one form that signs the user in and asks for consent. Serves the
+ * authorization endpoint and the password grant. For demonstration only: users and passwords in memory.
+ */
+export class DemoSiteAdapter implements SiteAdapter {
+  readonly #users: readonly DemoUser[]
+
+  constructor(users: readonly DemoUser[]) {
+    this.#users = users
+  }
+
+  async authenticate(request: Request): Promise<AuthenticationResult> {
+    const password = request.postParam('grant_type') === 'password'
+    if (!password && request.postParam('action') !== 'approve') return { type: 'unauthenticated' }
+    const user = this.#check(request.postParam('username'), request.postParam('password'))
+    if (user !== undefined) return { type: 'granted', userId: user.username, data: user.data }
+    return password ? { type: 'denied' } : { type: 'unauthenticated' }
+  }
+
+  async renderAuthPage(
+    request: Request,
+    response: Response,
+    _environ: unknown,
+    _scopes: readonly string[],
+    _client: Client,
+    context: AuthorizationContext,
+  ): Promise<Response> {
+    const attempted = request.method === 'POST' && request.postParam('action') === 'approve'
+    response.body = renderLoginPage({
+      context,
+      scopeDescriptions: DEMO_SCOPES,
+      error: attempted ? 'Wrong username or password.' : undefined,
+      username: attempted ? request.postParam('username') : undefined,
+    })
+    if (attempted) response.statusCode = 401
+    Object.assign(response.headers, PAGE_HEADERS)
+    return response
+  }
+
+  async userHasDeniedAccess(request: Request): Promise<boolean> {
+    return request.method === 'POST' && request.postParam('action') === 'deny'
+  }
+
+  #check(username: string | undefined, password: string | undefined): DemoUser | undefined {
+    if (username === undefined || password === undefined) return undefined
+    let found: DemoUser | undefined
+    for (const user of this.#users) {
+      // Compare every user's password so the time does not tell which names exist.
+      const match = constantTimeEqual(user.password, password)
+      if (user.username === username && match) found = user
+    }
+    return found
+  }
+}

@@ -1,0 +1,30 @@
+import { InvalidClient } from '../errors.ts'
+import type { ClientStore } from '../stores/types.ts'
+import { DUMMY_SECRET_HASH, verifyClientSecret } from '../tokens/hash.ts'
+import type { Client } from '../types.ts'
+import type { Request } from '../web/request.ts'
+import { readClientCredentials } from './read-credentials.ts'
+
+/**
+ * Authenticates the client of a token-endpoint request (RFC 6749 section 2.3 and 3.2.1) and resolves to
+ * its record. Throws `InvalidClient` — one description for every failure, so the answer does not tell
+ * whether a client exists — or `InvalidRequest` for two methods at once.
+ *
+ * - Confidential clients must present their secret by a method their record allows; a confidential
+ *   client sending only `client_id` is refused.
+ * - Public clients (`none`) identify themselves with `client_id` and must not send a secret.
+ * - Secrets are compared in constant time, and unknown clients cost the same as known ones.
+ */
+export async function authenticateClient(request: Request, clientStore: ClientStore): Promise<Client> {
+  const presented = readClientCredentials(request)
+  if (presented === undefined) throw new InvalidClient('Client authentication is required.')
+  const client = await clientStore.fetchByClientId(presented.clientId)
+  if (presented.secret === undefined) {
+    if (client?.clientSecretHash === undefined && client?.tokenEndpointAuthMethods.includes('none') === true) return client
+    throw new InvalidClient('Client authentication failed.')
+  }
+  const allowed = client !== undefined && client.tokenEndpointAuthMethods.includes(presented.method)
+  const valid = await verifyClientSecret(presented.secret, client?.clientSecretHash ?? DUMMY_SECRET_HASH)
+  if (client === undefined || !allowed || !valid) throw new InvalidClient('Client authentication failed.')
+  return client
+}

@@ -1,0 +1,197 @@
+import { buildRedirect, matchRedirectUri } from '../checks/redirect-uri.ts'
+import {
+  AccessDenied,
+  InvalidClient,
+  InvalidRequest,
+  UnauthorizedClient,
+  UnsupportedResponseType,
+  UserNotAuthenticated,
+  type AnyOAuthError,
+} from '../errors.ts'
+import type { AuthorizeHandler, AuthorizeRequestContext, GrantServices } from '../grants/types.ts'
+import { CSRF_FIELD, type CsrfGuard } from '../internal/csrf.ts'
+import { escapeHtml } from '../internal/html.ts'
+import type { Params } from '../internal/params.ts'
+import type { Request } from '../web/request.ts'
+import { protectPage, Response } from '../web/response.ts'
+import type { AuthenticationResult, SiteAdapter } from '../web/site-adapter.ts'
+import { allows } from './allows.ts'
+import { bodyErrorToOAuthError, errorPage, redirectErrorResponse, toOAuthError } from './error-response.ts'
+
+/** The authorization-request parameters that must not be repeated (RFC 6749 section 3.1). */
+const OAUTH_PARAMETERS = [
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+] as const
+
+/** Where errors go once the client and the redirect URI are validated. */
+interface ErrorTarget {
+  readonly redirectUri: string
+  readonly mode: 'query' | 'fragment'
+  readonly state: string | undefined
+}
+
+/**
+ * The authorization endpoint (RFC 6749 section 3.1): GET or POST. It validates the client and the
+ * redirect URI first and, until both are valid, shows errors to the user instead of redirecting
+ * (section 4.1.2.1; no open redirect). It then asks the site adapter, keeps the login/consent POST safe
+ * from CSRF, and redirects with `state` and `iss` (RFC 9207).
+ */
+export class AuthorizeEndpoint<Env> {
+  readonly #handlers: ReadonlyMap<string, AuthorizeHandler<Env>>
+  readonly #services: GrantServices<Env>
+  readonly #csrf: CsrfGuard
+  readonly #onError: (error: AnyOAuthError, request: Request) => void
+
+  constructor(
+    handlers: ReadonlyMap<string, AuthorizeHandler<Env>>,
+    services: GrantServices<Env>,
+    csrf: CsrfGuard,
+    onError: (error: AnyOAuthError, request: Request) => void,
+  ) {
+    this.#handlers = handlers
+    this.#services = services
+    this.#csrf = csrf
+    this.#onError = onError
+  }
+
+  async handle(request: Request, environ: Env): Promise<Response> {
+    let target: ErrorTarget | undefined
+    const post = request.method === 'POST'
+    try {
+      if (request.bodyError !== undefined) throw bodyErrorToOAuthError(request.bodyError)
+      if (request.method !== 'GET' && !post) {
+        const response = errorPage(new InvalidRequest('The authorization endpoint accepts GET and POST only.'))
+        response.statusCode = 405
+        response.headers.allow = 'GET, POST'
+        return response
+      }
+      const query = request.queryParams()
+      const form = post ? request.formParams() : undefined
+      const repeated = repeatedParameters(query, form)
+      const param = (name: string): string | undefined => query.values.get(name) ?? form?.values.get(name)
+
+      // RFC 6749 section 4.1.2.1: until client_id and redirect_uri are valid, never redirect.
+      if (repeated.includes('client_id') || repeated.includes('redirect_uri')) {
+        throw new InvalidRequest('client_id and redirect_uri must not be repeated.')
+      }
+      const clientId = param('client_id')
+      if (clientId === undefined) throw new InvalidRequest('The client_id parameter is missing.')
+      const client = await this.#services.clientStore.fetchByClientId(clientId)
+      if (client === undefined) throw new InvalidClient('Unknown client.')
+      const redirectUriParameter = param('redirect_uri')
+      const redirectUri = matchRedirectUri(client.redirectUris, redirectUriParameter)
+      if (redirectUri === undefined) {
+        throw new InvalidRequest(
+          redirectUriParameter === undefined
+            ? 'The redirect_uri parameter is required for this client.'
+            : 'The redirect_uri does not match any URI registered for this client.',
+        )
+      }
+      const responseType = param('response_type')
+      const handler = responseType === undefined ? undefined : this.#handlers.get(responseType)
+      const state = param('state')
+      target = { redirectUri, mode: handler?.responseMode ?? 'query', state }
+
+      // From here on, errors go back to the client.
+      if (repeated.length > 0) throw new InvalidRequest(`Repeated parameter: ${repeated.join(', ')}.`)
+      if (responseType === undefined) throw new InvalidRequest('The response_type parameter is missing.')
+      if (handler === undefined) throw new UnsupportedResponseType(`Unsupported response_type: ${responseType}.`)
+      if (!allows(client.responseTypes, responseType)) {
+        throw new UnauthorizedClient(`The client is not allowed to use response_type ${responseType}.`)
+      }
+      const context: AuthorizeRequestContext<Env> = {
+        request,
+        environ,
+        client,
+        redirectUri,
+        redirectUriParameter,
+        state,
+        param,
+        services: this.#services,
+      }
+      const pending = await handler.validate(context)
+      const adapter = handler.siteAdapter ?? this.#services.siteAdapter
+      if (adapter === undefined) throw new TypeError(`no site adapter for response_type ${responseType}`)
+      const scopes = pending.scopes
+      const binding = OAUTH_PARAMETERS.map((name) => param(name) ?? '').join('\0')
+      if (post && !this.#csrf.verify(request, binding)) {
+        target = undefined
+        throw new InvalidRequest('This form has expired or was not sent from this site. Start the sign-in again.')
+      }
+      const status = post ? 303 : 302
+      if (await adapter.userHasDeniedAccess(request, environ, scopes, client)) {
+        throw new AccessDenied('The resource owner denied the request.')
+      }
+      const result = await authenticate(adapter, request, environ, scopes, client)
+      switch (result.type) {
+        case 'granted': {
+          const params = await pending.issue({ userId: result.userId, data: result.data ?? {} })
+          // RFC 9207 section 2: iss on every authorization response.
+          const location = buildRedirect(redirectUri, { ...params, state, iss: this.#services.issuer }, handler.responseMode)
+          const response = Response.redirect(location, status)
+          if (post) response.headers['set-cookie'] = this.#csrf.clearCookie
+          return response
+        }
+        case 'denied':
+          throw new AccessDenied('The resource owner denied the request.')
+        case 'respond':
+          return result.response
+        case 'unauthenticated': {
+          const csrf = this.#csrf.issue(request, binding)
+          const formAction = request.rawQuery === '' ? request.path : `${request.path}?${request.rawQuery}`
+          const page = await adapter.renderAuthPage(request, new Response(200, { 'content-type': 'text/html; charset=utf-8' }), environ, scopes, client, {
+            client,
+            scopes,
+            formAction,
+            csrfField: CSRF_FIELD,
+            csrfToken: csrf.token,
+            csrfInput: `<input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(csrf.token)}">`,
+          })
+          protectPage(page)
+          if (csrf.setCookie !== undefined) page.headers['set-cookie'] = csrf.setCookie
+          return page
+        }
+      }
+    } catch (thrown) {
+      const error = toOAuthError(thrown)
+      this.#onError(error, request)
+      if (target === undefined || !error.redirectable) return errorPage(error)
+      const response = redirectErrorResponse(error, target.redirectUri, target.mode, target.state, this.#services.issuer, post ? 303 : 302)
+      if (post) response.headers['set-cookie'] = this.#csrf.clearCookie
+      return response
+    }
+  }
+}
+
+/** Calls the site adapter, treating the seed's `UserNotAuthenticated` like `{ type: 'unauthenticated' }`. */
+async function authenticate<Env>(
+  adapter: SiteAdapter<Env>,
+  request: Request,
+  environ: Env,
+  scopes: readonly string[],
+  client: AuthorizeRequestContext<Env>['client'],
+): Promise<AuthenticationResult> {
+  try {
+    return await adapter.authenticate(request, environ, scopes, client)
+  } catch (error) {
+    if (error instanceof UserNotAuthenticated) return { type: 'unauthenticated' }
+    throw error
+  }
+}
+
+/** OAuth parameters repeated in the query, in the body, or present in both. */
+function repeatedParameters(query: Params, form: Params | undefined): string[] {
+  const repeated: string[] = []
+  for (const name of OAUTH_PARAMETERS) {
+    const inQuery = query.values.has(name)
+    const inForm = form?.values.has(name) === true
+    if ((inQuery && inForm) || query.repeated?.has(name) === true || form?.repeated?.has(name) === true) repeated.push(name)
+  }
+  return repeated
+}

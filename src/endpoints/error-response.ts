@@ -1,0 +1,98 @@
+import { buildRedirect } from '../checks/redirect-uri.ts'
+import {
+  InvalidRequest,
+  isOAuthError,
+  ServerError,
+  StoreUnavailableError,
+  TemporarilyUnavailable,
+  type AnyOAuthError,
+} from '../errors.ts'
+import { escapeHtml } from '../internal/html.ts'
+import { Response } from '../web/response.ts'
+import type { BodyError } from '../web/request.ts'
+
+/**
+ * Turns anything thrown while handling a request into an OAuth error. Store outages become
+ * `temporarily_unavailable`, everything unexpected `server_error`, both with a generic description so
+ * no internal detail (or stack) reaches the client.
+ */
+export function toOAuthError(error: unknown): AnyOAuthError {
+  if (isOAuthError(error)) return error
+  if (error instanceof StoreUnavailableError) {
+    return new TemporarilyUnavailable('The service is temporarily unavailable; try again later.', { cause: error })
+  }
+  return new ServerError('The server encountered an unexpected condition.', { cause: error })
+}
+
+/** `invalid_request` answered with 413. */
+class BodyTooLarge extends InvalidRequest {
+  override readonly status: number = 413
+}
+
+/** `invalid_request` answered with 408. */
+class BodyTimeout extends InvalidRequest {
+  override readonly status: number = 408
+}
+
+/** The RFC error of a body the adapter could not read. */
+export function bodyErrorToOAuthError(error: BodyError): InvalidRequest {
+  switch (error) {
+    case 'too_large':
+      return new BodyTooLarge('The request body is too large.')
+    case 'timeout':
+      return new BodyTimeout('The request body was not received in time.')
+    case 'aborted':
+      return new InvalidRequest('The request body was incomplete.')
+  }
+}
+
+/** The fields of an error on the wire (RFC 6749 section 5.2 and 4.1.2.1). */
+export function errorFields(error: AnyOAuthError): Record<string, string> {
+  const fields: Record<string, string> = { error: error.error, error_description: error.description }
+  if (error.uri !== undefined) fields.error_uri = error.uri
+  return fields
+}
+
+/**
+ * A JSON error response (RFC 6749 section 5.2): the token endpoint and any endpoint answering a client
+ * directly. `invalid_client` comes with 401 and `WWW-Authenticate: Basic`.
+ */
+export function jsonErrorResponse(error: AnyOAuthError, realm: string): Response {
+  const headers: Record<string, string> = {}
+  if (error.error === 'invalid_client') headers['www-authenticate'] = `Basic realm="${realm}", charset="UTF-8"`
+  return Response.json(error.status, errorFields(error), headers)
+}
+
+/**
+ * An authorization error sent back to the client's (validated) redirect URI with `state` and `iss`
+ * (RFC 6749 section 4.1.2.1 and 4.2.2.1, RFC 9207 section 2).
+ */
+export function redirectErrorResponse(
+  error: AnyOAuthError,
+  redirectUri: string,
+  mode: 'query' | 'fragment',
+  state: string | undefined,
+  issuer: string,
+  statusCode: 302 | 303,
+): Response {
+  const location = buildRedirect(redirectUri, { ...errorFields(error), state, iss: issuer }, mode)
+  return Response.redirect(location, statusCode)
+}
+
+/**
+ * An error shown to the user instead of being redirected: used while the client or the redirect URI is
+ * not validated, so the authorization endpoint never becomes an open redirector (RFC 6749 section
+ * 4.1.2.1, RFC 9700 section 4.11).
+ */
+export function errorPage(error: AnyOAuthError): Response {
+  const status = error.status === 401 ? 400 : error.status
+  const body = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Authorization error</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}code{background:#f2f2f2;padding:.1rem .3rem}</style>
+</head><body><main><h1>This authorization request cannot be completed</h1>
+<p>${escapeHtml(error.description)}</p>
+<p>Error code: <code>${escapeHtml(error.error)}</code></p>
+<p>Go back to the application you came from and try again.</p></main></body></html>`
+  return Response.html(status, body)
+}

@@ -1,0 +1,139 @@
+import { checkCodeChallenge, checkCodeVerifier, type PkceOptions } from '../checks/pkce.ts'
+import { InvalidGrant, InvalidRequest } from '../errors.ts'
+import { hashToken } from '../tokens/hash.ts'
+import { isPublicClient, type AuthorizationCode } from '../types.ts'
+import type { SiteAdapter } from '../web/site-adapter.ts'
+import type { Scope } from './scope.ts'
+import type {
+  AuthorizeRequestContext,
+  Grant,
+  GrantRegistry,
+  PendingAuthorization,
+  ScopeGrantOptions,
+  TokenRequestContext,
+  TokenResponseBody,
+} from './types.ts'
+
+/** Options of {@link AuthorizationCodeGrant}. */
+export interface AuthorizationCodeGrantOptions<Env = unknown> extends ScopeGrantOptions {
+  /** PKCE policy (RFC 7636). Public clients always need PKCE; S256 only unless `allowPlain`. */
+  readonly pkce?: PkceOptions
+  /** A site adapter for this grant only, overriding the controller's. */
+  readonly siteAdapter?: SiteAdapter<Env>
+}
+
+/**
+ * The Authorization Code Grant (RFC 6749 section 4.1) with PKCE (RFC 7636): `response_type=code` at the
+ * authorization endpoint and `grant_type=authorization_code` at the token endpoint. Three-legged.
+ *
+ * A code is bound to its client, its redirect URI and its PKCE challenge, lives at most the controller's
+ * `authorizationCodeLifetime` (≤ 10 minutes), and is single-use: a second redemption fails with
+ * `invalid_grant` and revokes every token issued from the code (RFC 6749 section 4.1.2).
+ *
+ * @example
+ * ```ts
+ * controller.addGrant(new AuthorizationCodeGrant({ pkce: { requireForAllClients: true } }))
+ * ```
+ */
+export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
+  readonly #pkce: PkceOptions
+  readonly #scope: Scope | undefined
+  readonly #siteAdapter: SiteAdapter<Env> | undefined
+
+  constructor(options: AuthorizationCodeGrantOptions<Env> = {}) {
+    this.#pkce = options.pkce ?? {}
+    this.#scope = options.scope
+    this.#siteAdapter = options.siteAdapter
+  }
+
+  register(registry: GrantRegistry<Env>): void {
+    registry.addAuthorizeHandler({
+      responseType: 'code',
+      responseMode: 'query',
+      siteAdapter: this.#siteAdapter,
+      validate: (context) => this.#validate(context),
+    })
+    registry.addTokenHandler({
+      grantType: 'authorization_code',
+      allowsPublicClients: true,
+      handle: (context) => this.#redeem(context),
+    })
+  }
+
+  async #validate(context: AuthorizeRequestContext<Env>): Promise<PendingAuthorization> {
+    const { client, services } = context
+    const scopes = (this.#scope ?? services.scope).parse(context.param('scope'), client.scopes)
+    // RFC 9700 section 2.1.1: public clients MUST use PKCE; it can be required of every client.
+    const required = isPublicClient(client) || client.requirePkce || this.#pkce.requireForAllClients === true
+    const pkce = checkCodeChallenge(context.param('code_challenge'), context.param('code_challenge_method'), required, this.#pkce)
+    return {
+      scopes,
+      issue: async (user) => {
+        const now = services.now()
+        const code = services.tokenGenerator.generate({
+          kind: 'authorization_code',
+          grantType: 'authorization_code',
+          clientId: client.clientId,
+          userId: user.userId,
+          scopes,
+        })
+        const record: AuthorizationCode = {
+          codeHash: hashToken(code),
+          clientId: client.clientId,
+          redirectUri: context.redirectUriParameter,
+          effectiveRedirectUri: context.redirectUri,
+          scopes,
+          userId: user.userId,
+          data: user.data,
+          codeChallenge: pkce.codeChallenge,
+          codeChallengeMethod: pkce.codeChallengeMethod,
+          familyId: services.newId(),
+          issuedAt: now,
+          expiresAt: now + services.authorizationCodeLifetime,
+        }
+        await services.authCodeStore.saveCode(record)
+        return { code }
+      },
+    }
+  }
+
+  async #redeem(context: TokenRequestContext<Env>): Promise<TokenResponseBody> {
+    const { request, client, services } = context
+    const code = request.postParam('code')
+    if (code === undefined || code.length === 0) throw new InvalidRequest('The code parameter is missing.')
+    const codeHash = hashToken(code)
+    // A code of another client is refused without consuming it, so nobody can burn another client's code.
+    const peek = await services.authCodeStore.fetchByCode(codeHash)
+    if (peek !== undefined && peek.clientId !== client.clientId) {
+      throw new InvalidGrant('The authorization code was issued to another client.')
+    }
+    const consumption = await services.authCodeStore.consumeCode(codeHash, services.now())
+    if (consumption === undefined) throw new InvalidGrant('The authorization code is invalid or expired.')
+    const record = consumption.code
+    if (consumption.outcome === 'reused') {
+      // RFC 6749 section 4.1.2: a code used twice is refused, and the tokens issued from it revoked.
+      await services.accessTokenStore.revokeFamily(record.familyId)
+      throw new InvalidGrant('The authorization code was already used; the tokens issued from it are revoked.')
+    }
+    if (record.clientId !== client.clientId) throw new InvalidGrant('The authorization code was issued to another client.')
+    // RFC 6749 section 4.1.3: redirect_uri must be identical when it was sent to the authorization endpoint.
+    const redirectUri = request.postParam('redirect_uri')
+    const expected = record.redirectUri ?? record.effectiveRedirectUri
+    if (record.redirectUri !== undefined && redirectUri === undefined) {
+      throw new InvalidGrant('The redirect_uri parameter is required for this code.')
+    }
+    if (redirectUri !== undefined && redirectUri !== expected) {
+      throw new InvalidGrant('The redirect_uri does not match the authorization request.')
+    }
+    checkCodeVerifier(request.postParam('code_verifier'), record)
+    return services.issueTokens({
+      client,
+      grantType: 'authorization_code',
+      userId: record.userId,
+      data: record.data,
+      scopes: record.scopes,
+      withRefreshToken: true,
+      familyId: record.familyId,
+    })
+  }
+}

@@ -1,0 +1,36 @@
+import type { Scope } from './scope.ts'
+import type { Grant, GrantRegistry, ScopeGrantOptions, TokenRequestContext, TokenResponseBody } from './types.ts'
+
+/**
+ * The Client Credentials Grant (RFC 6749 section 4.4): `grant_type=client_credentials`. Two-legged: the
+ * client acts on its own behalf. Confidential clients only (section 4.4: the client MUST authenticate);
+ * no refresh token (section 4.4.3).
+ */
+export class ClientCredentialsGrant<Env = unknown> implements Grant<Env> {
+  readonly #scope: Scope | undefined
+
+  constructor(options: ScopeGrantOptions = {}) {
+    this.#scope = options.scope
+  }
+
+  register(registry: GrantRegistry<Env>): void {
+    registry.addTokenHandler({
+      grantType: 'client_credentials',
+      allowsPublicClients: false,
+      handle: (context) => this.#handle(context),
+    })
+  }
+
+  async #handle(context: TokenRequestContext<Env>): Promise<TokenResponseBody> {
+    const { request, client, services } = context
+    const scopes = (this.#scope ?? services.scope).parse(request.postParam('scope'), client.scopes)
+    return services.issueTokens({
+      client,
+      grantType: 'client_credentials',
+      userId: undefined,
+      data: {},
+      scopes,
+      withRefreshToken: false,
+    })
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Grant classes and helpers (the seed's `oauth2.grant`).
+ *
+ * @module
+ */
+export { AuthorizationCodeGrant, type AuthorizationCodeGrantOptions } from './authorization-code.ts'
+export { ImplicitGrant, type ImplicitGrantOptions } from './implicit.ts'
+export { ResourceOwnerGrant, type ResourceOwnerGrantOptions } from './resource-owner.ts'
+export { ClientCredentialsGrant } from './client-credentials.ts'
+export { RefreshToken, type RefreshTokenOptions } from './refresh-token.ts'
+export { Scope, parseScopeParameter, type ScopeOptions } from './scope.ts'
+export type { PkceOptions } from '../checks/pkce.ts'
+export type {
+  AuthorizeHandler,
+  AuthorizeRequestContext,
+  Grant,
+  GrantedUser,
+  GrantRegistry,
+  GrantServices,
+  MintedTokens,
+  PendingAuthorization,
+  RefreshPolicy,
+  ScopeGrantOptions,
+  TokenHandler,
+  TokenRequestContext,
+  TokenResponseBody,
+  TokenSubject,
+} from './types.ts'

@@ -1,0 +1,108 @@
+import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts'
+import { hashToken } from '../tokens/hash.ts'
+import { parseScopeParameter } from './scope.ts'
+import type { Grant, GrantRegistry, TokenRequestContext, TokenResponseBody } from './types.ts'
+
+/** Options of {@link RefreshToken}. */
+export interface RefreshTokenOptions {
+  /**
+   * Refresh-token lifetime in seconds, e.g. 2592000 (30 days). This is the lifetime of the whole family:
+   * rotation hands out new tokens but never extends it. (In python-oauth2 0.4.0 this argument set the
+   * access-token lifetime; access-token lifetimes belong to the token generator here.)
+   */
+  readonly expiresIn: number
+  /**
+   * Seconds after a rotation during which the same client may present the rotated-out token once more
+   * and get a fresh successor instead of tripping reuse detection — for clients that lost the response.
+   * The successor handed out before is invalidated. Off (0) by default; at most 300.
+   */
+  readonly graceSeconds?: number
+}
+
+const MAX_GRACE_SECONDS = 300
+
+/**
+ * Refresh tokens (RFC 6749 section 6): adding this grant makes the authorization code and password grants
+ * issue refresh tokens, and serves `grant_type=refresh_token`.
+ *
+ * Every use rotates the refresh token. A rotated-out token presented again means it leaked: the whole
+ * family is revoked (RFC 9700 section 4.14.2). A refresh token is bound to its client, and a refresh may
+ * narrow the scope but never widen it.
+ *
+ * @example
+ * ```ts
+ * controller.addGrant(new RefreshToken({ expiresIn: 2592000 }))
+ * ```
+ */
+export class RefreshToken<Env = unknown> implements Grant<Env> {
+  readonly #expiresIn: number
+  readonly #graceSeconds: number
+
+  constructor(options: RefreshTokenOptions) {
+    if (!Number.isSafeInteger(options.expiresIn) || options.expiresIn <= 0) {
+      throw new TypeError('RefreshToken: expiresIn must be a positive whole number of seconds')
+    }
+    const grace = options.graceSeconds ?? 0
+    if (!Number.isSafeInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) {
+      throw new TypeError(`RefreshToken: graceSeconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}`)
+    }
+    this.#expiresIn = options.expiresIn
+    this.#graceSeconds = grace
+  }
+
+  register(registry: GrantRegistry<Env>): void {
+    registry.enableRefreshTokens({ expiresIn: this.#expiresIn, graceSeconds: this.#graceSeconds })
+    registry.addTokenHandler({
+      grantType: 'refresh_token',
+      allowsPublicClients: true,
+      handle: (context) => this.#handle(context),
+    })
+  }
+
+  async #handle(context: TokenRequestContext<Env>): Promise<TokenResponseBody> {
+    const { request, client, services } = context
+    const presented = request.postParam('refresh_token')
+    if (presented === undefined || presented.length === 0) throw new InvalidRequest('The refresh_token parameter is missing.')
+    const presentedHash = hashToken(presented)
+    const current = await services.accessTokenStore.fetchByRefreshToken(presentedHash)
+    // RFC 6749 section 6: the refresh token must have been issued to the authenticated client.
+    if (current === undefined || current.clientId !== client.clientId) {
+      throw new InvalidGrant('The refresh token is invalid, expired or revoked.')
+    }
+    const scopeParameter = request.postParam('scope')
+    const scopes = scopeParameter === undefined ? current.scopes : parseScopeParameter(scopeParameter)
+    // RFC 6749 section 6: the requested scope MUST NOT include any scope not originally granted.
+    for (const name of scopes) {
+      if (!current.scopes.includes(name)) throw new InvalidScope(`The scope ${name} was not granted to this refresh token.`)
+    }
+    const minted = services.mintTokens({
+      client,
+      grantType: 'refresh_token',
+      userId: current.userId,
+      data: current.data,
+      scopes,
+      withRefreshToken: true,
+      familyId: current.familyId,
+      refreshScopes: current.scopes,
+      refreshExpiresAt: current.expiresAt,
+    })
+    if (minted.refreshToken === undefined) throw new TypeError('refresh tokens are not enabled')
+    const outcome = await services.accessTokenStore.rotateRefreshToken({
+      presentedHash,
+      clientId: client.clientId,
+      now: services.now(),
+      graceSeconds: services.refreshPolicy?.graceSeconds ?? 0,
+      accessToken: minted.accessToken,
+      refreshToken: minted.refreshToken,
+    })
+    switch (outcome) {
+      case 'rotated':
+      case 'grace':
+        return minted.body
+      case 'reused':
+        throw new InvalidGrant('The refresh token was already used; every token of its grant is revoked.')
+      case 'invalid':
+        throw new InvalidGrant('The refresh token is invalid, expired or revoked.')
+    }
+  }
+}

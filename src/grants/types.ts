@@ -1,0 +1,163 @@
+import type { AccessTokenStore, AuthCodeStore, ClientStore } from '../stores/types.ts'
+import type { TokenGenerator } from '../tokens/types.ts'
+import type { AccessToken, Client, RefreshToken, UserData } from '../types.ts'
+import type { Request } from '../web/request.ts'
+import type { SiteAdapter } from '../web/site-adapter.ts'
+import type { Scope } from './scope.ts'
+
+/** A successful token response (RFC 6749 section 5.1), field names as on the wire. */
+export interface TokenResponseBody {
+  readonly access_token: string
+  readonly token_type: 'Bearer'
+  readonly expires_in: number
+  readonly refresh_token?: string
+  readonly scope?: string
+}
+
+/** Who the tokens are for. */
+export interface TokenSubject {
+  readonly client: Client
+  /** The grant type issuing the tokens. */
+  readonly grantType: string
+  readonly userId: string | undefined
+  readonly data: UserData
+  readonly scopes: readonly string[]
+  /** Issue a refresh token too, if refresh tokens are enabled (the `RefreshToken` grant is added). */
+  readonly withRefreshToken: boolean
+  /** Put the tokens in this family (e.g. the code's, so a reused code revokes them). */
+  readonly familyId?: string
+  /** Scopes of the refresh token when they differ from the access token's (a narrowing refresh). */
+  readonly refreshScopes?: readonly string[]
+  /** Absolute expiry of the refresh token, when it continues a family. */
+  readonly refreshExpiresAt?: number
+}
+
+/** Tokens made but not stored yet: the records for the store and the response for the client. */
+export interface MintedTokens {
+  readonly accessToken: AccessToken
+  readonly refreshToken: RefreshToken | undefined
+  readonly body: TokenResponseBody
+}
+
+/** The refresh-token policy set by the `RefreshToken` grant. */
+export interface RefreshPolicy {
+  /** Refresh-token lifetime in seconds (the whole family's: rotation does not extend it). */
+  readonly expiresIn: number
+  /** Seconds after a rotation in which one retry gets a fresh successor; 0 = off. */
+  readonly graceSeconds: number
+}
+
+/**
+ * What the controller offers the grants: stores, policies and the token issuer. Custom grants use it too.
+ *
+ * @typeParam Env - the type of `environ` given to `dispatch`.
+ */
+export interface GrantServices<Env = unknown> {
+  /** The issuer identifier (RFC 8414, RFC 9207). */
+  readonly issuer: string
+  readonly clientStore: ClientStore
+  readonly authCodeStore: AuthCodeStore
+  readonly accessTokenStore: AccessTokenStore
+  /** The controller's site adapter, if it has one. */
+  readonly siteAdapter: SiteAdapter<Env> | undefined
+  /** The controller's scope policy, used by grants that set none of their own. */
+  readonly scope: Scope
+  readonly tokenGenerator: TokenGenerator
+  /** Authorization-code lifetime in seconds. */
+  readonly authorizationCodeLifetime: number
+  /** The refresh-token policy, or `undefined` when the `RefreshToken` grant is not added. */
+  readonly refreshPolicy: RefreshPolicy | undefined
+  /** Now, in whole seconds since the epoch, from the controller's clock. */
+  now(): number
+  /** A fresh random id (for token families). */
+  newId(): string
+  /** Makes an access token (and a refresh token when asked and enabled) without storing them. */
+  mintTokens(subject: TokenSubject): MintedTokens
+  /**
+   * Makes and stores tokens, or hands back an existing one under the `uniqueToken` option. Throws
+   * `InvalidGrant` when the family was revoked meanwhile.
+   */
+  issueTokens(subject: TokenSubject): Promise<TokenResponseBody>
+}
+
+/** The context of a token request, after client authentication. */
+export interface TokenRequestContext<Env = unknown> {
+  readonly request: Request
+  readonly environ: Env
+  /** The authenticated client. */
+  readonly client: Client
+  readonly services: GrantServices<Env>
+}
+
+/** Serves one `grant_type` at the token endpoint. */
+export interface TokenHandler<Env = unknown> {
+  /** The `grant_type` served. */
+  readonly grantType: string
+  /** Whether public clients may use it (`client_credentials` is for confidential clients only). */
+  readonly allowsPublicClients: boolean
+  /** Handles a request whose client is authenticated and allowed this grant type. */
+  handle(context: TokenRequestContext<Env>): Promise<TokenResponseBody>
+}
+
+/** An authorization request whose client and redirect URI are validated. */
+export interface AuthorizeRequestContext<Env = unknown> {
+  readonly request: Request
+  readonly environ: Env
+  readonly client: Client
+  /** The redirect URI responses go to. */
+  readonly redirectUri: string
+  /** The `redirect_uri` parameter as sent, `undefined` when omitted. */
+  readonly redirectUriParameter: string | undefined
+  readonly state: string | undefined
+  /** A parameter of the authorization request, from the query or the form body. */
+  param(name: string): string | undefined
+  readonly services: GrantServices<Env>
+}
+
+/** The user who allowed an authorization request. */
+export interface GrantedUser {
+  readonly userId: string
+  readonly data: UserData
+}
+
+/** A validated authorization request, ready to be decided by the user. */
+export interface PendingAuthorization {
+  /** The scopes being asked for. */
+  readonly scopes: readonly string[]
+  /** Issues what the response type calls for, returning the response parameters for the redirect. */
+  issue(user: GrantedUser): Promise<Readonly<Record<string, string | undefined>>>
+}
+
+/** Serves one `response_type` at the authorization endpoint. */
+export interface AuthorizeHandler<Env = unknown> {
+  /** The `response_type` served. */
+  readonly responseType: string
+  /** Where response parameters go: the query (`code`) or the fragment (`token`). */
+  readonly responseMode: 'query' | 'fragment'
+  /** A site adapter for this grant only, overriding the controller's (python-oauth2 #27). */
+  readonly siteAdapter: SiteAdapter<Env> | undefined
+  /** Validates the grant's own parameters (scope, PKCE, …). Throws an `OAuthError` to redirect it. */
+  validate(context: AuthorizeRequestContext<Env>): Promise<PendingAuthorization>
+}
+
+/** Where a grant registers what it serves. */
+export interface GrantRegistry<Env = unknown> {
+  addTokenHandler(handler: TokenHandler<Env>): void
+  addAuthorizeHandler(handler: AuthorizeHandler<Env>): void
+  enableRefreshTokens(policy: RefreshPolicy): void
+}
+
+/**
+ * A grant (the seed's `GrantHandlerFactory`): configured once, registered with
+ * `controller.addGrant(grant)`, which calls {@link Grant.register}. Dispatch is by exact
+ * `grant_type` / `response_type`, never by asking each grant in turn.
+ */
+export interface Grant<Env = unknown> {
+  register(registry: GrantRegistry<Env>): void
+}
+
+/** Options every grant of the seed takes (the seed's `ScopeGrant`). */
+export interface ScopeGrantOptions {
+  /** This grant's scope policy; defaults to the controller's `scope`. */
+  readonly scope?: Scope
+}

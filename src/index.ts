@@ -1,0 +1,21 @@
+/**
+ * oauth2-stack: an OAuth 2.0 authorization server framework for Node.js.
+ *
+ * This entry point holds the controller and the data types (the seed's `oauth2` module). Grants, stores,
+ * token generators, the web layer and errors have their own subpaths: `oauth2-stack/grant`, `/store`,
+ * `/tokengenerator`, `/web` and `/error`.
+ *
+ * @module
+ */
+export { AuthorizationController } from './controller.ts'
+export type { AuthorizationControllerOptions } from './options.ts'
+export type {
+  AccessToken,
+  AuthorizationCode,
+  Client,
+  ClientAuthMethod,
+  CodeChallengeMethod,
+  RefreshToken as RefreshTokenRecord,
+  UserData,
+} from './types.ts'
+export { isPublicClient } from './types.ts'

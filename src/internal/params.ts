@@ -1,0 +1,46 @@
+/**
+ * Request parameters as parsed once: the first value of each name, and the names that appeared more
+ * than once (RFC 6749 section 3.1 and 3.2: parameters MUST NOT be included more than once).
+ */
+export interface Params {
+  readonly values: ReadonlyMap<string, string>
+  /** Names seen more than once, or `undefined` when none was. */
+  readonly repeated: ReadonlySet<string> | undefined
+}
+
+/** Parameters of an empty query or body. */
+export const NO_PARAMS: Params = { values: new Map(), repeated: undefined }
+
+/** Parses `application/x-www-form-urlencoded` text; malformed escapes are kept as they are, never thrown. */
+export function parseForm(text: string): Params {
+  if (text.length === 0) return NO_PARAMS
+  const values = new Map<string, string>()
+  let repeated: Set<string> | undefined
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (values.has(name)) (repeated ??= new Set()).add(name)
+    else values.set(name, value)
+  }
+  return { values, repeated }
+}
+
+/** A body a framework already parsed (e.g. `express.urlencoded()`): strings or arrays of strings. */
+export type ParsedForm = Readonly<Record<string, unknown>>
+
+/** Turns a framework's parsed body into {@link Params}; arrays mean the name was repeated. */
+export function fromParsedForm(form: ParsedForm): Params {
+  const values = new Map<string, string>()
+  let repeated: Set<string> | undefined
+  for (const [name, value] of Object.entries(form)) {
+    if (Array.isArray(value)) {
+      if (value.length > 1) (repeated ??= new Set()).add(name)
+      const first: unknown = value[0]
+      if (typeof first === 'string') values.set(name, first)
+    } else if (typeof value === 'string') {
+      values.set(name, value)
+    } else if (value !== undefined && value !== null) {
+      // A nested object (qs-style `a[b]=c`) is not an OAuth parameter; keep the name so it is seen.
+      values.set(name, String(value))
+    }
+  }
+  return { values, repeated }
+}

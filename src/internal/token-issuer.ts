@@ -1,0 +1,133 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { InvalidGrant } from '../errors.ts'
+import { formatScope } from '../grants/scope.ts'
+import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from '../grants/types.ts'
+import type { AccessTokenStore } from '../stores/types.ts'
+import { hashToken } from '../tokens/hash.ts'
+import type { TokenGenerator } from '../tokens/types.ts'
+import type { AccessToken, RefreshToken } from '../types.ts'
+import type { Sealer } from './sealer.ts'
+
+/** What the issuer needs from the controller. */
+export interface TokenIssuerConfig {
+  readonly tokenGenerator: TokenGenerator
+  readonly accessTokenStore: AccessTokenStore
+  readonly accessTokenLifetime: number
+  readonly now: () => number
+  readonly refreshPolicy: () => RefreshPolicy | undefined
+  /** Set with the `uniqueToken` option. */
+  readonly sealer: Sealer | undefined
+}
+
+/** An existing token is handed out again only while it has at least this many seconds left. */
+const UNIQUE_MIN_REMAINING = 60
+
+/** Makes token values and records, and stores them. One per controller. */
+export class TokenIssuer {
+  readonly #config: TokenIssuerConfig
+
+  constructor(config: TokenIssuerConfig) {
+    this.#config = config
+  }
+
+  /** A random id for a token family. */
+  newId(): string {
+    return randomBytes(16).toString('base64url')
+  }
+
+  mint(subject: TokenSubject): MintedTokens {
+    const { tokenGenerator, accessTokenLifetime, now, sealer } = this.#config
+    const issuedAt = now()
+    const expiresIn = tokenGenerator.expiresIn(subject.grantType) ?? accessTokenLifetime
+    const policy = subject.withRefreshToken ? this.#config.refreshPolicy() : undefined
+    const context = { grantType: subject.grantType, clientId: subject.client.clientId, userId: subject.userId, scopes: subject.scopes }
+    const access = tokenGenerator.generate({ ...context, kind: 'access_token' })
+    const refresh = policy === undefined ? undefined : tokenGenerator.generate({ ...context, kind: 'refresh_token' })
+    const familyId = subject.familyId ?? (refresh === undefined ? undefined : this.newId())
+    const refreshToken: RefreshToken | undefined =
+      refresh === undefined || policy === undefined
+        ? undefined
+        : {
+            tokenHash: hashToken(refresh),
+            clientId: subject.client.clientId,
+            userId: subject.userId,
+            data: subject.data,
+            scopes: subject.refreshScopes ?? subject.scopes,
+            familyId: familyId ?? this.newId(),
+            issuedAt,
+            expiresAt: subject.refreshExpiresAt ?? issuedAt + policy.expiresIn,
+            rotatedAt: undefined,
+            graceUsed: false,
+            successorHash: undefined,
+          }
+    const uniqueKey = sealer === undefined ? undefined : uniqueKeyOf(subject)
+    const accessToken: AccessToken = {
+      tokenHash: hashToken(access),
+      clientId: subject.client.clientId,
+      grantType: subject.grantType,
+      userId: subject.userId,
+      data: subject.data,
+      scopes: subject.scopes,
+      familyId,
+      issuedAt,
+      expiresAt: issuedAt + expiresIn,
+      sealed: sealer?.seal(JSON.stringify(refresh === undefined ? [access] : [access, refresh])),
+      uniqueKey,
+      refreshTokenHash: uniqueKey === undefined ? undefined : refreshToken?.tokenHash,
+    }
+    return { accessToken, refreshToken, body: responseBody(access, expiresIn, refresh, subject.scopes) }
+  }
+
+  async issue(subject: TokenSubject): Promise<TokenResponseBody> {
+    const existing = this.#config.sealer === undefined ? undefined : await this.#existing(subject)
+    if (existing !== undefined) return existing
+    const minted = this.mint(subject)
+    const saved = await this.#config.accessTokenStore.saveToken(minted.accessToken, minted.refreshToken)
+    if (!saved) throw new InvalidGrant('The grant was revoked.')
+    return minted.body
+  }
+
+  /** With `uniqueToken`: the still-valid token this client already holds for this user and scope. */
+  async #existing(subject: TokenSubject): Promise<TokenResponseBody | undefined> {
+    const { accessTokenStore, sealer, now } = this.#config
+    if (sealer === undefined) return undefined
+    const token = await accessTokenStore.fetchExistingToken(uniqueKeyOf(subject))
+    const remaining = token === undefined ? 0 : token.expiresAt - now()
+    if (token?.sealed === undefined || remaining < UNIQUE_MIN_REMAINING) return undefined
+    const opened = sealer.open(token.sealed)
+    if (opened === undefined) return undefined
+    const [access, refresh] = JSON.parse(opened) as [string, string | undefined]
+    const wantsRefresh = subject.withRefreshToken && this.#config.refreshPolicy() !== undefined
+    if (wantsRefresh !== (refresh !== undefined)) return undefined
+    if (refresh !== undefined && token.refreshTokenHash !== undefined) {
+      // Hand a refresh token back only while it is still the current one of its family.
+      const current = await accessTokenStore.fetchByRefreshToken(token.refreshTokenHash)
+      if (current === undefined || current.rotatedAt !== undefined) return undefined
+    }
+    return responseBody(access, remaining, refresh, token.scopes)
+  }
+}
+
+function uniqueKeyOf(subject: TokenSubject): string {
+  return createHash('sha256')
+    .update(`${subject.client.clientId}\0${subject.userId ?? ''}\0${[...subject.scopes].sort().join(' ')}`)
+    .digest('base64url')
+}
+
+function responseBody(
+  access: string,
+  expiresIn: number,
+  refresh: string | undefined,
+  scopes: readonly string[],
+): TokenResponseBody {
+  const scope = formatScope(scopes)
+  // RFC 6749 section 5.1; token_type Bearer per RFC 6750.
+  const body: { -readonly [K in keyof TokenResponseBody]: TokenResponseBody[K] } = {
+    access_token: access,
+    token_type: 'Bearer',
+    expires_in: expiresIn,
+  }
+  if (refresh !== undefined) body.refresh_token = refresh
+  if (scope !== undefined) body.scope = scope
+  return body
+}

@@ -1,0 +1,98 @@
+import type { AnyOAuthError } from './errors.ts'
+import type { Scope } from './grants/scope.ts'
+import type { AccessTokenStore, AuthCodeStore, ClientStore } from './stores/types.ts'
+import type { TokenGenerator } from './tokens/types.ts'
+import type { Request } from './web/request.ts'
+import type { SiteAdapter } from './web/site-adapter.ts'
+
+/**
+ * Options of the {@link AuthorizationController} (the seed's constructor arguments, plus what the RFCs
+ * need).
+ *
+ * @typeParam Env - the type of `environ` given to `dispatch`.
+ */
+export interface AuthorizationControllerOptions<Env = unknown> {
+  /** Where access and refresh tokens are kept. */
+  readonly accessTokenStore: AccessTokenStore
+  /** Where authorization codes are kept (often the same object as `accessTokenStore`). */
+  readonly authCodeStore: AuthCodeStore
+  /** Where clients are registered. */
+  readonly clientStore: ClientStore
+  /** Login and consent; grants may override it. Required by the code, implicit and password grants. */
+  readonly siteAdapter?: SiteAdapter<Env>
+  /** Makes codes and tokens. Default: {@link RandomTokenGenerator} (256 bits). */
+  readonly tokenGenerator?: TokenGenerator
+  /**
+   * The issuer identifier: an `https` URL (or `http` on a loopback host for development) without query or
+   * fragment, e.g. `https://auth.example.com`. Sent as `iss` on authorization responses (RFC 9207) and
+   * never taken from the `Host` header.
+   */
+  readonly issuer: string
+  /** Path of the authorization endpoint. Default `/authorize`. */
+  readonly authorizePath?: string
+  /** Path of the token endpoint. Default `/token`. */
+  readonly tokenPath?: string
+  /**
+   * Access-token lifetime in seconds for grant types the token generator has no lifetime for.
+   * Default 3600 (one hour).
+   */
+  readonly accessTokenLifetime?: number
+  /**
+   * Authorization-code lifetime in seconds, at most 600 (RFC 6749 section 4.1.2 recommends 10 minutes at
+   * most). Default 60.
+   */
+  readonly authorizationCodeLifetime?: number
+  /** The scope policy of every grant that sets none. Default: the `scope` parameter is ignored (seed). */
+  readonly scope?: Scope
+  /** Clock in milliseconds since the epoch. Default `Date.now`. For tests. */
+  readonly clock?: () => number
+  /**
+   * Hand back a still-valid token (at least 60 s left) that the client already holds for the same user
+   * and scope instead of minting a new one (python-oauth2's `unique_token`). Tokens are kept encrypted
+   * for this with AES-256-GCM under `key` (32 bytes; default: a random key per process, so reuse stops
+   * at a restart). Off by default.
+   */
+  readonly uniqueToken?: boolean | { readonly key: Uint8Array }
+  /**
+   * Called with every OAuth error answered, for logging or metrics. `error.cause` holds the internal
+   * cause of a `server_error`. Default: log `server_error`s to `console.error`.
+   */
+  readonly onError?: (error: AnyOAuthError, request: Request) => void
+}
+
+/** The authorization-code lifetime cap (RFC 6749 section 4.1.2). */
+export const MAX_CODE_LIFETIME = 600
+
+/** Throws a `TypeError` unless `issuer` is a valid issuer identifier (RFC 8414 section 2). */
+export function checkIssuer(issuer: string): string {
+  let url: URL
+  try {
+    url = new URL(issuer)
+  } catch {
+    throw new TypeError(`issuer ${JSON.stringify(issuer)} is not a URL`)
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new TypeError(`issuer ${JSON.stringify(issuer)} must use https (http is allowed on loopback hosts only)`)
+  }
+  if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
+    throw new TypeError(`issuer ${JSON.stringify(issuer)} must not have a query or fragment (RFC 8414 section 2)`)
+  }
+  return issuer
+}
+
+/** Throws a `TypeError` unless `seconds` is a whole number in range. */
+export function checkSeconds(name: string, seconds: number, max: number = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isSafeInteger(seconds) || seconds <= 0 || seconds > max) {
+    throw new TypeError(`${name} must be a whole number of seconds from 1 to ${max}`)
+  }
+  return seconds
+}
+
+/** Throws a `TypeError` unless `path` is an absolute path without query. */
+export function checkPath(name: string, path: string): string {
+  if (!path.startsWith('/') || path.includes('?') || path.includes('#')) {
+    throw new TypeError(`${name} must be an absolute path such as /token`)
+  }
+  return path
+}

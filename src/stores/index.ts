@@ -1,0 +1,18 @@
+/**
+ * Storing and retrieving clients, codes and tokens (the seed's `oauth2.store`): the store interfaces and
+ * the in-memory stores.
+ *
+ * @module
+ */
+export type {
+  AccessTokenStore,
+  AuthCodeStore,
+  ClientStore,
+  CodeConsumption,
+  RotationOutcome,
+  RotationRequest,
+  TokenStore,
+} from './types.ts'
+export { decideRotation } from './rotation.ts'
+export { createClient, LocalClientStore, type ClientRegistration } from './memory-client-store.ts'
+export { LocalTokenStore, type LocalTokenStoreOptions } from './memory-token-store.ts'

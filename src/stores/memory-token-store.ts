@@ -1,0 +1,221 @@
+import type { AccessToken, AuthorizationCode, RefreshToken } from '../types.ts'
+import { ExpiryIndex } from './expiry-index.ts'
+import { decideRotation } from './rotation.ts'
+import type { AccessTokenStore, AuthCodeStore, CodeConsumption, RotationOutcome, RotationRequest } from './types.ts'
+
+/** Options of {@link LocalTokenStore}. */
+export interface LocalTokenStoreOptions {
+  /** Clock in milliseconds since the epoch; defaults to `Date.now`. Used to purge expired entries. */
+  readonly clock?: () => number
+}
+
+interface StoredCode {
+  readonly code: AuthorizationCode
+  consumed: boolean
+}
+
+interface Family {
+  readonly accessTokens: Set<string>
+  readonly refreshTokens: Set<string>
+}
+
+type ExpiringKey =
+  | { readonly kind: 'code'; readonly hash: string }
+  | { readonly kind: 'access'; readonly hash: string }
+  | { readonly kind: 'refresh'; readonly hash: string }
+  | { readonly kind: 'revoked-family'; readonly id: string }
+
+/**
+ * Keeps codes and tokens in memory (the seed's `LocalTokenStore`), keyed by SHA-256 hash.
+ *
+ * Expired entries are purged as time passes (at most once a minute, visiting only what has expired), so
+ * memory stays bounded by the number of live tokens. Every operation is synchronous inside, so consuming
+ * a code and rotating a refresh token are atomic within the process. For several processes, use a shared
+ * store.
+ */
+export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
+  readonly #clock: () => number
+  readonly #codes = new Map<string, StoredCode>()
+  readonly #access = new Map<string, AccessToken>()
+  readonly #refresh = new Map<string, RefreshToken>()
+  readonly #families = new Map<string, Family>()
+  readonly #revokedFamilies = new Set<string>()
+  readonly #unique = new Map<string, string>()
+  readonly #expiry = new ExpiryIndex<ExpiringKey>()
+  #nextPurge = 0
+
+  constructor(options: LocalTokenStoreOptions = {}) {
+    this.#clock = options.clock ?? Date.now
+  }
+
+  /** How many codes, access tokens and refresh tokens are held (expired ones not yet purged included). */
+  get size(): { codes: number; accessTokens: number; refreshTokens: number; families: number } {
+    return {
+      codes: this.#codes.size,
+      accessTokens: this.#access.size,
+      refreshTokens: this.#refresh.size,
+      families: this.#families.size,
+    }
+  }
+
+  async saveCode(code: AuthorizationCode): Promise<void> {
+    this.#maybePurge()
+    this.#codes.set(code.codeHash, { code, consumed: false })
+    this.#expiry.add({ kind: 'code', hash: code.codeHash }, code.expiresAt)
+  }
+
+  async fetchByCode(codeHash: string): Promise<AuthorizationCode | undefined> {
+    const stored = this.#codes.get(codeHash)
+    if (stored === undefined || stored.consumed || stored.code.expiresAt <= this.#now()) return undefined
+    return stored.code
+  }
+
+  async consumeCode(codeHash: string, now: number): Promise<CodeConsumption | undefined> {
+    const stored = this.#codes.get(codeHash)
+    if (stored === undefined || stored.code.expiresAt <= now) return undefined
+    if (stored.consumed) return { outcome: 'reused', code: stored.code }
+    stored.consumed = true
+    return { outcome: 'consumed', code: stored.code }
+  }
+
+  async saveToken(accessToken: AccessToken, refreshToken?: RefreshToken): Promise<boolean> {
+    this.#maybePurge()
+    const familyId = accessToken.familyId ?? refreshToken?.familyId
+    if (familyId !== undefined && this.#revokedFamilies.has(familyId)) return false
+    this.#putAccess(accessToken)
+    if (refreshToken !== undefined) this.#putRefresh(refreshToken)
+    return true
+  }
+
+  async fetchByToken(tokenHash: string): Promise<AccessToken | undefined> {
+    const token = this.#access.get(tokenHash)
+    return token === undefined || token.expiresAt <= this.#now() ? undefined : token
+  }
+
+  async fetchByRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
+    const token = this.#refresh.get(tokenHash)
+    return token === undefined || token.expiresAt <= this.#now() ? undefined : token
+  }
+
+  async rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome> {
+    this.#maybePurge()
+    const current = this.#refresh.get(request.presentedHash)
+    const successor = current?.successorHash === undefined ? undefined : this.#refresh.get(current.successorHash)
+    const outcome = decideRotation(current, request, successor?.rotatedAt !== undefined)
+    if (current === undefined || outcome === 'invalid') return 'invalid'
+    if (outcome === 'reused') {
+      this.#revoke(current.familyId)
+      return outcome
+    }
+    if (this.#revokedFamilies.has(current.familyId)) return 'invalid'
+    if (outcome === 'grace' && current.successorHash !== undefined) this.#deleteRefresh(current.successorHash)
+    this.#refresh.set(current.tokenHash, {
+      ...current,
+      rotatedAt: current.rotatedAt ?? request.now,
+      graceUsed: outcome === 'grace',
+      successorHash: request.refreshToken.tokenHash,
+    })
+    this.#putAccess(request.accessToken)
+    this.#putRefresh(request.refreshToken)
+    return outcome
+  }
+
+  async revokeFamily(familyId: string): Promise<void> {
+    this.#revoke(familyId)
+  }
+
+  async fetchExistingToken(uniqueKey: string): Promise<AccessToken | undefined> {
+    const hash = this.#unique.get(uniqueKey)
+    return hash === undefined ? undefined : this.fetchByToken(hash)
+  }
+
+  #now(): number {
+    return Math.floor(this.#clock() / 1000)
+  }
+
+  #putAccess(token: AccessToken): void {
+    this.#access.set(token.tokenHash, token)
+    this.#expiry.add({ kind: 'access', hash: token.tokenHash }, token.expiresAt)
+    if (token.familyId !== undefined) this.#family(token.familyId).accessTokens.add(token.tokenHash)
+    if (token.uniqueKey !== undefined) this.#unique.set(token.uniqueKey, token.tokenHash)
+  }
+
+  #putRefresh(token: RefreshToken): void {
+    this.#refresh.set(token.tokenHash, token)
+    this.#expiry.add({ kind: 'refresh', hash: token.tokenHash }, token.expiresAt)
+    this.#family(token.familyId).refreshTokens.add(token.tokenHash)
+  }
+
+  #family(familyId: string): Family {
+    let family = this.#families.get(familyId)
+    if (family === undefined) {
+      family = { accessTokens: new Set(), refreshTokens: new Set() }
+      this.#families.set(familyId, family)
+    }
+    return family
+  }
+
+  #revoke(familyId: string): void {
+    const family = this.#families.get(familyId)
+    if (family !== undefined) {
+      for (const hash of [...family.accessTokens]) this.#deleteAccess(hash)
+      for (const hash of [...family.refreshTokens]) this.#deleteRefresh(hash)
+      this.#families.delete(familyId)
+    }
+    if (!this.#revokedFamilies.has(familyId)) {
+      this.#revokedFamilies.add(familyId)
+      // A revoked family can only receive tokens from grants still in flight: a day covers them.
+      this.#expiry.add({ kind: 'revoked-family', id: familyId }, this.#now() + 86_400)
+    }
+  }
+
+  #deleteAccess(hash: string): void {
+    const token = this.#access.get(hash)
+    if (token === undefined) return
+    this.#access.delete(hash)
+    if (token.uniqueKey !== undefined && this.#unique.get(token.uniqueKey) === hash) this.#unique.delete(token.uniqueKey)
+    if (token.familyId !== undefined) this.#leaveFamily(token.familyId, hash, 'accessTokens')
+  }
+
+  #deleteRefresh(hash: string): void {
+    const token = this.#refresh.get(hash)
+    if (token === undefined) return
+    this.#refresh.delete(hash)
+    this.#leaveFamily(token.familyId, hash, 'refreshTokens')
+  }
+
+  #leaveFamily(familyId: string, hash: string, set: keyof Family): void {
+    const family = this.#families.get(familyId)
+    if (family === undefined) return
+    family[set].delete(hash)
+    if (family.accessTokens.size === 0 && family.refreshTokens.size === 0) this.#families.delete(familyId)
+  }
+
+  #maybePurge(): void {
+    const now = this.#now()
+    if (now < this.#nextPurge) return
+    this.#nextPurge = now + 60
+    this.#expiry.purge(now, (key) => {
+      switch (key.kind) {
+        case 'code': {
+          const stored = this.#codes.get(key.hash)
+          if (stored !== undefined && stored.code.expiresAt <= now) this.#codes.delete(key.hash)
+          break
+        }
+        case 'access': {
+          const token = this.#access.get(key.hash)
+          if (token !== undefined && token.expiresAt <= now) this.#deleteAccess(key.hash)
+          break
+        }
+        case 'refresh': {
+          const token = this.#refresh.get(key.hash)
+          if (token !== undefined && token.expiresAt <= now) this.#deleteRefresh(key.hash)
+          break
+        }
+        case 'revoked-family':
+          this.#revokedFamilies.delete(key.id)
+          break
+      }
+    })
+  }
+}

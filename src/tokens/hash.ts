@@ -1,0 +1,80 @@
+import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto'
+
+/**
+ * SHA-256 of a code or token, base64url: the key under which stores keep it. A fast hash is right here:
+ * the values are ≥ 122 random bits, so nothing can be guessed from the hash (RFC 6819 section 5.1.4.1.3).
+ */
+export function hashToken(value: string): string {
+  return createHash('sha256').update(value).digest('base64url')
+}
+
+const SHA256_PREFIX = 'sha256$'
+const SCRYPT_PREFIX = 'scrypt$'
+/** Secrets at least this long are treated as high-entropy (43 base64url characters = 256 bits). */
+const HIGH_ENTROPY_LENGTH = 43
+const SCRYPT_COST = 16384
+const SCRYPT_KEY_LENGTH = 32
+
+/** Generates a client secret with 256 bits of entropy, base64url (43 characters). */
+export function generateClientSecret(): string {
+  return randomBytes(32).toString('base64url')
+}
+
+/**
+ * Hashes a client secret for storage. Generated secrets (43+ characters, see {@link generateClientSecret})
+ * get a salted SHA-256, which keeps the token endpoint fast; shorter, human-chosen secrets (like the
+ * seed's `xyz`) get scrypt, which is slow on purpose so a leaked hash cannot be brute-forced cheaply.
+ */
+export async function hashClientSecret(secret: string): Promise<string> {
+  const salt = randomBytes(16).toString('base64url')
+  if (secret.length >= HIGH_ENTROPY_LENGTH) {
+    return `${SHA256_PREFIX}${salt}$${sha256(salt, secret)}`
+  }
+  const key = await scrypt(secret, salt)
+  return `${SCRYPT_PREFIX}${SCRYPT_COST}$${salt}$${key.toString('base64url')}`
+}
+
+/** A well-formed hash used to spend the same time on unknown clients as on known ones. */
+export const DUMMY_SECRET_HASH: string = `${SHA256_PREFIX}AAAAAAAAAAAAAAAAAAAAAA$${'A'.repeat(43)}`
+
+/**
+ * Checks a presented secret against a stored hash in constant time. Unknown formats never match.
+ */
+export async function verifyClientSecret(secret: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$')
+  if (stored.startsWith(SHA256_PREFIX) && parts.length === 3) {
+    const [, salt = '', expected = ''] = parts
+    return constantTimeEqual(sha256(salt, secret), expected)
+  }
+  if (stored.startsWith(SCRYPT_PREFIX) && parts.length === 4) {
+    const [, cost = '', salt = '', expected = ''] = parts
+    if (Number(cost) !== SCRYPT_COST) return false
+    const key = await scrypt(secret, salt)
+    return constantTimeEqual(key.toString('base64url'), expected)
+  }
+  return false
+}
+
+/** Compares two strings in time that depends only on their lengths. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  if (left.length !== right.length) {
+    timingSafeEqual(left, left)
+    return false
+  }
+  return timingSafeEqual(left, right)
+}
+
+function sha256(salt: string, secret: string): string {
+  return createHash('sha256').update(salt).update('$').update(secret).digest('base64url')
+}
+
+function scrypt(secret: string, salt: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scryptCallback(secret, salt, SCRYPT_KEY_LENGTH, { N: SCRYPT_COST, r: 8, p: 1 }, (error, key) => {
+      if (error) reject(error)
+      else resolve(key)
+    })
+  })
+}

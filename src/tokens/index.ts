@@ -1,0 +1,10 @@
+/**
+ * Token generators (the seed's `oauth2.tokengenerator`) and the hashing used to keep tokens and client
+ * secrets at rest.
+ *
+ * @module
+ */
+export { RandomTokenGenerator, type RandomTokenGeneratorOptions } from './random.ts'
+export { Uuid4 } from './uuid4.ts'
+export type { ExpiresInByGrantType, TokenContext, TokenGenerator, TokenGeneratorOptions } from './types.ts'
+export { generateClientSecret, hashClientSecret, hashToken, verifyClientSecret } from './hash.ts'

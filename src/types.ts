@@ -1,0 +1,128 @@
+/**
+ * The data types passed between the controller and the stores (the seed's `oauth2.datatype`).
+ *
+ * Codes and tokens never appear in these records in plaintext: they are identified by
+ * {@link hashToken | their SHA-256 hash}, so a dump of a store holds nothing a client could present.
+ * Times are whole seconds since the Unix epoch.
+ *
+ * @module
+ */
+
+/** User data returned by the site adapter, kept with codes and tokens and handed back on refresh. */
+export type UserData = Readonly<Record<string, unknown>>
+
+/**
+ * How a client authenticates at the token endpoint (RFC 6749 section 2.3, RFC 7591 names).
+ * `none` is a public client: it identifies itself with `client_id` and proves nothing.
+ */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none'
+
+/** A registered client application (the seed's `oauth2.Client`). */
+export interface Client {
+  /** The `client_id`. */
+  readonly clientId: string
+  /**
+   * The hash of the client secret made by `hashClientSecret`; `undefined` for a public client.
+   * The plaintext secret is never stored.
+   */
+  readonly clientSecretHash: string | undefined
+  /** Every redirect URI, registered in full; compared as exact strings (RFC 9700 section 2.1). */
+  readonly redirectUris: readonly string[]
+  /** The `grant_type`s this client may use at the token endpoint (`unauthorized_client` otherwise). */
+  readonly grantTypes: readonly string[]
+  /** The `response_type`s this client may use at the authorization endpoint. */
+  readonly responseTypes: readonly string[]
+  /** How the client authenticates at the token endpoint. Confidential clients may use either secret method. */
+  readonly tokenEndpointAuthMethods: readonly ClientAuthMethod[]
+  /** The scopes this client may ask for; `undefined` leaves it to the grant's {@link Scope}. */
+  readonly scopes: readonly string[] | undefined
+  /** Whether this client must use PKCE even when confidential. Public clients always must. */
+  readonly requirePkce: boolean
+  /** A name to show the user on the consent page. */
+  readonly name: string | undefined
+}
+
+/** Whether a client is public (no secret, RFC 6749 section 2.1). */
+export function isPublicClient(client: Client): boolean {
+  return client.clientSecretHash === undefined
+}
+
+/** The PKCE transformations (RFC 7636 section 4.2). */
+export type CodeChallengeMethod = 'S256' | 'plain'
+
+/** An issued authorization code (the seed's `oauth2.AuthorizationCode`), stored by hash. */
+export interface AuthorizationCode {
+  /** SHA-256 of the code, base64url. */
+  readonly codeHash: string
+  /** The client the code was issued to; only it may redeem the code (RFC 6749 section 4.1.3). */
+  readonly clientId: string
+  /**
+   * The `redirect_uri` parameter of the authorization request, or `undefined` when it was omitted.
+   * The token request must repeat it exactly when it was sent (RFC 6749 section 4.1.3).
+   */
+  readonly redirectUri: string | undefined
+  /** The redirect URI the code was delivered to. */
+  readonly effectiveRedirectUri: string
+  /** The granted scopes. */
+  readonly scopes: readonly string[]
+  /** The resource owner's id as returned by the site adapter. */
+  readonly userId: string
+  /** User data returned by the site adapter. */
+  readonly data: UserData
+  /** PKCE challenge, when the client sent one (RFC 7636 section 4.4). */
+  readonly codeChallenge: string | undefined
+  /** PKCE method, when a challenge was sent. */
+  readonly codeChallengeMethod: CodeChallengeMethod | undefined
+  /** The token family the code's tokens belong to, revoked when the code is presented twice. */
+  readonly familyId: string
+  readonly issuedAt: number
+  readonly expiresAt: number
+}
+
+/** An issued access token (the seed's `oauth2.AccessToken`), stored by hash. */
+export interface AccessToken {
+  /** SHA-256 of the token, base64url. */
+  readonly tokenHash: string
+  readonly clientId: string
+  /** The grant type that issued the token (`refresh_token` after a refresh). */
+  readonly grantType: string
+  /** The resource owner, `undefined` for `client_credentials`. */
+  readonly userId: string | undefined
+  readonly data: UserData
+  readonly scopes: readonly string[]
+  /** The family (code or refresh chain) the token belongs to, if any. */
+  readonly familyId: string | undefined
+  readonly issuedAt: number
+  readonly expiresAt: number
+  /**
+   * Only with the controller's `uniqueToken` option: the token (and its refresh token) encrypted with
+   * the controller's key, so an existing token can be handed out again. Never the plaintext.
+   */
+  readonly sealed: string | undefined
+  /** Only with `uniqueToken`: the key under which the store indexes the token for reuse. */
+  readonly uniqueKey: string | undefined
+  /** Only with `uniqueToken`: the hash of the refresh token issued with this access token. */
+  readonly refreshTokenHash: string | undefined
+}
+
+/** An issued refresh token, stored by hash. A family is the chain of tokens rotated from one grant. */
+export interface RefreshToken {
+  /** SHA-256 of the refresh token, base64url. */
+  readonly tokenHash: string
+  /** Refresh tokens are bound to the client they were issued to (RFC 6749 section 6). */
+  readonly clientId: string
+  readonly userId: string | undefined
+  readonly data: UserData
+  /** The scopes the resource owner granted; a refresh may narrow them, never widen (RFC 6749 section 6). */
+  readonly scopes: readonly string[]
+  readonly familyId: string
+  readonly issuedAt: number
+  /** Absolute expiry of the family: rotation does not extend it. */
+  readonly expiresAt: number
+  /** When this token was rotated out, or `undefined` while it is the family's current token. */
+  readonly rotatedAt: number | undefined
+  /** Whether the grace interval was already spent on this token (it may be spent once). */
+  readonly graceUsed: boolean
+  /** The hash of the token that replaced this one. */
+  readonly successorHash: string | undefined
+}
