@@ -1,0 +1,184 @@
+/**
+ * Starts a real authorization server on an ephemeral 127.0.0.1 port for tests, with a controllable
+ * clock, and drives the login/consent page like a browser does (cookie + CSRF field).
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { AuthorizationController, type AuthorizationControllerOptions } from '../../src/index.ts'
+import { DemoSiteAdapter } from '../../src/cli/demo-site-adapter.ts'
+import {
+  AuthorizationCodeGrant,
+  ClientCredentialsGrant,
+  ImplicitGrant,
+  RefreshToken,
+  ResourceOwnerGrant,
+  Scope,
+  type AuthorizationCodeGrantOptions,
+  type RefreshTokenOptions,
+} from '../../src/grants/index.ts'
+import { LocalClientStore, LocalTokenStore, type ClientRegistration } from '../../src/stores/index.ts'
+import { nodeHandler, type NodeEnviron, type NodeHandlerOptions } from '../../src/web/index.ts'
+
+/** A clock tests move by hand; never sleeps. */
+export class TestClock {
+  ms = Date.UTC(2026, 0, 1)
+  readonly now = (): number => this.ms
+  advance(seconds: number): void {
+    this.ms += seconds * 1000
+  }
+}
+
+/** Well-known fixtures. */
+export const CONFIDENTIAL = {
+  clientId: 'confidential',
+  clientSecret: 'A'.repeat(20) + 'high-entropy-test-secret-0123456789',
+  redirectUri: 'https://client.example/callback',
+} as const
+export const PUBLIC_CLIENT = { clientId: 'public-app', redirectUri: 'https://spa.example/cb' } as const
+export const USER = { username: 'alice', password: 'wonderland' } as const
+
+export interface TestServerOptions {
+  /** Extra controller options. */
+  readonly controller?: Partial<AuthorizationControllerOptions<NodeEnviron>>
+  /** Options of the code grant. */
+  readonly code?: AuthorizationCodeGrantOptions<NodeEnviron>
+  /** Options of the RefreshToken grant; `false` leaves it out. */
+  readonly refresh?: RefreshTokenOptions | false
+  /** Add the implicit grant. Default true. */
+  readonly implicit?: boolean
+  /** Add the password grant. Default true. */
+  readonly password?: boolean
+  /** Add the client-credentials grant. Default true. */
+  readonly clientCredentials?: boolean
+  /** Extra clients. */
+  readonly clients?: readonly ClientRegistration[]
+  /** Options for the node adapter. */
+  readonly node?: NodeHandlerOptions
+}
+
+export interface TestServer {
+  readonly url: string
+  readonly issuer: string
+  readonly server: Server
+  readonly controller: AuthorizationController<NodeEnviron>
+  readonly clientStore: LocalClientStore
+  readonly tokenStore: LocalTokenStore
+  readonly clock: TestClock
+  close(): Promise<void>
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const clock = new TestClock()
+  const clientStore = new LocalClientStore()
+  await clientStore.addClient({
+    clientId: CONFIDENTIAL.clientId,
+    clientSecret: CONFIDENTIAL.clientSecret,
+    redirectUris: [CONFIDENTIAL.redirectUri],
+    name: 'Confidential Test Client',
+  })
+  await clientStore.addClient({ clientId: PUBLIC_CLIENT.clientId, redirectUris: [PUBLIC_CLIENT.redirectUri] })
+  for (const client of options.clients ?? []) await clientStore.addClient(client)
+  const tokenStore = new LocalTokenStore({ clock: clock.now })
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const url = `http://127.0.0.1:${port}`
+  const controller = new AuthorizationController<NodeEnviron>({
+    issuer: url,
+    accessTokenStore: tokenStore,
+    authCodeStore: tokenStore,
+    clientStore,
+    siteAdapter: new DemoSiteAdapter([{ username: USER.username, password: USER.password, data: { name: 'Alice' } }]),
+    scope: new Scope({ available: ['read', 'write', 'profile'], default: ['read'] }),
+    clock: clock.now,
+    onError: () => {},
+    ...options.controller,
+  })
+  controller.addGrant(new AuthorizationCodeGrant(options.code))
+  if (options.implicit !== false) controller.addGrant(new ImplicitGrant())
+  if (options.password !== false) controller.addGrant(new ResourceOwnerGrant())
+  if (options.clientCredentials !== false) controller.addGrant(new ClientCredentialsGrant())
+  if (options.refresh !== false) controller.addGrant(new RefreshToken(options.refresh ?? { expiresIn: 86400 }))
+  server.on('request', nodeHandler(controller, options.node))
+  return {
+    url,
+    issuer: url,
+    server,
+    controller,
+    clientStore,
+    tokenStore,
+    clock,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** The result of driving the authorization endpoint like a browser. */
+export interface BrowserResult {
+  /** Status of the last response (302/303 redirect, or a page). */
+  readonly status: number
+  /** The `Location` header, when redirected. */
+  readonly location: string | undefined
+  /** Parameters of the redirect (query or fragment), when redirected. */
+  readonly params: URLSearchParams | undefined
+  /** The page body, when not redirected. */
+  readonly body: string
+  readonly headers: Headers
+}
+
+/**
+ * Opens an authorization URL, reads the CSRF cookie and field from the login page, and submits the form
+ * with `action` (approve or deny) and the given credentials — what a person does in the browser.
+ */
+export async function authorizeInBrowser(
+  authorizationUrl: string,
+  form: { action: 'approve' | 'deny'; username?: string; password?: string } = { action: 'approve', ...USER },
+): Promise<BrowserResult> {
+  const page = await fetch(authorizationUrl, { redirect: 'manual' })
+  const pageBody = await page.text()
+  if (page.status !== 200) return toResult(page, pageBody)
+  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+  const csrf = /name="csrf_token" value="([^"]+)"/.exec(pageBody)?.[1]
+  const action = /<form method="post" action="([^"]+)"/.exec(pageBody)?.[1]
+  if (csrf === undefined || action === undefined) throw new Error('login page without form or CSRF field')
+  const target = new URL(action.replaceAll('&amp;', '&'), authorizationUrl)
+  const body = new URLSearchParams({ csrf_token: csrf, action: form.action })
+  if (form.username !== undefined) body.set('username', form.username)
+  if (form.password !== undefined) body.set('password', form.password)
+  const submitted = await fetch(target, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  })
+  return toResult(submitted, await submitted.text())
+}
+
+function toResult(response: globalThis.Response, body: string): BrowserResult {
+  const location = response.headers.get('location') ?? undefined
+  let params: URLSearchParams | undefined
+  if (location !== undefined) {
+    const url = new URL(location)
+    params = new URLSearchParams(url.hash.length > 1 ? url.hash.slice(1) : url.search)
+  }
+  return { status: response.status, location, params, body, headers: response.headers }
+}
+
+/** POSTs a form to the token endpoint and returns status, headers and parsed JSON. */
+export async function postToken(
+  url: string,
+  form: Record<string, string>,
+  init: { basic?: [string, string]; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...init.headers }
+  if (init.basic !== undefined) {
+    const [id, secret] = init.basic
+    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`
+  }
+  const response = await fetch(`${url}/token`, { method: 'POST', headers, body: new URLSearchParams(form) })
+  const text = await response.text()
+  return { status: response.status, headers: response.headers, json: JSON.parse(text) as Record<string, unknown> }
+}
