@@ -4,9 +4,12 @@ import type { AnyOAuthError } from './errors.ts'
 import { Scope } from './grants/scope.ts'
 import type { AuthorizeHandler, Grant, GrantRegistry, GrantServices, RefreshPolicy, TokenHandler } from './grants/types.ts'
 import { CsrfGuard } from './internal/csrf.ts'
+import { guardStore } from './internal/guard-store.ts'
 import { Sealer } from './internal/sealer.ts'
 import { TokenIssuer } from './internal/token-issuer.ts'
 import { checkIssuer, checkPath, checkSeconds, MAX_CODE_LIFETIME, type AuthorizationControllerOptions } from './options.ts'
+import { LocalClientStore } from './stores/memory-client-store.ts'
+import { LocalTokenStore } from './stores/memory-token-store.ts'
 import { RandomTokenGenerator } from './tokens/random.ts'
 import type { Request } from './web/request.ts'
 import { Response } from './web/response.ts'
@@ -43,10 +46,17 @@ export class AuthorizationController<Env = unknown> {
   #refreshPolicy: RefreshPolicy | undefined
 
   constructor(options: AuthorizationControllerOptions<Env>) {
-    const { accessTokenStore, authCodeStore, clientStore } = options
-    if (accessTokenStore === undefined || authCodeStore === undefined || clientStore === undefined) {
+    if (options.accessTokenStore === undefined || options.authCodeStore === undefined || options.clientStore === undefined) {
       throw new TypeError('AuthorizationController needs accessTokenStore, authCodeStore and clientStore')
     }
+    // Every call to an out-of-process store answers within storeTimeoutMs, and its failures become 503s.
+    const timeoutMs = checkSeconds('storeTimeoutMs', options.storeTimeoutMs ?? 2000, 60_000, 'milliseconds')
+    const guard = <T extends object>(store: T, name: string): T =>
+      store instanceof LocalTokenStore || store instanceof LocalClientStore ? store : guardStore(store, name, timeoutMs)
+    const accessTokenStore = guard(options.accessTokenStore, 'accessTokenStore')
+    const authCodeStore =
+      options.authCodeStore === (options.accessTokenStore as unknown) ? (accessTokenStore as unknown as typeof options.authCodeStore) : guard(options.authCodeStore, 'authCodeStore')
+    const clientStore = guard(options.clientStore, 'clientStore')
     this.issuer = checkIssuer(options.issuer)
     this.authorizePath = checkPath('authorizePath', options.authorizePath ?? '/authorize')
     this.tokenPath = checkPath('tokenPath', options.tokenPath ?? '/token')
@@ -63,7 +73,7 @@ export class AuthorizationController<Env = unknown> {
       refreshPolicy: () => this.#refreshPolicy,
       sealer: unique === undefined || unique === false ? undefined : new Sealer(unique === true ? undefined : unique.key),
     })
-    const self = this
+    const refreshPolicy = (): RefreshPolicy | undefined => this.#refreshPolicy
     this.#services = {
       issuer: this.issuer,
       clientStore,
@@ -74,14 +84,22 @@ export class AuthorizationController<Env = unknown> {
       tokenGenerator,
       authorizationCodeLifetime: checkSeconds('authorizationCodeLifetime', options.authorizationCodeLifetime ?? 60, MAX_CODE_LIFETIME),
       get refreshPolicy() {
-        return self.#refreshPolicy
+        return refreshPolicy()
       },
       now,
       newId: () => issuer.newId(),
       mintTokens: (subject) => issuer.mint(subject),
       issueTokens: (subject) => issuer.issue(subject),
     }
-    const onError = options.onError ?? logServerErrors
+    const report = options.onError ?? logServerErrors
+    // A throwing hook must not break dispatch's promise never to reject.
+    const onError = (error: AnyOAuthError, request: Request): void => {
+      try {
+        report(error, request)
+      } catch {
+        // ignored on purpose
+      }
+    }
     this.#token = new TokenEndpoint(this.#tokenHandlers, this.#services, onError)
     const secure = this.issuer.startsWith('https:')
     this.#authorize = new AuthorizeEndpoint(this.#authorizeHandlers, this.#services, new CsrfGuard(this.authorizePath, secure), onError)

@@ -201,6 +201,10 @@ export class UserNotAuthenticated extends Error {
  * 503 `temporarily_unavailable` with a generic description.
  */
 export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+  }
+
   override get name(): string {
     return 'StoreUnavailableError'
   }

@@ -44,6 +44,11 @@ export interface AuthorizationControllerOptions<Env = unknown> {
   readonly authorizationCodeLifetime?: number
   /** The scope policy of every grant that sets none. Default: the `scope` parameter is ignored (seed). */
   readonly scope?: Scope
+  /**
+   * Milliseconds a store call may take before the request is answered 503 `temporarily_unavailable`.
+   * Applies to stores other than the in-memory ones. Default 2000.
+   */
+  readonly storeTimeoutMs?: number
   /** Clock in milliseconds since the epoch. Default `Date.now`. For tests. */
   readonly clock?: () => number
   /**
@@ -81,12 +86,12 @@ export function checkIssuer(issuer: string): string {
   return issuer
 }
 
-/** Throws a `TypeError` unless `seconds` is a whole number in range. */
-export function checkSeconds(name: string, seconds: number, max: number = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isSafeInteger(seconds) || seconds <= 0 || seconds > max) {
-    throw new TypeError(`${name} must be a whole number of seconds from 1 to ${max}`)
+/** Throws a `TypeError` unless `value` is a whole number from 1 to `max`. */
+export function checkSeconds(name: string, value: number, max: number = Number.MAX_SAFE_INTEGER, unit: string = 'seconds'): number {
+  if (!Number.isSafeInteger(value) || value <= 0 || value > max) {
+    throw new TypeError(`${name} must be a whole number of ${unit} from 1 to ${max}`)
   }
-  return seconds
+  return value
 }
 
 /** Throws a `TypeError` unless `path` is an absolute path without query. */

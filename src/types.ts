@@ -125,4 +125,6 @@ export interface RefreshToken {
   readonly graceUsed: boolean
   /** The hash of the token that replaced this one. */
   readonly successorHash: string | undefined
+  /** The hash of the access token issued together with this refresh token. */
+  readonly accessTokenHash: string | undefined
 }

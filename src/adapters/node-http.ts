@@ -28,7 +28,8 @@ export interface NodeHandlerOptions {
  *
  * It reads the body once, with a size limit and a timeout, and hands the controller a framework-free
  * {@link Request}; all checks (method, content type, parameters) and all error formatting happen in the
- * core.
+ * core. Set the server's own `headersTimeout` and `requestTimeout` too, to bound slow clients before the
+ * body.
  */
 export function nodeHandler(
   controller: AuthorizationController<NodeEnviron>,

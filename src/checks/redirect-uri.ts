@@ -9,7 +9,6 @@
  */
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
-const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]'])
 
 /**
  * Throws a `TypeError` when `uri` may not be registered: it must be absolute, without a fragment
@@ -44,8 +43,9 @@ export function assertRegistrableRedirectUri(uri: string): void {
 /**
  * Finds the registered redirect URI a request names.
  *
- * - `presented` given: it must equal a registered URI exactly; for an `http` loopback IP literal the port
- *   may differ (RFC 8252 section 7.3). Returns the presented URI.
+ * - `presented` given: it must equal a registered URI exactly; for an `http` loopback redirect URI
+ *   (127.0.0.1, [::1] or localhost) the port may differ (RFC 8252 section 7.3, which native apps need
+ *   since they listen on an ephemeral port). Returns the presented URI.
  * - `presented` omitted: allowed only when exactly one URI is registered (RFC 6749 section 3.1.2.3).
  *
  * Returns `undefined` when nothing matches.
@@ -69,7 +69,7 @@ function sameExceptLoopbackPort(registered: string, presented: string): boolean 
   } catch {
     return false
   }
-  if (!LOOPBACK_IPS.has(a.hostname) || a.hostname !== b.hostname) return false
+  if (!LOOPBACK_HOSTS.has(a.hostname) || a.hostname !== b.hostname) return false
   if (b.username !== '' || b.password !== '' || presented.includes('#')) return false
   // Compare everything but the port, as strings built the same way for both.
   return a.pathname === b.pathname && a.search === b.search && rebuild(a, b) === presented

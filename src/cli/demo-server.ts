@@ -75,6 +75,9 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   ])
 
   const server = createServer()
+  // Bound how long a client may take to send its request (slow clients), beyond nodeHandler's body limit.
+  server.headersTimeout = 10_000
+  server.requestTimeout = 15_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, host, () => resolve())

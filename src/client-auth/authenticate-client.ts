@@ -13,7 +13,9 @@ import { readClientCredentials } from './read-credentials.ts'
  * - Confidential clients must present their secret by a method their record allows; a confidential
  *   client sending only `client_id` is refused.
  * - Public clients (`none`) identify themselves with `client_id` and must not send a secret.
- * - Secrets are compared in constant time, and unknown clients cost the same as known ones.
+ * - Secrets are compared in constant time. Unknown clients are checked against a dummy hash, so they cost
+ *   what a client with a generated secret costs (a short, scrypt-hashed secret costs more; client ids are
+ *   not secrets, RFC 6749 section 2.2).
  */
 export async function authenticateClient(request: Request, clientStore: ClientStore): Promise<Client> {
   const presented = readClientCredentials(request)

@@ -141,7 +141,7 @@ export class AuthorizeEndpoint<Env> {
         case 'denied':
           throw new AccessDenied('The resource owner denied the request.')
         case 'respond':
-          return result.response
+          return protectPage(result.response)
         case 'unauthenticated': {
           const csrf = this.#csrf.issue(request, binding)
           const formAction = request.rawQuery === '' ? request.path : `${request.path}?${request.rawQuery}`

@@ -46,9 +46,13 @@ export function bodyErrorToOAuthError(error: BodyError): InvalidRequest {
   }
 }
 
-/** The fields of an error on the wire (RFC 6749 section 5.2 and 4.1.2.1). */
+/**
+ * The fields of an error on the wire (RFC 6749 section 5.2 and 4.1.2.1). `error_description` may only
+ * hold %x20-21 / %x23-5B / %x5D-7E, so anything else (an echoed parameter, say) is dropped from it.
+ */
 export function errorFields(error: AnyOAuthError): Record<string, string> {
-  const fields: Record<string, string> = { error: error.error, error_description: error.description }
+  const description = error.description.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '')
+  const fields: Record<string, string> = { error: error.error, error_description: description }
   if (error.uri !== undefined) fields.error_uri = error.uri
   return fields
 }

@@ -102,30 +102,22 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
     const code = request.postParam('code')
     if (code === undefined || code.length === 0) throw new InvalidRequest('The code parameter is missing.')
     const codeHash = hashToken(code)
-    // A code of another client is refused without consuming it, so nobody can burn another client's code.
+    // Check the code's bindings before consuming it, so a request that cannot redeem the code (another
+    // client, another redirect URI, no or a wrong PKCE verifier) cannot burn it either.
     const peek = await services.authCodeStore.fetchByCode(codeHash)
-    if (peek !== undefined && peek.clientId !== client.clientId) {
-      throw new InvalidGrant('The authorization code was issued to another client.')
-    }
+    if (peek !== undefined) checkBindings(peek, context)
     const consumption = await services.authCodeStore.consumeCode(codeHash, services.now())
     if (consumption === undefined) throw new InvalidGrant('The authorization code is invalid or expired.')
     const record = consumption.code
     if (consumption.outcome === 'reused') {
-      // RFC 6749 section 4.1.2: a code used twice is refused, and the tokens issued from it revoked.
+      // RFC 6749 section 4.1.2: a code used twice is refused and the tokens issued from it SHOULD be
+      // revoked. Only a request that could have redeemed it (same client, redirect URI and verifier) may
+      // trigger that, so someone holding just the code cannot revoke the rightful client's tokens.
+      checkBindings(record, context)
       await services.accessTokenStore.revokeFamily(record.familyId)
       throw new InvalidGrant('The authorization code was already used; the tokens issued from it are revoked.')
     }
-    if (record.clientId !== client.clientId) throw new InvalidGrant('The authorization code was issued to another client.')
-    // RFC 6749 section 4.1.3: redirect_uri must be identical when it was sent to the authorization endpoint.
-    const redirectUri = request.postParam('redirect_uri')
-    const expected = record.redirectUri ?? record.effectiveRedirectUri
-    if (record.redirectUri !== undefined && redirectUri === undefined) {
-      throw new InvalidGrant('The redirect_uri parameter is required for this code.')
-    }
-    if (redirectUri !== undefined && redirectUri !== expected) {
-      throw new InvalidGrant('The redirect_uri does not match the authorization request.')
-    }
-    checkCodeVerifier(request.postParam('code_verifier'), record)
+    checkBindings(record, context)
     return services.issueTokens({
       client,
       grantType: 'authorization_code',
@@ -136,4 +128,23 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
       familyId: record.familyId,
     })
   }
+}
+
+/**
+ * RFC 6749 section 4.1.3 and RFC 7636 section 4.6: the code must have been issued to this client, the
+ * redirect URI must match, and the PKCE verifier must fit the challenge. Throws `InvalidGrant`.
+ */
+function checkBindings<Env>(record: AuthorizationCode, context: TokenRequestContext<Env>): void {
+  const { request, client } = context
+  if (record.clientId !== client.clientId) throw new InvalidGrant('The authorization code was issued to another client.')
+  const redirectUri = request.postParam('redirect_uri')
+  if (record.redirectUri !== undefined && redirectUri === undefined) {
+    throw new InvalidGrant('The redirect_uri parameter is required for this code.')
+  }
+  // Identical when it was sent to the authorization endpoint; when it was not, a client may still send
+  // the URI the code was delivered to (many clients always send it).
+  if (redirectUri !== undefined && redirectUri !== (record.redirectUri ?? record.effectiveRedirectUri)) {
+    throw new InvalidGrant('The redirect_uri does not match the authorization request.')
+  }
+  checkCodeVerifier(request.postParam('code_verifier'), record)
 }

@@ -14,7 +14,8 @@ export interface RefreshTokenOptions {
   /**
    * Seconds after a rotation during which the same client may present the rotated-out token once more
    * and get a fresh successor instead of tripping reuse detection — for clients that lost the response.
-   * The successor handed out before is invalidated. Off (0) by default; at most 300.
+   * The successor handed out before is rotated out, so presenting it later counts as reuse. Off (0) by
+   * default; at most 300.
    */
   readonly graceSeconds?: number
 }

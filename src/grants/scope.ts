@@ -2,7 +2,11 @@ import { InvalidScope } from '../errors.ts'
 
 /** Options of {@link Scope} (the seed's `Scope(available, default)`). */
 export interface ScopeOptions {
-  /** Every scope the server knows. When neither this nor `default` is set, `scope` is ignored (seed). */
+  /**
+   * Every scope the server knows. When only `default` is set, the default scopes are the available ones.
+   * When neither is set, the server defines no scopes: requests without `scope` get none, and a request
+   * that asks for a scope gets `invalid_scope` (RFC 6749 section 3.3) rather than silently less.
+   */
   readonly available?: readonly string[]
   /**
    * The scopes granted when a request has no `scope` parameter. Without it, such a request fails with
@@ -26,7 +30,8 @@ export class Scope {
     for (const name of [...(options.available ?? []), ...(options.default ?? [])]) {
       if (!SCOPE_TOKEN.test(name)) throw new TypeError(`scope ${JSON.stringify(name)} is not a valid scope-token (RFC 6749 section 3.3)`)
     }
-    this.#available = options.available === undefined ? undefined : new Set(options.available)
+    const available = options.available ?? options.default
+    this.#available = available === undefined ? undefined : new Set(available)
     if (options.default !== undefined && this.#available !== undefined) {
       for (const name of options.default) {
         if (!this.#available.has(name)) throw new TypeError(`default scope ${JSON.stringify(name)} is not in available`)
@@ -35,12 +40,12 @@ export class Scope {
     this.#default = options.default === undefined ? undefined : Object.freeze([...new Set(options.default)])
   }
 
-  /** Whether this scope policy ignores the `scope` parameter (neither available nor default set). */
+  /** Whether this policy defines no scopes at all (neither available nor default set). */
   get ignored(): boolean {
-    return this.#available === undefined && this.#default === undefined
+    return this.#available === undefined
   }
 
-  /** The scopes available, or `undefined` when any well-formed scope is acceptable. */
+  /** The scopes available, or `undefined` when the policy defines none. */
   get available(): readonly string[] | undefined {
     return this.#available === undefined ? undefined : [...this.#available]
   }
@@ -53,7 +58,10 @@ export class Scope {
    * @param clientScopes - the client's own allowance, if it has one
    */
   parse(value: string | undefined, clientScopes?: readonly string[]): readonly string[] {
-    if (this.ignored && clientScopes === undefined) return []
+    if (this.#available === undefined && clientScopes === undefined) {
+      if (value === undefined) return []
+      throw new InvalidScope('This server defines no scopes; omit the scope parameter.')
+    }
     if (value === undefined) {
       const fallback = this.#default ?? (this.#available === undefined ? clientScopes : undefined)
       if (fallback === undefined) throw new InvalidScope('The scope parameter is required.')

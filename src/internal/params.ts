@@ -37,10 +37,8 @@ export function fromParsedForm(form: ParsedForm): Params {
       if (typeof first === 'string') values.set(name, first)
     } else if (typeof value === 'string') {
       values.set(name, value)
-    } else if (value !== undefined && value !== null) {
-      // A nested object (qs-style `a[b]=c`) is not an OAuth parameter; keep the name so it is seen.
-      values.set(name, String(value))
     }
+    // Anything else (a qs-style nested object from `a[b]=c`) is not an OAuth parameter value: left out.
   }
   return { values, repeated }
 }

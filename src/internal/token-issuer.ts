@@ -44,6 +44,7 @@ export class TokenIssuer {
     const access = tokenGenerator.generate({ ...context, kind: 'access_token' })
     const refresh = policy === undefined ? undefined : tokenGenerator.generate({ ...context, kind: 'refresh_token' })
     const familyId = subject.familyId ?? (refresh === undefined ? undefined : this.newId())
+    const accessTokenHash = hashToken(access)
     const refreshToken: RefreshToken | undefined =
       refresh === undefined || policy === undefined
         ? undefined
@@ -59,10 +60,11 @@ export class TokenIssuer {
             rotatedAt: undefined,
             graceUsed: false,
             successorHash: undefined,
+            accessTokenHash,
           }
     const uniqueKey = sealer === undefined ? undefined : uniqueKeyOf(subject)
     const accessToken: AccessToken = {
-      tokenHash: hashToken(access),
+      tokenHash: accessTokenHash,
       clientId: subject.client.clientId,
       grantType: subject.grantType,
       userId: subject.userId,

@@ -108,7 +108,12 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
       return outcome
     }
     if (this.#revokedFamilies.has(current.familyId)) return 'invalid'
-    if (outcome === 'grace' && current.successorHash !== undefined) this.#deleteRefresh(current.successorHash)
+    if (outcome === 'grace' && successor !== undefined) {
+      // The successor the client lost stays as a rotated-out tombstone: presenting it later is reuse
+      // and revokes the family (RFC 9700 section 4.14.2). The access token issued with it is deleted.
+      this.#refresh.set(successor.tokenHash, { ...successor, rotatedAt: request.now, graceUsed: true })
+      if (successor.accessTokenHash !== undefined) this.#deleteAccess(successor.accessTokenHash)
+    }
     this.#refresh.set(current.tokenHash, {
       ...current,
       rotatedAt: current.rotatedAt ?? request.now,

@@ -55,7 +55,8 @@ export interface RotationRequest {
  * The result of a rotation:
  * - `rotated`: the presented token was current; it is now rotated out and the successor stored.
  * - `grace`: the presented token had just been rotated and the grace interval allows one retry; the
- *   previous successor is deleted and the new one stored.
+ *   previous successor is rotated out (presenting it later is reuse), its access token deleted, and the
+ *   new successor stored.
  * - `reused`: a rotated-out token was presented again; the whole family has been revoked
  *   (RFC 9700 section 4.14.2).
  * - `invalid`: unknown, expired, revoked, or issued to another client.

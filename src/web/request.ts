@@ -118,11 +118,14 @@ export class Request {
     return (this.#query ??= parseForm(this.rawQuery))
   }
 
-  /** All form-body parameters, parsed once; empty unless the body is `application/x-www-form-urlencoded`. */
+  /**
+   * All form-body parameters, parsed once; empty unless this is a POST with an
+   * `application/x-www-form-urlencoded` body.
+   */
   formParams(): Params {
     if (this.#form !== undefined) return this.#form
     const body = this.#body
-    if (body === undefined || this.contentType !== 'application/x-www-form-urlencoded') this.#form = NO_PARAMS
+    if (body === undefined || this.method !== 'POST' || this.contentType !== 'application/x-www-form-urlencoded') this.#form = NO_PARAMS
     else this.#form = typeof body === 'string' ? parseForm(body) : fromParsedForm(body)
     return this.#form
   }

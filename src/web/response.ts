@@ -74,9 +74,9 @@ export function protectPage(response: Response): Response {
   const csp = headers['content-security-policy']
   if (csp === undefined) headers['content-security-policy'] = "frame-ancestors 'none'"
   else if (!/frame-ancestors/i.test(csp)) headers['content-security-policy'] = `${csp}; frame-ancestors 'none'`
-  headers['referrer-policy'] ??= 'no-referrer'
+  headers['referrer-policy'] = 'no-referrer'
   headers['cache-control'] = 'no-store'
   headers.pragma = 'no-cache'
-  headers['content-type'] ??= 'text/html; charset=utf-8'
+  if (response.body.length > 0) headers['content-type'] ??= 'text/html; charset=utf-8'
   return response
 }
