@@ -60,6 +60,7 @@ function readBasic(header: string | undefined): PresentedCredentials | undefined
 }
 
 function formDecode(value: string): string | undefined {
+  if (!value.includes('%') && !value.includes('+')) return value
   try {
     return decodeURIComponent(value.replaceAll('+', ' '))
   } catch {

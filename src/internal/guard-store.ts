@@ -46,7 +46,7 @@ function call(method: (...args: unknown[]) => unknown, target: object, args: unk
   )
 }
 
-function unavailable(error: unknown, label: string): unknown {
+function unavailable(error: unknown, label: string): Error {
   if (isOAuthError(error) || error instanceof StoreUnavailableError) return error
   return new StoreUnavailableError(`${label} failed`, { cause: error })
 }

@@ -19,12 +19,6 @@ interface Family {
   readonly refreshTokens: Set<string>
 }
 
-type ExpiringKey =
-  | { readonly kind: 'code'; readonly hash: string }
-  | { readonly kind: 'access'; readonly hash: string }
-  | { readonly kind: 'refresh'; readonly hash: string }
-  | { readonly kind: 'revoked-family'; readonly id: string }
-
 /**
  * Keeps codes and tokens in memory (the seed's `LocalTokenStore`), keyed by SHA-256 hash.
  *
@@ -41,7 +35,11 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
   readonly #families = new Map<string, Family>()
   readonly #revokedFamilies = new Set<string>()
   readonly #unique = new Map<string, string>()
-  readonly #expiry = new ExpiryIndex<ExpiringKey>()
+  // One index per kind, holding bare hashes: no wrapper object per stored token.
+  readonly #codeExpiry = new ExpiryIndex<string>()
+  readonly #accessExpiry = new ExpiryIndex<string>()
+  readonly #refreshExpiry = new ExpiryIndex<string>()
+  readonly #revokedExpiry = new ExpiryIndex<string>()
   #nextPurge = 0
 
   constructor(options: LocalTokenStoreOptions = {}) {
@@ -61,7 +59,7 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
   async saveCode(code: AuthorizationCode): Promise<void> {
     this.#maybePurge()
     this.#codes.set(code.codeHash, { code, consumed: false })
-    this.#expiry.add({ kind: 'code', hash: code.codeHash }, code.expiresAt)
+    this.#codeExpiry.add(code.codeHash, code.expiresAt)
   }
 
   async fetchByCode(codeHash: string): Promise<AuthorizationCode | undefined> {
@@ -140,14 +138,14 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
 
   #putAccess(token: AccessToken): void {
     this.#access.set(token.tokenHash, token)
-    this.#expiry.add({ kind: 'access', hash: token.tokenHash }, token.expiresAt)
+    this.#accessExpiry.add(token.tokenHash, token.expiresAt)
     if (token.familyId !== undefined) this.#family(token.familyId).accessTokens.add(token.tokenHash)
     if (token.uniqueKey !== undefined) this.#unique.set(token.uniqueKey, token.tokenHash)
   }
 
   #putRefresh(token: RefreshToken): void {
     this.#refresh.set(token.tokenHash, token)
-    this.#expiry.add({ kind: 'refresh', hash: token.tokenHash }, token.expiresAt)
+    this.#refreshExpiry.add(token.tokenHash, token.expiresAt)
     this.#family(token.familyId).refreshTokens.add(token.tokenHash)
   }
 
@@ -170,7 +168,7 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
     if (!this.#revokedFamilies.has(familyId)) {
       this.#revokedFamilies.add(familyId)
       // A revoked family can only receive tokens from grants still in flight: a day covers them.
-      this.#expiry.add({ kind: 'revoked-family', id: familyId }, this.#now() + 86_400)
+      this.#revokedExpiry.add(familyId, this.#now() + 86_400)
     }
   }
 
@@ -200,27 +198,18 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
     const now = this.#now()
     if (now < this.#nextPurge) return
     this.#nextPurge = now + 60
-    this.#expiry.purge(now, (key) => {
-      switch (key.kind) {
-        case 'code': {
-          const stored = this.#codes.get(key.hash)
-          if (stored !== undefined && stored.code.expiresAt <= now) this.#codes.delete(key.hash)
-          break
-        }
-        case 'access': {
-          const token = this.#access.get(key.hash)
-          if (token !== undefined && token.expiresAt <= now) this.#deleteAccess(key.hash)
-          break
-        }
-        case 'refresh': {
-          const token = this.#refresh.get(key.hash)
-          if (token !== undefined && token.expiresAt <= now) this.#deleteRefresh(key.hash)
-          break
-        }
-        case 'revoked-family':
-          this.#revokedFamilies.delete(key.id)
-          break
-      }
+    this.#codeExpiry.purge(now, (hash) => {
+      const stored = this.#codes.get(hash)
+      if (stored !== undefined && stored.code.expiresAt <= now) this.#codes.delete(hash)
     })
+    this.#accessExpiry.purge(now, (hash) => {
+      const token = this.#access.get(hash)
+      if (token !== undefined && token.expiresAt <= now) this.#deleteAccess(hash)
+    })
+    this.#refreshExpiry.purge(now, (hash) => {
+      const token = this.#refresh.get(hash)
+      if (token !== undefined && token.expiresAt <= now) this.#deleteRefresh(hash)
+    })
+    this.#revokedExpiry.purge(now, (familyId) => this.#revokedFamilies.delete(familyId))
   }
 }
