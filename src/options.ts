@@ -53,7 +53,9 @@ export interface AuthorizationControllerOptions<Env = unknown> {
   readonly clock?: () => number
   /**
    * Hand back a still-valid token (at least 60 s left) that the client already holds for the same user
-   * and scope instead of minting a new one (python-oauth2's `unique_token`). Tokens are kept encrypted
+   * and scope instead of minting a new one (python-oauth2's `unique_token`). Applies to the grants that do
+   * not redeem a code (client credentials, password, implicit): a code's tokens stay its own, so a replayed
+   * code can revoke them (RFC 6749 section 4.1.2). Tokens are kept encrypted
    * for this with AES-256-GCM under `key` (32 bytes; default: a random key per process, so reuse stops
    * at a restart). Off by default.
    */

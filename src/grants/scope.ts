@@ -65,7 +65,13 @@ export class Scope {
     if (value === undefined) {
       const fallback = this.#default ?? (this.#available === undefined ? clientScopes : undefined)
       if (fallback === undefined) throw new InvalidScope('The scope parameter is required.')
-      return clientScopes === undefined ? fallback : fallback.filter((name) => clientScopes.includes(name))
+      if (clientScopes === undefined) return fallback
+      const allowed = fallback.filter((name) => clientScopes.includes(name))
+      // RFC 6749 section 3.3: use a default or fail with invalid_scope, never silently grant nothing.
+      if (allowed.length === 0 && fallback.length > 0) {
+        throw new InvalidScope('The scope parameter is required: the default scope is not allowed for this client.')
+      }
+      return allowed
     }
     const requested = parseScopeParameter(value)
     for (const name of requested) {

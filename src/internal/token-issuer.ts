@@ -81,7 +81,10 @@ export class TokenIssuer {
   }
 
   async issue(subject: TokenSubject): Promise<TokenResponseBody> {
-    const existing = this.#config.sealer === undefined ? undefined : await this.#existing(subject)
+    // Tokens from a code are never handed out again: a replayed code must be able to revoke exactly the
+    // tokens it issued (RFC 6749 section 4.1.2), so they belong to the code's family alone.
+    const reusable = this.#config.sealer !== undefined && subject.familyId === undefined
+    const existing = reusable ? await this.#existing(subject) : undefined
     if (existing !== undefined) return existing
     const minted = this.mint(subject)
     const saved = await this.#config.accessTokenStore.saveToken(minted.accessToken, minted.refreshToken)
