@@ -102,7 +102,7 @@ export class AuthorizationController<Env = unknown> {
     }
     this.#token = new TokenEndpoint(this.#tokenHandlers, this.#services, onError)
     const secure = this.issuer.startsWith('https:')
-    this.#authorize = new AuthorizeEndpoint(this.#authorizeHandlers, this.#services, new CsrfGuard(this.authorizePath, secure), onError)
+    this.#authorize = new AuthorizeEndpoint(this.#authorizeHandlers, this.#services, new CsrfGuard(secure), onError)
   }
 
   /**

@@ -59,26 +59,14 @@ export function matchRedirectUri(registered: readonly string[], presented: strin
   return undefined
 }
 
-function sameExceptLoopbackPort(registered: string, presented: string): boolean {
-  if (!registered.startsWith('http://') || !presented.startsWith('http://')) return false
-  let a: URL
-  let b: URL
-  try {
-    a = new URL(registered)
-    b = new URL(presented)
-  } catch {
-    return false
-  }
-  if (!LOOPBACK_HOSTS.has(a.hostname) || a.hostname !== b.hostname) return false
-  if (b.username !== '' || b.password !== '' || presented.includes('#')) return false
-  // Compare everything but the port, as strings built the same way for both.
-  return a.pathname === b.pathname && a.search === b.search && rebuild(a, b) === presented
-}
+// http://<loopback host>[:port]<rest>, compared as text: only the port may differ, nothing is normalized.
+const LOOPBACK_URI = /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(?::\d{1,5})?([/?].*)?$/
 
-/** `presented` must be in the same canonical form as the registered URI, so only the port differs. */
-function rebuild(registered: URL, presented: URL): string {
-  const port = presented.port === '' ? '' : `:${presented.port}`
-  return `http://${registered.hostname}${port}${registered.pathname}${registered.search}`
+function sameExceptLoopbackPort(registered: string, presented: string): boolean {
+  const a = LOOPBACK_URI.exec(registered)
+  const b = LOOPBACK_URI.exec(presented)
+  if (a === null || b === null) return false
+  return a[1] === b[1] && (a[2] ?? '') === (b[2] ?? '') && !presented.includes('#')
 }
 
 /**

@@ -144,7 +144,8 @@ export class AuthorizeEndpoint<Env> {
           return protectPage(result.response)
         case 'unauthenticated': {
           const csrf = this.#csrf.issue(request, binding)
-          const formAction = request.rawQuery === '' ? request.path : `${request.path}?${request.rawQuery}`
+          const path = `${request.basePath}${request.path}`
+          const formAction = request.rawQuery === '' ? path : `${path}?${request.rawQuery}`
           const page = await adapter.renderAuthPage(request, new Response(200, { 'content-type': 'text/html; charset=utf-8' }), environ, scopes, client, {
             client,
             scopes,

@@ -20,15 +20,16 @@ export interface CsrfIssue {
  *
  * On an https issuer the cookie is `__Host-oauth2_csrf` (Secure, Path=/, no Domain), which neither a
  * sibling subdomain nor a network attacker on http can plant; only the http loopback issuers of
- * development use a plain `oauth2_csrf` cookie scoped to the authorization path.
+ * development use a plain `oauth2_csrf` cookie.
  */
 export class CsrfGuard {
   readonly #cookie: string
   readonly #cookieAttributes: string
 
-  constructor(path: string, secure: boolean) {
+  constructor(secure: boolean) {
     this.#cookie = secure ? '__Host-oauth2_csrf' : 'oauth2_csrf'
-    this.#cookieAttributes = secure ? '; Path=/; HttpOnly; SameSite=Strict; Secure' : `; Path=${path}; HttpOnly; SameSite=Strict`
+    // Path=/ because the controller may be mounted under any prefix.
+    this.#cookieAttributes = `; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`
   }
 
   /** The token for a page about to be rendered, reusing the browser's cookie when it has one. */

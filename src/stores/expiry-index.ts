@@ -23,14 +23,21 @@ export class ExpiryIndex<K> {
       this.#cursor = undefined
       return
     }
-    // Walk minute by minute, but jump straight to the earliest bucket when the gap is large.
-    let minute = this.#cursor
-    if (current - minute > this.#buckets.size) minute = Math.min(...this.#buckets.keys())
-    for (; minute < current; minute++) {
-      const bucket = this.#buckets.get(minute)
-      if (bucket === undefined) continue
-      this.#buckets.delete(minute)
-      for (const key of bucket) drop(key)
+    if (current - this.#cursor > this.#buckets.size) {
+      // A long gap: visiting the buckets is cheaper than walking every minute since the cursor.
+      const expired = [...this.#buckets.keys()].filter((minute) => minute < current).sort((a, b) => a - b)
+      for (const minute of expired) {
+        const bucket = this.#buckets.get(minute) ?? []
+        this.#buckets.delete(minute)
+        for (const key of bucket) drop(key)
+      }
+    } else {
+      for (let minute = this.#cursor; minute < current; minute++) {
+        const bucket = this.#buckets.get(minute)
+        if (bucket === undefined) continue
+        this.#buckets.delete(minute)
+        for (const key of bucket) drop(key)
+      }
     }
     this.#cursor = current
   }

@@ -51,6 +51,9 @@ export async function createClient(registration: ClientRegistration): Promise<Cl
   if (registration.clientSecret !== undefined && registration.clientSecret.length === 0) {
     throw new TypeError(`client ${clientId}: clientSecret must not be empty`)
   }
+  if (registration.clientSecretHash !== undefined && !/^(sha256|scrypt)\$/.test(registration.clientSecretHash)) {
+    throw new TypeError(`client ${clientId}: clientSecretHash must come from hashClientSecret`)
+  }
   const redirectUris = [...(registration.redirectUris ?? [])]
   for (const uri of redirectUris) assertRegistrableRedirectUri(uri)
   const clientSecretHash =
@@ -58,6 +61,7 @@ export async function createClient(registration: ClientRegistration): Promise<Cl
     (registration.clientSecret === undefined ? undefined : await hashClientSecret(registration.clientSecret))
   const isPublic = clientSecretHash === undefined
   const methods = registration.tokenEndpointAuthMethods ?? (isPublic ? ['none'] : ['client_secret_basic', 'client_secret_post'])
+  if (methods.length === 0) throw new TypeError(`client ${clientId}: tokenEndpointAuthMethods must not be empty`)
   if (isPublic && methods.some((method) => method !== 'none')) {
     throw new TypeError(`client ${clientId}: a client without a secret can only use tokenEndpointAuthMethods ['none']`)
   }

@@ -10,8 +10,10 @@ export type HeaderMap = Readonly<Record<string, string | readonly string[] | und
 export interface RequestInit {
   /** HTTP method, upper case. */
   readonly method: string
-  /** The path, without the query string. */
+  /** The path, without the query string, relative to where the controller is mounted. */
   readonly path: string
+  /** Where the controller is mounted (e.g. `/oauth` for `app.use('/oauth', …)`); default none. */
+  readonly basePath?: string | undefined
   /** The query string without its leading `?`. */
   readonly query?: string | undefined
   /** Request headers, names in lower case. */
@@ -32,8 +34,10 @@ export interface RequestInit {
 export class Request {
   /** HTTP method, upper case. */
   readonly method: string
-  /** The path, without the query string. */
+  /** The path, without the query string, relative to where the controller is mounted. */
   readonly path: string
+  /** Where the controller is mounted (`''` at the root), so pages can link back to it. */
+  readonly basePath: string
   /** The raw query string, without its leading `?`. */
   readonly rawQuery: string
   /** Set when the adapter could not read the body. */
@@ -47,6 +51,7 @@ export class Request {
   constructor(init: RequestInit) {
     this.method = init.method.toUpperCase()
     this.path = init.path
+    this.basePath = init.basePath ?? ''
     this.rawQuery = init.query ?? ''
     this.#headers = init.headers ?? {}
     this.#body = init.body
@@ -79,9 +84,11 @@ export class Request {
   header(name: string): string | undefined
   header(name: string, defaultValue: string): string
   header(name: string, defaultValue?: string): string | undefined {
-    const value = this.#headers[name.toLowerCase()]
-    if (value === undefined) return defaultValue
-    return typeof value === 'string' ? value : value.join(', ')
+    const key = name.toLowerCase()
+    if (!Object.hasOwn(this.#headers, key)) return defaultValue
+    const value = this.#headers[key]
+    if (typeof value === 'string') return value
+    return Array.isArray(value) ? value.join(', ') : defaultValue
   }
 
   /** The media type of the body, lower case, without parameters (`application/x-www-form-urlencoded`). */

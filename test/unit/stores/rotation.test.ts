@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest'
+import { decideRotation } from '../../../src/stores/rotation.ts'
+import type { RotationOutcome, RotationRequest } from '../../../src/stores/types.ts'
+import type { AccessToken, RefreshToken } from '../../../src/types.ts'
+
+const NOW = 1_800_000_000
+
+const ACCESS: AccessToken = {
+  tokenHash: 'new-access',
+  clientId: 'abc',
+  grantType: 'refresh_token',
+  userId: 'u1',
+  data: {},
+  scopes: [],
+  familyId: 'f1',
+  issuedAt: NOW,
+  expiresAt: NOW + 3_600,
+  sealed: undefined,
+  uniqueKey: undefined,
+  refreshTokenHash: undefined,
+}
+
+function refresh(overrides: Partial<RefreshToken> = {}): RefreshToken {
+  return {
+    tokenHash: 'r1',
+    clientId: 'abc',
+    userId: 'u1',
+    data: {},
+    scopes: [],
+    familyId: 'f1',
+    issuedAt: NOW - 100,
+    expiresAt: NOW + 86_400,
+    rotatedAt: undefined,
+    graceUsed: false,
+    successorHash: undefined,
+    accessTokenHash: undefined,
+    ...overrides,
+  }
+}
+
+function request(overrides: Partial<RotationRequest> = {}): RotationRequest {
+  return { presentedHash: 'r1', clientId: 'abc', now: NOW, graceSeconds: 0, accessToken: ACCESS, refreshToken: refresh({ tokenHash: 'r2' }), ...overrides }
+}
+
+describe('decideRotation (RFC 6749 section 6, RFC 9700 section 4.14.2)', () => {
+  it.each<[string, RotationOutcome, RefreshToken | undefined, Partial<RotationRequest>, boolean]>([
+    ['unknown token', 'invalid', undefined, {}, false],
+    ['expired token (expiresAt = now)', 'invalid', refresh({ expiresAt: NOW }), {}, false],
+    ['expired token (expiresAt < now)', 'invalid', refresh({ expiresAt: NOW - 1 }), {}, false],
+    ['token of another client (RFC 6749 section 6)', 'invalid', refresh(), { clientId: 'other' }, false],
+    ['rotated token of another client', 'invalid', refresh({ rotatedAt: NOW - 1 }), { clientId: 'other', graceSeconds: 10 }, false],
+    ['current token', 'rotated', refresh(), {}, false],
+    ['current token, grace on', 'rotated', refresh(), { graceSeconds: 10 }, false],
+    ['current token, one second before expiry', 'rotated', refresh({ expiresAt: NOW + 1 }), {}, false],
+    ['rotated token, grace off', 'reused', refresh({ rotatedAt: NOW }), {}, false],
+    ['rotated token, within grace', 'grace', refresh({ rotatedAt: NOW - 5 }), { graceSeconds: 10 }, false],
+    ['rotated token, at the end of grace', 'grace', refresh({ rotatedAt: NOW - 10 }), { graceSeconds: 10 }, false],
+    ['rotated token, after grace', 'reused', refresh({ rotatedAt: NOW - 11 }), { graceSeconds: 10 }, false],
+    ['rotated token, grace already spent', 'reused', refresh({ rotatedAt: NOW - 1, graceUsed: true }), { graceSeconds: 10 }, false],
+    ['rotated token whose successor was used (replay, not a lost response)', 'reused', refresh({ rotatedAt: NOW - 1 }), { graceSeconds: 10 }, true],
+    ['rotated token, grace off, successor used', 'reused', refresh({ rotatedAt: NOW - 1 }), {}, true],
+  ])('%s -> %s', (_why, outcome, current, overrides, successorRotated) => {
+    expect(decideRotation(current, request(overrides), successorRotated)).toBe(outcome)
+  })
+})
