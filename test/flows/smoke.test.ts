@@ -9,7 +9,7 @@ describe('authorization code flow over real HTTP (smoke)', () => {
   afterAll(() => server.close())
 
   it('issues a code after login and consent, and exchanges it once', async () => {
-    const url = new URL('/authorize', server.url)
+    const url = new URL(`${server.url}/authorize`)
     url.search = new URLSearchParams({ response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state: 's1' }).toString()
     const result = await authorizeInBrowser(url.toString())
     expect(result.status).toBe(302 + 1)

@@ -103,7 +103,7 @@ describe('RFC 7636 4.4.1 / RFC 9700 2.1.1 PKCE is mandatory for public clients',
   afterAll(() => server.close())
 
   it('refuses the public client a code without code_challenge (no code is issued)', async () => {
-    const url = new URL('/authorize', server.url)
+    const url = new URL(`${server.url}/authorize`)
     url.search = new URLSearchParams({
       response_type: 'code',
       client_id: PUBLIC_CLIENT.clientId,

@@ -50,7 +50,7 @@ export interface IssuedCode {
 /** Runs the authorization endpoint like a browser (login + consent) and validates the redirect. */
 export async function obtainCode(server: TestServer, request: CodeRequest): Promise<IssuedCode> {
   const state = oauth.generateRandomState()
-  const url = new URL('/authorize', server.url)
+  const url = new URL(`${server.url}/authorize`)
   url.searchParams.set('response_type', 'code')
   url.searchParams.set('client_id', request.clientId)
   if (request.redirectUri !== undefined) url.searchParams.set('redirect_uri', request.redirectUri)

@@ -18,6 +18,15 @@ import {
 } from '../../src/grants/index.ts'
 import { LocalClientStore, LocalTokenStore, type ClientRegistration } from '../../src/stores/index.ts'
 import { nodeHandler, type NodeEnviron, type NodeHandlerOptions } from '../../src/web/index.ts'
+import { oauth2ErrorHandler, oauth2Router } from '../../src/adapters/express.ts'
+import { oauth2Middleware } from '../../src/adapters/koa.ts'
+import { oauth2Plugin } from '../../src/adapters/fastify.ts'
+import { fetchHandler } from '../../src/adapters/fetch.ts'
+import express from 'express'
+import Koa from 'koa'
+import Fastify from 'fastify'
+import { Hono } from 'hono'
+import { getRequestListener } from '@hono/node-server'
 
 /** A clock tests move by hand; never sleeps. */
 export class TestClock {
@@ -36,6 +45,77 @@ export const CONFIDENTIAL = {
 } as const
 export const PUBLIC_CLIENT = { clientId: 'public-app', redirectUri: 'https://spa.example/cb' } as const
 export const USER = { username: 'alice', password: 'wonderland' } as const
+
+/**
+ * The adapter the flow suites run through, from `OAUTH2_ADAPTER` (set per vitest project, so the whole
+ * suite runs once per adapter). Every adapter but `node` is mounted under `/oauth`.
+ */
+export const ADAPTER: AdapterName = adapterFromEnv()
+
+export type AdapterName = 'node' | 'express' | 'express-parsed' | 'fastify' | 'koa' | 'hono'
+
+function adapterFromEnv(): AdapterName {
+  const name = process.env.OAUTH2_ADAPTER ?? 'node'
+  const known: readonly AdapterName[] = ['node', 'express', 'express-parsed', 'fastify', 'koa', 'hono']
+  if (!(known as readonly string[]).includes(name)) throw new Error(`unknown OAUTH2_ADAPTER ${name}`)
+  return name as AdapterName
+}
+
+/** Mounts the controller on a listening server through the adapter under test. */
+export async function mount(
+  server: Server,
+  controller: AuthorizationController<NodeEnviron>,
+  prefix: string,
+  nodeOptions?: NodeHandlerOptions,
+): Promise<void> {
+  // Each adapter has its own environ type; the test site adapters ignore environ.
+  const any = controller as AuthorizationController<never>
+  switch (ADAPTER) {
+    case 'node':
+      server.on('request', nodeHandler(controller, nodeOptions))
+      return
+    case 'express':
+    case 'express-parsed': {
+      const app = express()
+      if (ADAPTER === 'express-parsed') app.use(express.urlencoded({ extended: false, limit: '64kb' }))
+      app.use(prefix, oauth2Router(any, nodeOptions), oauth2ErrorHandler(any))
+      server.on('request', (req, res) => {
+        app(req, res)
+      })
+      return
+    }
+    case 'koa': {
+      const app = new Koa()
+      app.use(oauth2Middleware(any, { prefix, ...nodeOptions }))
+      const callback = app.callback()
+      server.on('request', (req, res) => {
+        void callback(req, res)
+      })
+      return
+    }
+    case 'fastify': {
+      const app = Fastify({
+        serverFactory: (handler) => {
+          server.on('request', handler)
+          return server
+        },
+      })
+      await app.register(oauth2Plugin, { controller: any, prefix, ...(nodeOptions?.maxBodyBytes === undefined ? {} : { maxBodyBytes: nodeOptions.maxBodyBytes }) })
+      await app.ready()
+      return
+    }
+    case 'hono': {
+      const app = new Hono()
+      const handler = fetchHandler(any, { prefix, ...(nodeOptions?.maxBodyBytes === undefined ? {} : { maxBodyBytes: nodeOptions.maxBodyBytes }) })
+      app.all(`${prefix}/*`, (c) => handler(c.req.raw))
+      const listener = getRequestListener(app.fetch)
+      server.on('request', (req, res) => {
+        void listener(req, res)
+      })
+      return
+    }
+  }
+}
 
 export interface TestServerOptions {
   /** Extra controller options. */
@@ -82,7 +162,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  const url = `http://127.0.0.1:${port}`
+  const prefix = ADAPTER === 'node' ? '' : '/oauth'
+  const url = `http://127.0.0.1:${port}${prefix}`
   const controller = new AuthorizationController<NodeEnviron>({
     issuer: url,
     accessTokenStore: tokenStore,
@@ -99,7 +180,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   if (options.password !== false) controller.addGrant(new ResourceOwnerGrant())
   if (options.clientCredentials !== false) controller.addGrant(new ClientCredentialsGrant())
   if (options.refresh !== false) controller.addGrant(new RefreshToken(options.refresh ?? { expiresIn: 86400 }))
-  server.on('request', nodeHandler(controller, options.node))
+  await mount(server, controller, prefix, options.node)
   return {
     url,
     issuer: url,

@@ -1,0 +1,62 @@
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import fastifyPlugin from 'fastify-plugin'
+import type { AuthorizationController } from '../controller.ts'
+import type { BodyError } from '../web/request.ts'
+import type { Response } from '../web/response.ts'
+import { fromNodeRequest } from './node-request.ts'
+
+/** The `environ` the Fastify adapter passes to the site adapter: Fastify's request and reply. */
+export interface FastifyEnviron {
+  readonly request: FastifyRequest
+  readonly reply: FastifyReply
+}
+
+/** Options of {@link oauth2Plugin}. */
+export interface FastifyAdapterOptions {
+  /** The controller to serve. */
+  readonly controller: AuthorizationController<FastifyEnviron>
+  /** Mount point, e.g. `/oauth`. Default none. */
+  readonly prefix?: string
+  /** Largest body accepted, in bytes (413 beyond). Default 65536. */
+  readonly maxBodyBytes?: number
+}
+
+/**
+ * A Fastify plugin (wrapped with `fastify-plugin`, named `oauth2-stack`) serving every endpoint of the
+ * controller under `prefix`: `app.register(oauth2Plugin, { controller, prefix: '/oauth' })`.
+ *
+ * The routes live in their own encapsulated context with their own body parsing, so the app's parsers
+ * (JSON, `@fastify/formbody`) are neither needed nor disturbed, and every body — form, JSON, oversized —
+ * gets the core's RFC answer instead of Fastify's own errors.
+ */
+export const oauth2Plugin: FastifyPluginAsync<FastifyAdapterOptions> = fastifyPlugin(
+  async (fastify: FastifyInstance, options: FastifyAdapterOptions) => {
+    const { controller } = options
+    const prefix = options.prefix ?? ''
+    const maxBodyBytes = options.maxBodyBytes ?? 65_536
+    await fastify.register(async (routes) => {
+      routes.removeAllContentTypeParsers()
+      routes.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxBodyBytes }, (_request, body, done) => done(null, body))
+      routes.setErrorHandler(async (error: FastifyError, request, reply) => {
+        // Fastify's body errors (too large, malformed) become the core's RFC responses.
+        const bodyError: BodyError = error.statusCode === 413 ? 'too_large' : 'aborted'
+        return serve(request, reply, undefined, bodyError)
+      })
+      const serve = async (
+        request: FastifyRequest,
+        reply: FastifyReply,
+        body: string | undefined,
+        bodyError: BodyError | undefined,
+      ): Promise<FastifyReply> => {
+        const url = request.url.slice(prefix.length)
+        const response: Response = await controller.dispatch(fromNodeRequest(request.raw, url, prefix, body, bodyError), { request, reply })
+        if (bodyError !== undefined) reply.header('connection', 'close')
+        return reply.code(response.statusCode).headers(response.headers).send(response.body)
+      }
+      for (const path of [controller.authorizePath, controller.tokenPath]) {
+        routes.all(path, async (request, reply) => serve(request, reply, typeof request.body === 'string' ? request.body : undefined, undefined))
+      }
+    }, { prefix })
+  },
+  { name: 'oauth2-stack', fastify: '5.x' },
+)

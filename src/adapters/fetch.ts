@@ -1,0 +1,79 @@
+import type { AuthorizationController } from '../controller.ts'
+import { Request, type BodyError } from '../web/request.ts'
+import { Response } from '../web/response.ts'
+
+/** The `environ` the Fetch adapter passes to the site adapter: the runtime's own `Request`. */
+export interface FetchEnviron {
+  readonly request: globalThis.Request
+}
+
+/** Options of {@link fetchHandler}. */
+export interface FetchAdapterOptions {
+  /** Mount point, e.g. `/oauth`. Default none. */
+  readonly prefix?: string
+  /** Largest body accepted, in bytes (413 beyond). Default 65536. */
+  readonly maxBodyBytes?: number
+}
+
+/**
+ * A Fetch-API handler, `(request: Request) => Promise<Response>`, serving every endpoint of the
+ * controller under `prefix` — for Hono (`app.all('/oauth/*', (c) => handler(c.req.raw))`), Bun
+ * (`Bun.serve({ fetch: handler })`), Deno and Workers. Other paths get a 404 JSON response.
+ *
+ * Uses only Web standard APIs here; the core's crypto comes from `node:crypto`, which Bun, Deno and
+ * Workers (with Node compatibility) provide.
+ */
+export function fetchHandler(
+  controller: AuthorizationController<FetchEnviron>,
+  options: FetchAdapterOptions = {},
+): (request: globalThis.Request) => Promise<globalThis.Response> {
+  const prefix = options.prefix ?? ''
+  const maxBodyBytes = options.maxBodyBytes ?? 65_536
+  return async (raw) => {
+    const url = new URL(raw.url)
+    const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname
+    if (!url.pathname.startsWith(prefix) || !controller.handles(path)) {
+      return toFetchResponse(Response.json(404, { error: 'not_found' }))
+    }
+    const { body, error } = await readFetchBody(raw, maxBodyBytes)
+    const headers: Record<string, string> = {}
+    raw.headers.forEach((value, name) => {
+      headers[name] = value
+    })
+    const request = new Request({ method: raw.method, path, basePath: prefix, query: url.search.slice(1), headers, body, bodyError: error })
+    const response = await controller.dispatch(request, { request: raw })
+    if (error !== undefined) response.headers.connection = 'close'
+    return toFetchResponse(response)
+  }
+}
+
+function toFetchResponse(response: Response): globalThis.Response {
+  const noBody = response.body.length === 0 || response.statusCode === 204 || response.statusCode === 304
+  return new globalThis.Response(noBody ? null : response.body, { status: response.statusCode, headers: response.headers })
+}
+
+/** Reads a Fetch body as text with a size limit, never throwing. */
+async function readFetchBody(request: globalThis.Request, maxBytes: number): Promise<{ body: string | undefined; error: BodyError | undefined }> {
+  if (request.body === null) return { body: undefined, error: undefined }
+  const length = request.headers.get('content-length')
+  if (length !== null && Number(length) > maxBytes) return { body: undefined, error: 'too_large' }
+  const reader = (request.body as ReadableStream<Uint8Array>).getReader()
+  const decoder = new TextDecoder()
+  let size = 0
+  let text = ''
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > maxBytes) {
+        await reader.cancel()
+        return { body: undefined, error: 'too_large' }
+      }
+      text += decoder.decode(value, { stream: true })
+    }
+    return { body: text + decoder.decode(), error: undefined }
+  } catch {
+    return { body: undefined, error: 'aborted' }
+  }
+}
