@@ -24,11 +24,11 @@ export default defineConfig({
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     projects: [
       {
-        extends: true,
+        extends: true as const,
         test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/flows/**'] },
       },
       ...adapters.map((adapter) => ({
-        extends: true,
+        extends: true as const,
         test: { name: `flows:${adapter}`, include: ['test/flows/**/*.test.ts'], env: { OAUTH2_ADAPTER: adapter } },
       })),
     ],

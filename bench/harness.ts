@@ -114,7 +114,7 @@ function load(url: string, scenario: Scenario, connections: number, seconds: num
           },
         ],
       },
-      (error, result) => (error ? reject(error) : resolve(result)),
+      (error: unknown, result) => (error ? reject(error instanceof Error ? error : new Error('autocannon failed')) : resolve(result)),
     )
   })
 }

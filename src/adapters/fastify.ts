@@ -51,7 +51,10 @@ export const oauth2Plugin: FastifyPluginAsync<FastifyAdapterOptions> = fastifyPl
         const url = request.url.slice(prefix.length)
         const response: Response = await controller.dispatch(fromNodeRequest(request.raw, url, prefix, body, bodyError), { request, reply })
         if (bodyError !== undefined) reply.header('connection', 'close')
-        return reply.code(response.statusCode).headers(response.headers).send(response.body)
+        reply.code(response.statusCode).headers(response.headers)
+        const cookies = response.setCookies
+        if (cookies.length > 0) reply.header('set-cookie', cookies)
+        return reply.send(response.body)
       }
       for (const path of [controller.authorizePath, controller.tokenPath]) {
         routes.all(path, async (request, reply) => serve(request, reply, typeof request.body === 'string' ? request.body : undefined, undefined))

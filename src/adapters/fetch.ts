@@ -49,7 +49,10 @@ export function fetchHandler(
 
 function toFetchResponse(response: Response): globalThis.Response {
   const noBody = response.body.length === 0 || response.statusCode === 204 || response.statusCode === 304
-  return new globalThis.Response(noBody ? null : response.body, { status: response.statusCode, headers: response.headers })
+  const headers = new Headers(response.headers)
+  headers.delete('set-cookie')
+  for (const cookie of response.setCookies) headers.append('set-cookie', cookie)
+  return new globalThis.Response(noBody ? null : response.body, { status: response.statusCode, headers })
 }
 
 /** Reads a Fetch body as text with a size limit, never throwing. */

@@ -46,6 +46,8 @@ export function oauth2Middleware(controller: AuthorizationController<KoaEnviron>
     const response = await controller.dispatch(fromNodeRequest(ctx.req, url, prefix, body, error), { ctx })
     ctx.status = response.statusCode
     ctx.set(response.headers)
+    const cookies = response.setCookies
+    if (cookies.length > 0) ctx.set('set-cookie', cookies)
     // A body we stopped reading cannot be drained reliably: close the connection after answering.
     if (error !== undefined) ctx.set('connection', 'close')
     ctx.body = response.body

@@ -28,6 +28,11 @@ export function writeNodeResponse(res: ServerResponse, response: Response, close
   headers['content-length'] = String(Buffer.byteLength(response.body))
   // A body we stopped reading cannot be drained reliably: close the connection after answering.
   if (close) headers.connection = 'close'
+  const cookies = response.setCookies
+  if (cookies.length > 0) {
+    delete headers['set-cookie']
+    res.setHeader('set-cookie', cookies)
+  }
   res.writeHead(response.statusCode, headers)
   res.end(response.body)
 }

@@ -66,6 +66,8 @@ function sameExceptLoopbackPort(registered: string, presented: string): boolean 
   const a = LOOPBACK_URI.exec(registered)
   const b = LOOPBACK_URI.exec(presented)
   if (a === null || b === null) return false
+  const port = /^http:\/\/[^/?]*:(\d+)/.exec(presented)?.[1]
+  if (port !== undefined && Number(port) > 65535) return false
   return a[1] === b[1] && (a[2] ?? '') === (b[2] ?? '') && !presented.includes('#')
 }
 

@@ -12,6 +12,7 @@ import type { AuthorizeHandler, AuthorizeRequestContext, GrantServices } from '.
 import { CSRF_FIELD, type CsrfGuard } from '../internal/csrf.ts'
 import { escapeHtml } from '../internal/html.ts'
 import type { Params } from '../internal/params.ts'
+import type { Client } from '../types.ts'
 import type { Request } from '../web/request.ts'
 import { protectPage, Response } from '../web/response.ts'
 import type { AuthenticationResult, SiteAdapter } from '../web/site-adapter.ts'
@@ -71,6 +72,10 @@ export class AuthorizeEndpoint<Env> {
         response.headers.allow = 'GET, POST'
         return response
       }
+      if (post && request.hasBody && request.contentType !== 'application/x-www-form-urlencoded') {
+        // RFC 6749 section 3.1: parameters sent by POST are form-encoded.
+        throw new InvalidRequest('A POST to the authorization endpoint must be application/x-www-form-urlencoded.')
+      }
       const query = request.queryParams()
       const form = post ? request.formParams() : undefined
       const repeated = repeatedParameters(query, form)
@@ -120,11 +125,17 @@ export class AuthorizeEndpoint<Env> {
       if (adapter === undefined) throw new TypeError(`no site adapter for response_type ${responseType}`)
       const scopes = pending.scopes
       const binding = OAUTH_PARAMETERS.map((name) => param(name) ?? '').join('\0')
-      if (post && !this.#csrf.verify(request, binding)) {
+      // A POST without the CSRF field is an authorization request sent by POST (RFC 6749 section 3.1):
+      // nothing in it is a decision, so it only gets the page. A POST with a wrong token is refused.
+      const decision = post && request.postParam(CSRF_FIELD) !== undefined
+      if (decision && !this.#csrf.verify(request, binding)) {
         target = undefined
         throw new InvalidRequest('This form has expired or was not sent from this site. Start the sign-in again.')
       }
       const status = post ? 303 : 302
+      if (post && !decision) {
+        return await this.#renderPage(adapter, request, environ, scopes, client, binding, param)
+      }
       if (await adapter.userHasDeniedAccess(request, environ, scopes, client)) {
         throw new AccessDenied('The resource owner denied the request.')
       }
@@ -135,38 +146,56 @@ export class AuthorizeEndpoint<Env> {
           // RFC 9207 section 2: iss on every authorization response.
           const location = buildRedirect(redirectUri, { ...params, state, iss: this.#services.issuer }, handler.responseMode)
           const response = Response.redirect(location, status)
-          if (post) response.headers['set-cookie'] = this.#csrf.clearCookie
+          if (post) response.addCookie(this.#csrf.clearCookie)
           return response
         }
         case 'denied':
           throw new AccessDenied('The resource owner denied the request.')
         case 'respond':
           return protectPage(result.response)
-        case 'unauthenticated': {
-          const csrf = this.#csrf.issue(request, binding)
-          const path = `${request.basePath}${request.path}`
-          const formAction = request.rawQuery === '' ? path : `${path}?${request.rawQuery}`
-          const page = await adapter.renderAuthPage(request, new Response(200, { 'content-type': 'text/html; charset=utf-8' }), environ, scopes, client, {
-            client,
-            scopes,
-            formAction,
-            csrfField: CSRF_FIELD,
-            csrfToken: csrf.token,
-            csrfInput: `<input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(csrf.token)}">`,
-          })
-          protectPage(page)
-          if (csrf.setCookie !== undefined) page.headers['set-cookie'] = csrf.setCookie
-          return page
-        }
+        case 'unauthenticated':
+          return await this.#renderPage(adapter, request, environ, scopes, client, binding, param)
       }
     } catch (thrown) {
       const error = toOAuthError(thrown)
       this.#onError(error, request)
       if (target === undefined || !error.redirectable) return errorPage(error)
       const response = redirectErrorResponse(error, target.redirectUri, target.mode, target.state, this.#services.issuer, post ? 303 : 302)
-      if (post) response.headers['set-cookie'] = this.#csrf.clearCookie
+      if (post) response.addCookie(this.#csrf.clearCookie)
       return response
     }
+  }
+
+  /** Renders the login/consent page with a CSRF token bound to this authorization request. */
+  async #renderPage(
+    adapter: SiteAdapter<Env>,
+    request: Request,
+    environ: Env,
+    scopes: readonly string[],
+    client: Client,
+    binding: string,
+    param: (name: string) => string | undefined,
+  ): Promise<Response> {
+    const csrf = this.#csrf.issue(request, binding)
+    // The form posts the decision back with the authorization request in the query, wherever the request
+    // itself carried it (query or POST body).
+    const query = new URLSearchParams()
+    for (const name of OAUTH_PARAMETERS) {
+      const value = param(name)
+      if (value !== undefined) query.append(name, value)
+    }
+    const formAction = `${request.basePath}${request.path}?${query.toString()}`
+    const page = await adapter.renderAuthPage(request, new Response(200, { 'content-type': 'text/html; charset=utf-8' }), environ, scopes, client, {
+      client,
+      scopes,
+      formAction,
+      csrfField: CSRF_FIELD,
+      csrfToken: csrf.token,
+      csrfInput: `<input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(csrf.token)}">`,
+    })
+    protectPage(page)
+    if (csrf.setCookie !== undefined) page.addCookie(csrf.setCookie)
+    return page
   }
 }
 

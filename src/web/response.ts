@@ -31,11 +31,28 @@ export class Response {
   headers: Record<string, string>
   /** The body text. */
   body: string
+  /**
+   * `Set-Cookie` values, one per cookie (a header map holds one value per name, cookies need several).
+   * Adapters send them together with any `set-cookie` in {@link Response.headers}.
+   */
+  readonly cookies: string[] = []
 
   constructor(statusCode = 200, headers: Record<string, string> = {}, body = '') {
     this.statusCode = statusCode
     this.headers = headers
     this.body = body
+  }
+
+  /** Adds a `Set-Cookie` value and returns this response. */
+  addCookie(value: string): this {
+    this.cookies.push(value)
+    return this
+  }
+
+  /** Every `Set-Cookie` value: the one in `headers` (if a site adapter set it there) and {@link Response.cookies}. */
+  get setCookies(): string[] {
+    const inHeaders = this.headers['set-cookie']
+    return inHeaders === undefined ? this.cookies : [inHeaders, ...this.cookies]
   }
 
   /** A JSON response that must not be cached (token and error responses). */

@@ -26,8 +26,8 @@ export interface AuthorizationContext {
   /** The scopes being asked for, after the grant's scope rules. */
   readonly scopes: readonly string[]
   /**
-   * Where the login/consent form must POST to: the authorization endpoint with the request's query string,
-   * so the authorization request travels with the form.
+   * Where the login/consent form must POST to: the authorization endpoint with the authorization
+   * request's parameters in the query, so the request travels with the form. HTML-escape it in markup.
    */
   readonly formAction: string
   /** Name of the hidden form field that carries {@link AuthorizationContext.csrfToken}. */
