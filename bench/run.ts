@@ -1,38 +1,56 @@
 /**
- * `npm run bench` (quick: client_credentials, under 2 minutes) and `npm run bench -- --full`.
+ * `npm run bench` (quick: client_credentials against the peers and the ceiling, under 2 minutes),
+ * `npm run bench -- --adapters` (each framework adapter against that framework's trivial route) and
+ * `npm run bench -- --full` (everything, longer runs, more repeats).
  *
  * Every server runs as its own process on 127.0.0.1, measured in interleaved repeats; results are medians,
  * reported as ratios to the bare node:http ceiling measured in the same run (the machine is shared and
  * noisy: the ratios are the result). Writes bench/RESULTS.md and bench/results.svg.
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
+import { renderChart } from './chart.ts'
 import { measure, type LoadOptions, type Measurement, type Scenario, type ServerSpec } from './harness.ts'
 import { clientCredentials, password, rotatingRefresh } from './scenarios.ts'
-import { renderChart } from './chart.ts'
 
 const full = process.argv.includes('--full')
-const options: LoadOptions = full
-  ? { connections: 10, seconds: 10, warmupSeconds: 3 }
-  : { connections: 10, seconds: 4, warmupSeconds: 1 }
+const adaptersOnly = process.argv.includes('--adapters')
+const options: LoadOptions = full ? { connections: 10, seconds: 8, warmupSeconds: 2 } : { connections: 10, seconds: 4, warmupSeconds: 1 }
 const repeats = full ? 3 : 2
 
 const CEILING = 'node:http ceiling'
-const servers: ServerSpec[] = [
-  { name: CEILING, script: 'ceiling.ts' },
-  { name: 'node:http + 32 random bytes', script: 'ceiling.ts', args: ['--random'] },
-  { name: 'oauth2-stack (node:http)', script: 'oauth2-stack.ts' },
+const OURS = 'oauth2-stack (node:http)'
+
+interface Entry {
+  readonly spec: ServerSpec
+  /** Scenario names this server supports. */
+  readonly scenarios: readonly string[]
+}
+
+const refresh = rotatingRefresh()
+const peer = (name: string, script: string, scenarios: readonly string[]): Entry[] =>
+  existsSync(new URL(`servers/${script}`, import.meta.url)) ? [{ spec: { name, script }, scenarios }] : []
+
+const core: Entry[] = [
+  { spec: { name: CEILING, script: 'ceiling.ts' }, scenarios: [clientCredentials.name] },
+  { spec: { name: 'node:http + 32 random bytes', script: 'ceiling.ts', args: ['--random'] }, scenarios: [clientCredentials.name] },
+  { spec: { name: OURS, script: 'oauth2-stack.ts' }, scenarios: [clientCredentials.name, password.name, refresh.name] },
+  ...peer('oidc-provider', 'oidc-provider.ts', [clientCredentials.name]),
+  ...peer('@node-oauth/oauth2-server (Express)', 'node-oauth.ts', [clientCredentials.name, password.name, refresh.name]),
+  ...peer('@jmondi/oauth2-server (Express)', 'jmondi.ts', [clientCredentials.name, password.name, refresh.name]),
 ]
 
-/** Which servers run which scenarios (ceilings only where they are a fair bound). */
-const plan: { scenario: Scenario; servers: readonly string[] }[] = [
-  { scenario: clientCredentials, servers: servers.map((server) => server.name) },
-  ...(full
-    ? [
-        { scenario: password, servers: ['oauth2-stack (node:http)'] },
-        { scenario: rotatingRefresh(), servers: ['oauth2-stack (node:http)'] },
-      ]
-    : []),
-]
+const frameworks = ['node', 'express', 'fastify', 'koa', 'hono'] as const
+const adapters: Entry[] = frameworks.flatMap((framework) => [
+  { spec: { name: `${framework} trivial route`, script: 'framework.ts', args: [framework, 'trivial'] }, scenarios: [clientCredentials.name] },
+  { spec: { name: `${framework} + oauth2-stack`, script: 'framework.ts', args: [framework, 'oauth2'] }, scenarios: [clientCredentials.name] },
+])
+
+const plan: { scenario: Scenario; entries: Entry[] }[] = adaptersOnly
+  ? [{ scenario: clientCredentials, entries: adapters }]
+  : [
+      { scenario: clientCredentials, entries: full ? [...core, ...adapters.filter((entry) => entry.spec.args?.[0] !== 'node')] : core },
+      ...(full ? [password, refresh].map((scenario) => ({ scenario, entries: core })) : []),
+    ]
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -42,10 +60,11 @@ const median = (values: number[]): number => {
 
 const results: Measurement[] = []
 const started = Date.now()
-for (const { scenario, servers: names } of plan) {
+for (const { scenario, entries } of plan) {
   const runs = new Map<string, Measurement[]>()
+  const servers = entries.filter((entry) => entry.scenarios.includes(scenario.name)).map((entry) => entry.spec)
   for (let repeat = 0; repeat < repeats; repeat++) {
-    for (const spec of servers.filter((server) => names.includes(server.name))) {
+    for (const spec of servers) {
       const measurement = await measure(spec, scenario, options)
       process.stdout.write(
         `${scenario.name} · ${spec.name} · run ${repeat + 1}: ${measurement.requestsPerSecond.toFixed(0)} req/s, ${measurement.cpuMicrosPerRequest.toFixed(0)} µs CPU/req, errors ${measurement.errors}\n`,
@@ -54,7 +73,7 @@ for (const { scenario, servers: names } of plan) {
     }
   }
   for (const [server, measurements] of runs) {
-    const pick = (key: keyof Measurement): number => median(measurements.map((m) => m[key] as number))
+    const pick = (key: 'requestsPerSecond' | 'p50' | 'p99' | 'cpuMicrosPerRequest'): number => median(measurements.map((m) => m[key]))
     results.push({
       server,
       scenario: scenario.name,
@@ -68,28 +87,62 @@ for (const { scenario, servers: names } of plan) {
   }
 }
 
-const ceilingOf = (scenario: string): Measurement | undefined =>
-  results.find((result) => result.scenario === scenario && result.server === CEILING) ??
-  results.find((result) => result.scenario === clientCredentials.name && result.server === CEILING)
+const find = (scenario: string, server: string): Measurement | undefined =>
+  results.find((result) => result.scenario === scenario && result.server === server)
+const ceiling = (scenario: string): Measurement | undefined => find(scenario, CEILING) ?? find(clientCredentials.name, CEILING) ?? find(clientCredentials.name, 'node trivial route')
+const fastestPeer = (scenario: string): Measurement | undefined =>
+  results
+    .filter((result) => result.scenario === scenario && !result.server.startsWith('oauth2-stack') && !result.server.startsWith('node') && !/trivial|\+ oauth2-stack/.test(result.server))
+    .sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0]
 
 const lines = [
   '# Benchmark results',
   '',
-  `Mode: ${full ? 'full' : 'quick'} · ${options.connections} connections · ${options.seconds} s per run after ${options.warmupSeconds} s warm-up · median of ${repeats} interleaved runs · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${Math.round((Date.now() - started) / 1000)} s in all.`,
+  `Mode: ${full ? 'full' : adaptersOnly ? 'adapters' : 'quick'} · ${options.connections} connections · ${options.seconds} s per run after ${options.warmupSeconds} s warm-up · median of ${repeats} interleaved runs · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${Math.round((Date.now() - started) / 1000)} s in all.`,
   '',
-  'Ratios are to the bare node:http ceiling measured in the same run; absolute figures depend on the machine.',
+  'Ratios are to the bare node:http ceiling (or, for adapters only, the node:http trivial route) measured in the same run, and to the fastest peer of the same scenario; absolute figures depend on the machine.',
   '',
-  '| scenario | server | req/s | × ceiling | p50 ms | p99 ms | CPU µs/req | peak RSS MiB | errors |',
-  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| scenario | server | req/s | × ceiling | × fastest peer | p50 ms | p99 ms | CPU µs/req | peak RSS MiB | errors |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...results.map((result) => {
-    const ceiling = ceilingOf(result.scenario)
-    const ratio = ceiling === undefined ? '' : (result.requestsPerSecond / ceiling.requestsPerSecond).toFixed(2)
-    return `| ${result.scenario} | ${result.server} | ${result.requestsPerSecond.toFixed(0)} | ${ratio} | ${result.p50} | ${result.p99} | ${result.cpuMicrosPerRequest.toFixed(0)} | ${result.peakRssMiB.toFixed(0)} | ${result.errors} |`
+    const base = ceiling(result.scenario)
+    const peerBest = fastestPeer(result.scenario)
+    const ratio = base === undefined ? '' : (result.requestsPerSecond / base.requestsPerSecond).toFixed(2)
+    const peerRatio = peerBest === undefined ? '' : (result.requestsPerSecond / peerBest.requestsPerSecond).toFixed(2)
+    return `| ${result.scenario} | ${result.server} | ${result.requestsPerSecond.toFixed(0)} | ${ratio} | ${peerRatio} | ${result.p50} | ${result.p99} | ${result.cpuMicrosPerRequest.toFixed(0)} | ${result.peakRssMiB.toFixed(0)} | ${result.errors} |`
   }),
   '',
-  '![throughput as a ratio of the ceiling](results.svg)',
-  '',
 ]
+
+// Adapter overhead: what each adapter adds to the controller (CPU per request beyond nodeHandler), next to
+// what the framework itself adds to a trivial route (beyond the bare node:http trivial route).
+const adapterRows = frameworks
+  .filter((framework) => framework !== 'node')
+  .flatMap((framework) => {
+    const trivial = find(clientCredentials.name, `${framework} trivial route`)
+    const nodeTrivial = find(clientCredentials.name, 'node trivial route')
+    const withOurs = find(clientCredentials.name, `${framework} + oauth2-stack`)
+    const nodeOurs = find(clientCredentials.name, 'node + oauth2-stack')
+    if (trivial === undefined || nodeTrivial === undefined || withOurs === undefined || nodeOurs === undefined) return []
+    const frameworkCost = trivial.cpuMicrosPerRequest - nodeTrivial.cpuMicrosPerRequest
+    const adapterCost = withOurs.cpuMicrosPerRequest - nodeOurs.cpuMicrosPerRequest
+    const throughput = withOurs.requestsPerSecond / nodeOurs.requestsPerSecond
+    const baseline = trivial.requestsPerSecond / nodeTrivial.requestsPerSecond
+    return [`| ${framework} | ${frameworkCost.toFixed(0)} | ${adapterCost.toFixed(0)} | ${baseline.toFixed(2)} | ${throughput.toFixed(2)} |`]
+  })
+if (adapterRows.length > 0) {
+  lines.push(
+    '## Adapter overhead',
+    '',
+    'CPU µs per request that the framework adds to a trivial route (vs bare node:http), next to what the framework plus the adapter add to the same controller (vs nodeHandler); and throughput as a fraction of the node:http equivalent.',
+    '',
+    '| framework | framework µs/req | framework + adapter µs/req | trivial route × node | oauth2-stack × nodeHandler |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...adapterRows,
+    '',
+  )
+}
+lines.push('![throughput as a ratio of the ceiling](results.svg)', '')
 writeFileSync(new URL('RESULTS.md', import.meta.url), lines.join('\n'))
-writeFileSync(new URL('results.svg', import.meta.url), renderChart(results, (scenario) => ceilingOf(scenario)?.requestsPerSecond))
+writeFileSync(new URL('results.svg', import.meta.url), renderChart(results, (scenario) => ceiling(scenario)?.requestsPerSecond))
 process.stdout.write(`\n${lines.join('\n')}\n`)

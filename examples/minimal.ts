@@ -1,6 +1,6 @@
 /**
- * The README's example, kept here so it is type-checked and runnable:
- * `npm run example -- minimal` (listens on 8080).
+ * The README's example, kept here so it is type-checked and run by the tests:
+ * `npm run example -- minimal` (listens on $PORT, default 8080).
  */
 import { createServer } from 'node:http'
 import { AuthorizationController } from 'oauth2-stack'
@@ -13,7 +13,7 @@ const siteAdapter: SiteAdapter = {
     return request.postParam('confirm') === '1' ? { type: 'granted', userId: 'alice' } : { type: 'unauthenticated' }
   },
   async renderAuthPage(_request, response, _environ, _scopes, _client, context) {
-    response.body = `<form method="POST" action="${escapeHtml(context.formAction)}">
+    response.body = `<form method="POST" name="confirmation_form" action="${escapeHtml(context.formAction)}">
       ${context.csrfInput}<input name="confirm" type="hidden" value="1"><input type="submit" value="confirm"></form>`
     return response
   },
@@ -26,8 +26,9 @@ const clientStore = new LocalClientStore()
 await clientStore.addClient({ clientId: 'abc', clientSecret: 'xyz', redirectUris: ['http://localhost/callback'] })
 const tokenStore = new LocalTokenStore()
 
+const port = Number(process.env.PORT ?? 8080)
 const controller = new AuthorizationController({
-  issuer: 'http://localhost:8080',
+  issuer: `http://localhost:${port}`,
   accessTokenStore: tokenStore,
   authCodeStore: tokenStore,
   clientStore,
@@ -37,4 +38,4 @@ controller.addGrant(new AuthorizationCodeGrant())
 controller.addGrant(new ImplicitGrant())
 controller.addGrant(new RefreshToken({ expiresIn: 2592000 }))
 
-createServer(nodeHandler(controller)).listen(8080)
+createServer(nodeHandler(controller)).listen(port)

@@ -1,0 +1,81 @@
+/**
+ * Every example runs as documented (`npm run example -- <name>`, honouring PORT) and serves the seed's
+ * client `abc` and its confirmation form all the way to a code.
+ */
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { describe, expect, it } from 'vitest'
+
+const root = new URL('../../', import.meta.url)
+
+/** Where each example mounts the authorization endpoint. */
+const examples: Record<string, string> = {
+  'authorization-server': '/authorize',
+  minimal: '/authorize',
+  express: '/oauth/authorize',
+  koa: '/authorize',
+  fastify: '/authorize',
+  hono: '/oauth/authorize',
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+describe('examples: npm run example -- <name>', () => {
+  it("the README's example is examples/minimal.ts, word for word", () => {
+    const readme = readFileSync(new URL('README.md', root), 'utf8')
+    const snippet = /## The seed's example, in TypeScript\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1]
+    expect(snippet).toBeDefined()
+    expect(readFileSync(new URL('examples/minimal.ts', root), 'utf8')).toContain(snippet!)
+  })
+
+  it.each(Object.entries(examples))('%s serves the confirmation form and issues a code on confirm', async (name, authorizePath) => {
+    const port = await freePort()
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/run.ts', name], {
+      cwd: root,
+      env: { ...process.env, PORT: String(port), TSX_TSCONFIG_PATH: 'tsconfig.json' },
+    })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    try {
+      const authorize = `http://localhost:${port}${authorizePath}?response_type=code&client_id=abc&redirect_uri=${encodeURIComponent('http://localhost/callback')}&state=xyz1`
+      // Wait until the server answers (the examples print different banners).
+      let page: Response | undefined
+      const deadline = Date.now() + 20_000
+      while (page === undefined && Date.now() < deadline) {
+        page = await fetch(authorize).catch(async () => {
+          await new Promise((r) => setTimeout(r, 100))
+          return undefined
+        })
+      }
+      expect(page, output).toBeDefined()
+      const body = await page!.text()
+      expect(body).toContain('name="confirmation_form"')
+      const cookie = (page!.headers.get('set-cookie') ?? '').split(';')[0]!
+      const csrf = /name="csrf_token" value="([^"]+)"/.exec(body)![1]!
+      const action = /action="([^"]+)"/.exec(body)![1]!.replaceAll('&amp;', '&')
+      const confirmed = await fetch(new URL(action, `http://localhost:${port}`), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf_token: csrf, confirm: '1' }),
+      })
+      expect(confirmed.status).toBe(303)
+      const location = new URL(confirmed.headers.get('location')!)
+      expect(location.origin + location.pathname).toBe('http://localhost/callback')
+      expect(location.searchParams.get('state')).toBe('xyz1')
+      expect(location.searchParams.get('code')).toBeTruthy()
+    } finally {
+      child.kill('SIGTERM')
+    }
+  })
+})
