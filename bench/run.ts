@@ -36,7 +36,7 @@ const core: Entry[] = [
   { spec: { name: OURS, script: 'oauth2-stack.ts' }, scenarios: [clientCredentials.name, password.name, refresh.name] },
   ...peer('oidc-provider', 'oidc-provider.ts', [clientCredentials.name]),
   ...peer('@node-oauth/oauth2-server (Express)', 'node-oauth.ts', [clientCredentials.name, password.name, refresh.name]),
-  ...peer('@jmondi/oauth2-server (Express)', 'jmondi.ts', [clientCredentials.name, password.name, refresh.name]),
+  ...peer('@jmondi/oauth2-server (Express, JWT access tokens)', 'jmondi.ts', [clientCredentials.name, password.name, refresh.name]),
 ]
 
 const frameworks = ['node', 'express', 'fastify', 'koa', 'hono'] as const

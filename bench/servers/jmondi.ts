@@ -1,0 +1,134 @@
+/**
+ * Peer: `@jmondi/oauth2-server` (ts-oauth2-server) on Express 5, as its README and Express adapter docs
+ * show: `express.urlencoded`, `requestFromExpress` → `AuthorizationServer#respondToAccessTokenRequest` →
+ * `handleExpressResponse` / `handleExpressError`, with in-memory repositories.
+ *
+ * Grants: client_credentials, password (the user `bench`/`bench`) and refresh_token, with the library's
+ * defaults — its access tokens are always HS256 JWTs signed with the server's secret (there is no opaque
+ * access-token option), its refresh tokens are JWTs too (`useOpaqueRefreshTokens` off by default), a
+ * 1 h access-token TTL, and rotation: each refresh revokes the old token record through the repository
+ * and issues a new access and refresh token, so a used refresh token is refused.
+ */
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
+import {
+  AuthorizationServer,
+  DateInterval,
+  generateRandomToken,
+  guardAgainstInvalidClientScopes,
+  OAuthException,
+  type OAuthClient,
+  type OAuthClientRepository,
+  type OAuthScope,
+  type OAuthScopeRepository,
+  type OAuthToken,
+  type OAuthTokenRepository,
+  type OAuthUserRepository,
+} from '@jmondi/oauth2-server'
+import { handleExpressError, handleExpressResponse, requestFromExpress } from '@jmondi/oauth2-server/express'
+import express from 'express'
+import { BENCH_SCOPES, findBenchUser, secretMatches } from './peer-users.ts'
+import { announce, BENCH_CLIENT } from './shared.ts'
+
+const scopes: OAuthScope[] = BENCH_SCOPES.map((name) => ({ name }))
+const defaultScopes: OAuthScope[] = scopes.filter((scope) => scope.name === 'read')
+const client: OAuthClient = {
+  id: BENCH_CLIENT.clientId,
+  name: BENCH_CLIENT.clientId,
+  secret: BENCH_CLIENT.clientSecret,
+  redirectUris: [BENCH_CLIENT.redirectUri],
+  allowedGrants: ['client_credentials', 'password', 'refresh_token'],
+  scopes,
+}
+// The repository sets the refresh token's lifetime (the library has no default); one day, as oauth2-stack's server.
+const REFRESH_TOKEN_TTL = new DateInterval('1d')
+
+const clientRepository: OAuthClientRepository = {
+  async getByIdentifier(clientId) {
+    // The contract: throw for an unknown client.
+    if (clientId !== client.id) throw OAuthException.invalidClient()
+    return client
+  },
+  async isClientValid(grantType, candidate, clientSecret) {
+    if (typeof candidate.secret === 'string' && !secretMatches(clientSecret, candidate.secret)) return false
+    return candidate.allowedGrants.includes(grantType)
+  },
+}
+
+const scopeRepository: OAuthScopeRepository = {
+  async getAllByIdentifiers(names) {
+    return scopes.filter((scope) => names.includes(scope.name))
+  },
+  async finalize(requested, _grantType, owner) {
+    guardAgainstInvalidClientScopes(owner, requested)
+    return requested.length === 0 ? defaultScopes : requested
+  },
+}
+
+const byAccessToken = new Map<string, OAuthToken>()
+const byRefreshToken = new Map<string, OAuthToken>()
+
+const tokenRepository: OAuthTokenRepository = {
+  async issueToken(owner, granted, user) {
+    return {
+      accessToken: generateRandomToken(),
+      // Replaced by the grant's TTL (1 h by default).
+      accessTokenExpiresAt: new DateInterval('1h').getEndDate(),
+      refreshToken: null,
+      refreshTokenExpiresAt: null,
+      client: owner,
+      user: user ?? null,
+      scopes: granted,
+    }
+  },
+  async persist(token) {
+    byAccessToken.set(token.accessToken, token)
+  },
+  async issueRefreshToken(token) {
+    token.refreshToken = generateRandomToken()
+    token.refreshTokenExpiresAt = REFRESH_TOKEN_TTL.getEndDate()
+    byRefreshToken.set(token.refreshToken, token)
+    return token
+  },
+  async revoke(token) {
+    byAccessToken.delete(token.accessToken)
+    if (typeof token.refreshToken === 'string') byRefreshToken.delete(token.refreshToken)
+  },
+  async isRefreshTokenRevoked(token) {
+    const expiresAt = token.refreshTokenExpiresAt?.getTime() ?? 0
+    return typeof token.refreshToken !== 'string' || !byRefreshToken.has(token.refreshToken) || Date.now() > expiresAt
+  },
+  async getByRefreshToken(refreshToken) {
+    const token = byRefreshToken.get(refreshToken)
+    if (token === undefined) throw OAuthException.invalidGrant('refresh token is unknown or revoked')
+    return token
+  },
+  async getByAccessToken(accessToken) {
+    const token = byAccessToken.get(accessToken)
+    if (token === undefined) throw OAuthException.invalidGrant('access token is unknown or revoked')
+    return token
+  },
+}
+
+const userRepository: OAuthUserRepository = {
+  async getUserByCredentials(identifier, password) {
+    return typeof identifier === 'string' ? findBenchUser(identifier, password) : undefined
+  },
+}
+
+// The JWT signing secret (HS256 through jsonwebtoken), random per process.
+const authorizationServer = new AuthorizationServer(clientRepository, tokenRepository, scopeRepository, randomBytes(32).toString('base64url'))
+authorizationServer.enableGrantTypes('client_credentials', { grant: 'password', userRepository }, 'refresh_token')
+
+const app = express()
+app.use(express.urlencoded({ extended: false }))
+app.post('/token', async (req, res) => {
+  try {
+    const oauthResponse = await authorizationServer.respondToAccessTokenRequest(requestFromExpress(req))
+    handleExpressResponse(res, oauthResponse)
+  } catch (error) {
+    handleExpressError(error, res)
+  }
+})
+
+announce(createServer(app))
