@@ -11,6 +11,9 @@
 /** User data returned by the site adapter, kept with codes and tokens and handed back on refresh. */
 export type UserData = Readonly<Record<string, unknown>>
 
+/** The empty user data, shared so tokens without a user allocate nothing for it. */
+export const NO_USER_DATA: UserData = Object.freeze({})
+
 /**
  * How a client authenticates at the token endpoint (RFC 6749 section 2.3, RFC 7591 names).
  * `none` is a public client: it identifies itself with `client_id` and proves nothing.

@@ -30,8 +30,9 @@ class PendingBody {
     this.#resolve = resolve
     req.on('data', this.#onData)
     req.on('end', this.#onEnd)
+    // An aborted request emits 'error' (ECONNRESET). This listener stays attached: an 'error' event
+    // without one would crash the process.
     req.on('error', this.#onAborted)
-    req.on('aborted', this.#onAborted)
     deadlines.add(this)
   }
 
@@ -53,12 +54,14 @@ class PendingBody {
     if (this.#settled) return
     this.#settled = true
     this.#deadlines.delete(this)
-    const req = this.#req
-    req.off('data', this.#onData)
-    req.off('end', this.#onEnd)
-    req.off('error', this.#onAborted)
-    req.off('aborted', this.#onAborted)
-    if (result.error !== undefined) req.resume()
+    if (result.error !== undefined) {
+      // Stop collecting and let the rest of the body drain; after 'end' nothing more arrives, so the
+      // listeners need no removal then.
+      const req = this.#req
+      req.off('data', this.#onData)
+      req.off('end', this.#onEnd)
+      req.resume()
+    }
     this.#resolve(result)
   }
 }

@@ -12,7 +12,7 @@ import type { AuthorizeHandler, AuthorizeRequestContext, GrantServices } from '.
 import { CSRF_FIELD, type CsrfGuard } from '../internal/csrf.ts'
 import { escapeHtml } from '../internal/html.ts'
 import type { Params } from '../internal/params.ts'
-import type { Client } from '../types.ts'
+import { NO_USER_DATA, type Client } from '../types.ts'
 import type { Request } from '../web/request.ts'
 import { protectPage, Response } from '../web/response.ts'
 import type { AuthenticationResult, SiteAdapter } from '../web/site-adapter.ts'
@@ -142,7 +142,7 @@ export class AuthorizeEndpoint<Env> {
       const result = await authenticate(adapter, request, environ, scopes, client)
       switch (result.type) {
         case 'granted': {
-          const params = await pending.issue({ userId: result.userId, data: result.data ?? {} })
+          const params = await pending.issue({ userId: result.userId, data: result.data ?? NO_USER_DATA })
           // RFC 9207 section 2: iss on every authorization response.
           const location = buildRedirect(redirectUri, { ...params, state, iss: this.#services.issuer }, handler.responseMode)
           const response = Response.redirect(location, status)

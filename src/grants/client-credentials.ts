@@ -1,3 +1,4 @@
+import { NO_USER_DATA } from '../types.ts'
 import type { Scope } from './scope.ts'
 import type { Grant, GrantRegistry, ScopeGrantOptions, TokenRequestContext, TokenResponseBody } from './types.ts'
 
@@ -28,7 +29,7 @@ export class ClientCredentialsGrant<Env = unknown> implements Grant<Env> {
       client,
       grantType: 'client_credentials',
       userId: undefined,
-      data: {},
+      data: NO_USER_DATA,
       scopes,
       withRefreshToken: false,
     })

@@ -1,4 +1,5 @@
 import { InvalidGrant, InvalidRequest, UserNotAuthenticated } from '../errors.ts'
+import { NO_USER_DATA } from '../types.ts'
 import type { AuthenticationResult, PasswordSiteAdapter } from '../web/site-adapter.ts'
 import type { Scope } from './scope.ts'
 import type { Grant, GrantRegistry, ScopeGrantOptions, TokenRequestContext, TokenResponseBody } from './types.ts'
@@ -54,7 +55,7 @@ export class ResourceOwnerGrant<Env = unknown> implements Grant<Env> {
       client,
       grantType: 'password',
       userId: result.userId,
-      data: result.data ?? {},
+      data: result.data ?? NO_USER_DATA,
       scopes,
       withRefreshToken: true,
     })

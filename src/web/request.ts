@@ -47,6 +47,7 @@ export class Request {
   #query: Params | undefined
   #form: Params | undefined
   #cookies: Map<string, string> | undefined
+  #contentType: string | undefined | null = null
 
   constructor(init: RequestInit) {
     this.method = init.method.toUpperCase()
@@ -93,10 +94,11 @@ export class Request {
 
   /** The media type of the body, lower case, without parameters (`application/x-www-form-urlencoded`). */
   get contentType(): string | undefined {
+    if (this.#contentType !== null) return this.#contentType
     const value = this.header('content-type')
-    if (value === undefined) return undefined
-    const semicolon = value.indexOf(';')
-    return (semicolon === -1 ? value : value.slice(0, semicolon)).trim().toLowerCase()
+    const semicolon = value === undefined ? -1 : value.indexOf(';')
+    this.#contentType = value === undefined ? undefined : (semicolon === -1 ? value : value.slice(0, semicolon)).trim().toLowerCase()
+    return this.#contentType
   }
 
   /** Whether the request carries a body (by its headers, or because the adapter gave one). */

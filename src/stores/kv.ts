@@ -1,0 +1,59 @@
+/**
+ * What the key-value stores (Redis, memcached) share: how records become JSON and back, how long an entry
+ * lives, and how a driver failure is reported. Internal: not exported from the package.
+ *
+ * @module
+ */
+import { StoreUnavailableError } from '../errors.ts'
+import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../types.ts'
+
+/** How long a revoked family keeps refusing new tokens: grants still in flight finish well within a day. */
+export const REVOKED_FAMILY_SECONDS = 86_400
+
+/**
+ * Milliseconds from `nowMs` (the store's clock) until `expiresAt` (epoch seconds), at least 1.
+ *
+ * Native expiry is computed relative to the store's own clock rather than as an absolute time
+ * (`PXAT`): then a store given a fake clock (tests) or a host clock that differs from the server's still
+ * keeps each entry exactly as long as its record says. Reads check `expiresAt` as well.
+ */
+export function ttlMs(expiresAt: number, nowMs: number): number {
+  return Math.max(1, Math.ceil(expiresAt * 1000 - nowMs))
+}
+
+/** A driver failure, as the controller expects it: a {@link StoreUnavailableError} naming the operation. */
+export function unavailable(error: unknown, operation: string): StoreUnavailableError {
+  if (error instanceof StoreUnavailableError) return error
+  const reason = error instanceof Error ? error.message : String(error)
+  return new StoreUnavailableError(`${operation} failed: ${reason}`, { cause: error })
+}
+
+/**
+ * Parses a stored record and puts back the optional properties JSON leaves out, so a record read back
+ * has the same keys as the one saved.
+ */
+function decode<T>(json: string, optional: readonly (keyof T)[]): T {
+  const record = JSON.parse(json) as Record<string, unknown>
+  for (const key of optional) if (!(key in record)) record[key as string] = undefined
+  return record as T
+}
+
+/** Parses a stored {@link Client}. */
+export function decodeClient(json: string): Client {
+  return decode<Client>(json, ['clientSecretHash', 'scopes', 'name'])
+}
+
+/** Parses a stored {@link AuthorizationCode}. */
+export function decodeCode(json: string): AuthorizationCode {
+  return decode<AuthorizationCode>(json, ['redirectUri', 'codeChallenge', 'codeChallengeMethod'])
+}
+
+/** Parses a stored {@link AccessToken}. */
+export function decodeAccessToken(json: string): AccessToken {
+  return decode<AccessToken>(json, ['userId', 'familyId', 'sealed', 'uniqueKey', 'refreshTokenHash'])
+}
+
+/** Parses a stored {@link RefreshToken}. */
+export function decodeRefreshToken(json: string): RefreshToken {
+  return decode<RefreshToken>(json, ['userId', 'rotatedAt', 'successorHash', 'accessTokenHash'])
+}
