@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^oauth2-stack\/tokengenerator$/, replacement: src('tokens/index.ts') },
       { find: /^oauth2-stack\/web$/, replacement: src('web/index.ts') },
       { find: /^oauth2-stack\/error$/, replacement: src('errors.ts') },
+      { find: /^oauth2-stack\/resource$/, replacement: src('resource/index.ts') },
       { find: /^oauth2-stack\/(express|fastify|koa|fetch)$/, replacement: src('adapters/$1.ts') },
       { find: /^oauth2-stack\/store\/(sqlite|postgres|mysql|redis|memcache)$/, replacement: src('stores/$1.ts') },
     ],

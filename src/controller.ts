@@ -1,5 +1,8 @@
 import { AuthorizeEndpoint } from './endpoints/authorize.ts'
-import { TokenEndpoint } from './endpoints/token.ts'
+import { tokenEndpoint } from './endpoints/token.ts'
+import { introspectionEndpoint } from './endpoints/introspect.ts'
+import { METADATA_PATH, metadataEndpoint, type AuthorizationServerMetadata } from './endpoints/metadata.ts'
+import { revocationEndpoint } from './endpoints/revoke.ts'
 import type { AnyOAuthError } from './errors.ts'
 import { Scope } from './grants/scope.ts'
 import type { AuthorizeHandler, Grant, GrantRegistry, GrantServices, RefreshPolicy, TokenHandler } from './grants/types.ts'
@@ -11,6 +14,7 @@ import { checkIssuer, checkPath, checkSeconds, MAX_CODE_LIFETIME, type Authoriza
 import { LocalClientStore } from './stores/memory-client-store.ts'
 import { LocalTokenStore } from './stores/memory-token-store.ts'
 import { RandomTokenGenerator } from './tokens/random.ts'
+import { publishesKeys } from './tokens/types.ts'
 import type { Request } from './web/request.ts'
 import { Response } from './web/response.ts'
 
@@ -41,8 +45,9 @@ export class AuthorizationController<Env = unknown> {
   readonly #tokenHandlers = new Map<string, TokenHandler<Env>>()
   readonly #authorizeHandlers = new Map<string, AuthorizeHandler<Env>>()
   readonly #services: GrantServices<Env>
-  readonly #token: TokenEndpoint<Env>
-  readonly #authorize: AuthorizeEndpoint<Env>
+  readonly #routes = new Map<string, Route<Env>>()
+  readonly #endpointFields = new Map<string, string>()
+  #metadata: AuthorizationServerMetadata | undefined
   #refreshPolicy: RefreshPolicy | undefined
 
   constructor(options: AuthorizationControllerOptions<Env>) {
@@ -74,6 +79,15 @@ export class AuthorizationController<Env = unknown> {
       sealer: unique === undefined || unique === false ? undefined : new Sealer(unique === true ? undefined : unique.key),
     })
     const refreshPolicy = (): RefreshPolicy | undefined => this.#refreshPolicy
+    const report = options.onError ?? logServerErrors
+    // A throwing hook must not break dispatch's promise never to reject.
+    const onError = (error: AnyOAuthError, request: Request): void => {
+      try {
+        report(error, request)
+      } catch {
+        // ignored on purpose
+      }
+    }
     this.#services = {
       issuer: this.issuer,
       clientStore,
@@ -88,21 +102,79 @@ export class AuthorizationController<Env = unknown> {
       },
       now,
       newId: () => issuer.newId(),
+      reportError: onError,
       mintTokens: (subject) => issuer.mint(subject),
       issueTokens: (subject) => issuer.issue(subject),
     }
-    const report = options.onError ?? logServerErrors
-    // A throwing hook must not break dispatch's promise never to reject.
-    const onError = (error: AnyOAuthError, request: Request): void => {
-      try {
-        report(error, request)
-      } catch {
-        // ignored on purpose
-      }
+    const route = (path: string, handle: (request: Request, environ: Env) => Promise<Response>): void => {
+      if (this.#routes.has(path)) throw new TypeError(`two endpoints at ${path}`)
+      this.#routes.set(path, { handle })
     }
-    this.#token = new TokenEndpoint(this.#tokenHandlers, this.#services, onError)
-    const secure = this.issuer.startsWith('https:')
-    this.#authorize = new AuthorizeEndpoint(this.#authorizeHandlers, this.#services, new CsrfGuard(secure), onError)
+    const context = { services: this.#services, realm: this.issuer.replaceAll('"', ''), onError }
+    const authorize = new AuthorizeEndpoint(this.#authorizeHandlers, this.#services, new CsrfGuard(this.issuer.startsWith('https:')), onError)
+    this.revocationPath = checkPath('revocationPath', options.revocationPath ?? '/revoke')
+    this.introspectionPath = checkPath('introspectionPath', options.introspectionPath ?? '/introspect')
+    const mayIntrospectAll = options.introspection?.mayIntrospectAll ?? (() => false)
+    route(this.authorizePath, (request, environ) => authorize.handle(request, environ))
+    route(this.tokenPath, tokenEndpoint(this.#tokenHandlers, context))
+    route(this.revocationPath, revocationEndpoint(context))
+    route(this.introspectionPath, introspectionEndpoint(context, mayIntrospectAll))
+    if (publishesKeys(tokenGenerator)) {
+      this.jwksPath = checkPath('jwksPath', options.jwksPath ?? '/jwks')
+      const jwksHeaders = { 'content-type': 'application/json', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' }
+      route(this.jwksPath, async () => new Response(200, { ...jwksHeaders }, JSON.stringify(tokenGenerator.jwks())))
+    }
+    const metadata = metadataEndpoint<Env>(() => this.metadata)
+    route(METADATA_PATH, metadata)
+    // RFC 8414 section 3: for an issuer with a path, the well-known segment goes before the path.
+    const issuerPath = new URL(this.issuer).pathname.replace(/\/$/, '')
+    if (issuerPath !== '') route(`${METADATA_PATH}${issuerPath}`, metadata)
+  }
+
+  /** Path of the revocation endpoint (RFC 7009). */
+  readonly revocationPath: string
+  /** Path of the introspection endpoint (RFC 7662). */
+  readonly introspectionPath: string
+  /** Path of the JWKS endpoint, when the token generator signs tokens (e.g. `JwtTokenGenerator`). */
+  readonly jwksPath: string | undefined
+
+  /**
+   * Authorization server metadata (RFC 8414), generated from this controller's configuration: the
+   * endpoints, grant and response types, authentication and PKCE methods, and scopes it really serves.
+   * Served at `/.well-known/oauth-authorization-server` (and after it the issuer's path, RFC 8414
+   * section 3); hosts that mount the controller under a prefix can serve this object at the root.
+   */
+  get metadata(): AuthorizationServerMetadata {
+    if (this.#metadata !== undefined) return this.#metadata
+    const base = this.issuer.replace(/\/$/, '')
+    const grantTypes = this.grantTypes
+    const responseTypes = this.responseTypes
+    const authMethods = ['client_secret_basic', 'client_secret_post', 'none']
+    const metadata: Record<string, string | boolean | readonly string[]> = {
+      issuer: this.issuer,
+      token_endpoint: `${base}${this.tokenPath}`,
+      token_endpoint_auth_methods_supported: authMethods,
+      grant_types_supported: grantTypes,
+      revocation_endpoint: `${base}${this.revocationPath}`,
+      revocation_endpoint_auth_methods_supported: authMethods,
+      introspection_endpoint: `${base}${this.introspectionPath}`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    }
+    if (responseTypes.length > 0) {
+      metadata.authorization_endpoint = `${base}${this.authorizePath}`
+      metadata.response_types_supported = responseTypes
+      metadata.response_modes_supported = responseTypes.includes('token') ? ['query', 'fragment'] : ['query']
+      // RFC 9207 section 3: iss is sent on every authorization response.
+      metadata.authorization_response_iss_parameter_supported = true
+    }
+    const pkceMethods = [...this.#authorizeHandlers.values()].flatMap((handler) => handler.codeChallengeMethods ?? [])
+    if (pkceMethods.length > 0) metadata.code_challenge_methods_supported = [...new Set(pkceMethods)]
+    if (this.jwksPath !== undefined) metadata.jwks_uri = `${base}${this.jwksPath}`
+    for (const [field, path] of this.#endpointFields) metadata[field] = `${base}${path}`
+    const scopes = this.#services.scope.available
+    if (scopes !== undefined) metadata.scopes_supported = scopes
+    this.#metadata = Object.freeze(metadata)
+    return this.#metadata
   }
 
   /**
@@ -124,12 +196,20 @@ export class AuthorizationController<Env = unknown> {
         }
         this.#authorizeHandlers.set(handler.responseType, handler)
       },
+      addEndpoint: (handler) => {
+        const path = checkPath('endpoint path', handler.path)
+        if (this.#routes.has(path)) throw new TypeError(`two endpoints at ${path}`)
+        this.#routes.set(path, { handle: (request, environ) => handler.handle(request, environ, this.#services) })
+        this.#metadata = undefined
+        if (handler.metadataField !== undefined) this.#endpointFields.set(handler.metadataField, handler.path)
+      },
       enableRefreshTokens: (policy) => {
         if (this.#refreshPolicy !== undefined) throw new TypeError('refresh tokens are already enabled')
         this.#refreshPolicy = policy
       },
     }
     grant.register(registry)
+    this.#metadata = undefined
     return this
   }
 
@@ -145,7 +225,7 @@ export class AuthorizationController<Env = unknown> {
 
   /** Whether a request path belongs to this controller (adapters pass other paths on). */
   handles(path: string): boolean {
-    return path === this.tokenPath || path === this.authorizePath
+    return this.#routes.has(path)
   }
 
   /**
@@ -153,10 +233,15 @@ export class AuthorizationController<Env = unknown> {
    * RFC error response, and unknown paths a 404.
    */
   async dispatch(request: Request, environ: Env): Promise<Response> {
-    if (request.path === this.tokenPath) return this.#token.handle(request, environ)
-    if (request.path === this.authorizePath) return this.#authorize.handle(request, environ)
+    const route = this.#routes.get(request.path)
+    if (route !== undefined) return route.handle(request, environ)
     return Response.json(404, { error: 'not_found', error_description: 'No OAuth 2.0 endpoint at this path.' })
   }
+}
+
+/** An endpoint. A method, so that a controller for one environ type is usable where another is expected. */
+interface Route<Env> {
+  handle(request: Request, environ: Env): Promise<Response>
 }
 
 function logServerErrors(error: AnyOAuthError): void {

@@ -2,6 +2,7 @@ import type { AnyOAuthError } from './errors.ts'
 import type { Scope } from './grants/scope.ts'
 import type { AccessTokenStore, AuthCodeStore, ClientStore } from './stores/types.ts'
 import type { TokenGenerator } from './tokens/types.ts'
+import type { Client } from './types.ts'
 import type { Request } from './web/request.ts'
 import type { SiteAdapter } from './web/site-adapter.ts'
 
@@ -32,6 +33,14 @@ export interface AuthorizationControllerOptions<Env = unknown> {
   readonly authorizePath?: string
   /** Path of the token endpoint. Default `/token`. */
   readonly tokenPath?: string
+  /** Path of the revocation endpoint (RFC 7009). Default `/revoke`. */
+  readonly revocationPath?: string
+  /** Path of the introspection endpoint (RFC 7662). Default `/introspect`. */
+  readonly introspectionPath?: string
+  /** Path of the JWKS endpoint, served when the token generator publishes keys. Default `/jwks`. */
+  readonly jwksPath?: string
+  /** Who may introspect what (RFC 7662 section 2.1). */
+  readonly introspection?: IntrospectionOptions
   /**
    * Access-token lifetime in seconds for grant types the token generator has no lifetime for.
    * Default 3600 (one hour).
@@ -65,6 +74,15 @@ export interface AuthorizationControllerOptions<Env = unknown> {
    * cause of a `server_error`. Default: log `server_error`s to `console.error`.
    */
   readonly onError?: (error: AnyOAuthError, request: Request) => void
+}
+
+/** Introspection policy. */
+export interface IntrospectionOptions {
+  /**
+   * Whether this (confidential, authenticated) client may introspect tokens issued to any client — true for
+   * your resource servers. Other clients see only their own tokens as active. Default: no client.
+   */
+  readonly mayIntrospectAll?: (client: Client) => boolean
 }
 
 /** The authorization-code lifetime cap (RFC 6749 section 4.1.2). */

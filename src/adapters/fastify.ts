@@ -56,9 +56,12 @@ export const oauth2Plugin: FastifyPluginAsync<FastifyAdapterOptions> = fastifyPl
         if (cookies.length > 0) reply.header('set-cookie', cookies)
         return reply.send(response.body)
       }
-      for (const path of [controller.authorizePath, controller.tokenPath]) {
-        routes.all(path, async (request, reply) => serve(request, reply, typeof request.body === 'string' ? request.body : undefined, undefined))
-      }
+      // One wildcard route, so endpoints added to the controller later (grants, metadata) are served too;
+      // the app's own static routes still win in Fastify's router.
+      routes.all('/*', async (request, reply) => {
+        if (!controller.handles(request.url.slice(prefix.length).split('?')[0] ?? '')) return reply.callNotFound()
+        return serve(request, reply, typeof request.body === 'string' ? request.body : undefined, undefined)
+      })
     }, { prefix })
   },
   { name: 'oauth2-stack', fastify: '5.x' },

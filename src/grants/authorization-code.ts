@@ -51,6 +51,7 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
       responseType: 'code',
       responseMode: 'query',
       siteAdapter: this.#siteAdapter,
+      codeChallengeMethods: this.#pkce.allowPlain === true ? ['S256', 'plain'] : ['S256'],
       validate: (context) => this.#validate(context),
     })
     registry.addTokenHandler({
@@ -70,12 +71,14 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
       scopes,
       issue: async (user) => {
         const now = services.now()
-        const code = services.tokenGenerator.generate({
+        const code = await services.tokenGenerator.generate({
           kind: 'authorization_code',
           grantType: 'authorization_code',
           clientId: client.clientId,
           userId: user.userId,
           scopes,
+          issuedAt: now,
+          expiresAt: now + services.authorizationCodeLifetime,
         })
         const record: AuthorizationCode = {
           codeHash: hashToken(code),

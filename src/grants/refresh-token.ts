@@ -76,7 +76,7 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
     for (const name of scopes) {
       if (!current.scopes.includes(name)) throw new InvalidScope(`The scope ${name} was not granted to this refresh token.`)
     }
-    const minted = services.mintTokens({
+    const minted = await services.mintTokens({
       client,
       grantType: 'refresh_token',
       userId: current.userId,

@@ -1,7 +1,9 @@
 import type { AccessTokenStore, AuthCodeStore, ClientStore } from '../stores/types.ts'
 import type { TokenGenerator } from '../tokens/types.ts'
 import type { AccessToken, Client, RefreshToken, UserData } from '../types.ts'
+import type { AnyOAuthError } from '../errors.ts'
 import type { Request } from '../web/request.ts'
+import type { Response } from '../web/response.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
 import type { Scope } from './scope.ts'
 
@@ -71,8 +73,10 @@ export interface GrantServices<Env = unknown> {
   now(): number
   /** A fresh random id (for token families). */
   newId(): string
+  /** Hands an answered error to the controller's `onError` hook (endpoints added by grants call it). */
+  reportError(error: AnyOAuthError, request: Request): void
   /** Makes an access token (and a refresh token when asked and enabled) without storing them. */
-  mintTokens(subject: TokenSubject): MintedTokens
+  mintTokens(subject: TokenSubject): Promise<MintedTokens>
   /**
    * Makes and stores tokens, or hands back an existing one under the `uniqueToken` option. Throws
    * `InvalidGrant` when the family was revoked meanwhile.
@@ -136,8 +140,20 @@ export interface AuthorizeHandler<Env = unknown> {
   readonly responseMode: 'query' | 'fragment'
   /** A site adapter for this grant only, overriding the controller's (python-oauth2 #27). */
   readonly siteAdapter: SiteAdapter<Env> | undefined
+  /** The PKCE methods accepted, for metadata (`code_challenge_methods_supported`); none when PKCE does not apply. */
+  readonly codeChallengeMethods?: readonly string[]
   /** Validates the grant's own parameters (scope, PKCE, …). Throws an `OAuthError` to redirect it. */
   validate(context: AuthorizeRequestContext<Env>): Promise<PendingAuthorization>
+}
+
+/** An extra endpoint a grant serves (e.g. RFC 8628's device authorization endpoint). */
+export interface EndpointHandler<Env = unknown> {
+  /** Path relative to the controller's mount point, e.g. `/device_authorization`. */
+  readonly path: string
+  /** The RFC 8414 metadata field announcing it, if any (e.g. `device_authorization_endpoint`). */
+  readonly metadataField?: string
+  /** Answers a request at `path`. Must never reject: turn errors into responses. */
+  handle(request: Request, environ: Env, services: GrantServices<Env>): Promise<Response>
 }
 
 /** Where a grant registers what it serves. */
@@ -145,6 +161,8 @@ export interface GrantRegistry<Env = unknown> {
   addTokenHandler(handler: TokenHandler<Env>): void
   addAuthorizeHandler(handler: AuthorizeHandler<Env>): void
   enableRefreshTokens(policy: RefreshPolicy): void
+  /** Adds an endpoint; a `TypeError` if its path is taken. */
+  addEndpoint(handler: EndpointHandler<Env>): void
 }
 
 /**

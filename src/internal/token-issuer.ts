@@ -35,14 +35,15 @@ export class TokenIssuer {
     return randomBytes(16).toString('base64url')
   }
 
-  mint(subject: TokenSubject): MintedTokens {
+  async mint(subject: TokenSubject): Promise<MintedTokens> {
     const { tokenGenerator, accessTokenLifetime, now, sealer } = this.#config
     const issuedAt = now()
     const expiresIn = tokenGenerator.expiresIn(subject.grantType) ?? accessTokenLifetime
     const policy = subject.withRefreshToken ? this.#config.refreshPolicy() : undefined
-    const context = { grantType: subject.grantType, clientId: subject.client.clientId, userId: subject.userId, scopes: subject.scopes }
-    const access = tokenGenerator.generate({ ...context, kind: 'access_token' })
-    const refresh = policy === undefined ? undefined : tokenGenerator.generate({ ...context, kind: 'refresh_token' })
+    const context = { grantType: subject.grantType, clientId: subject.client.clientId, userId: subject.userId, scopes: subject.scopes, issuedAt }
+    const access = await tokenGenerator.generate({ ...context, kind: 'access_token', expiresAt: issuedAt + expiresIn })
+    const refreshExpiresAt = policy === undefined ? issuedAt : (subject.refreshExpiresAt ?? issuedAt + policy.expiresIn)
+    const refresh = policy === undefined ? undefined : await tokenGenerator.generate({ ...context, kind: 'refresh_token', expiresAt: refreshExpiresAt })
     const familyId = subject.familyId ?? (refresh === undefined ? undefined : this.newId())
     const accessTokenHash = hashToken(access)
     const refreshToken: RefreshToken | undefined =
@@ -56,7 +57,7 @@ export class TokenIssuer {
             scopes: subject.refreshScopes ?? subject.scopes,
             familyId: familyId ?? this.newId(),
             issuedAt,
-            expiresAt: subject.refreshExpiresAt ?? issuedAt + policy.expiresIn,
+            expiresAt: refreshExpiresAt,
             rotatedAt: undefined,
             graceUsed: false,
             successorHash: undefined,
@@ -86,7 +87,7 @@ export class TokenIssuer {
     const reusable = this.#config.sealer !== undefined && subject.familyId === undefined
     const existing = reusable ? await this.#existing(subject) : undefined
     if (existing !== undefined) return existing
-    const minted = this.mint(subject)
+    const minted = await this.mint(subject)
     const saved = await this.#config.accessTokenStore.saveToken(minted.accessToken, minted.refreshToken)
     if (!saved) throw new InvalidGrant('The grant was revoked.')
     return minted.body

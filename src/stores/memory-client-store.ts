@@ -105,6 +105,11 @@ export class LocalClientStore implements ClientStore {
     return this.#clients.delete(clientId)
   }
 
+  /** Every registered client, in the order they were first added. */
+  async listClients(): Promise<Client[]> {
+    return [...this.#clients.values()]
+  }
+
   async fetchByClientId(clientId: string): Promise<Client | undefined> {
     return this.#clients.get(clientId)
   }

@@ -127,6 +127,10 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
     this.#revoke(familyId)
   }
 
+  async revokeAccessToken(tokenHash: string): Promise<void> {
+    this.#deleteAccess(tokenHash)
+  }
+
   async fetchExistingToken(uniqueKey: string): Promise<AccessToken | undefined> {
     const hash = this.#unique.get(uniqueKey)
     return hash === undefined ? undefined : this.fetchByToken(hash)

@@ -457,6 +457,11 @@ export class RedisStore implements ClientStore, AuthCodeStore, AccessTokenStore 
     await this.#run('revokeFamily', REVOKE_FAMILY, familyId)
   }
 
+  /** Deletes one access token. Its family set keeps the member until the set expires; revoking skips it. */
+  async revokeAccessToken(tokenHash: string): Promise<void> {
+    await this.#call('revokeAccessToken', (redis) => redis.del(this.#key(`at:${tokenHash}`)))
+  }
+
   async fetchExistingToken(uniqueKey: string): Promise<AccessToken | undefined> {
     const hash = await this.#call('fetchExistingToken', (redis) => redis.get(this.#key(`uniq:${uniqueKey}`)))
     return hash === null ? undefined : this.fetchByToken(hash)

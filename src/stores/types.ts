@@ -80,6 +80,8 @@ export interface AccessTokenStore {
   rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome>
   /** Deletes every access and refresh token of a family, and refuses new ones into it. */
   revokeFamily(familyId: string): Promise<void>
+  /** Deletes one access token (RFC 7009 revocation); nothing happens when it is unknown. */
+  revokeAccessToken(tokenHash: string): Promise<void>
   /**
    * For the controller's `uniqueToken` option: the newest unexpired access token saved with this
    * `uniqueKey`, or `undefined`.

@@ -6,5 +6,6 @@
  */
 export { RandomTokenGenerator, type RandomTokenGeneratorOptions } from './random.ts'
 export { Uuid4 } from './uuid4.ts'
-export type { ExpiresInByGrantType, TokenContext, TokenGenerator, TokenGeneratorOptions } from './types.ts'
+export { JwtTokenGenerator, type JwtAlgorithm, type JwtSigningKey, type JwtTokenGeneratorOptions } from './jwt.ts'
+export type { ExpiresInByGrantType, PublishesKeys, TokenContext, TokenGenerator, TokenGeneratorOptions } from './types.ts'
 export { generateClientSecret, hashClientSecret, hashToken, verifyClientSecret } from './hash.ts'

@@ -10,6 +10,10 @@ export interface TokenContext {
   readonly clientId: string
   readonly userId: string | undefined
   readonly scopes: readonly string[]
+  /** When the token is issued, epoch seconds. */
+  readonly issuedAt: number
+  /** When it expires, epoch seconds. */
+  readonly expiresAt: number
 }
 
 /**
@@ -17,13 +21,24 @@ export interface TokenContext {
  * tokens live per grant type.
  */
 export interface TokenGenerator {
-  /** A fresh, unguessable value. */
-  generate(context: TokenContext): string
+  /** A fresh, unguessable value (a JWT generator signs asynchronously, so a promise is fine too). */
+  generate(context: TokenContext): string | Promise<string>
   /**
    * Access-token lifetime in seconds for a grant type, or `undefined` to use the controller's
    * `accessTokenLifetime`.
    */
   expiresIn(grantType: string): number | undefined
+}
+
+/** A generator that signs tokens and publishes its public keys (served at the controller's JWKS endpoint). */
+export interface PublishesKeys {
+  /** The public keys, as a JWK Set (RFC 7517 section 5). */
+  jwks(): { keys: readonly object[] }
+}
+
+/** Whether a token generator publishes keys. */
+export function publishesKeys(generator: TokenGenerator): generator is TokenGenerator & PublishesKeys {
+  return typeof (generator as Partial<PublishesKeys>).jwks === 'function'
 }
 
 /**

@@ -70,6 +70,9 @@ export async function mount(
 ): Promise<void> {
   // Each adapter has its own environ type; the test site adapters ignore environ.
   const any = controller as AuthorizationController<never>
+  // RFC 8414 section 3: with the controller under a prefix, the app serves the metadata at the root path,
+  // as the README tells users to.
+  const wellKnown = `/.well-known/oauth-authorization-server${prefix}`
   switch (ADAPTER) {
     case 'node':
       server.on('request', nodeHandler(controller, nodeOptions))
@@ -78,6 +81,9 @@ export async function mount(
     case 'express-parsed': {
       const app = express()
       if (ADAPTER === 'express-parsed') app.use(express.urlencoded({ extended: false, limit: '64kb' }))
+      app.get(wellKnown, (_req, res) => {
+        res.json(controller.metadata)
+      })
       app.use(prefix, oauth2Router(any, nodeOptions), oauth2ErrorHandler(any))
       server.on('request', (req, res) => {
         app(req, res)
@@ -86,6 +92,10 @@ export async function mount(
     }
     case 'koa': {
       const app = new Koa()
+      app.use(async (ctx, next) => {
+        if (ctx.path === wellKnown) ctx.body = controller.metadata
+        else await next()
+      })
       app.use(oauth2Middleware(any, { prefix, ...nodeOptions }))
       const callback = app.callback()
       server.on('request', (req, res) => {
@@ -100,6 +110,7 @@ export async function mount(
           return server
         },
       })
+      app.get(wellKnown, async () => controller.metadata)
       await app.register(oauth2Plugin, { controller: any, prefix, ...(nodeOptions?.maxBodyBytes === undefined ? {} : { maxBodyBytes: nodeOptions.maxBodyBytes }) })
       await app.ready()
       return
@@ -107,6 +118,7 @@ export async function mount(
     case 'hono': {
       const app = new Hono()
       const handler = fetchHandler(any, { prefix, ...(nodeOptions?.maxBodyBytes === undefined ? {} : { maxBodyBytes: nodeOptions.maxBodyBytes }) })
+      app.get(wellKnown, (c) => c.json(controller.metadata))
       app.all(`${prefix}/*`, (c) => handler(c.req.raw))
       const listener = getRequestListener(app.fetch)
       server.on('request', (req, res) => {
@@ -118,8 +130,10 @@ export async function mount(
 }
 
 export interface TestServerOptions {
-  /** Extra controller options. */
-  readonly controller?: Partial<AuthorizationControllerOptions<NodeEnviron>>
+  /** Extra controller options, or a function of the server's URL (the issuer) returning them. */
+  readonly controller?:
+    | Partial<AuthorizationControllerOptions<NodeEnviron>>
+    | ((issuer: string) => Partial<AuthorizationControllerOptions<NodeEnviron>> | Promise<Partial<AuthorizationControllerOptions<NodeEnviron>>>)
   /** Options of the code grant. */
   readonly code?: AuthorizationCodeGrantOptions<NodeEnviron>
   /** Options of the RefreshToken grant; `false` leaves it out. */
@@ -173,7 +187,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     scope: new Scope({ available: ['read', 'write', 'profile'], default: ['read'] }),
     clock: clock.now,
     onError: () => {},
-    ...options.controller,
+    ...(typeof options.controller === 'function' ? await options.controller(url) : options.controller),
   })
   controller.addGrant(new AuthorizationCodeGrant(options.code))
   if (options.implicit !== false) controller.addGrant(new ImplicitGrant())

@@ -3,7 +3,7 @@ import { RandomTokenGenerator } from '../../../src/tokens/random.ts'
 import { Uuid4 } from '../../../src/tokens/uuid4.ts'
 import type { TokenContext, TokenGenerator } from '../../../src/tokens/types.ts'
 
-const CONTEXT: TokenContext = { kind: 'access_token', grantType: 'authorization_code', clientId: 'abc', userId: 'u1', scopes: [] }
+const CONTEXT: TokenContext = { kind: 'access_token', grantType: 'authorization_code', clientId: 'abc', userId: 'u1', scopes: [], issuedAt: 0, expiresAt: 3600 }
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 describe('RandomTokenGenerator (RFC 6749 section 10.10: unguessable tokens)', () => {
@@ -24,7 +24,7 @@ describe('RandomTokenGenerator (RFC 6749 section 10.10: unguessable tokens)', ()
 
   it('never repeats across many tokens, pool refills included (20 000 tokens, 156 pools)', () => {
     const generator: TokenGenerator = new RandomTokenGenerator()
-    const tokens = new Set<string>()
+    const tokens = new Set<string | Promise<string>>()
     for (let i = 0; i < 20_000; i++) tokens.add(generator.generate(CONTEXT))
     expect(tokens.size).toBe(20_000)
   })

@@ -1,0 +1,21 @@
+/**
+ * The resource-server side (RFC 6750, RFC 9068): verify access tokens — opaque ones through the store,
+ * JWTs through the authorization server's JWKS — and guard APIs in node:http, Express, Fastify, Koa and
+ * any Fetch-API runtime.
+ *
+ * @module
+ */
+export { BearerError, type BearerErrorCode } from './errors.ts'
+export { createTokenVerifier, verifyAccessToken, type TokenVerifier, type VerifiedToken, type VerifyOptions } from './verify.ts'
+export { createBearerGuard, type BearerGuard, type BearerGuardOptions, type BearerInput, type GuardResult } from './guard.ts'
+export {
+  expressBearer,
+  fastifyBearer,
+  fetchBearer,
+  koaBearer,
+  nodeBearer,
+  verifiedToken,
+  type FastifyBearerReply,
+  type FastifyBearerRequest,
+  type KoaBearerContext,
+} from './middleware.ts'

@@ -1,0 +1,122 @@
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose'
+import type { AccessTokenStore } from '../stores/types.ts'
+import { hashToken } from '../tokens/hash.ts'
+import { BearerError } from './errors.ts'
+
+/** How a resource server checks access tokens. Give a `store` (opaque tokens), `jwks` (JWTs), or both. */
+export interface VerifyOptions {
+  /** The authorization server's issuer; a JWT's `iss` must equal it. */
+  readonly issuer: string
+  /** A JWT's `aud` must contain this (RFC 9068 section 4). Default: the issuer. */
+  readonly audience?: string
+  /**
+   * Opaque tokens are looked up here by hash. With a JWKS too, JWTs are also checked against the store,
+   * so a revoked JWT is refused before it expires.
+   */
+  readonly store?: AccessTokenStore
+  /** The authorization server's JWKS: a URL (fetched and cached by jose), a JWK Set, or a jose key getter. */
+  readonly jwks?: URL | { keys: readonly object[] } | JWTVerifyGetKey
+  /** Accepted JWT algorithms. Default ES256, EdDSA, RS256. */
+  readonly algorithms?: readonly string[]
+  /** Clock in milliseconds since the epoch. Default `Date.now`. */
+  readonly clock?: () => number
+}
+
+/** A valid access token, as the resource server sees it. */
+export interface VerifiedToken {
+  readonly clientId: string
+  /** The resource owner, or the client itself for client credentials. */
+  readonly subject: string | undefined
+  readonly scopes: readonly string[]
+  /** Expiry, epoch seconds. */
+  readonly expiresAt: number
+  /** `jwt` or `opaque`. */
+  readonly format: 'jwt' | 'opaque'
+  /** The JWT claims, for JWTs. */
+  readonly claims: Readonly<Record<string, unknown>> | undefined
+}
+
+/** A checker made once from {@link VerifyOptions}: `(token, requiredScopes?) => VerifiedToken`. */
+export type TokenVerifier = (token: string, requiredScopes?: readonly string[]) => Promise<VerifiedToken>
+
+const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+
+/**
+ * Builds a verifier for access tokens (RFC 6750, RFC 9068): JWTs are checked with the JWKS (signature,
+ * `typ: at+jwt`, issuer, audience, expiry), opaque tokens through the store; then the scopes. Throws a
+ * {@link BearerError}: `invalid_token` for anything unknown, expired, revoked or malformed,
+ * `insufficient_scope` when a required scope is missing.
+ */
+export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
+  if (options.store === undefined && options.jwks === undefined) throw new TypeError('createTokenVerifier needs a store, a jwks, or both')
+  const clock = options.clock ?? Date.now
+  const keys = options.jwks === undefined ? undefined : keyGetter(options.jwks)
+  const audience = options.audience ?? options.issuer
+  const algorithms = [...(options.algorithms ?? ['ES256', 'EdDSA', 'RS256'])]
+  return async (token, requiredScopes = []) => {
+    const verified = JWT.test(token) && keys !== undefined ? await verifyJwt(token, keys) : await verifyOpaque(token)
+    const missing = requiredScopes.filter((scope) => !verified.scopes.includes(scope))
+    // RFC 6750 section 3.1: insufficient_scope, with the scope necessary to access the resource.
+    if (missing.length > 0) throw new BearerError('insufficient_scope', 'The access token lacks a required scope.', requiredScopes.join(' '))
+    return verified
+  }
+
+  async function verifyJwt(token: string, getKey: JWTVerifyGetKey): Promise<VerifiedToken> {
+    let payload: Record<string, unknown>
+    try {
+      const result = await jwtVerify(token, getKey, {
+        issuer: options.issuer,
+        audience,
+        algorithms,
+        // RFC 9068 section 4: the resource server MUST verify typ at+jwt.
+        typ: 'at+jwt',
+        currentDate: new Date(clock()),
+      })
+      payload = result.payload
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError) throw new BearerError('invalid_token', 'The access token is invalid or expired.')
+      throw error
+    }
+    if (options.store !== undefined && (await options.store.fetchByToken(hashToken(token))) === undefined) {
+      throw new BearerError('invalid_token', 'The access token was revoked.')
+    }
+    const scope = typeof payload.scope === 'string' ? payload.scope : ''
+    return {
+      clientId: typeof payload.client_id === 'string' ? payload.client_id : '',
+      subject: typeof payload.sub === 'string' ? payload.sub : undefined,
+      scopes: scope === '' ? [] : scope.split(' '),
+      expiresAt: typeof payload.exp === 'number' ? payload.exp : 0,
+      format: 'jwt',
+      claims: payload,
+    }
+  }
+
+  async function verifyOpaque(token: string): Promise<VerifiedToken> {
+    const record = options.store === undefined ? undefined : await options.store.fetchByToken(hashToken(token))
+    if (record === undefined || record.expiresAt <= Math.floor(clock() / 1000)) {
+      throw new BearerError('invalid_token', 'The access token is invalid or expired.')
+    }
+    return {
+      clientId: record.clientId,
+      subject: record.userId ?? record.clientId,
+      scopes: record.scopes,
+      expiresAt: record.expiresAt,
+      format: 'opaque',
+      claims: undefined,
+    }
+  }
+}
+
+function keyGetter(jwks: NonNullable<VerifyOptions['jwks']>): JWTVerifyGetKey {
+  if (jwks instanceof URL) return createRemoteJWKSet(jwks)
+  if (typeof jwks === 'function') return jwks
+  return createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0])
+}
+
+/**
+ * Checks one access token (a convenience over {@link createTokenVerifier}; build the verifier once when
+ * checking many).
+ */
+export function verifyAccessToken(token: string, options: VerifyOptions & { readonly requiredScopes?: readonly string[] }): Promise<VerifiedToken> {
+  return createTokenVerifier(options)(token, options.requiredScopes)
+}
