@@ -29,6 +29,39 @@ async function freePort(): Promise<number> {
   })
 }
 
+describe('examples: npm run example -- resource-server', () => {
+  it('issues a JWT with client credentials and the guarded API accepts it, refusing anything else', async () => {
+    const port = await freePort()
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/run.ts', 'resource-server'], {
+      cwd: root,
+      env: { ...process.env, PORT: String(port), TSX_TSCONFIG_PATH: 'tsconfig.json' },
+    })
+    try {
+      const base = `http://localhost:${port}`
+      let token: string | undefined
+      const deadline = Date.now() + 20_000
+      while (token === undefined && Date.now() < deadline) {
+        const response = await fetch(`${base}/oauth/token`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from('abc:xyz').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials&scope=read',
+        }).catch(() => undefined)
+        if (response === undefined) await new Promise((r) => setTimeout(r, 100))
+        else token = ((await response.json()) as { access_token: string }).access_token
+      }
+      expect(token?.split('.')).toHaveLength(3)
+      const ok = await fetch(`${base}/api/hello`, { headers: { authorization: `Bearer ${token}` } })
+      expect(ok.status).toBe(200)
+      expect(await ok.json()).toEqual({ hello: 'abc', scopes: ['read'] })
+      const refused = await fetch(`${base}/api/hello`, { headers: { authorization: 'Bearer forged.token.value' } })
+      expect(refused.status).toBe(401)
+      expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"')
+    } finally {
+      child.kill('SIGTERM')
+    }
+  })
+})
+
 describe('examples: npm run example -- <name>', () => {
   it("the README's example is examples/minimal.ts, word for word", () => {
     const readme = readFileSync(new URL('README.md', root), 'utf8')
