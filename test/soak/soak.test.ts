@@ -86,8 +86,8 @@ describe(`soak: ${SECONDS} s of mixed load`, () => {
     expect(failures).toBe(0)
     // Load really happened (throughput itself is the benchmark's business, not a test's).
     expect(issued).toBeGreaterThan(200)
-XX
-    // everything issued.
-    expect(peakLive).toBeLessThan(issued / 2)
+    // Bounded by the purge: 120 s of tokens at the fast clock is under half a real second's worth (plus the
+    // purge's one-minute granularity), a small fraction of everything issued.
+    expect(peakLive).toBeLessThan(issued / 4)
   }, (SECONDS + 30) * 1000)
 })
