@@ -1,6 +1,7 @@
 /**
  * `npm run bench` (quick: client_credentials against the peers and the ceiling, under 2 minutes),
- * `npm run bench -- --adapters` (each framework adapter against that framework's trivial route) and
+ * `npm run bench -- --adapters` (each framework adapter against that framework's trivial route),
+ * `npm run bench -- --stores` (the token endpoint per store: memory, SQLite, PostgreSQL, MySQL, Redis) and
  * `npm run bench -- --full` (everything, longer runs, more repeats).
  *
  * Every server runs as its own process on 127.0.0.1, measured in interleaved repeats; results are medians,
@@ -14,6 +15,7 @@ import { clientCredentials, password, rotatingRefresh } from './scenarios.ts'
 
 const full = process.argv.includes('--full')
 const adaptersOnly = process.argv.includes('--adapters')
+const storesOnly = process.argv.includes('--stores')
 const options: LoadOptions = full ? { connections: 10, seconds: 8, warmupSeconds: 2 } : { connections: 10, seconds: 4, warmupSeconds: 1 }
 const repeats = full ? 3 : 2
 
@@ -45,9 +47,26 @@ const adapters: Entry[] = frameworks.flatMap((framework) => [
   { spec: { name: `${framework} + oauth2-stack`, script: 'framework.ts', args: [framework, 'oauth2'] }, scenarios: [clientCredentials.name] },
 ])
 
+const storeUrls: Record<string, string> = {
+  SQLite: 'sqlite:bench.db',
+  PostgreSQL: 'postgres://postgres@127.0.0.1:5432/test',
+  MySQL: 'mysql://root@127.0.0.1:3306/test',
+  Redis: 'redis://127.0.0.1:6379',
+}
+const stores: Entry[] = [
+  { spec: { name: CEILING, script: 'ceiling.ts' }, scenarios: [clientCredentials.name] },
+  { spec: { name: 'oauth2-stack · memory', script: 'oauth2-stack.ts' }, scenarios: [clientCredentials.name, password.name, refresh.name] },
+  ...Object.entries(storeUrls).map(([name, url]) => ({
+    spec: { name: `oauth2-stack · ${name}`, script: 'oauth2-stack.ts', args: ['--store', url] },
+    scenarios: [clientCredentials.name, password.name, refresh.name],
+  })),
+]
+
 const plan: { scenario: Scenario; entries: Entry[] }[] = adaptersOnly
   ? [{ scenario: clientCredentials, entries: adapters }]
-  : [
+  : storesOnly
+    ? [clientCredentials, password, refresh].map((scenario) => ({ scenario, entries: stores }))
+    : [
       { scenario: clientCredentials, entries: full ? [...core, ...adapters.filter((entry) => entry.spec.args?.[0] !== 'node')] : core },
       ...(full ? [password, refresh].map((scenario) => ({ scenario, entries: core })) : []),
     ]
@@ -98,7 +117,7 @@ const fastestPeer = (scenario: string): Measurement | undefined =>
 const lines = [
   '# Benchmark results',
   '',
-  `Mode: ${full ? 'full' : adaptersOnly ? 'adapters' : 'quick'} · ${options.connections} connections · ${options.seconds} s per run after ${options.warmupSeconds} s warm-up · median of ${repeats} interleaved runs · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${Math.round((Date.now() - started) / 1000)} s in all.`,
+  `Mode: ${full ? 'full' : adaptersOnly ? 'adapters' : storesOnly ? 'stores' : 'quick'} · ${options.connections} connections · ${options.seconds} s per run after ${options.warmupSeconds} s warm-up · median of ${repeats} interleaved runs · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${Math.round((Date.now() - started) / 1000)} s in all.`,
   '',
   'Ratios are to the bare node:http ceiling (or, for adapters only, the node:http trivial route) measured in the same run, and to the fastest peer of the same scenario; absolute figures depend on the machine.',
   '',
@@ -143,6 +162,9 @@ if (adapterRows.length > 0) {
   )
 }
 lines.push('![throughput as a ratio of the ceiling](results.svg)', '')
-writeFileSync(new URL('RESULTS.md', import.meta.url), lines.join('\n'))
-writeFileSync(new URL('results.svg', import.meta.url), renderChart(results, (scenario) => ceiling(scenario)?.requestsPerSecond))
+const suffix = adaptersOnly ? '-adapters' : storesOnly ? '-stores' : ''
+const chart = `results${suffix}.svg`
+lines[lines.length - 2] = `![throughput as a ratio of the ceiling](${chart})`
+writeFileSync(new URL(`RESULTS${suffix}.md`, import.meta.url), lines.join('\n'))
+writeFileSync(new URL(chart, import.meta.url), renderChart(results, (scenario) => ceiling(scenario)?.requestsPerSecond))
 process.stdout.write(`\n${lines.join('\n')}\n`)

@@ -1,21 +1,59 @@
 /**
- * oauth2-stack on node:http with in-memory stores, every grant a scenario needs, and the benchmark
- * client. The harness pre-issues codes and refresh tokens through `/bench/seed`, which exists only here.
+ * oauth2-stack on node:http with every grant a scenario needs and the benchmark client; in-memory stores,
+ * or `--store <url>` (sqlite:…, postgres://…, redis://…) for the per-store figures. A SQL/Redis store gets
+ * fresh tables/keys per run (a random prefix) and is cleaned up on exit.
  */
 import { createServer } from 'node:http'
 import { AuthorizationController } from 'oauth2-stack'
 import { AuthorizationCodeGrant, ClientCredentialsGrant, RefreshToken, ResourceOwnerGrant, Scope } from 'oauth2-stack/grant'
-import { LocalClientStore, LocalTokenStore } from 'oauth2-stack/store'
+import { randomBytes } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import { LocalClientStore, LocalTokenStore, type ClientStore, type TokenStore } from 'oauth2-stack/store'
+import { openStore } from '../../src/stores/from-url.ts'
+
+const { Pool } = pg
 import { nodeHandler, type AuthenticationResult, type NodeEnviron, type SiteAdapter } from 'oauth2-stack/web'
 import { announce, BENCH_CLIENT } from './shared.ts'
 
-const clientStore = new LocalClientStore()
+const storeIndex = process.argv.indexOf('--store')
+const storeUrl = storeIndex === -1 ? undefined : process.argv[storeIndex + 1]
+let clientStore: ClientStore & { addClient: LocalClientStore['addClient'] }
+let tokenStore: TokenStore
+let closeStore = async (): Promise<void> => {}
+if (storeUrl === undefined) {
+  clientStore = new LocalClientStore()
+  tokenStore = new LocalTokenStore()
+} else {
+  // Fresh tables (or keys) per run, removed again on stop: nothing is left in the shared databases.
+  const suffix = randomBytes(4).toString('hex')
+  const schema = `bench_${suffix}`
+  const pg = storeUrl.startsWith('postgres') ? new Pool({ connectionString: storeUrl }) : undefined
+  if (pg !== undefined) await pg.query(`CREATE SCHEMA ${schema}`)
+  const sqliteFile = storeUrl.startsWith('sqlite:') ? join(tmpdir(), `oauth2-stack-bench-${suffix}.db`) : undefined
+  const opened = await openStore(sqliteFile === undefined ? storeUrl : `sqlite:${sqliteFile}`, { schema, keyPrefix: `bench:${suffix}:`, migrate: true })
+  clientStore = opened.clientStore
+  tokenStore = opened.tokenStore
+  closeStore = async () => {
+    await opened.close()
+    if (pg !== undefined) await pg.query(`DROP SCHEMA ${schema} CASCADE`).finally(() => pg.end())
+    if (sqliteFile !== undefined) for (const file of [sqliteFile, `${sqliteFile}-wal`, `${sqliteFile}-shm`]) rmSync(file, { force: true })
+    if (storeUrl.startsWith('redis')) {
+      const redis = new Redis(storeUrl)
+      const keys = await redis.keys(`bench:${suffix}:*`)
+      if (keys.length > 0) await redis.del(...keys)
+      redis.disconnect()
+    }
+  }
+}
 await clientStore.addClient({
   clientId: BENCH_CLIENT.clientId,
   clientSecret: BENCH_CLIENT.clientSecret,
   redirectUris: [BENCH_CLIENT.redirectUri],
 })
-const tokenStore = new LocalTokenStore()
 const siteAdapter: SiteAdapter<NodeEnviron> = {
   async authenticate(request): Promise<AuthenticationResult> {
     const ok = request.postParam('username') === 'bench' && request.postParam('password') === 'bench'
@@ -41,4 +79,4 @@ controller.addGrant(new ClientCredentialsGrant())
 controller.addGrant(new ResourceOwnerGrant())
 controller.addGrant(new RefreshToken({ expiresIn: 86400 }))
 
-announce(createServer(nodeHandler(controller)))
+announce(createServer(nodeHandler(controller)), closeStore)

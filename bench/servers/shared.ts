@@ -10,7 +10,7 @@ export const BENCH_CLIENT = {
 } as const
 
 /** Listens on an ephemeral 127.0.0.1 port and prints `READY <port>` for the harness. */
-export function announce(server: Server): void {
+export function announce(server: Server, onStop: () => Promise<void> = async () => {}): void {
   server.listen(0, '127.0.0.1', () => {
     const { port } = server.address() as AddressInfo
     process.stdout.write(`READY ${port}\n`)
@@ -18,7 +18,9 @@ export function announce(server: Server): void {
   const stop = (): void => {
     server.close()
     server.closeAllConnections()
-    process.exit(0)
+    void onStop()
+      .catch(() => {})
+      .finally(() => process.exit(0))
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)

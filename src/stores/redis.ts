@@ -253,8 +253,9 @@ const ROTATION_OUTCOMES: ReadonlySet<string> = new Set<RotationOutcome>(['rotate
  * - Every driver error, and any call while the connection is not ready, rejects with
  *   `StoreUnavailableError` (503 `temporarily_unavailable`).
  *
- * Needs Redis 6.2 or later on a single primary (Sentinel is fine; Cluster is not supported, because a
- * family's keys cannot share a slot).
+ * Runs on a single Redis primary (tested with Redis 7; Sentinel is fine). Redis Cluster is not supported:
+ * a family's keys cannot share a slot, and the scripts reach keys they do not declare. A client's
+ * `keyPrefix` is honoured (it comes before `prefix`).
  *
  * @example
  * ```ts
@@ -267,6 +268,8 @@ export class RedisStore implements ClientStore, AuthCodeStore, AccessTokenStore 
   readonly #client: Redis
   readonly #owned: boolean
   readonly #prefix: string
+  /** The prefix as scripts see it: ioredis adds a client's `keyPrefix` to commands' keys, not to script arguments. */
+  readonly #scriptPrefix: string
   readonly #clock: () => number
   readonly #connectTimeoutMs: number
   #lastError: Error | undefined
@@ -281,6 +284,8 @@ export class RedisStore implements ClientStore, AuthCodeStore, AccessTokenStore 
       if (options.url !== undefined) throw new TypeError('RedisStore: give client or url, not both')
       this.#client = options.client
       this.#owned = false
+      const { keyPrefix } = options.client.options
+      this.#scriptPrefix = (typeof keyPrefix === 'string' ? keyPrefix : '') + prefix
     } else if (typeof options.url === 'string') {
       this.#client = new Redis(options.url, {
         enableOfflineQueue: false,
@@ -290,6 +295,7 @@ export class RedisStore implements ClientStore, AuthCodeStore, AccessTokenStore 
         connectTimeout: this.#connectTimeoutMs,
       })
       this.#owned = true
+      this.#scriptPrefix = prefix
       // The reason is kept for connect()'s message; calls report their own errors.
       this.#client.on('error', (error: Error) => {
         this.#lastError = error
@@ -492,10 +498,10 @@ export class RedisStore implements ClientStore, AuthCodeStore, AccessTokenStore 
   #run(name: string, script: Script, ...args: string[]): Promise<unknown> {
     return this.#call(name, async (redis) => {
       try {
-        return await redis.evalsha(script.sha, 0, this.#prefix, ...args)
+        return await redis.evalsha(script.sha, 0, this.#scriptPrefix, ...args)
       } catch (error) {
         if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-        return redis.eval(script.source, 0, this.#prefix, ...args)
+        return redis.eval(script.source, 0, this.#scriptPrefix, ...args)
       }
     })
   }

@@ -1,0 +1,28 @@
+import { afterAll } from 'vitest'
+import { LocalClientStore } from '../../src/stores/memory-client-store.ts'
+import { MemcacheTokenStore } from '../../src/stores/memcache.ts'
+import { deleteByPrefix, MEMCACHED_SERVERS, MEMCACHED_URL, uniquePrefix } from './memcache-helpers.ts'
+import { probeService, whenReachable } from './services.ts'
+import { describeStoreContract, FakeClock } from './store-contract.ts'
+
+const service = await probeService('memcached', MEMCACHED_URL, 11211)
+
+whenReachable(service, () => {
+  // memcached keeps tokens and codes only: clients live in a LocalClientStore, as with the seed's
+  // MemcacheTokenStore. Every test gets a prefix of its own, and its keys are deleted after it.
+  const base = uniquePrefix('memcache-contract')
+  let tests = 0
+
+  afterAll(() => deleteByPrefix(base))
+
+  describeStoreContract('memcached (LocalClientStore + MemcacheTokenStore)', async () => {
+    const clock = new FakeClock()
+    const prefix = `${base}${++tests}:`
+    const store = new MemcacheTokenStore({ servers: MEMCACHED_SERVERS, prefix, clock: clock.now })
+    const close = async (): Promise<void> => {
+      await store.close()
+      await deleteByPrefix(prefix)
+    }
+    return { clientStore: new LocalClientStore(), tokenStore: store, clock, close }
+  })
+})

@@ -1,0 +1,339 @@
+/**
+ * What only the Redis store has to show beyond the shared contract: several processes (here: several
+ * ioredis clients) sharing one server, failing fast when the connection is lost and recovering, start-up
+ * errors, native expiry, and driver errors reported as StoreUnavailableError.
+ */
+import { createServer } from 'node:net'
+import type { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { StoreUnavailableError } from '../../src/errors.ts'
+import { RedisStore } from '../../src/stores/redis.ts'
+import type { AccessToken, AuthorizationCode, RefreshToken } from '../../src/types.ts'
+import { countByPrefix, deleteByPrefix, newClient, REDIS_URL, uniquePrefix } from './redis-helpers.ts'
+import { probeService, whenReachable } from './services.ts'
+
+const prefix = uniquePrefix('redis-extras')
+let admin: Redis
+let clientA: Redis
+let clientB: Redis
+/** The shared clock of both "processes", in milliseconds. */
+let nowMs = Date.UTC(2026, 0, 1)
+const clock = (): number => nowMs
+const seconds = (): number => Math.floor(nowMs / 1000)
+
+function code(codeHash: string, overrides: Partial<AuthorizationCode> = {}): AuthorizationCode {
+  return {
+    codeHash,
+    clientId: 'abc',
+    redirectUri: 'https://client.example.com/cb',
+    effectiveRedirectUri: 'https://client.example.com/cb',
+    scopes: [],
+    userId: 'u1',
+    data: {},
+    codeChallenge: undefined,
+    codeChallengeMethod: undefined,
+    familyId: `${codeHash}-family`,
+    issuedAt: seconds(),
+    expiresAt: seconds() + 60,
+    ...overrides,
+  }
+}
+
+function access(tokenHash: string, familyId: string | undefined, overrides: Partial<AccessToken> = {}): AccessToken {
+  return {
+    tokenHash,
+    clientId: 'abc',
+    grantType: 'authorization_code',
+    userId: 'u1',
+    data: {},
+    scopes: ['read'],
+    familyId,
+    issuedAt: seconds(),
+    expiresAt: seconds() + 3_600,
+    sealed: undefined,
+    uniqueKey: undefined,
+    refreshTokenHash: undefined,
+    ...overrides,
+  }
+}
+
+function refresh(tokenHash: string, familyId: string, accessTokenHash: string, overrides: Partial<RefreshToken> = {}): RefreshToken {
+  return {
+    tokenHash,
+    clientId: 'abc',
+    userId: 'u1',
+    data: {},
+    scopes: ['read'],
+    familyId,
+    issuedAt: seconds(),
+    expiresAt: seconds() + 86_400,
+    rotatedAt: undefined,
+    graceUsed: false,
+    successorHash: undefined,
+    accessTokenHash,
+    ...overrides,
+  }
+}
+
+/** A TCP port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+const service = await probeService('Redis', REDIS_URL, 6379)
+
+whenReachable(service, () => {
+  beforeAll(async () => {
+    ;[admin, clientA, clientB] = [newClient(), newClient(), newClient()]
+    await Promise.all([admin.connect(), clientA.connect(), clientB.connect()])
+  })
+
+  afterAll(async () => {
+    await deleteByPrefix(admin, prefix)
+    await Promise.all([admin.quit(), clientA.quit(), clientB.quit()])
+  })
+
+  describe('RedisStore: two processes sharing one server', () => {
+    it('redeems a code saved through one client exactly once through the other, under a 50-way race', async () => {
+      const a = new RedisStore({ client: clientA, prefix, clock })
+      const b = new RedisStore({ client: clientB, prefix, clock })
+      await a.saveCode(code('race-code'))
+      expect(await b.fetchByCode('race-code')).toEqual(code('race-code'))
+      const results = await Promise.all(Array.from({ length: 50 }, () => b.consumeCode('race-code', seconds())))
+      expect(results.filter((r) => r?.outcome === 'consumed')).toHaveLength(1)
+      expect(results.filter((r) => r?.outcome === 'reused')).toHaveLength(49)
+      // The first process sees it consumed too.
+      expect(await a.fetchByCode('race-code')).toBeUndefined()
+      expect((await a.consumeCode('race-code', seconds()))?.outcome).toBe('reused')
+    })
+
+    it('lets exactly one of 50 rotations spread over both clients win; the replays revoke the family everywhere', async () => {
+      const stores = [new RedisStore({ client: clientA, prefix, clock }), new RedisStore({ client: clientB, prefix, clock })] as const
+      await stores[0].saveToken(access('race-a0', 'race-fam'), refresh('race-r0', 'race-fam', 'race-a0'))
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          stores[i % 2]!.rotateRefreshToken({
+            presentedHash: 'race-r0',
+            clientId: 'abc',
+            now: seconds(),
+            graceSeconds: 0,
+            accessToken: access(`race-a${i + 1}`, 'race-fam', { grantType: 'refresh_token' }),
+            refreshToken: refresh(`race-r${i + 1}`, 'race-fam', `race-a${i + 1}`),
+          }),
+        ),
+      )
+      expect(outcomes.filter((o) => o === 'rotated')).toHaveLength(1)
+      expect(outcomes.filter((o) => o === 'reused').length).toBeGreaterThanOrEqual(1)
+      expect(outcomes.filter((o) => o === 'reused' || o === 'invalid')).toHaveLength(49)
+      const winner = outcomes.indexOf('rotated') + 1
+      for (const store of stores) {
+        expect(await store.fetchByRefreshToken(`race-r${winner}`)).toBeUndefined()
+        expect(await store.fetchByToken(`race-a${winner}`)).toBeUndefined()
+        expect(await store.saveToken(access('race-late', 'race-fam'))).toBe(false)
+      }
+      expect(await countByPrefix(admin, `${prefix}fam:race-fam`)).toBe(0)
+    })
+  })
+
+  describe('RedisStore: a lost backend fails fast and recovers', () => {
+    it('rejects every call with StoreUnavailableError at once after client.disconnect() mid-load, and works again after reconnecting', async () => {
+      const client = newClient()
+      await client.connect()
+      const store = new RedisStore({ client, prefix, clock })
+      await store.saveToken(access('fault-a', undefined))
+      let stop = false
+      let disconnected = false
+      /** Each call: whether it was started after the disconnect, how it ended, how long it took. */
+      const results: { after: boolean; ok: boolean; error?: unknown; ms: number }[] = []
+      const worker = async (n: number): Promise<void> => {
+        for (let i = 0; !stop; i++) {
+          const after = disconnected
+          const started = performance.now()
+          try {
+            if (i % 2 === 0) await store.fetchByToken('fault-a')
+            else await store.saveToken(access(`fault-${n}-${i}`, undefined))
+            results.push({ after, ok: true, ms: performance.now() - started })
+          } catch (error) {
+            results.push({ after, ok: false, error, ms: performance.now() - started })
+            // Keep the load going while disconnected, without spinning the event loop dry.
+            await new Promise((resolve) => setTimeout(resolve, 1))
+          }
+        }
+      }
+      const load = Promise.all(Array.from({ length: 8 }, (_, n) => worker(n)))
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      client.disconnect()
+      disconnected = true
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      stop = true
+      await load
+
+      expect(results.filter((r) => !r.after && r.ok).length).toBeGreaterThan(0)
+      // Every call started after the disconnect failed, with StoreUnavailableError, at once (the command
+      // timeout is 1000 ms: a call that waited for it would take that long).
+      const afterwards = results.filter((r) => r.after)
+      expect(afterwards.length).toBeGreaterThan(8)
+      for (const call of afterwards) {
+        expect(call.ok).toBe(false)
+        expect(call.error).toBeInstanceOf(StoreUnavailableError)
+        expect(call.ms).toBeLessThan(500)
+      }
+      // Calls in flight at the disconnect (one per worker at most) settled too: none hung.
+      expect(results.filter((r) => !r.after && !r.ok).every((r) => r.error instanceof StoreUnavailableError)).toBe(true)
+      expect(String((afterwards[0]?.error as Error).message)).toContain(`Redis at ${store.address}`)
+
+      await client.connect()
+      expect(await store.fetchByToken('fault-a')).toBeDefined()
+      expect(await store.saveToken(access('fault-after', undefined))).toBe(true)
+      await client.quit()
+    })
+
+    it('fails fast while reconnecting after the server dropped the connection (CLIENT KILL), then recovers by itself', async () => {
+      const client = newClient()
+      await client.connect()
+      const store = new RedisStore({ client, prefix, clock })
+      await store.saveToken(access('kill-a', undefined))
+      const id = await client.client('ID')
+      const closed = new Promise((resolve) => client.once('close', resolve))
+      await admin.client('KILL', 'ID', String(id))
+      await closed
+      const started = performance.now()
+      await expect(store.fetchByToken('kill-a')).rejects.toThrow(StoreUnavailableError)
+      await expect(store.consumeCode('kill-code', seconds())).rejects.toThrow(StoreUnavailableError)
+      expect(performance.now() - started).toBeLessThan(100)
+      await new Promise((resolve) => client.once('ready', resolve))
+      expect(await store.fetchByToken('kill-a')).toBeDefined()
+      await client.quit()
+    })
+
+    it('refuses at once while a client passed in is not connected yet', async () => {
+      const client = newClient() // lazyConnect: not connected
+      const store = new RedisStore({ client, prefix, clock })
+      const started = performance.now()
+      await expect(store.fetchByToken('x')).rejects.toThrow(StoreUnavailableError)
+      await expect(store.fetchByToken('x')).rejects.toThrow(/not connected \(wait\)/)
+      expect(performance.now() - started).toBeLessThan(100)
+      await store.connect()
+      expect(await store.fetchByToken('x')).toBeUndefined()
+      await store.close() // a client passed in stays open
+      expect(client.status).toBe('ready')
+      await client.quit()
+    })
+
+    it('reports a driver error (a key of the wrong type) as StoreUnavailableError', async () => {
+      const store = new RedisStore({ client: clientA, prefix, clock })
+      await admin.hset(`${prefix}at:wrong-type`, 'x', '1')
+      await expect(store.fetchByToken('wrong-type')).rejects.toThrow(StoreUnavailableError)
+      await admin.set(`${prefix}rt:wrong-type`, 'x')
+      await expect(store.rotateRefreshToken({
+        presentedHash: 'wrong-type',
+        clientId: 'abc',
+        now: seconds(),
+        graceSeconds: 0,
+        accessToken: access('wt-a', 'wt'),
+        refreshToken: refresh('wt-r', 'wt', 'wt-a'),
+      })).rejects.toThrow(StoreUnavailableError)
+    })
+
+    it('loads its scripts again when the server has forgotten them (restart, SCRIPT FLUSH)', async () => {
+      const store = new RedisStore({ client: clientA, prefix, clock })
+      await store.saveCode(code('flushed'))
+      await admin.script('FLUSH')
+      expect((await store.consumeCode('flushed', seconds()))?.outcome).toBe('consumed')
+    })
+  })
+
+  describe('RedisStore: start-up', () => {
+    it('connect() rejects with an Error naming "Redis at host:port" when nothing listens there', async () => {
+      const port = await closedPort()
+      const started = performance.now()
+      const failure = RedisStore.connect({ url: `redis://127.0.0.1:${port}`, prefix })
+      await expect(failure).rejects.toThrow(`Redis at 127.0.0.1:${port} is unreachable`)
+      await expect(failure).rejects.not.toThrow(StoreUnavailableError)
+      expect(performance.now() - started).toBeLessThan(2_000)
+    })
+
+    it('a store from a URL answers StoreUnavailableError while unreachable, and closes its own client', async () => {
+      const port = await closedPort()
+      const store = new RedisStore({ url: `redis://127.0.0.1:${port}`, prefix, connectTimeoutMs: 500 })
+      await expect(store.fetchByToken('x')).rejects.toThrow(StoreUnavailableError)
+      await expect(store.connect()).rejects.toThrow(`Redis at 127.0.0.1:${port}`)
+      await store.close()
+    })
+
+    it('RedisStore.connect({ url }) works against the running server, and close() ends its client', async () => {
+      const store = await RedisStore.connect({ url: REDIS_URL, prefix, clock })
+      await store.saveToken(access('url-a', undefined))
+      expect(await store.fetchByToken('url-a')).toBeDefined()
+      await store.close()
+      await expect(store.fetchByToken('url-a')).rejects.toThrow(StoreUnavailableError)
+    })
+
+    it('refuses options that name no backend, or two', () => {
+      expect(() => new RedisStore({} as never)).toThrow(TypeError)
+      expect(() => new RedisStore({ client: clientA, url: REDIS_URL } as never)).toThrow(TypeError)
+    })
+  })
+
+  describe('RedisStore: keys and native expiry', () => {
+    it('keys everything by the hashes it is given, under its prefix, and expires entries natively by the store clock', async () => {
+      const store = new RedisStore({ client: clientA, prefix: `${prefix}ttl:`, clock })
+      await store.saveCode(code('ttl-code', { expiresAt: seconds() + 60 }))
+      await store.saveToken(access('ttl-a', 'ttl-fam', { expiresAt: seconds() + 3_600, uniqueKey: 'ttl-unique' }), refresh('ttl-r', 'ttl-fam', 'ttl-a', { expiresAt: seconds() + 86_400 }))
+      const ttl = async (key: string): Promise<number> => admin.pttl(`${prefix}ttl:${key}`)
+      // The clock is fixed, so each time to live is the record's lifetime (less the few ms since the call).
+      expect(await ttl('code:ttl-code')).toBeGreaterThan(59_000)
+      expect(await ttl('code:ttl-code')).toBeLessThanOrEqual(60_000)
+      expect(await ttl('at:ttl-a')).toBeGreaterThan(3_599_000)
+      expect(await ttl('uniq:ttl-unique')).toBeGreaterThan(3_599_000)
+      expect(await ttl('rt:ttl-r')).toBeGreaterThan(86_399_000)
+      // The family set lives as long as its longest member.
+      expect(await ttl('fam:ttl-fam')).toBeGreaterThan(86_399_000)
+      // A consumed code is remembered until it expires.
+      await store.consumeCode('ttl-code', seconds())
+      expect(await ttl('code:ttl-code')).toBeGreaterThan(59_000)
+      await store.revokeFamily('ttl-fam')
+      expect(await ttl('revoked:ttl-fam')).toBeGreaterThan(86_399_000)
+      expect(await ttl('revoked:ttl-fam')).toBeLessThanOrEqual(86_400_000)
+      const keys = (await admin.keys(`${prefix}ttl:*`)).map((key) => key.slice(`${prefix}ttl:`.length)).sort()
+      expect(keys).toEqual(['code:ttl-code', 'revoked:ttl-fam', 'uniq:ttl-unique'])
+    })
+
+    it("honours a client's keyPrefix in scripts and plain commands alike", async () => {
+      const client = newClient({ keyPrefix: `${prefix}host:` })
+      await client.connect()
+      try {
+        const store = new RedisStore({ client, prefix: 'app:', clock })
+        await store.saveCode(code('kp-code'))
+        expect(await store.fetchByCode('kp-code')).toEqual(code('kp-code'))
+        expect((await store.consumeCode('kp-code', seconds()))?.outcome).toBe('consumed')
+        await store.saveToken(access('kp-a', 'kp-fam', { uniqueKey: 'kp-u' }), refresh('kp-r', 'kp-fam', 'kp-a'))
+        expect((await store.fetchExistingToken('kp-u'))?.tokenHash).toBe('kp-a')
+        expect((await store.fetchByRefreshToken('kp-r'))?.tokenHash).toBe('kp-r')
+        await store.addClient({ clientId: 'kp-client', redirectUris: ['https://client.example.com/cb'] })
+        expect((await store.listClients()).map((c) => c.clientId)).toEqual(['kp-client'])
+        const keys = (await admin.keys(`${prefix}host:*`)).map((key) => key.slice(`${prefix}host:`.length)).sort()
+        expect(keys).toEqual(['app:at:kp-a', 'app:client:kp-client', 'app:clients', 'app:code:kp-code', 'app:fam:kp-fam', 'app:rt:kp-r', 'app:uniq:kp-u'])
+      } finally {
+        await client.quit()
+      }
+    })
+
+    it('does not return a record past its expiresAt by the store clock, before Redis expires it', async () => {
+      const store = new RedisStore({ client: clientA, prefix, clock })
+      await store.saveToken(access('late-a', undefined, { expiresAt: seconds() + 30 }))
+      nowMs += 30_000
+      try {
+        expect(await store.fetchByToken('late-a')).toBeUndefined()
+        expect(await admin.exists(`${prefix}at:late-a`)).toBe(1)
+      } finally {
+        nowMs -= 30_000
+      }
+    })
+  })
+})
