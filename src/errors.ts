@@ -14,7 +14,7 @@
 /**
  * Every error code oauth2-stack puts on the wire.
  *
- * @see RFC 6749 section 4.1.2.1, 4.2.2.1 and 5.2
+ * @see RFC 6749 section 4.1.2.1, 4.2.2.1 and 5.2; RFC 8628 section 3.5 (device flow)
  */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -27,6 +27,9 @@ export type OAuthErrorCode =
   | 'access_denied'
   | 'server_error'
   | 'temporarily_unavailable'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
 
 /** Options every OAuth error accepts. */
 export interface OAuthErrorOptions {
@@ -150,6 +153,36 @@ export class TemporarilyUnavailable extends OAuthError {
   readonly status: number = 503
 }
 
+/**
+ * `authorization_pending` (RFC 8628 section 3.5): the user has not yet approved or denied the device
+ * authorization request; the device keeps polling at its interval. Token endpoint only, never redirected.
+ */
+export class AuthorizationPending extends OAuthError {
+  readonly error = 'authorization_pending'
+  readonly status: number = 400
+  override readonly redirectable: boolean = false
+}
+
+/**
+ * `slow_down` (RFC 8628 section 3.5): the device polls faster than its interval; the interval grows by
+ * 5 seconds for this and every later request. Token endpoint only, never redirected.
+ */
+export class SlowDown extends OAuthError {
+  readonly error = 'slow_down'
+  readonly status: number = 400
+  override readonly redirectable: boolean = false
+}
+
+/**
+ * `expired_token` (RFC 8628 section 3.5): the device code has expired and the device authorization
+ * session is over; the device may start a new one. Token endpoint only, never redirected.
+ */
+export class ExpiredToken extends OAuthError {
+  readonly error = 'expired_token'
+  readonly status: number = 400
+  override readonly redirectable: boolean = false
+}
+
 /** The seed's `OAuthBaseError`. */
 export { OAuthError as OAuthBaseError }
 
@@ -185,6 +218,9 @@ export type AnyOAuthError =
   | AccessDenied
   | ServerError
   | TemporarilyUnavailable
+  | AuthorizationPending
+  | SlowDown
+  | ExpiredToken
 
 /**
  * Thrown by a `SiteAdapter` (seed compatibility) when the user is not authenticated yet: the

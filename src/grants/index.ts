@@ -8,11 +8,19 @@ export { ImplicitGrant, type ImplicitGrantOptions } from './implicit.ts'
 export { ResourceOwnerGrant, type ResourceOwnerGrantOptions } from './resource-owner.ts'
 export { ClientCredentialsGrant } from './client-credentials.ts'
 export { RefreshToken, type RefreshTokenOptions } from './refresh-token.ts'
+export {
+  DEVICE_CODE_GRANT_TYPE,
+  DeviceCodeGrant,
+  type DeviceCodeGrantOptions,
+  type UserCodeAttemptLimits,
+  type UserCodeFailure,
+} from './device-code.ts'
 export { Scope, parseScopeParameter, type ScopeOptions } from './scope.ts'
 export type { PkceOptions } from '../checks/pkce.ts'
 export type {
   AuthorizeHandler,
   AuthorizeRequestContext,
+  EndpointHandler,
   Grant,
   GrantedUser,
   GrantRegistry,

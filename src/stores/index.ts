@@ -16,3 +16,6 @@ export type {
 export { decideRotation } from './rotation.ts'
 export { createClient, LocalClientStore, type ClientRegistration } from './memory-client-store.ts'
 export { LocalTokenStore, type LocalTokenStoreOptions } from './memory-token-store.ts'
+export type { DeviceApproval, DeviceAuthorization, DeviceCodeStore, DevicePoll } from './device-code-store.ts'
+export { LocalDeviceCodeStore, type LocalDeviceCodeStoreOptions } from './memory-device-code-store.ts'
+export { openStore, type OpenedStore, type OpenStoreOptions, type AdministeredClientStore } from './from-url.ts'

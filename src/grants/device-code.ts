@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto'
+import { allows } from '../endpoints/allows.ts'
+import { clientEndpoint, type ClientRequest } from '../endpoints/client-endpoint.ts'
+import {
+  AccessDenied,
+  AuthorizationPending,
+  ExpiredToken,
+  InvalidGrant,
+  InvalidRequest,
+  ServerError,
+  SlowDown,
+  UnauthorizedClient,
+  type AnyOAuthError,
+} from '../errors.ts'
+import { guardStore } from '../internal/guard-store.ts'
+import type { DeviceCodeStore } from '../stores/device-code-store.ts'
+import { LocalDeviceCodeStore } from '../stores/memory-device-code-store.ts'
+import { hashToken } from '../tokens/hash.ts'
+import type { Request } from '../web/request.ts'
+import { Response } from '../web/response.ts'
+import type { SiteAdapter } from '../web/site-adapter.ts'
+import { DeviceVerification, type UserCodeFailure } from './device-verification.ts'
+import type { Scope } from './scope.ts'
+import type { Grant, GrantRegistry, ScopeGrantOptions, TokenRequestContext, TokenResponseBody } from './types.ts'
+import { checkUserCodeFormat, formatUserCode, generateUserCode, GuessLimiter, USER_CODE_ALPHABET, type UserCodeAttemptLimits } from './user-code.ts'
+
+export type { UserCodeFailure } from './device-verification.ts'
+export type { UserCodeAttemptLimits } from './user-code.ts'
+
+/** The grant type of the device flow (RFC 8628 section 3.4). */
+export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code'
+
+/** Options of {@link DeviceCodeGrant}. */
+export interface DeviceCodeGrantOptions<Env = unknown> extends ScopeGrantOptions {
+  /** Where pending requests live; `LocalDeviceCodeStore` for one process, a shared store for several. */
+  readonly deviceCodeStore: DeviceCodeStore
+  /** Lifetime of the device code and the user code in seconds (RFC 8628 section 3.2). Default 600; at most 3600. */
+  readonly expiresIn?: number
+  /** Seconds the device waits between polls (RFC 8628 section 3.2 `interval`). Default 5; at most 300. */
+  readonly interval?: number
+  /** Characters of the user code (RFC 8628 section 6.1): A-Z and 0-9, distinct. Default `BCDFGHJKLMNPQRSTVWXZ`. */
+  readonly userCodeAlphabet?: string
+  /** Characters in a user code, without the dashes it is shown with (`XXXX-XXXX`). Default 8. */
+  readonly userCodeLength?: number
+  /** Path of the device authorization endpoint (RFC 8628 section 3.1). Default `/device_authorization`. */
+  readonly deviceAuthorizationPath?: string
+  /** Path of the verification page where users type the code (RFC 8628 section 3.3). Default `/device`. */
+  readonly verificationPath?: string
+  /** A site adapter for the verification page only, overriding the controller's. */
+  readonly siteAdapter?: SiteAdapter<Env>
+  /** Limits on wrong user codes (RFC 8628 section 5.1): per browser and in total, per window. */
+  readonly userCodeAttempts?: UserCodeAttemptLimits
+  /**
+   * Told about every failed attempt at the verification page (wrong code, or refused while locked out),
+   * e.g. to count failures per client address, which only the host can see. Errors it throws are ignored.
+   */
+  readonly limiter?: (failure: UserCodeFailure<Env>) => void | Promise<void>
+  /** Milliseconds a store other than `LocalDeviceCodeStore` has to answer before a 503. Default 2000. */
+  readonly storeTimeoutMs?: number
+}
+
+/** How often a colliding user code is drawn again before giving up. */
+const SAVE_ATTEMPTS = 5
+
+/**
+ * The OAuth 2.0 Device Authorization Grant (RFC 8628) for devices without a browser or keyboard: the
+ * device asks the device authorization endpoint for a device code and a short user code, the user types
+ * the user code on the verification page of another device and approves, and meanwhile the device polls
+ * the token endpoint with `grant_type=urn:ietf:params:oauth:grant-type:device_code`.
+ *
+ * Public clients may use it; a client must be allowed the grant type. Device codes are bound to their
+ * client and redeemed exactly once: after the tokens are handed out, the device code answers
+ * `invalid_grant` (RFC 8628 leaves it open; the session is over and the code is spent). An approval issues
+ * a refresh token too when refresh tokens are enabled.
+ *
+ * @example
+ * ```ts
+ * controller.addGrant(new DeviceCodeGrant({ deviceCodeStore: new LocalDeviceCodeStore() }))
+ * ```
+ */
+export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
+  readonly #store: DeviceCodeStore
+  readonly #expiresIn: number
+  readonly #interval: number
+  readonly #alphabet: string
+  readonly #length: number
+  readonly #authorizationPath: string
+  readonly #verificationPath: string
+  readonly #scope: Scope | undefined
+  readonly #verification: DeviceVerification<Env>
+
+  constructor(options: DeviceCodeGrantOptions<Env>) {
+    if (options.deviceCodeStore === undefined) throw new TypeError('DeviceCodeGrant needs a deviceCodeStore')
+    const timeoutMs = whole('storeTimeoutMs', options.storeTimeoutMs ?? 2000, 1, 60_000)
+    const store = options.deviceCodeStore
+    this.#store = store instanceof LocalDeviceCodeStore ? store : guardStore(store, 'deviceCodeStore', timeoutMs)
+    this.#expiresIn = whole('expiresIn', options.expiresIn ?? 600, 1, 3600)
+    this.#interval = whole('interval', options.interval ?? 5, 1, 300)
+    this.#alphabet = options.userCodeAlphabet ?? USER_CODE_ALPHABET
+    this.#length = options.userCodeLength ?? 8
+    checkUserCodeFormat(this.#alphabet, this.#length)
+    this.#authorizationPath = options.deviceAuthorizationPath ?? '/device_authorization'
+    this.#verificationPath = options.verificationPath ?? '/device'
+    if (this.#authorizationPath === this.#verificationPath) throw new TypeError('DeviceCodeGrant: the two paths must differ')
+    this.#scope = options.scope
+    this.#verification = new DeviceVerification({
+      store: this.#store,
+      alphabet: this.#alphabet,
+      length: this.#length,
+      siteAdapter: options.siteAdapter,
+      guesses: new GuessLimiter(options.userCodeAttempts),
+      limiter: options.limiter,
+    })
+  }
+
+  register(registry: GrantRegistry<Env>): void {
+    registry.addEndpoint({
+      path: this.#authorizationPath,
+      metadataField: 'device_authorization_endpoint',
+      handle: (request, environ, services) => {
+        // Answered like the token endpoint: POST, form, no repeats, client authentication, RFC 6749 errors.
+        const context = { services, realm: services.issuer.replaceAll('"', ''), onError: (error: AnyOAuthError, failed: Request) => services.reportError(error, failed) }
+        return clientEndpoint('device authorization', context, (client) => this.#authorize(client))(request, environ)
+      },
+    })
+    registry.addEndpoint({
+      path: this.#verificationPath,
+      handle: (request, environ, services) => this.#verification.handle(request, environ, services),
+    })
+    registry.addTokenHandler({
+      grantType: DEVICE_CODE_GRANT_TYPE,
+      allowsPublicClients: true,
+      handle: (context) => this.#poll(context),
+    })
+  }
+
+  /** The device authorization endpoint (RFC 8628 section 3.1 and 3.2). */
+  async #authorize({ params, services, authenticate }: ClientRequest<Env>): Promise<Response> {
+    const client = await authenticate()
+    if (!allows(client.grantTypes, DEVICE_CODE_GRANT_TYPE)) {
+      throw new UnauthorizedClient(`The client is not allowed to use grant_type ${DEVICE_CODE_GRANT_TYPE}.`)
+    }
+    const scopes = (this.#scope ?? services.scope).parse(params.values.get('scope'), client.scopes)
+    const now = services.now()
+    const familyId = services.newId()
+    for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
+      // The device code is a 256-bit random handle; the user code is short, for people (section 6.1).
+      const deviceCode = randomBytes(32).toString('base64url')
+      const userCode = generateUserCode(this.#alphabet, this.#length)
+      const saved = await this.#store.save({
+        deviceCodeHash: hashToken(deviceCode),
+        userCodeHash: hashToken(userCode),
+        clientId: client.clientId,
+        scopes,
+        familyId,
+        issuedAt: now,
+        expiresAt: now + this.#expiresIn,
+        interval: this.#interval,
+      })
+      if (!saved) continue
+      const verificationUri = `${services.issuer.replace(/\/$/, '')}${this.#verificationPath}`
+      const shown = formatUserCode(userCode)
+      // RFC 8628 section 3.2; the response carries a secret, so no caching (Response.json sets no-store).
+      return Response.json(200, {
+        device_code: deviceCode,
+        user_code: shown,
+        verification_uri: verificationUri,
+        verification_uri_complete: `${verificationUri}?${new URLSearchParams({ user_code: shown }).toString()}`,
+        expires_in: this.#expiresIn,
+        interval: this.#interval,
+      })
+    }
+    throw new ServerError('No free user code was found.')
+  }
+
+  /** The token endpoint for `grant_type=urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 section 3.4). */
+  async #poll(context: TokenRequestContext<Env>): Promise<TokenResponseBody> {
+    const { request, client, services } = context
+    const deviceCode = request.postParam('device_code')
+    if (deviceCode === undefined || deviceCode.length === 0) throw new InvalidRequest('The device_code parameter is missing.')
+    const deviceCodeHash = hashToken(deviceCode)
+    // Check the binding before polling, so another client's requests neither slow down nor redeem it.
+    const record = await this.#store.fetchByDeviceCode(deviceCodeHash)
+    if (record === undefined) throw new InvalidGrant('The device code is invalid.')
+    if (record.clientId !== client.clientId) throw new InvalidGrant('The device code was issued to another client.')
+    const poll = await this.#store.poll(deviceCodeHash, services.now())
+    // RFC 8628 section 3.5: the device's answers while the user decides.
+    switch (poll?.status) {
+      case undefined:
+        throw new InvalidGrant('The device code is invalid.')
+      case 'pending':
+        throw new AuthorizationPending('The user has not yet approved the request.')
+      case 'slow_down':
+        throw new SlowDown(`Polling too fast; wait at least ${poll.interval} seconds between requests.`)
+      case 'denied':
+        throw new AccessDenied('The user denied the request.')
+      case 'expired':
+        throw new ExpiredToken('The device code has expired; start a new device authorization request.')
+      case 'consumed':
+        throw new InvalidGrant('The device code was already used.')
+      case 'approved':
+        return services.issueTokens({
+          client,
+          grantType: DEVICE_CODE_GRANT_TYPE,
+          userId: poll.user.userId,
+          data: poll.user.data,
+          scopes: poll.authorization.scopes,
+          withRefreshToken: true,
+          familyId: poll.authorization.familyId,
+        })
+    }
+  }
+}
+
+function whole(name: string, value: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new TypeError(`DeviceCodeGrant: ${name} must be a whole number from ${min} to ${max}`)
+  }
+  return value
+}

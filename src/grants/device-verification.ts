@@ -1,0 +1,210 @@
+import { bodyErrorToOAuthError, toOAuthError } from '../endpoints/error-response.ts'
+import { InvalidRequest, UserNotAuthenticated } from '../errors.ts'
+import { CSRF_FIELD, CsrfGuard } from '../internal/csrf.ts'
+import { escapeHtml } from '../internal/html.ts'
+import type { DeviceAuthorization, DeviceCodeStore } from '../stores/device-code-store.ts'
+import { hashToken } from '../tokens/hash.ts'
+import { NO_USER_DATA, type Client } from '../types.ts'
+import type { Request } from '../web/request.ts'
+import { protectPage, Response } from '../web/response.ts'
+import type { AuthenticationResult, SiteAdapter } from '../web/site-adapter.ts'
+import { approvedPage, deniedPage, entryPage, messagePage } from './device-pages.ts'
+import type { GrantServices } from './types.ts'
+import { formatUserCode, normalizeUserCode, type GuessLimiter } from './user-code.ts'
+
+/** A failed attempt at the verification page, as the `limiter` hook of `DeviceCodeGrant` sees it. */
+export interface UserCodeFailure<Env = unknown> {
+  readonly request: Request
+  /** What the framework adapter passed to `dispatch` (e.g. the Node request, for the client's address). */
+  readonly environ: Env
+  /** `wrong_code`: unknown, expired or used; `locked_out`: refused unchecked because a limit is reached. */
+  readonly reason: 'wrong_code' | 'locked_out'
+  /** Wrong codes from this browser in the current window. */
+  readonly browserFailures: number
+  /** Wrong codes from every browser in the current window (this process). */
+  readonly globalFailures: number
+}
+
+/** What the verification page needs from the grant. */
+export interface VerificationConfig<Env> {
+  readonly store: DeviceCodeStore
+  readonly alphabet: string
+  readonly length: number
+  readonly siteAdapter: SiteAdapter<Env> | undefined
+  readonly guesses: GuessLimiter
+  readonly limiter: ((failure: UserCodeFailure<Env>) => void | Promise<void>) | undefined
+}
+
+const ENTER = 'device-verification\0enter'
+const BROWSER = 'device-verification\0browser'
+const decideBinding = (userCodeHash: string): string => `device-verification\0decide\0${userCodeHash}`
+
+/**
+ * The verification page (RFC 8628 section 3.3): GET shows a form for the user code (prefilled from
+ * `?user_code=`, never submitted on its own, section 5.4); its POST checks the code, rate-limited per
+ * browser and globally (section 5.1), and shows the site adapter's login/consent page, whose POST (with
+ * the code in the query) approves or denies. Every POST carries a CSRF token bound to its step.
+ */
+export class DeviceVerification<Env> {
+  readonly #config: VerificationConfig<Env>
+  #csrf: CsrfGuard | undefined
+
+  constructor(config: VerificationConfig<Env>) {
+    this.#config = config
+  }
+
+  /** Answers a request at the verification path. Never rejects. */
+  async handle(request: Request, environ: Env, services: GrantServices<Env>): Promise<Response> {
+    try {
+      if (request.bodyError !== undefined) throw bodyErrorToOAuthError(request.bodyError)
+      const csrf = (this.#csrf ??= new CsrfGuard(services.issuer.startsWith('https:')))
+      if (request.method === 'GET' || request.method === 'HEAD') {
+        return this.#entry(request, csrf, 200, request.getParam('user_code') ?? '', undefined)
+      }
+      if (request.method !== 'POST') {
+        const response = messagePage(405, 'Method not allowed', 'This page accepts GET and POST only.')
+        response.headers.allow = 'GET, POST'
+        return response
+      }
+      if (request.contentType !== 'application/x-www-form-urlencoded') throw new InvalidRequest('The form must be sent as application/x-www-form-urlencoded.')
+      const decided = request.getParam('user_code')
+      return decided === undefined ? await this.#check(request, environ, services, csrf) : await this.#decide(request, environ, services, csrf, decided)
+    } catch (thrown) {
+      const error = toOAuthError(thrown)
+      services.reportError(error, request)
+      const status = error.status === 401 ? 400 : error.status
+      return messagePage(status, 'Something went wrong', `${error.description} Start again on your device.`)
+    }
+  }
+
+  /** The code form, with a CSRF token for the code-entry step. */
+  #entry(request: Request, csrf: CsrfGuard, status: number, userCode: string, error: string | undefined): Response {
+    const issued = csrf.issue(request, ENTER)
+    const response = entryPage(status, {
+      action: `${request.basePath}${request.path}`,
+      csrfInput: `<input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(issued.token)}">`,
+      userCode: userCode.slice(0, 4 * this.#config.length),
+      error,
+      codeLength: this.#config.length,
+    })
+    if (issued.setCookie !== undefined) response.addCookie(issued.setCookie)
+    return response
+  }
+
+  /** The code-entry POST: rate limits, then the code, then the site adapter's login/consent page. */
+  async #check(request: Request, environ: Env, services: GrantServices<Env>, csrf: CsrfGuard): Promise<Response> {
+    const typed = request.postParam('user_code') ?? ''
+    if (!csrf.verify(request, ENTER)) return this.#entry(request, csrf, 400, typed, 'This form has expired. Enter the code again.')
+    const { guesses, store, alphabet, length } = this.#config
+    // With the CSRF cookie verified, an HMAC under it names this browser without storing the cookie.
+    const browser = csrf.issue(request, BROWSER).token
+    const now = services.now()
+    const wait = guesses.lockedFor(browser, now)
+    if (wait > 0) {
+      await this.#failed(request, environ, 'locked_out', guesses.counts(browser, now))
+      const minutes = Math.ceil(wait / 60)
+      const response = this.#entry(request, csrf, 429, typed, `Too many wrong codes. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`)
+      response.headers['retry-after'] = String(wait)
+      return response
+    }
+    if (typed.trim() === '') return this.#entry(request, csrf, 400, '', 'Enter the code shown on your device.')
+    const code = normalizeUserCode(typed, alphabet, length)
+    const authorization = code === undefined ? undefined : await store.fetchByUserCode(hashToken(code), now)
+    if (code === undefined || authorization === undefined) {
+      // RFC 8628 section 5.1: wrong codes are counted and limited, so guessing one is hopeless.
+      await this.#failed(request, environ, 'wrong_code', guesses.fail(browser, now))
+      return this.#entry(request, csrf, 400, typed, 'That code is not valid, or it has expired or been used. Check the code on your device.')
+    }
+    const { client, adapter } = await this.#party(authorization, services)
+    return this.#consent(request, environ, csrf, adapter, client, authorization, code)
+  }
+
+  /** The login/consent POST for one user code: deny, or authenticate and approve. */
+  async #decide(request: Request, environ: Env, services: GrantServices<Env>, csrf: CsrfGuard, typed: string): Promise<Response> {
+    const code = normalizeUserCode(typed, this.#config.alphabet, this.#config.length)
+    // The CSRF token binds this POST to the user code it was rendered for.
+    const userCodeHash = hashToken(code ?? '')
+    if (code === undefined || !csrf.verify(request, decideBinding(userCodeHash))) {
+      return this.#entry(request, csrf, 400, typed, 'This form has expired. Enter the code again.')
+    }
+    const { store } = this.#config
+    const authorization = await store.fetchByUserCode(userCodeHash, services.now())
+    if (authorization === undefined) return gone()
+    const { client, adapter } = await this.#party(authorization, services)
+    const scopes = authorization.scopes
+    if (await adapter.userHasDeniedAccess(request, environ, scopes, client)) {
+      return (await store.deny(userCodeHash, services.now())) ? deniedPage() : gone()
+    }
+    const result = await authenticate(adapter, request, environ, scopes, client)
+    switch (result.type) {
+      case 'granted': {
+        const user = { userId: result.userId, data: result.data ?? NO_USER_DATA }
+        return (await store.approve(userCodeHash, user, services.now())) ? approvedPage() : gone()
+      }
+      case 'denied':
+        return (await store.deny(userCodeHash, services.now())) ? deniedPage() : gone()
+      case 'respond':
+        return protectPage(result.response)
+      case 'unauthenticated':
+        return this.#consent(request, environ, csrf, adapter, client, authorization, code)
+    }
+  }
+
+  /** The site adapter's login/consent page; its form posts back here with the user code in the query. */
+  async #consent(
+    request: Request,
+    environ: Env,
+    csrf: CsrfGuard,
+    adapter: SiteAdapter<Env>,
+    client: Client,
+    authorization: DeviceAuthorization,
+    code: string,
+  ): Promise<Response> {
+    const issued = csrf.issue(request, decideBinding(authorization.userCodeHash))
+    const scopes = authorization.scopes
+    const formAction = `${request.basePath}${request.path}?${new URLSearchParams({ user_code: formatUserCode(code) }).toString()}`
+    const page = await adapter.renderAuthPage(request, new Response(200, { 'content-type': 'text/html; charset=utf-8' }), environ, scopes, client, {
+      client,
+      scopes,
+      formAction,
+      csrfField: CSRF_FIELD,
+      csrfToken: issued.token,
+      csrfInput: `<input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(issued.token)}">`,
+    })
+    protectPage(page)
+    if (issued.setCookie !== undefined) page.addCookie(issued.setCookie)
+    return page
+  }
+
+  /** The client that asked and the site adapter that talks to the user. */
+  async #party(authorization: DeviceAuthorization, services: GrantServices<Env>): Promise<{ client: Client; adapter: SiteAdapter<Env> }> {
+    const client = await services.clientStore.fetchByClientId(authorization.clientId)
+    if (client === undefined) throw new InvalidRequest('The application that asked is no longer registered.')
+    const adapter = this.#config.siteAdapter ?? services.siteAdapter
+    if (adapter === undefined) throw new TypeError('DeviceCodeGrant needs a site adapter: pass siteAdapter to the controller or the grant')
+    return { client, adapter }
+  }
+
+  /** Tells the host's `limiter` hook; a throwing hook must not break the page. */
+  async #failed(request: Request, environ: Env, reason: UserCodeFailure['reason'], counts: { browser: number; global: number }): Promise<void> {
+    try {
+      await this.#config.limiter?.({ request, environ, reason, browserFailures: counts.browser, globalFailures: counts.global })
+    } catch {
+      // ignored on purpose
+    }
+  }
+}
+
+function gone(): Response {
+  return messagePage(400, 'This code can no longer be used', 'It has expired or was already used. Start again on your device.')
+}
+
+/** Calls the site adapter, treating the seed's `UserNotAuthenticated` like `{ type: 'unauthenticated' }`. */
+async function authenticate<Env>(adapter: SiteAdapter<Env>, request: Request, environ: Env, scopes: readonly string[], client: Client): Promise<AuthenticationResult> {
+  try {
+    return await adapter.authenticate(request, environ, scopes, client)
+  } catch (error) {
+    if (error instanceof UserNotAuthenticated) return { type: 'unauthenticated' }
+    throw error
+  }
+}
