@@ -49,17 +49,35 @@ export function fetchHandler(
 
 function toFetchResponse(response: Response): globalThis.Response {
   const noBody = response.body.length === 0 || response.statusCode === 204 || response.statusCode === 304
-  const headers = new Headers(response.headers)
-  headers.delete('set-cookie')
-  for (const cookie of response.setCookies) headers.append('set-cookie', cookie)
+  const cookies = response.setCookies
+  // A plain object keeps runtimes on their fast path (e.g. @hono/node-server's light Response); pairs only
+  // when several Set-Cookie values must go out.
+  let headers: Record<string, string> | [string, string][] = response.headers
+  if (cookies.length > 0) {
+    headers = Object.entries(response.headers).filter(([name]) => name !== 'set-cookie')
+    for (const cookie of cookies) headers.push(['set-cookie', cookie])
+  }
   return new globalThis.Response(noBody ? null : response.body, { status: response.statusCode, headers })
 }
 
 /** Reads a Fetch body as text with a size limit, never throwing. */
 async function readFetchBody(request: globalThis.Request, maxBytes: number): Promise<{ body: string | undefined; error: BodyError | undefined }> {
-  if (request.body === null) return { body: undefined, error: undefined }
+  // Touch `body` only when streaming is needed: some runtimes (e.g. @hono/node-server) build a full
+  // Request the moment it is read, which costs more than the rest of the request.
+  if (request.method === 'GET' || request.method === 'HEAD') return { body: undefined, error: undefined }
   const length = request.headers.get('content-length')
   if (length !== null && Number(length) > maxBytes) return { body: undefined, error: 'too_large' }
+  if (length !== null && /^\d+$/.test(length)) {
+    // Declared and within the limit: let the runtime read it in one go (its fastest path); a body longer
+    // than declared is cut or refused by the HTTP layer itself.
+    try {
+      const text = await request.text()
+      return Buffer.byteLength(text) > maxBytes ? { body: undefined, error: 'too_large' } : { body: text, error: undefined }
+    } catch {
+      return { body: undefined, error: 'aborted' }
+    }
+  }
+  if (request.body === null) return { body: undefined, error: undefined }
   const reader = (request.body as ReadableStream<Uint8Array>).getReader()
   const decoder = new TextDecoder()
   let size = 0
