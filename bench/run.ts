@@ -65,7 +65,7 @@ const stores: Entry[] = [
 const plan: { scenario: Scenario; entries: Entry[] }[] = adaptersOnly
   ? [{ scenario: clientCredentials, entries: adapters }]
   : storesOnly
-    ? [clientCredentials, password, refresh].map((scenario) => ({ scenario, entries: stores }))
+    ? [clientCredentials, password].map((scenario) => ({ scenario, entries: stores }))
     : [
       { scenario: clientCredentials, entries: full ? [...core, ...adapters.filter((entry) => entry.spec.args?.[0] !== 'node')] : core },
       ...(full ? [password, refresh].map((scenario) => ({ scenario, entries: core })) : []),

@@ -4,29 +4,72 @@ import type { AddressInfo } from 'node:net'
 import { AuthorizationController } from '../controller.ts'
 import { AuthorizationCodeGrant } from '../grants/authorization-code.ts'
 import { ClientCredentialsGrant } from '../grants/client-credentials.ts'
+import { DEVICE_CODE_GRANT_TYPE, DeviceCodeGrant } from '../grants/device-code.ts'
 import { ImplicitGrant } from '../grants/implicit.ts'
 import { RefreshToken } from '../grants/refresh-token.ts'
 import { ResourceOwnerGrant } from '../grants/resource-owner.ts'
 import { Scope } from '../grants/scope.ts'
 import { escapeHtml } from '../internal/html.ts'
+import type { AdministeredClientStore } from '../stores/from-url.ts'
 import { LocalClientStore } from '../stores/memory-client-store.ts'
+import { LocalDeviceCodeStore } from '../stores/memory-device-code-store.ts'
 import { LocalTokenStore } from '../stores/memory-token-store.ts'
-import { nodeHandler, type NodeEnviron } from '../adapters/node-http.ts'
+import type { TokenStore } from '../stores/types.ts'
+import type { NodeEnviron } from '../adapters/node-http.ts'
 import { Response } from '../web/response.ts'
-import { DEMO_SCOPES, DemoSiteAdapter } from './demo-site-adapter.ts'
+import { demoRequestHandler } from './demo-handler.ts'
+import { DEMO_SCOPES, DemoSiteAdapter, type DemoUser } from './demo-site-adapter.ts'
+import {
+  PLAYGROUND_CALLBACK_PATH,
+  PLAYGROUND_CLIENT_ID,
+  PLAYGROUND_PATH,
+  PLAYGROUND_REDIRECT_URIS,
+  playgroundPage,
+} from './playground.ts'
+import type { RequestLogger } from './request-log.ts'
 
 /** Options of {@link startDemoServer}. */
 export interface DemoServerOptions {
   /** Port to listen on; 0 picks a free one. */
   readonly port: number
-  /** Host to bind. Only loopback hosts: the demo's credentials are public. */
+  /** Host to bind. Default `127.0.0.1`. With the demo credentials, only loopback hosts: they are public. */
   readonly host?: string
+  /** The issuer identifier. Default `http://<host>:<port>`. */
+  readonly issuer?: string
+  /** Where clients live. Default: a new in-memory `LocalClientStore`. */
+  readonly clientStore?: AdministeredClientStore
+  /** Where codes and tokens live. Default: a new in-memory `LocalTokenStore`. */
+  readonly tokenStore?: TokenStore
+  /**
+   * Register the public demo credentials: clients `abc`/`xyz`, `demo-public` and `playground`, and the
+   * user `demo`/`demo`. Default `true`.
+   */
+  readonly demo?: boolean
+  /** Serve the playground at `/playground`. Default: whenever {@link DemoServerOptions.demo} is on; needs it. */
+  readonly playground?: boolean
+  /** More users who can sign in. */
+  readonly users?: readonly DemoUser[]
+  /** The scopes, with the plain words the consent page shows. Default {@link DEMO_SCOPES}. */
+  readonly scopes?: Readonly<Record<string, string>>
+  /** Scopes granted when a client asks for none. Default `profile` when it is a scope, else none. */
+  readonly defaultScopes?: readonly string[]
+  /** Access-token lifetime in seconds. Default 3600. */
+  readonly accessTokenLifetime?: number
+  /** Refresh-token lifetime in seconds. Default 2592000. */
+  readonly refreshTokenLifetime?: number
+  /** Authorization-code lifetime in seconds. Default 600, so there is time to copy a code into curl. */
+  readonly authorizationCodeLifetime?: number
+  /** One log line per request (and server errors) go here. Default: no request log. */
+  readonly logger?: RequestLogger
 }
 
 /** A running demo server and what a newcomer needs to try it. */
 export interface DemoServer {
+  /** The listening `node:http` server. */
   readonly server: Server
+  /** The controller it serves. */
   readonly controller: AuthorizationController<NodeEnviron>
+  /** The issuer identifier, also the server's base URL (`http://127.0.0.1:<port>`). */
   readonly issuer: string
   /** A ready-to-open authorization URL (client `abc`, PKCE S256). */
   readonly authorizationUrl: string
@@ -34,6 +77,15 @@ export interface DemoServer {
   readonly codeVerifier: string
   /** A curl command that exchanges the code (replace CODE). */
   readonly curl: string
+  /** The device flow's verification page (RFC 8628), where the user types the code a device shows. */
+  readonly deviceUrl: string
+  /** A curl command that starts the device flow for the public client. */
+  readonly deviceCurl: string
+  /** A curl command that polls for the device flow's tokens (replace DEVICE_CODE). */
+  readonly devicePollCurl: string
+  /** The playground page, when it is served. */
+  readonly playgroundUrl: string | undefined
+  /** Stops listening and closes open connections (the stores are the caller's to close). */
   close(): Promise<void>
 }
 
@@ -47,32 +99,59 @@ export const DEMO = {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
+/** Whether a host name or address is a loopback one (the only kind the demo credentials may be served on). */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host)
+}
+
 /**
- * Starts the demo authorization server: in-memory stores, the confidential client `abc`/`xyz`, the
- * public client `demo-public` (PKCE required), the user `demo`/`demo`, every grant, and a login-and-consent
- * page. Refuses to bind a non-loopback host, since its credentials are public.
+ * Starts the demo authorization server: in-memory stores (or the ones given), the confidential client
+ * `abc`/`xyz`, the public client `demo-public` (PKCE required), the user `demo`/`demo`, every grant (the
+ * device flow's verification page at `/device` included), a login-and-consent page and the playground at
+ * `/playground`. Refuses to bind a non-loopback host with the demo credentials, since they are public.
  */
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
   const host = options.host ?? '127.0.0.1'
-  if (!LOOPBACK.has(host)) {
+  const demo = options.demo ?? true
+  if (demo && !isLoopbackHost(host)) {
     throw new TypeError(`The demo server only binds loopback hosts (its credentials are public); got ${host}`)
   }
-  const clientStore = new LocalClientStore()
-  await clientStore.addClient({
-    clientId: DEMO.confidentialClient.clientId,
-    clientSecret: DEMO.confidentialClient.clientSecret,
-    redirectUris: [DEMO.redirectUri],
-    name: 'Demo App (abc)',
+  const playground = demo && (options.playground ?? true)
+  const clientStore = options.clientStore ?? new LocalClientStore()
+  if (demo) {
+    await clientStore.addClient({
+      clientId: DEMO.confidentialClient.clientId,
+      clientSecret: DEMO.confidentialClient.clientSecret,
+      redirectUris: [DEMO.redirectUri],
+      name: 'Demo App (abc)',
+    })
+    await clientStore.addClient({
+      clientId: DEMO.publicClient.clientId,
+      redirectUris: [DEMO.redirectUri],
+      name: 'Demo Public App',
+    })
+  }
+  if (playground) {
+    // Loopback callbacks match on any port; an issuer elsewhere (behind a proxy) gets its own.
+    const origin = options.issuer === undefined ? undefined : new URL(options.issuer).origin
+    const viaIssuer = origin === undefined || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(origin) ? [] : [`${origin}${PLAYGROUND_CALLBACK_PATH}`]
+    await clientStore.addClient({
+      clientId: PLAYGROUND_CLIENT_ID,
+      redirectUris: [...PLAYGROUND_REDIRECT_URIS, ...viaIssuer],
+      grantTypes: ['authorization_code', 'refresh_token'],
+      responseTypes: ['code'],
+      name: 'OAuth Playground',
+    })
+  }
+  const tokenStore = options.tokenStore ?? new LocalTokenStore()
+  const scopes = options.scopes ?? DEMO_SCOPES
+  const users: DemoUser[] = [...(options.users ?? [])]
+  if (demo) users.unshift({ username: DEMO.user.username, password: DEMO.user.password, data: { name: 'Demo User', email: 'demo@example.com' } })
+  const siteAdapter = new DemoSiteAdapter(users, {
+    scopeDescriptions: scopes,
+    ...(demo ? { hint: `Demo account: ${DEMO.user.username} / ${DEMO.user.password}` } : {}),
   })
-  await clientStore.addClient({
-    clientId: DEMO.publicClient.clientId,
-    redirectUris: [DEMO.redirectUri],
-    name: 'Demo Public App',
-  })
-  const tokenStore = new LocalTokenStore()
-  const siteAdapter = new DemoSiteAdapter([
-    { username: DEMO.user.username, password: DEMO.user.password, data: { name: 'Demo User', email: 'demo@example.com' } },
-  ])
+  const { logger } = options
 
   const server = createServer()
   // Bound how long a client may take to send its request (slow clients), beyond nodeHandler's body limit.
@@ -83,23 +162,53 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     server.listen(options.port, host, () => resolve())
   })
   const { port } = server.address() as AddressInfo
-  const issuer = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`
+  const issuer = options.issuer ?? `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`
 
-  const controller = new AuthorizationController<NodeEnviron>({
-    issuer,
-    accessTokenStore: tokenStore,
-    authCodeStore: tokenStore,
-    clientStore,
-    siteAdapter,
-    scope: new Scope({ available: Object.keys(DEMO_SCOPES), default: ['profile'] }),
-    // Ten minutes, so there is time to copy the code into the printed curl command.
-    authorizationCodeLifetime: 600,
-  })
+  let controller: AuthorizationController<NodeEnviron>
+  try {
+    controller = new AuthorizationController<NodeEnviron>({
+      issuer,
+      accessTokenStore: tokenStore,
+      authCodeStore: tokenStore,
+      clientStore,
+      siteAdapter,
+      scope: new Scope({
+        available: Object.keys(scopes),
+        default: options.defaultScopes ?? (Object.hasOwn(scopes, 'profile') ? ['profile'] : []),
+      }),
+      ...(options.accessTokenLifetime === undefined ? {} : { accessTokenLifetime: options.accessTokenLifetime }),
+      // Ten minutes by default, so there is time to copy the code into the printed curl command.
+      authorizationCodeLifetime: options.authorizationCodeLifetime ?? 600,
+      ...(logger === undefined
+        ? {}
+        : {
+            onError: (error) => {
+              if (error.error === 'server_error') {
+                const cause: unknown = error.cause
+                logger.event('error', 'server_error', { cause: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause) })
+              }
+            },
+          }),
+    })
+  } catch (error) {
+    server.close()
+    throw error
+  }
   controller.addGrant(new AuthorizationCodeGrant())
   controller.addGrant(new ImplicitGrant())
   controller.addGrant(new ResourceOwnerGrant())
   controller.addGrant(new ClientCredentialsGrant())
-  controller.addGrant(new RefreshToken({ expiresIn: 2592000 }))
+  controller.addGrant(new RefreshToken({ expiresIn: options.refreshTokenLifetime ?? 2592000 }))
+  // RFC 8628: the demo's site adapter serves the login and consent on the device page too.
+  controller.addGrant(new DeviceCodeGrant<NodeEnviron>({ deviceCodeStore: new LocalDeviceCodeStore() }))
+  const deviceUrl = `${issuer}/device`
+  const deviceCurl = `curl -s -d client_id=${DEMO.publicClient.clientId} -d scope=profile ${issuer}/device_authorization`
+  const devicePollCurl = [
+    `curl -s -d grant_type=${DEVICE_CODE_GRANT_TYPE}`,
+    `-d client_id=${DEMO.publicClient.clientId}`,
+    `-d device_code=DEVICE_CODE`,
+    `${issuer}${controller.tokenPath}`,
+  ].join(' ')
 
   const codeVerifier = randomBytes(32).toString('base64url')
   const authorizationUrl = `${issuer}${controller.authorizePath}?${new URLSearchParams({
@@ -120,13 +229,28 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     `${issuer}${controller.tokenPath}`,
   ].join(' ')
 
+  const playgroundConfig = {
+    issuer,
+    authorizePath: controller.authorizePath,
+    tokenPath: controller.tokenPath,
+    revocationPath: controller.revocationPath,
+    introspectionPath: controller.introspectionPath,
+    publicClientId: PLAYGROUND_CLIENT_ID,
+    confidentialClient: DEMO.confidentialClient,
+    scopes: Object.keys(scopes).slice(0, 4),
+    user: DEMO.user,
+  }
   server.on(
     'request',
-    nodeHandler(controller, {
-      onNotFound: (req, res) => {
-        const home = req.url === '/' || req.url === '/index.html'
-        const response = home ? homePage(authorizationUrl, curl) : Response.json(404, { error: 'not_found' })
-        res.writeHead(response.statusCode, response.headers).end(response.body)
+    demoRequestHandler(controller, {
+      logger,
+      pages: (request) => {
+        if (request.method !== 'GET' && request.method !== 'HEAD') return undefined
+        if (request.path === '/' || request.path === '/index.html') return homePage(authorizationUrl, curl, deviceUrl, demo, playground)
+        if (playground && (request.path === PLAYGROUND_PATH || request.path === `${PLAYGROUND_PATH}/` || request.path === PLAYGROUND_CALLBACK_PATH)) {
+          return playgroundPage(playgroundConfig)
+        }
+        return undefined
       },
     }),
   )
@@ -138,6 +262,10 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     authorizationUrl,
     codeVerifier,
     curl,
+    deviceUrl,
+    deviceCurl,
+    devicePollCurl,
+    playgroundUrl: playground ? `${issuer}${PLAYGROUND_PATH}` : undefined,
     close: () =>
       new Promise((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()))
@@ -146,15 +274,27 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   }
 }
 
-function homePage(authorizationUrl: string, curl: string): Response {
+function homePage(authorizationUrl: string, curl: string, deviceUrl: string, demo: boolean, playground: boolean): Response {
+  const steps = demo
+    ? `<h2>Try it by hand</h2>
+<ol><li><a href="${escapeHtml(authorizationUrl)}">Start the authorization-code flow</a> and sign in as <b>demo</b> / <b>demo</b>.</li>
+<li>You land on <code>${escapeHtml(DEMO.redirectUri)}?code=…</code> (nothing listens there; copy <code>code</code> from the address bar).</li>
+<li>Exchange it within ten minutes:<pre>${escapeHtml(curl)}</pre></li></ol>
+<p>Device flow (RFC 8628): a device shows a code; type it on the <a href="${escapeHtml(deviceUrl)}">device page</a>.</p>`
+    : '<p>The demo credentials are off. Register clients with <code>oauth2-stack client add</code>.</p>'
+  const play = playground
+    ? `<p class="cta"><a href="${PLAYGROUND_PATH}">Open the playground</a>: pick a grant and step through its real requests and responses.</p>`
+    : ''
   return Response.html(
     200,
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark"><link rel="icon" href="data:,">
 <title>oauth2-stack demo</title>
-<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}pre{background:#f2f2f2;padding:.75rem;white-space:pre-wrap;word-break:break-all}</style>
+<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}pre{background:#8881;padding:.75rem;white-space:pre-wrap;word-break:break-all}
+a{color:#1d4ed8}@media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}a{color:#4493f8}}.cta{font-size:1.15rem}</style>
 </head><body><main><h1>oauth2-stack demo authorization server</h1>
-<ol><li><a href="${escapeHtml(authorizationUrl)}">Start the authorization-code flow</a> and sign in as <b>demo</b> / <b>demo</b>.</li>
-<li>You land on <code>${escapeHtml(DEMO.redirectUri)}?code=…</code> (nothing listens there; copy <code>code</code> from the address bar).</li>
-<li>Exchange it within ten minutes:<pre>${escapeHtml(curl)}</pre></li></ol></main></body></html>`,
+${play}
+${steps}
+<p>Metadata: <a href="/.well-known/oauth-authorization-server">/.well-known/oauth-authorization-server</a></p></main></body></html>`,
   )
 }

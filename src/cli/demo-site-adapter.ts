@@ -18,15 +18,28 @@ export const DEMO_SCOPES: Readonly<Record<string, string>> = {
   email: 'See your email address',
 }
 
+/** Options of {@link DemoSiteAdapter}. */
+export interface DemoSiteAdapterOptions {
+  /** Plain-words descriptions of scopes shown on the consent page. Default {@link DEMO_SCOPES}. */
+  readonly scopeDescriptions?: Readonly<Record<string, string>>
+  /** A note under the form, e.g. the demo's public account. Default none. */
+  readonly hint?: string
+}
+
 /**
  * The demo server's site adapter: one form that signs the user in and asks for consent. Serves the
  * authorization endpoint and the password grant. For demonstration only: users and passwords in memory.
  */
 export class DemoSiteAdapter implements SiteAdapter {
   readonly #users: readonly DemoUser[]
+  readonly #scopeDescriptions: Readonly<Record<string, string>>
+  readonly #hint: string | undefined
 
-  constructor(users: readonly DemoUser[]) {
+  /** An adapter that signs in these users (passwords compared in constant time). */
+  constructor(users: readonly DemoUser[], options: DemoSiteAdapterOptions = {}) {
     this.#users = users
+    this.#scopeDescriptions = options.scopeDescriptions ?? DEMO_SCOPES
+    this.#hint = options.hint
   }
 
   async authenticate(request: Request): Promise<AuthenticationResult> {
@@ -48,9 +61,10 @@ export class DemoSiteAdapter implements SiteAdapter {
     const attempted = request.method === 'POST' && request.postParam('action') === 'approve'
     response.body = renderLoginPage({
       context,
-      scopeDescriptions: DEMO_SCOPES,
+      scopeDescriptions: this.#scopeDescriptions,
       error: attempted ? 'Wrong username or password.' : undefined,
       username: attempted ? request.postParam('username') : undefined,
+      hint: this.#hint,
     })
     if (attempted) response.statusCode = 401
     Object.assign(response.headers, PAGE_HEADERS)

@@ -1,0 +1,286 @@
+/**
+ * The administration commands: `client add|list|show|rm`, `token revoke` and `migrate`. Each opens the
+ * store, does one thing, and closes it.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { assertRegistrableRedirectUri } from '../checks/redirect-uri.ts'
+import { generateClientSecret, hashToken } from '../tokens/hash.ts'
+import type { Client } from '../types.ts'
+import { booleanOption, CliError, FailureError, listOption, parseCommand, stringOption, UsageError, closest, type ParsedCommand } from './args.ts'
+import { checkScopes } from './config.ts'
+import { HELP } from './help.ts'
+import type { CliIo } from './io.ts'
+import { configOf, STORE_OPTIONS, storeUrlOf } from './settings.ts'
+import { describeStoreUrl, openCliStore, storeFailure, type CliStore } from './store.ts'
+
+/** The grant types `client add --grant` accepts. */
+export const GRANT_TYPES: readonly string[] = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'implicit',
+  'password',
+  'urn:ietf:params:oauth:grant-type:device_code',
+]
+
+/** `oauth2-stack client add`: registers a client and prints its generated secret once. */
+export async function clientAdd(args: readonly string[], io: CliIo): Promise<number> {
+  const command = 'client add'
+  const parsed = parseCommand(
+    command,
+    args,
+    {
+      ...STORE_OPTIONS,
+      name: { type: 'string' },
+      id: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      grant: { type: 'string', multiple: true },
+      scope: { type: 'string', multiple: true },
+      public: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    0,
+  )
+  if (help(parsed, command, io)) return 0
+  const name = stringOption(parsed, 'name')
+  if (name?.trim() === '') throw new UsageError('--name must not be empty', command)
+  const isPublic = booleanOption(parsed, 'public') === true
+  const redirectUris = listOption(parsed, 'redirect-uri')
+  for (const uri of redirectUris) {
+    try {
+      assertRegistrableRedirectUri(uri)
+    } catch (error) {
+      throw new UsageError(`--redirect-uri: ${error instanceof Error ? error.message : String(error)}`, command)
+    }
+  }
+  const grants = [...new Set(listOption(parsed, 'grant'))]
+  for (const grant of grants) {
+    if (!GRANT_TYPES.includes(grant)) {
+      const guess = closest(grant, GRANT_TYPES)
+      throw new UsageError(`--grant ${JSON.stringify(grant)} is not a grant type${guess === undefined ? '' : ` (did you mean ${guess}?)`}; use one of ${GRANT_TYPES.join(', ')}`, command)
+    }
+  }
+  if (grants.length === 0) {
+    if (redirectUris.length > 0) grants.push('authorization_code', 'refresh_token')
+    else if (isPublic) throw new UsageError('a public client needs --redirect-uri (for the authorization code flow) or --grant', command)
+    else grants.push('client_credentials')
+  }
+  if (isPublic && grants.includes('client_credentials')) {
+    throw new UsageError('a public client cannot use client_credentials (it has no secret to authenticate with); drop --public or that --grant', command)
+  }
+  const redirecting = grants.filter((grant) => grant === 'authorization_code' || grant === 'implicit')
+  if (redirecting.length > 0 && redirectUris.length === 0) {
+    throw new UsageError(`--grant ${redirecting.join(', ')} needs at least one --redirect-uri`, command)
+  }
+  const scopes = checkScopes(listOption(parsed, 'scope'), '--scope', command)
+  const id = stringOption(parsed, 'id') ?? generatedId(name)
+  if (!/^[\x20-\x7e]+$/.test(id)) throw new UsageError('--id must be printable ASCII characters (RFC 6749 appendix A.1)', command)
+  const responseTypes = [...(grants.includes('authorization_code') ? ['code'] : []), ...(grants.includes('implicit') ? ['token'] : [])]
+  const secret = isPublic ? undefined : generateClientSecret()
+
+  return withStore(parsed, io, async (store) => {
+    if ((await store.clientStore.fetchByClientId(id)) !== undefined) {
+      throw new FailureError(`client ${id} already exists; remove it first (oauth2-stack client rm ${id}) or pick another --id`)
+    }
+    const client = await store.clientStore.addClient({
+      clientId: id,
+      ...(secret === undefined ? {} : { clientSecret: secret }),
+      redirectUris,
+      grantTypes: grants,
+      responseTypes,
+      ...(scopes.length === 0 ? {} : { scopes }),
+      ...(name === undefined ? {} : { name }),
+    })
+    if (booleanOption(parsed, 'json') === true) {
+      io.out(`${JSON.stringify({ ...clientJson(client), ...(secret === undefined ? {} : { client_secret: secret }) }, null, 2)}\n`)
+    } else {
+      io.out(`Registered ${isPublic ? 'public' : 'confidential'} client ${client.clientId}.\n\n`)
+      io.out(`  client_id      ${client.clientId}\n`)
+      if (secret !== undefined) io.out(`  client_secret  ${secret}\n`)
+      io.out('\n')
+      io.out(describeClient(client).replace(/^(?=.)/gm, '  '))
+      if (secret !== undefined) {
+        io.out('\nCopy the client secret now: it is stored hashed and cannot be shown again.\n')
+      }
+    }
+    if (!store.persistent) io.err('warning: this store keeps nothing after the command exits; use a sqlite: or database --store\n')
+    return 0
+  })
+}
+
+/** `oauth2-stack client list`. */
+export async function clientList(args: readonly string[], io: CliIo): Promise<number> {
+  const command = 'client list'
+  const parsed = parseCommand(command, args, { ...STORE_OPTIONS, json: { type: 'boolean' } }, 0)
+  if (help(parsed, command, io)) return 0
+  return withStore(parsed, io, async (store) => {
+    const clients = await store.clientStore.listClients()
+    if (booleanOption(parsed, 'json') === true) {
+      io.out(`${JSON.stringify(clients.map(clientJson), null, 2)}\n`)
+      return 0
+    }
+    if (clients.length === 0) {
+      io.out('No clients registered. Add one with: oauth2-stack client add --name <name>\n')
+      return 0
+    }
+    const rows = clients.map((client) => [client.clientId, isPublic(client) ? 'public' : 'confidential', list(client.grantTypes, 'any'), client.name ?? ''])
+    const header = ['CLIENT_ID', 'TYPE', 'GRANTS', 'NAME']
+    const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)))
+    for (const row of [header, ...rows]) io.out(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()}\n`)
+    return 0
+  })
+}
+
+/** `oauth2-stack client show <id>`. */
+export async function clientShow(args: readonly string[], io: CliIo): Promise<number> {
+  const command = 'client show'
+  const parsed = parseCommand(command, args, { ...STORE_OPTIONS, json: { type: 'boolean' } }, 1)
+  if (help(parsed, command, io)) return 0
+  const id = requiredPositional(parsed, command, '<client_id>')
+  return withStore(parsed, io, async (store) => {
+    const client = await store.clientStore.fetchByClientId(id)
+    if (client === undefined) throw new FailureError(`no client ${id}; see oauth2-stack client list`)
+    if (booleanOption(parsed, 'json') === true) io.out(`${JSON.stringify(clientJson(client), null, 2)}\n`)
+    else io.out(`${'client_id'.padEnd(16)}${client.clientId}\n${describeClient(client)}`)
+    return 0
+  })
+}
+
+/** `oauth2-stack client rm <id>`. */
+export async function clientRemove(args: readonly string[], io: CliIo): Promise<number> {
+  const command = 'client rm'
+  const parsed = parseCommand(command, args, STORE_OPTIONS, 1)
+  if (help(parsed, command, io)) return 0
+  const id = requiredPositional(parsed, command, '<client_id>')
+  return withStore(parsed, io, async (store) => {
+    if (!(await store.clientStore.removeClient(id))) throw new FailureError(`no client ${id}; see oauth2-stack client list`)
+    io.out(`Removed client ${id}. Access tokens already issued to it stay valid until they expire.\n`)
+    return 0
+  })
+}
+
+/** `oauth2-stack token revoke <token|->`: an access token alone, or a refresh token with its family. */
+export async function tokenRevoke(args: readonly string[], io: CliIo): Promise<number> {
+  const command = 'token revoke'
+  const parsed = parseCommand(command, args, STORE_OPTIONS, 1)
+  if (help(parsed, command, io)) return 0
+  const given = requiredPositional(parsed, command, '<token> (or - to read it from standard input)')
+  const token = given === '-' ? (await io.readStdin()).trim() : given
+  if (token === '') throw new UsageError('the token is empty', command)
+  const hash = hashToken(token)
+  return withStore(parsed, io, async ({ tokenStore }) => {
+    const access = await tokenStore.fetchByToken(hash)
+    if (access !== undefined) {
+      await tokenStore.revokeAccessToken(hash)
+      io.out(`Revoked an access token of client ${access.clientId}${access.userId === undefined ? '' : ` (user ${access.userId})`}.\n`)
+      return 0
+    }
+    const refresh = await tokenStore.fetchByRefreshToken(hash)
+    if (refresh !== undefined) {
+      await tokenStore.revokeFamily(refresh.familyId)
+      io.out(
+        `Revoked a refresh token of client ${refresh.clientId}${refresh.userId === undefined ? '' : ` (user ${refresh.userId})`} and every token of its family.\n`,
+      )
+      return 0
+    }
+    throw new FailureError('no access or refresh token matches: it is unknown, expired or already revoked (nothing was changed)')
+  })
+}
+
+/** `oauth2-stack migrate`: creates or upgrades the store's tables. */
+export async function migrate(args: readonly string[], io: CliIo): Promise<number> {
+  const command = 'migrate'
+  const parsed = parseCommand(command, args, STORE_OPTIONS, 0)
+  if (help(parsed, command, io)) return 0
+  const config = await configOf(parsed)
+  const url = storeUrlOf(parsed, config, io.env)
+  const store = await openCliStore(url)
+  try {
+    await store.migrate()
+    io.out(store.persistent ? `Store ${describeStoreUrl(url)} is up to date.\n` : `Store ${describeStoreUrl(url)} keeps nothing; nothing to migrate.\n`)
+    return 0
+  } catch (error) {
+    throw error instanceof CliError ? error : new FailureError(`migrating ${describeStoreUrl(url)} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+  } finally {
+    await store.close().catch(() => undefined)
+  }
+}
+
+/** Prints the command's help when `--help` was given; says whether it did. */
+function help(parsed: ParsedCommand, command: string, io: CliIo): boolean {
+  if (parsed.values.help !== true) return false
+  io.out(HELP[command] ?? '')
+  return true
+}
+
+function requiredPositional(parsed: ParsedCommand, command: string, what: string): string {
+  const value = parsed.positionals[0]
+  if (value === undefined || value === '') throw new UsageError(`${command} needs ${what}: oauth2-stack ${command} ${what.split(' ')[0] ?? ''}`, command)
+  return value
+}
+
+async function withStore(parsed: ParsedCommand, io: CliIo, body: (store: CliStore) => Promise<number>): Promise<number> {
+  const config = await configOf(parsed)
+  const url = storeUrlOf(parsed, config, io.env)
+  const store = await openCliStore(url)
+  try {
+    return await body(store)
+  } catch (error) {
+    throw error instanceof CliError ? error : storeFailure(error, url)
+  } finally {
+    await store.close().catch(() => undefined)
+  }
+}
+
+function generatedId(name: string | undefined): string {
+  const slug = (name ?? '')
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 32)
+  const suffix = randomBytes(6).toString('base64url').replace(/[-_]/g, 'x')
+  return slug === '' ? `client-${suffix}` : `${slug}-${suffix}`
+}
+
+function isPublic(client: Client): boolean {
+  return client.clientSecretHash === undefined
+}
+
+function list(values: readonly string[] | undefined, any: string): string {
+  if (values === undefined || values.includes('*')) return any
+  return values.length === 0 ? 'none' : values.join(', ')
+}
+
+/** A client as JSON, without its secret hash. */
+function clientJson(client: Client): Record<string, unknown> {
+  return {
+    client_id: client.clientId,
+    client_name: client.name ?? null,
+    type: isPublic(client) ? 'public' : 'confidential',
+    redirect_uris: client.redirectUris,
+    grant_types: client.grantTypes,
+    response_types: client.responseTypes,
+    scopes: client.scopes ?? null,
+    token_endpoint_auth_methods: client.tokenEndpointAuthMethods,
+    require_pkce: isPublic(client) || client.requirePkce,
+  }
+}
+
+function describeClient(client: Client): string {
+  const secret = client.clientSecretHash === undefined ? 'none (public client)' : `stored hashed (${client.clientSecretHash.split('$')[0] ?? 'hash'})`
+  const rows: [string, string][] = [
+    ['name', client.name ?? '(none)'],
+    ['type', isPublic(client) ? 'public' : 'confidential'],
+    ['secret', secret],
+    ['auth methods', client.tokenEndpointAuthMethods.join(', ')],
+    ['redirect URIs', client.redirectUris.length === 0 ? 'none' : client.redirectUris.join('\n                ')],
+    ['grant types', list(client.grantTypes, 'any the server offers')],
+    ['response types', list(client.responseTypes, 'any the server offers')],
+    ['scopes', list(client.scopes, 'any')],
+    ['PKCE', isPublic(client) || client.requirePkce ? 'required' : 'optional'],
+  ]
+  return rows.map(([label, value]) => `${label.padEnd(16)}${value}\n`).join('')
+}

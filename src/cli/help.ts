@@ -1,0 +1,181 @@
+/**
+ * The `--help` texts of `oauth2-stack` and its commands.
+ *
+ * @module
+ */
+import { DEFAULT_STORE_URL, STORE_ENV } from './store.ts'
+
+const STORE_OPTIONS = `  --store <url>       Where clients and tokens live (default ${DEFAULT_STORE_URL};
+                      also ${STORE_ENV}, which keeps database passwords out of the process list):
+                      sqlite:<path>, sqlite::memory:, memory:, postgres://…, mysql://…, redis://…,
+                      memcached://… (memcached keeps tokens only)
+  --config <file>     JSON configuration file; its "store" is used when --store is not given`
+
+const EXIT_CODES = 'Exit codes: 0 ok, 1 the command failed, 2 wrong usage or configuration (nothing was done).'
+
+/** Every command's help, by command name (`client add`). */
+export const HELP: Readonly<Record<string, string>> = {
+  '': `oauth2-stack: an OAuth 2.0 authorization server, from the command line
+
+Usage: oauth2-stack <command> [options]
+
+Commands:
+  serve                  Run the demo/development server: login and consent, the playground, logs
+  client add             Register a client; prints its generated secret once
+  client list            List the registered clients
+  client show <id>       Show one client
+  client rm <id>         Remove a client
+  token revoke <token>   Revoke an access token, or a refresh token and its family
+  migrate                Create or upgrade the store's tables
+
+Options:
+  -h, --help             Show help; after a command, that command's help
+  -v, --version          Print the version
+
+${EXIT_CODES}
+Run 'oauth2-stack <command> --help' for a command's options.
+`,
+
+  serve: `Usage: oauth2-stack serve [options]
+
+Runs the demo/development authorization server: every grant, a login-and-consent page, the
+playground at /playground, and one log line per request on stdout (secrets redacted).
+
+Options:
+  --port <n>          Port to listen on; 0 picks a free one (default 8080)
+  --host <address>    Address to bind (default 127.0.0.1). The demo credentials are public, so
+                      a non-loopback host is refused unless you add --no-demo
+  --issuer <url>      Issuer identifier: https, or http on a loopback host (default http://<host>:<port>)
+${STORE_OPTIONS}
+                      serve creates or upgrades the tables at start
+  --log <format>      pretty or json (default: pretty on a terminal, json otherwise)
+  --no-demo           Leave out the demo clients (abc / xyz, demo-public, playground), the
+                      demo user (demo / demo) and the playground
+  -h, --help          Show this help
+
+Config file fields (all optional; command-line options win):
+  issuer, host, port, store, log, demo, playground,
+  scopes                     {"profile": "See your name", …}: the words the consent page shows
+  defaultScopes              ["profile"]: granted when a client asks for none
+  users                      [{"username": "alice", "password": "…", "name": "Alice"}]
+  accessTokenLifetime, refreshTokenLifetime, authorizationCodeLifetime (seconds)
+
+Examples:
+  oauth2-stack serve
+  oauth2-stack serve --port 0 --store memory: --log json
+  oauth2-stack serve --host 0.0.0.0 --no-demo --config dev.json
+
+${EXIT_CODES}
+`,
+
+  client: `Usage: oauth2-stack client <add|list|show|rm> [options]
+
+Commands:
+  client add             Register a client; prints its generated secret once
+  client list            List the registered clients
+  client show <id>       Show one client
+  client rm <id>         Remove a client
+
+Run 'oauth2-stack client <command> --help' for a command's options.
+${EXIT_CODES}
+`,
+
+  'client add': `Usage: oauth2-stack client add [options]
+
+Registers a client. A confidential client gets a generated secret (256 bits), printed once: it is
+stored hashed and cannot be shown again.
+
+Options:
+  --name <text>         Name shown to users on the consent page
+  --id <client_id>      The client_id (default: generated from the name)
+  --redirect-uri <uri>  A redirect URI, registered in full and matched exactly (repeatable):
+                        https, http on a loopback host, or a private-use scheme (com.example.app:/cb)
+  --grant <type>        A grant type the client may use (repeatable): authorization_code,
+                        refresh_token, client_credentials, implicit, password,
+                        urn:ietf:params:oauth:grant-type:device_code. Default: authorization_code
+                        and refresh_token with a redirect URI, else client_credentials
+  --scope <scope>       A scope the client may ask for (repeatable; default: any scope)
+  --public              A public client: no secret, PKCE required (apps that cannot keep a secret)
+  --json                Print the result as JSON
+${STORE_OPTIONS}
+  -h, --help            Show this help
+
+Examples:
+  oauth2-stack client add --name "Billing service" --grant client_credentials --scope invoices
+  oauth2-stack client add --name "Web app" --redirect-uri https://app.example/callback
+  oauth2-stack client add --public --name "Mobile app" --redirect-uri com.example.app:/oauth
+
+${EXIT_CODES}
+`,
+
+  'client list': `Usage: oauth2-stack client list [options]
+
+Lists the registered clients.
+
+Options:
+  --json              Print JSON (an array)
+${STORE_OPTIONS}
+  -h, --help          Show this help
+
+${EXIT_CODES}
+`,
+
+  'client show': `Usage: oauth2-stack client show <client_id> [options]
+
+Shows one client (never its secret, which is only stored hashed).
+
+Options:
+  --json              Print JSON
+${STORE_OPTIONS}
+  -h, --help          Show this help
+
+${EXIT_CODES} An unknown client_id is exit code 1.
+`,
+
+  'client rm': `Usage: oauth2-stack client rm <client_id> [options]
+
+Removes a client. It can no longer authenticate, so its refresh tokens stop working; access tokens
+already issued stay valid until they expire (revoke them with 'oauth2-stack token revoke').
+
+Options:
+${STORE_OPTIONS}
+  -h, --help          Show this help
+
+${EXIT_CODES} An unknown client_id is exit code 1.
+`,
+
+  token: `Usage: oauth2-stack token revoke <token|-> [options]
+
+Commands:
+  token revoke <token>   Revoke an access token, or a refresh token and its whole family
+
+Run 'oauth2-stack token revoke --help' for its options.
+${EXIT_CODES}
+`,
+
+  'token revoke': `Usage: oauth2-stack token revoke <token|-> [options]
+
+Revokes an access token, or a refresh token together with every token of its family (RFC 7009,
+RFC 9700 section 4.14). The store only knows tokens by their SHA-256 hash; the token is hashed here.
+Pass - to read the token from standard input, which keeps it out of the shell history and the
+process list.
+
+Options:
+${STORE_OPTIONS}
+  -h, --help          Show this help
+
+${EXIT_CODES} A token that is unknown, expired or already revoked is exit code 1.
+`,
+
+  migrate: `Usage: oauth2-stack migrate [options]
+
+Creates or upgrades the store's tables (SQL stores; nothing to do for Redis, memcached or memory:).
+Safe to run again: it applies only what is missing.
+
+Options:
+${STORE_OPTIONS}
+  -h, --help          Show this help
+
+${EXIT_CODES}
+`,
+}

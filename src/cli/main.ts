@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+/**
+ * The `oauth2-stack` binary (package.json `bin`): `oauth2-stack serve`, `client add|list|show|rm`,
+ * `token revoke`, `migrate`. Run `oauth2-stack --help`.
+ *
+ * @module
+ */
+import { runCli } from './run.ts'
+
+process.exitCode = await runCli(process.argv.slice(2))

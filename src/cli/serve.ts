@@ -1,0 +1,186 @@
+/**
+ * `oauth2-stack serve`: the demo/development authorization server on a store that survives restarts.
+ *
+ * @module
+ */
+import { checkIssuer } from '../options.ts'
+import { booleanOption, CliError, FailureError, parseCommand, portOption, stringOption, UsageError } from './args.ts'
+import type { CliConfig } from './config.ts'
+import { DEMO, isLoopbackHost, startDemoServer, type DemoServer } from './demo-server.ts'
+import { HELP } from './help.ts'
+import type { CliIo } from './io.ts'
+import { RequestLogger, type LogFormat } from './request-log.ts'
+import { configOf, STORE_OPTIONS, storeUrlOf } from './settings.ts'
+import { describeStoreUrl, openCliStore } from './store.ts'
+
+/** Runs `serve` until SIGINT or SIGTERM; resolves with the exit code. */
+export async function serve(args: readonly string[], io: CliIo): Promise<number> {
+  const command = 'serve'
+  const parsed = parseCommand(
+    command,
+    args,
+    {
+      ...STORE_OPTIONS,
+      port: { type: 'string' },
+      host: { type: 'string' },
+      issuer: { type: 'string' },
+      log: { type: 'string' },
+      demo: { type: 'boolean' },
+    },
+    0,
+  )
+  if (parsed.values.help === true) {
+    io.out(HELP[command] ?? '')
+    return 0
+  }
+  const config = await configOf(parsed)
+  const settings = resolveSettings(parsed, config, io)
+
+  const store = await openCliStore(settings.storeUrl, { migrate: true })
+  let demo: DemoServer
+  const logger = new RequestLogger({
+    format: settings.log,
+    write: (line) => io.out(`${line}\n`),
+    color: settings.log === 'pretty' && io.stdoutIsTTY && io.env.NO_COLOR === undefined,
+  })
+  try {
+    demo = await startDemoServer({
+      port: settings.port,
+      host: settings.host,
+      ...(settings.issuer === undefined ? {} : { issuer: settings.issuer }),
+      clientStore: store.clientStore,
+      tokenStore: store.tokenStore,
+      demo: settings.demo,
+      playground: settings.demo && config.playground !== false,
+      users: (config.users ?? []).map((user) => ({
+        username: user.username,
+        password: user.password,
+        data: { ...(user.name === undefined ? {} : { name: user.name }), ...(user.email === undefined ? {} : { email: user.email }) },
+      })),
+      ...(config.scopes === undefined ? {} : { scopes: config.scopes }),
+      ...(config.defaultScopes === undefined ? {} : { defaultScopes: config.defaultScopes }),
+      ...(config.accessTokenLifetime === undefined ? {} : { accessTokenLifetime: config.accessTokenLifetime }),
+      ...(config.refreshTokenLifetime === undefined ? {} : { refreshTokenLifetime: config.refreshTokenLifetime }),
+      ...(config.authorizationCodeLifetime === undefined ? {} : { authorizationCodeLifetime: config.authorizationCodeLifetime }),
+      logger,
+    })
+  } catch (error) {
+    await store.close().catch(() => undefined)
+    throw startFailure(error, settings)
+  }
+
+  io.err(banner(demo, settings, store.persistent))
+  logger.event('info', 'listening', { issuer: demo.issuer, store: describeStoreUrl(settings.storeUrl) })
+  const signal = await io.waitForStop()
+  logger.event('info', 'stopping', { signal })
+  await demo.close().catch(() => undefined)
+  await store.close().catch(() => undefined)
+  return 0
+}
+
+interface ServeSettings {
+  readonly port: number
+  readonly host: string
+  readonly issuer: string | undefined
+  readonly storeUrl: string
+  readonly log: LogFormat
+  readonly demo: boolean
+}
+
+function resolveSettings(parsed: Parameters<typeof stringOption>[0], config: CliConfig, io: CliIo): ServeSettings {
+  const command = 'serve'
+  const portText = stringOption(parsed, 'port')
+  const port = portText === undefined ? (config.port ?? 8080) : portOption(portText, command)
+  const host = stringOption(parsed, 'host') ?? config.host ?? '127.0.0.1'
+  if (host === '') throw new UsageError('--host must not be empty', command)
+  const demo = booleanOption(parsed, 'demo') ?? config.demo ?? true
+  if (demo && !isLoopbackHost(host)) {
+    throw new UsageError(
+      `refusing to serve the demo credentials (${DEMO.confidentialClient.clientId} / ${DEMO.confidentialClient.clientSecret}, ` +
+        `${DEMO.user.username} / ${DEMO.user.password}) on ${host}: they are public, so only loopback hosts (127.0.0.1, localhost, ::1) may have them. ` +
+        'Bind 127.0.0.1, or add --no-demo and define "users" in a --config file',
+      command,
+    )
+  }
+  const issuer = stringOption(parsed, 'issuer') ?? config.issuer
+  if (issuer === undefined && !isLoopbackHost(host)) {
+    throw new UsageError(`--issuer is required with a non-loopback --host: give the https URL clients reach the server at (e.g. https://auth.example.com)`, command)
+  }
+  if (issuer !== undefined) {
+    try {
+      checkIssuer(issuer)
+    } catch (error) {
+      throw new UsageError(`--issuer: ${error instanceof Error ? error.message : String(error)}`, command)
+    }
+  }
+  const logText = stringOption(parsed, 'log')
+  if (logText !== undefined && logText !== 'json' && logText !== 'pretty') {
+    throw new UsageError(`--log must be pretty or json; got ${JSON.stringify(logText)}`, command)
+  }
+  const log: LogFormat = logText ?? config.log ?? (io.stdoutIsTTY ? 'pretty' : 'json')
+  return { port, host, issuer, storeUrl: storeUrlOf(parsed, config, io.env), log, demo }
+}
+
+function startFailure(error: unknown, settings: ServeSettings): CliError {
+  if (error instanceof CliError) return error
+  const code = (error as { code?: unknown } | null)?.code
+  const where = `${settings.host}:${settings.port}`
+  if (code === 'EADDRINUSE') return new FailureError(`port ${settings.port} on ${settings.host} is already in use: stop the other server or pick another --port`)
+  if (code === 'EACCES') return new FailureError(`not allowed to listen on ${where}: pick a port above 1023 with --port`)
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new FailureError(`cannot bind ${settings.host}: no such address on this machine; check --host`)
+  if (error instanceof TypeError) return new UsageError(error.message, 'serve')
+  return new FailureError(`could not start the server: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+}
+
+function banner(demo: DemoServer, settings: ServeSettings, persistent: boolean): string {
+  const store = `${describeStoreUrl(settings.storeUrl)}${persistent ? '' : ' (nothing is kept after exit)'}`
+  const log = `one ${settings.log === 'json' ? 'JSON line' : 'line'} per request on stdout (secrets redacted)`
+  if (!settings.demo) {
+    return `oauth2-stack authorization server listening on ${demo.issuer}
+
+Store:    ${store}
+Log:      ${log}
+Metadata: ${demo.issuer}/.well-known/oauth-authorization-server
+
+Register clients with: oauth2-stack client add --help
+
+Press Ctrl+C to stop.
+`
+  }
+  const playground = demo.playgroundUrl === undefined ? '' : `\nPlayground: ${demo.playgroundUrl}\n  (pick a grant and step through its real requests and responses)\n`
+  return `oauth2-stack demo authorization server listening on ${demo.issuer}
+
+Store:    ${store}
+Log:      ${log}
+Clients:  ${DEMO.confidentialClient.clientId} / ${DEMO.confidentialClient.clientSecret} (confidential)   ${DEMO.publicClient.clientId} (public, PKCE required)
+          redirect URI ${DEMO.redirectUri}
+User:     ${DEMO.user.username} / ${DEMO.user.password}
+${playground}
+1. Open this URL in a browser, sign in as ${DEMO.user.username} / ${DEMO.user.password} and allow:
+
+   ${demo.authorizationUrl}
+
+2. The browser lands on ${DEMO.redirectUri}?code=...&state=...&iss=...
+   (nothing listens there; copy the code from the address bar).
+
+3. Exchange the code for tokens within ten minutes (replace CODE):
+
+   ${demo.curl}
+
+Device flow (RFC 8628), as a TV or a CLI without a browser does it:
+
+4. Ask for a device code and a user code (client ${DEMO.publicClient.clientId}):
+
+   ${demo.deviceCurl}
+
+5. Open the device page, type the user_code, sign in as ${DEMO.user.username} / ${DEMO.user.password} and allow:
+
+   ${demo.deviceUrl}
+
+6. Poll for the tokens (replace DEVICE_CODE; until step 5 the answer is authorization_pending):
+
+   ${demo.devicePollCurl}
+
+Press Ctrl+C to stop.
+`
+}

@@ -1,0 +1,121 @@
+/**
+ * Opening the store a CLI command works on, from `--store`, `OAUTH2_STACK_STORE`, the config file or
+ * the default, with errors a person can act on.
+ *
+ * @module
+ */
+import { existsSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { openStore, type AdministeredClientStore } from '../stores/from-url.ts'
+import { LocalClientStore } from '../stores/memory-client-store.ts'
+import { LocalTokenStore } from '../stores/memory-token-store.ts'
+import type { TokenStore } from '../stores/types.ts'
+import { FailureError, UsageError } from './args.ts'
+
+/** Where `serve` and the admin commands keep data unless told otherwise: a SQLite file under `./.data`. */
+export const DEFAULT_STORE_URL = 'sqlite:./.data/oauth2-stack.db'
+
+/** The environment variable read when `--store` is not given (keeps database passwords out of `ps`). */
+export const STORE_ENV = 'OAUTH2_STACK_STORE'
+
+/** An open store, as the commands use it. */
+export interface CliStore {
+  /** Where clients live; it can also add, remove and list them. */
+  readonly clientStore: AdministeredClientStore
+  /** Where codes and tokens live. */
+  readonly tokenStore: TokenStore
+  /** Whether anything survives the process (`memory:` and `sqlite::memory:` do not). */
+  readonly persistent: boolean
+  /** Creates or upgrades the tables. */
+  migrate(): Promise<void>
+  /** Closes connections and files. */
+  close(): Promise<void>
+}
+
+const DRIVERS: Readonly<Record<string, string>> = {
+  'sqlite:': 'better-sqlite3',
+  'postgres:': 'pg',
+  'postgresql:': 'pg',
+  'mysql:': 'mysql2',
+  'redis:': 'ioredis',
+  'rediss:': 'ioredis',
+  'memcached:': 'memjs',
+}
+
+/**
+ * Opens the store a URL names: `memory:` (in this process only), `sqlite:<path>` (its directory is
+ * created; a file that does not exist yet is migrated at once, since it holds nothing to protect),
+ * `sqlite::memory:` (migrated at once), or any URL `openStore` takes. With `migrate`, creates or upgrades the tables.
+ * Throws a {@link UsageError} for an unsupported URL and a {@link FailureError} when the backend or its
+ * driver is missing or unreachable; never puts the URL's password in a message.
+ */
+export async function openCliStore(url: string, options: { readonly migrate?: boolean } = {}): Promise<CliStore> {
+  const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(url)?.[1]?.toLowerCase() ?? ''
+  if (scheme === 'memory:') {
+    if (url !== 'memory:') throw new UsageError(`the memory store takes no path: use --store memory:`)
+    const clientStore = new LocalClientStore()
+    const tokenStore = new LocalTokenStore()
+    return { clientStore, tokenStore, persistent: false, migrate: async () => {}, close: async () => {} }
+  }
+  let migrate = options.migrate === true
+  let persistent = true
+  if (scheme === 'sqlite:') {
+    const path = url.slice('sqlite:'.length).replace(/^\/\//, '')
+    if (path === ':memory:') {
+      persistent = false
+      migrate = true
+    } else if (path !== '') {
+      const file = resolve(path)
+      if (!existsSync(file)) migrate = true
+      await mkdir(dirname(file), { recursive: true }).catch((error: unknown) => {
+        throw new FailureError(`cannot create the directory for ${path}: ${message(error)}`)
+      })
+    }
+  }
+  try {
+    const opened = await openStore(url, { migrate })
+    return { clientStore: opened.clientStore, tokenStore: opened.tokenStore, persistent, migrate: () => opened.migrate(), close: () => opened.close() }
+  } catch (error) {
+    const driver = DRIVERS[scheme]
+    if (isMissingModule(error) && driver !== undefined) {
+      throw new FailureError(`the ${scheme} store needs the ${driver} package: npm install ${driver} (or use --store memory: to try things out)`, { cause: error })
+    }
+    if (error instanceof TypeError) {
+      throw new UsageError(`--store ${describeStoreUrl(url)}: ${error.message}; memory: works too`)
+    }
+    throw new FailureError(`cannot open the store ${describeStoreUrl(url)}: ${message(error)}`, { cause: error })
+  }
+}
+
+/** A store URL fit to print: user name and password removed. */
+export function describeStoreUrl(url: string): string {
+  if (/^(memory|sqlite):/i.test(url)) return url
+  try {
+    const parsed = new URL(url)
+    parsed.username = ''
+    parsed.password = ''
+    parsed.search = ''
+    return parsed.toString()
+  } catch {
+    return `${/^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(unrecognised)'}…`
+  }
+}
+
+/** Maps the "tables are missing" store failure to a message that says what to run. */
+export function storeFailure(error: unknown, url: string): FailureError {
+  const text = message(error)
+  if (/tables are missing|no such table|does not exist|doesn't exist/i.test(text)) {
+    return new FailureError(`the store ${describeStoreUrl(url)} has no tables yet: run oauth2-stack migrate first`, { cause: error })
+  }
+  return new FailureError(`store ${describeStoreUrl(url)} failed: ${text}`, { cause: error })
+}
+
+function isMissingModule(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
