@@ -8,10 +8,19 @@ import { DemoSiteAdapter } from '../../src/cli/demo-site-adapter.ts'
 import { AuthorizationCodeGrant, RefreshToken, Scope } from '../../src/grants/index.ts'
 import { AuthorizationController } from '../../src/index.ts'
 import { openStore } from '../../src/stores/index.ts'
+import { RedisStore } from '../../src/stores/redis.ts'
 import { nodeHandler } from '../../src/web/index.ts'
 
 const [url = '', prefix = '', issuer = 'http://127.0.0.1'] = process.argv.slice(2)
-const opened = await openStore(url, { tablePrefix: prefix, keyPrefix: prefix })
+// Generous timeouts: CI runs this beside the rest of the suite on two cores, and a timeout here would test
+// the machine's load, not the sharing of one store by two processes.
+const opened = url.startsWith('redis')
+  ? await (async () => {
+      const store = new RedisStore({ url, prefix, commandTimeoutMs: 10_000 })
+      await store.connect()
+      return { tokenStore: store, clientStore: store, close: () => store.close() }
+    })()
+  : await openStore(url, { tablePrefix: prefix, keyPrefix: prefix })
 const controller = new AuthorizationController({
   issuer,
   accessTokenStore: opened.tokenStore,
@@ -20,6 +29,7 @@ const controller = new AuthorizationController({
   siteAdapter: new DemoSiteAdapter([{ username: 'alice', password: 'wonderland', data: {} }]),
   scope: new Scope({ available: ['read'], default: ['read'] }),
   onError: () => {},
+  storeTimeoutMs: 15_000,
 })
 controller.addGrant(new AuthorizationCodeGrant())
 controller.addGrant(new RefreshToken({ expiresIn: 3600 }))

@@ -99,7 +99,8 @@ for (const backend of backends) {
         const answers = await Promise.all(
           Array.from({ length: 50 }, (_, i) => token(i % 2 === 0 ? a.base : b.base, { grant_type: 'authorization_code', code: issued, redirect_uri: REDIRECT })),
         )
-        expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1)
+        const summary = JSON.stringify(answers.map((answer) => [answer.status, answer.json.error]))
+        expect(answers.filter((answer) => answer.status === 200), summary).toHaveLength(1)
         expect(answers.filter((answer) => answer.status !== 200).every((answer) => answer.json.error === 'invalid_grant')).toBe(true)
       })
 
