@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (quick: client_credentials against the peers and the ceiling, under 2 minutes),
  * `npm run bench -- --adapters` (each framework adapter against that framework's trivial route),
- * `npm run bench -- --stores` (the token endpoint per store: memory, SQLite, PostgreSQL, MySQL, Redis) and
+ * `npm run bench -- --stores` (the token endpoint per store: memory, SQLite, PostgreSQL, MySQL, Redis),
+ * `npm run bench -- --resource` (introspection and the bearer guard, opaque and JWT) and
  * `npm run bench -- --full` (everything, longer runs, more repeats).
  *
  * Every server runs as its own process on 127.0.0.1, measured in interleaved repeats; results are medians,
@@ -11,11 +12,12 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { renderChart } from './chart.ts'
 import { measure, type LoadOptions, type Measurement, type Scenario, type ServerSpec } from './harness.ts'
-import { clientCredentials, password, rotatingRefresh } from './scenarios.ts'
+import { bearer, clientCredentials, introspection, password, rotatingRefresh } from './scenarios.ts'
 
 const full = process.argv.includes('--full')
 const adaptersOnly = process.argv.includes('--adapters')
 const storesOnly = process.argv.includes('--stores')
+const resourceOnly = process.argv.includes('--resource')
 const options: LoadOptions = full ? { connections: 10, seconds: 8, warmupSeconds: 2 } : { connections: 10, seconds: 4, warmupSeconds: 1 }
 const repeats = full ? 3 : 2
 
@@ -62,7 +64,18 @@ const stores: Entry[] = [
   })),
 ]
 
-const plan: { scenario: Scenario; entries: Entry[] }[] = adaptersOnly
+const introspect = introspection()
+const bearerOpaque = bearer('bearer (opaque)')
+const bearerJwt = bearer('bearer (JWT)')
+const resource: Entry[] = [
+  { spec: { name: CEILING, script: 'ceiling.ts' }, scenarios: [clientCredentials.name] },
+  { spec: { name: OURS, script: 'oauth2-stack.ts' }, scenarios: [introspect.name, bearerOpaque.name] },
+  { spec: { name: 'oauth2-stack (node:http, JWT access tokens)', script: 'oauth2-stack.ts', args: ['--jwt'] }, scenarios: [bearerJwt.name] },
+]
+
+const plan: { scenario: Scenario; entries: Entry[] }[] = resourceOnly
+  ? [clientCredentials, introspect, bearerOpaque, bearerJwt].map((scenario) => ({ scenario, entries: resource }))
+  : adaptersOnly
   ? [{ scenario: clientCredentials, entries: adapters }]
   : storesOnly
     ? [clientCredentials, password].map((scenario) => ({ scenario, entries: stores }))
@@ -117,7 +130,7 @@ const fastestPeer = (scenario: string): Measurement | undefined =>
 const lines = [
   '# Benchmark results',
   '',
-  `Mode: ${full ? 'full' : adaptersOnly ? 'adapters' : storesOnly ? 'stores' : 'quick'} · ${options.connections} connections · ${options.seconds} s per run after ${options.warmupSeconds} s warm-up · median of ${repeats} interleaved runs · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${Math.round((Date.now() - started) / 1000)} s in all.`,
+  `Mode: ${full ? 'full' : adaptersOnly ? 'adapters' : storesOnly ? 'stores' : resourceOnly ? 'resource' : 'quick'} · ${options.connections} connections · ${options.seconds} s per run after ${options.warmupSeconds} s warm-up · median of ${repeats} interleaved runs · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${Math.round((Date.now() - started) / 1000)} s in all.`,
   '',
   'Ratios are to the bare node:http ceiling (or, for adapters only, the node:http trivial route) measured in the same run, and to the fastest peer of the same scenario; absolute figures depend on the machine.',
   '',
@@ -162,7 +175,7 @@ if (adapterRows.length > 0) {
   )
 }
 lines.push('![throughput as a ratio of the ceiling](results.svg)', '')
-const suffix = adaptersOnly ? '-adapters' : storesOnly ? '-stores' : ''
+const suffix = adaptersOnly ? '-adapters' : storesOnly ? '-stores' : resourceOnly ? '-resource' : ''
 const chart = `results${suffix}.svg`
 lines[lines.length - 2] = `![throughput as a ratio of the ceiling](${chart})`
 writeFileSync(new URL(`RESULTS${suffix}.md`, import.meta.url), lines.join('\n'))

@@ -54,3 +54,41 @@ export function rotatingRefresh(): Scenario {
     },
   }
 }
+
+/** Fetches one client-credentials access token from the server under test. */
+async function oneToken(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/token`, { method: 'POST', headers: { ...form, authorization: basic }, body: 'grant_type=client_credentials&scope=read' })
+  const json = (await response.json()) as { access_token?: string }
+  if (json.access_token === undefined) throw new Error(`no access token from ${baseUrl}`)
+  return json.access_token
+}
+
+/** RFC 7662 introspection of one live access token, by the authenticated client. */
+export function introspection(): Scenario {
+  let token = ''
+  return {
+    name: 'introspection',
+    path: '/introspect',
+    method: 'POST',
+    headers: { ...form, authorization: basic },
+    body: () => `token=${encodeURIComponent(token)}`,
+    prepare: async (baseUrl) => {
+      token = await oneToken(baseUrl)
+    },
+  }
+}
+
+/** A protected API request with a bearer token (RFC 6750), verified by the guard. */
+export function bearer(name: string): Scenario {
+  const headers: Record<string, string> = {}
+  return {
+    name,
+    path: '/api',
+    method: 'GET',
+    headers,
+    body: () => undefined,
+    prepare: async (baseUrl) => {
+      headers.authorization = `Bearer ${await oneToken(baseUrl)}`
+    },
+  }
+}

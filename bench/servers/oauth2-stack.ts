@@ -17,6 +17,8 @@ import { openStore } from '../../src/stores/from-url.ts'
 
 const { Pool } = pg
 import { nodeHandler, type AuthenticationResult, type NodeEnviron, type SiteAdapter } from 'oauth2-stack/web'
+import { nodeBearer } from 'oauth2-stack/resource'
+import { JwtTokenGenerator } from 'oauth2-stack/tokengenerator'
 import { announce, BENCH_CLIENT } from './shared.ts'
 
 const storeIndex = process.argv.indexOf('--store')
@@ -66,6 +68,8 @@ const siteAdapter: SiteAdapter<NodeEnviron> = {
     return false
   },
 }
+// `--jwt`: RFC 9068 access tokens (ES256), and the bearer guard verifies them with the published keys.
+const jwt = process.argv.includes('--jwt') ? new JwtTokenGenerator({ issuer: 'http://127.0.0.1', keys: [await JwtTokenGenerator.generateKey('ES256')] }) : undefined
 const controller = new AuthorizationController<NodeEnviron>({
   issuer: 'http://127.0.0.1',
   accessTokenStore: tokenStore,
@@ -73,10 +77,25 @@ const controller = new AuthorizationController<NodeEnviron>({
   clientStore,
   siteAdapter,
   scope: new Scope({ available: ['read', 'write'], default: ['read'] }),
+  ...(jwt === undefined ? {} : { tokenGenerator: jwt }),
+  introspection: { mayIntrospectAll: () => true },
 })
 controller.addGrant(new AuthorizationCodeGrant())
 controller.addGrant(new ClientCredentialsGrant())
 controller.addGrant(new ResourceOwnerGrant())
 controller.addGrant(new RefreshToken({ expiresIn: 86400 }))
 
-announce(createServer(nodeHandler(controller)), closeStore)
+// A protected API route for the bearer scenarios: opaque tokens through the store, JWTs through the keys.
+const guard = nodeBearer(jwt === undefined ? { issuer: 'http://127.0.0.1', store: tokenStore } : { issuer: 'http://127.0.0.1', jwks: jwt.jwks() }, ['read'])
+const api = JSON.stringify({ ok: true })
+const oauth = nodeHandler(controller)
+announce(
+  createServer((req, res) => {
+    if (req.url !== '/api') {
+      oauth(req, res)
+      return
+    }
+    void guard(req, res).then((token) => token !== undefined && res.writeHead(200, { 'content-type': 'application/json' }).end(api))
+  }),
+  closeStore,
+)
