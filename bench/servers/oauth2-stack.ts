@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { LocalClientStore, LocalTokenStore, type ClientStore, type TokenStore } from 'oauth2-stack/store'
-import { openStore } from '../../src/stores/from-url.ts'
+import { LocalClientStore, LocalTokenStore, openStore, type ClientStore, type TokenStore } from 'oauth2-stack/store'
 
 const { Pool } = pg
 import { nodeHandler, type AuthenticationResult, type NodeEnviron, type SiteAdapter } from 'oauth2-stack/web'
