@@ -89,14 +89,24 @@ export class Scope {
  * value, empty tokens (double spaces) or characters outside NQCHAR (RFC 6749 section 3.3).
  */
 export function parseScopeParameter(value: string): readonly string[] {
+  const known = parsedScopes.get(value)
+  if (known !== undefined) return known
   const names = value.split(' ')
   for (const name of names) {
     if (!SCOPE_TOKEN.test(name)) {
       throw new InvalidScope('The scope parameter must be scope-tokens separated by single spaces (RFC 6749 section 3.3).')
     }
   }
-  return names.length === 1 ? names : [...new Set(names)]
+  const parsed = Object.freeze(names.length === 1 ? names : [...new Set(names)])
+  // Requests repeat the same few scope strings: keep their parsed, frozen form (shared by the tokens that
+  // carry it, so not one array per stored token). Bounded: a flood of distinct values only refills it.
+  if (parsedScopes.size >= PARSED_SCOPES_MAX) parsedScopes.clear()
+  parsedScopes.set(value, parsed)
+  return parsed
 }
+
+const PARSED_SCOPES_MAX = 512
+const parsedScopes = new Map<string, readonly string[]>()
 
 /** Joins scopes for the wire, or `undefined` when there are none. */
 export function formatScope(scopes: readonly string[]): string | undefined {

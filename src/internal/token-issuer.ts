@@ -4,7 +4,7 @@ import { formatScope } from '../grants/scope.ts'
 import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from '../grants/types.ts'
 import type { AccessTokenStore } from '../stores/types.ts'
 import { hashToken } from '../tokens/hash.ts'
-import type { TokenGenerator } from '../tokens/types.ts'
+import type { TokenContext, TokenGenerator } from '../tokens/types.ts'
 import type { AccessToken, RefreshToken } from '../types.ts'
 import type { Sealer } from './sealer.ts'
 
@@ -40,10 +40,11 @@ export class TokenIssuer {
     const issuedAt = now()
     const expiresIn = tokenGenerator.expiresIn(subject.grantType) ?? accessTokenLifetime
     const policy = subject.withRefreshToken ? this.#config.refreshPolicy() : undefined
-    const context = { grantType: subject.grantType, clientId: subject.client.clientId, userId: subject.userId, scopes: subject.scopes, issuedAt }
-    const access = await tokenGenerator.generate({ ...context, kind: 'access_token', expiresAt: issuedAt + expiresIn })
+    const generated = generate(tokenGenerator, subject, 'access_token', issuedAt, issuedAt + expiresIn)
+    const access = typeof generated === 'string' ? generated : await generated
     const refreshExpiresAt = policy === undefined ? issuedAt : (subject.refreshExpiresAt ?? issuedAt + policy.expiresIn)
-    const refresh = policy === undefined ? undefined : await tokenGenerator.generate({ ...context, kind: 'refresh_token', expiresAt: refreshExpiresAt })
+    const generatedRefresh = policy === undefined ? undefined : generate(tokenGenerator, subject, 'refresh_token', issuedAt, refreshExpiresAt)
+    const refresh = typeof generatedRefresh === 'object' ? await generatedRefresh : generatedRefresh
     const familyId = subject.familyId ?? (refresh === undefined ? undefined : this.newId())
     const accessTokenHash = hashToken(access)
     const refreshToken: RefreshToken | undefined =
@@ -112,6 +113,17 @@ export class TokenIssuer {
     }
     return responseBody(access, remaining, refresh, token.scopes)
   }
+}
+
+/** One token from the generator; a synchronous generator's value is used as it is (no promise per token). */
+function generate(
+  generator: TokenGenerator,
+  subject: TokenSubject,
+  kind: TokenContext['kind'],
+  issuedAt: number,
+  expiresAt: number,
+): string | Promise<string> {
+  return generator.generate({ kind, grantType: subject.grantType, clientId: subject.client.clientId, userId: subject.userId, scopes: subject.scopes, issuedAt, expiresAt })
 }
 
 function uniqueKeyOf(subject: TokenSubject): string {

@@ -42,12 +42,34 @@ export const DUMMY_SECRET_HASH: string = `${SHA256_PREFIX}AAAAAAAAAAAAAAAAAAAAAA
  * Checks a presented secret against a stored hash in constant time. Unknown formats never match.
  */
 export function verifyClientSecret(secret: string, stored: string): Promise<boolean> {
-  const parts = stored.split('$')
-  if (stored.startsWith(SHA256_PREFIX) && parts.length === 3) {
-    const [, salt = '', expected = ''] = parts
-    return Promise.resolve(constantTimeEqual(sha256(salt, secret), expected))
+  const fast = parsedSha256(stored)
+  if (fast !== undefined) {
+    const digest = hash('sha256', `${fast.salt}$${secret}`, 'buffer')
+    return Promise.resolve(digest.length === fast.expected.length && timingSafeEqual(digest, fast.expected))
   }
-  return verifySlow(secret, stored, parts)
+  return verifySlow(secret, stored, stored.split('$'))
+}
+
+interface ParsedSha256 {
+  readonly salt: string
+  readonly expected: Buffer
+}
+
+/** Stored salted-SHA-256 hashes, parsed once (they are few: one per client). Bounded. */
+const parsedHashes = new Map<string, ParsedSha256 | null>()
+const PARSED_HASHES_MAX = 1024
+
+function parsedSha256(stored: string): ParsedSha256 | undefined {
+  let parsed = parsedHashes.get(stored)
+  if (parsed === undefined) {
+    const parts = stored.split('$')
+    const expected = parts[2] === undefined ? undefined : Buffer.from(parts[2], 'base64url')
+    // 32 bytes: a well-formed SHA-256 digest; anything else never matches (and goes to verifySlow).
+    parsed = stored.startsWith(SHA256_PREFIX) && parts.length === 3 && expected?.length === 32 && expected.toString('base64url') === parts[2] ? { salt: parts[1] ?? '', expected } : null
+    if (parsedHashes.size >= PARSED_HASHES_MAX) parsedHashes.clear()
+    parsedHashes.set(stored, parsed)
+  }
+  return parsed ?? undefined
 }
 
 async function verifySlow(secret: string, stored: string, parts: string[]): Promise<boolean> {

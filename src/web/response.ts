@@ -57,11 +57,10 @@ export class Response {
 
   /** A JSON response that must not be cached (token and error responses). */
   static json(statusCode: number, value: unknown, headers?: Readonly<Record<string, string>>): Response {
-    return new Response(
-      statusCode,
-      { 'content-type': 'application/json', ...NO_STORE_HEADERS, ...headers },
-      JSON.stringify(value),
-    )
+    // A literal (one shape for every JSON response) rather than spreads: this is on every token request.
+    const all: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' }
+    if (headers !== undefined) Object.assign(all, headers)
+    return new Response(statusCode, all, JSON.stringify(value))
   }
 
   /** A redirect that must not be cached. Use 303 after a POST so the browser does not re-post (RFC 9700 section 4.12). */
