@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { InvalidGrant } from '../errors.ts'
 import { formatScope } from '../grants/scope.ts'
 import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from '../grants/types.ts'
@@ -6,6 +6,7 @@ import type { AccessTokenStore } from '../stores/types.ts'
 import { hashToken } from '../tokens/hash.ts'
 import type { TokenContext, TokenGenerator } from '../tokens/types.ts'
 import type { AccessToken, RefreshToken } from '../types.ts'
+import { randomId } from './random-id.ts'
 import type { Sealer } from './sealer.ts'
 
 /** What the issuer needs from the controller. */
@@ -32,7 +33,7 @@ export class TokenIssuer {
 
   /** A random id for a token family. */
   newId(): string {
-    return randomBytes(16).toString('base64url')
+    return randomId(16)
   }
 
   async mint(subject: TokenSubject): Promise<MintedTokens> {

@@ -14,9 +14,14 @@ interface StoredCode {
   consumed: boolean
 }
 
+/**
+ * The hashes of a family's live tokens. Arrays, not Sets: a family holds a handful (an access token and
+ * the refresh tokens of its rotation chain, until they expire), and two Sets per grant were a measurable
+ * share of the password grant's cost and memory.
+ */
 interface Family {
-  readonly accessTokens: Set<string>
-  readonly refreshTokens: Set<string>
+  readonly accessTokens: string[]
+  readonly refreshTokens: string[]
 }
 
 /**
@@ -143,20 +148,20 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
   #putAccess(token: AccessToken): void {
     this.#access.set(token.tokenHash, token)
     this.#accessExpiry.add(token.tokenHash, token.expiresAt)
-    if (token.familyId !== undefined) this.#family(token.familyId).accessTokens.add(token.tokenHash)
+    if (token.familyId !== undefined) this.#family(token.familyId).accessTokens.push(token.tokenHash)
     if (token.uniqueKey !== undefined) this.#unique.set(token.uniqueKey, token.tokenHash)
   }
 
   #putRefresh(token: RefreshToken): void {
     this.#refresh.set(token.tokenHash, token)
     this.#refreshExpiry.add(token.tokenHash, token.expiresAt)
-    this.#family(token.familyId).refreshTokens.add(token.tokenHash)
+    this.#family(token.familyId).refreshTokens.push(token.tokenHash)
   }
 
   #family(familyId: string): Family {
     let family = this.#families.get(familyId)
     if (family === undefined) {
-      family = { accessTokens: new Set(), refreshTokens: new Set() }
+      family = { accessTokens: [], refreshTokens: [] }
       this.#families.set(familyId, family)
     }
     return family
@@ -194,8 +199,10 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
   #leaveFamily(familyId: string, hash: string, set: keyof Family): void {
     const family = this.#families.get(familyId)
     if (family === undefined) return
-    family[set].delete(hash)
-    if (family.accessTokens.size === 0 && family.refreshTokens.size === 0) this.#families.delete(familyId)
+    const hashes = family[set]
+    const index = hashes.indexOf(hash)
+    if (index !== -1) hashes.splice(index, 1)
+    if (family.accessTokens.length === 0 && family.refreshTokens.length === 0) this.#families.delete(familyId)
   }
 
   #maybePurge(): void {
