@@ -2,22 +2,26 @@
  * `npm run bench` (quick: client_credentials against the peers and the ceiling, under 2 minutes),
  * `npm run bench -- --adapters` (each framework adapter against that framework's trivial route),
  * `npm run bench -- --stores` (the token endpoint per store: memory, SQLite, PostgreSQL, MySQL, Redis),
- * `npm run bench -- --resource` (introspection and the bearer guard, opaque and JWT) and
+ * `npm run bench -- --resource` (introspection and the bearer guard, opaque and JWT),
+ * `npm run bench -- --code` (authorization_code exchange of pre-issued codes, PKCE S256, against the peers
+ * that have the grant and the ceiling) and
  * `npm run bench -- --full` (everything, longer runs, more repeats).
  *
  * Every server runs as its own process on 127.0.0.1, measured in interleaved repeats; results are medians,
  * reported as ratios to the bare node:http ceiling measured in the same run (the machine is shared and
- * noisy: the ratios are the result). Writes bench/RESULTS.md and bench/results.svg.
+ * noisy: the ratios are the result). Writes bench/RESULTS.md and bench/results.svg (RESULTS-<mode>.md and
+ * results-<mode>.svg for the single-topic modes).
  */
 import { existsSync, writeFileSync } from 'node:fs'
 import { renderChart } from './chart.ts'
 import { measure, type LoadOptions, type Measurement, type Scenario, type ServerSpec } from './harness.ts'
-import { bearer, clientCredentials, introspection, password, rotatingRefresh } from './scenarios.ts'
+import { authorizationCode, bearer, clientCredentials, introspection, password, rotatingRefresh } from './scenarios.ts'
 
 const full = process.argv.includes('--full')
 const adaptersOnly = process.argv.includes('--adapters')
 const storesOnly = process.argv.includes('--stores')
 const resourceOnly = process.argv.includes('--resource')
+const codeOnly = process.argv.includes('--code')
 const options: LoadOptions = full ? { connections: 10, seconds: 8, warmupSeconds: 2 } : { connections: 10, seconds: 4, warmupSeconds: 1 }
 const repeats = full ? 3 : 2
 
@@ -31,16 +35,26 @@ interface Entry {
 }
 
 const refresh = rotatingRefresh()
-const peer = (name: string, script: string, scenarios: readonly string[]): Entry[] =>
-  existsSync(new URL(`servers/${script}`, import.meta.url)) ? [{ spec: { name, script }, scenarios }] : []
+const code = authorizationCode()
+const peer = (name: string, script: string, scenarios: readonly string[], args?: readonly string[]): Entry[] =>
+  existsSync(new URL(`servers/${script}`, import.meta.url)) ? [{ spec: args === undefined ? { name, script } : { name, script, args }, scenarios }] : []
 
 const core: Entry[] = [
   { spec: { name: CEILING, script: 'ceiling.ts' }, scenarios: [clientCredentials.name] },
   { spec: { name: 'node:http + 32 random bytes', script: 'ceiling.ts', args: ['--random'] }, scenarios: [clientCredentials.name] },
-  { spec: { name: OURS, script: 'oauth2-stack.ts' }, scenarios: [clientCredentials.name, password.name, refresh.name] },
+  { spec: { name: OURS, script: 'oauth2-stack.ts' }, scenarios: [clientCredentials.name, password.name, refresh.name, code.name] },
   ...peer('oidc-provider', 'oidc-provider.ts', [clientCredentials.name]),
-  ...peer('@node-oauth/oauth2-server (Express)', 'node-oauth.ts', [clientCredentials.name, password.name, refresh.name]),
-  ...peer('@jmondi/oauth2-server (Express, JWT access tokens)', 'jmondi.ts', [clientCredentials.name, password.name, refresh.name]),
+  // Its default in-memory adapter keeps only 1 000 records: the code scenario needs one that keeps them all.
+  ...peer('oidc-provider (Map adapter)', 'oidc-provider.ts', [code.name], ['--map-adapter']),
+  ...peer('@node-oauth/oauth2-server (Express)', 'node-oauth.ts', [clientCredentials.name, password.name, refresh.name, code.name]),
+  ...peer('@jmondi/oauth2-server (Express, JWT access tokens)', 'jmondi.ts', [clientCredentials.name, password.name, refresh.name, code.name]),
+]
+
+// The code scenario alone: the ceiling (measured with client_credentials, as its server answers any token
+// request alike) and every server that has the grant.
+const codeEntries: Entry[] = [
+  { spec: { name: CEILING, script: 'ceiling.ts' }, scenarios: [clientCredentials.name] },
+  ...core.filter((entry) => entry.scenarios.includes(code.name)).map((entry) => ({ ...entry, scenarios: [code.name] })),
 ]
 
 const frameworks = ['node', 'express', 'fastify', 'koa', 'hono'] as const
@@ -75,13 +89,15 @@ const resource: Entry[] = [
 
 const plan: { scenario: Scenario; entries: Entry[] }[] = resourceOnly
   ? [clientCredentials, introspect, bearerOpaque, bearerJwt].map((scenario) => ({ scenario, entries: resource }))
+  : codeOnly
+  ? [clientCredentials, code].map((scenario) => ({ scenario, entries: codeEntries }))
   : adaptersOnly
   ? [{ scenario: clientCredentials, entries: adapters }]
   : storesOnly
     ? [clientCredentials, password].map((scenario) => ({ scenario, entries: stores }))
     : [
       { scenario: clientCredentials, entries: full ? [...core, ...adapters.filter((entry) => entry.spec.args?.[0] !== 'node')] : core },
-      ...(full ? [password, refresh].map((scenario) => ({ scenario, entries: core })) : []),
+      ...(full ? [password, refresh, code].map((scenario) => ({ scenario, entries: core })) : []),
     ]
 
 const median = (values: number[]): number => {
@@ -130,7 +146,7 @@ const fastestPeer = (scenario: string): Measurement | undefined =>
 const lines = [
   '# Benchmark results',
   '',
-  `Mode: ${full ? 'full' : adaptersOnly ? 'adapters' : storesOnly ? 'stores' : resourceOnly ? 'resource' : 'quick'} · ${options.connections} connections · ${options.seconds} s per run after ${options.warmupSeconds} s warm-up · median of ${repeats} interleaved runs · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${Math.round((Date.now() - started) / 1000)} s in all.`,
+  `Mode: ${full ? 'full' : adaptersOnly ? 'adapters' : storesOnly ? 'stores' : resourceOnly ? 'resource' : codeOnly ? 'code' : 'quick'} · ${options.connections} connections · ${options.seconds} s per run after ${options.warmupSeconds} s warm-up · median of ${repeats} interleaved runs · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${Math.round((Date.now() - started) / 1000)} s in all.`,
   '',
   'Ratios are to the bare node:http ceiling (or, for adapters only, the node:http trivial route) measured in the same run, and to the fastest peer of the same scenario; absolute figures depend on the machine.',
   '',
@@ -175,7 +191,7 @@ if (adapterRows.length > 0) {
   )
 }
 lines.push('![throughput as a ratio of the ceiling](results.svg)', '')
-const suffix = adaptersOnly ? '-adapters' : storesOnly ? '-stores' : resourceOnly ? '-resource' : ''
+const suffix = adaptersOnly ? '-adapters' : storesOnly ? '-stores' : resourceOnly ? '-resource' : codeOnly ? '-code' : ''
 const chart = `results${suffix}.svg`
 lines[lines.length - 2] = `![throughput as a ratio of the ceiling](${chart})`
 writeFileSync(new URL(`RESULTS${suffix}.md`, import.meta.url), lines.join('\n'))

@@ -1,6 +1,7 @@
 /** The request shapes the benchmark sends. Every server is given the same client and credentials. */
+import { createHash } from 'node:crypto'
 import type { Scenario } from './harness.ts'
-import { BENCH_CLIENT } from './servers/shared.ts'
+import { BENCH_CLIENT, BENCH_CODES_PATH } from './servers/shared.ts'
 
 const basic = `Basic ${Buffer.from(`${BENCH_CLIENT.clientId}:${BENCH_CLIENT.clientSecret}`).toString('base64')}`
 const form = { 'content-type': 'application/x-www-form-urlencoded' }
@@ -50,6 +51,121 @@ export function rotatingRefresh(): Scenario {
           }),
         )
         tokens.push(...issued)
+      }
+    },
+  }
+}
+
+/**
+ * The PKCE pair (S256, RFC 7636) every pre-issued code is bound to: the verifier of RFC 7636 appendix B
+ * and its challenge. One pair for all codes is fine for a benchmark: the server's work does not depend on it.
+ */
+export const BENCH_PKCE = {
+  verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+  challenge: createHash('sha256').update('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk').digest('base64url'),
+} as const
+
+/** The authorization request every code is issued for: the bench client, scope `read`, PKCE S256. */
+const authorizationRequest = new URLSearchParams({
+  response_type: 'code',
+  client_id: BENCH_CLIENT.clientId,
+  redirect_uri: BENCH_CLIENT.redirectUri,
+  scope: 'read',
+  state: 'bench',
+  code_challenge: BENCH_PKCE.challenge,
+  code_challenge_method: 'S256',
+}).toString()
+
+/** The code in an authorization response's redirect to the bench client; throws for anything else. */
+function codeFrom(location: string | null, where: string): string {
+  const url = location?.startsWith(`${BENCH_CLIENT.redirectUri}?`) === true ? new URL(location) : undefined
+  const code = url?.searchParams.get('code')
+  if (url === undefined || code === null || code === undefined || url.searchParams.get('state') !== 'bench') {
+    throw new Error(`${where}: the authorization response carries no code: ${location}`)
+  }
+  return code
+}
+
+/**
+ * One code through the server's real authorization endpoint over HTTP (GET /authorize): follows the
+ * redirects inside the server (e.g. oidc-provider's interaction, which the bench server approves for
+ * the bench user) with a cookie jar, until the redirect to the client.
+ */
+async function authorizeOverHttp(baseUrl: string): Promise<string> {
+  const jar = new Map<string, string>()
+  let url = `${baseUrl}/authorize?${authorizationRequest}`
+  for (let hop = 0; hop < 6; hop++) {
+    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
+    const response = await fetch(url, { redirect: 'manual', headers: cookie === '' ? {} : { cookie } })
+    for (const line of response.headers.getSetCookie()) {
+      const pair = line.split(';')[0] ?? ''
+      jar.set(pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1))
+    }
+    const text = await response.text()
+    const location = response.headers.get('location')
+    if (location === null) throw new Error(`GET ${url}: ${response.status} without a redirect: ${text.slice(0, 500)}`)
+    if (location.startsWith(BENCH_CLIENT.redirectUri)) return codeFrom(location, `GET ${url}`)
+    url = new URL(location, url).toString()
+  }
+  throw new Error(`${baseUrl}/authorize: too many redirects`)
+}
+
+/** `count` codes from the server's bench-only route (its authorization endpoint run in-process). */
+async function issueCodes(baseUrl: string, count: number): Promise<string[]> {
+  const response = await fetch(`${baseUrl}${BENCH_CODES_PATH}?count=${count}`, { method: 'POST', headers: form, body: authorizationRequest })
+  if (response.status !== 200) throw new Error(`${BENCH_CODES_PATH} at ${baseUrl}: ${response.status} ${await response.text()}`)
+  const locations = (await response.json()) as (string | null)[]
+  if (locations.length !== count) throw new Error(`${BENCH_CODES_PATH} at ${baseUrl}: ${locations.length} codes, not ${count}`)
+  return locations.map((location) => codeFrom(location, `${BENCH_CODES_PATH} at ${baseUrl}`))
+}
+
+/** The token request that redeems `code`. */
+const exchangeBody = (code: string): string =>
+  `grant_type=authorization_code&code=${encodeURIComponent(code)}&redirect_uri=${encodeURIComponent(BENCH_CLIENT.redirectUri)}&code_verifier=${BENCH_PKCE.verifier}`
+
+/**
+ * `authorization_code` exchange from pre-issued codes: every request presents a different, fresh code
+ * at the token endpoint, with its redirect URI, the PKCE verifier and client_secret_basic.
+ *
+ * `prepare` issues 20 000 codes per second of warm-up and run (100 000 for a quick run) before the load,
+ * through the server's bench-only route (`POST /bench/codes`, the library's own authorization endpoint run
+ * in-process for the bench user; each server's header says how) — for a slow server, as many as it issues
+ * in 1.5 × the warm-up and run time — and checks, with one more code issued through the real `GET /authorize`
+ * over HTTP, that a code is single-use: its first exchange must give 200 and its second 400, or the run
+ * fails and gives no number. A code is never presented twice during the load: should the codes run out,
+ * the remaining requests carry an unknown code and fail (counted as errors).
+ */
+export function authorizationCode(): Scenario {
+  const codes: string[] = []
+  let next = 0
+  return {
+    name: 'authorization_code (pre-issued codes)',
+    path: '/token',
+    method: 'POST',
+    headers: { ...form, authorization: basic },
+    body: () => exchangeBody(codes[next++] ?? 'no-code-left'),
+    prepare: async (baseUrl, count) => {
+      codes.length = 0
+      next = 0
+      // The harness asks for 40 000 × (warm-up + run seconds) codes: issue 20 000 per second of load (100 000
+      // for a quick run; the fastest server here redeems about 12 000 a second). A server issues a code
+      // in-process for no more work than it redeems one over HTTP (the redemption issues tokens too), so
+      // issuing for at most 1.5 × the load's time still leaves enough for the slow ones, without minutes
+      // of issuing.
+      const seconds = count / 40_000
+      const wanted = Math.max(1, Math.round(20_000 * seconds))
+      const deadline = Date.now() + seconds * 1_500
+      while (codes.length < wanted && (codes.length === 0 || Date.now() < deadline)) {
+        codes.push(...(await issueCodes(baseUrl, Math.min(1_000, wanted - codes.length))))
+      }
+      const probe = await authorizeOverHttp(baseUrl)
+      const answers: string[] = []
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const response = await fetch(`${baseUrl}/token`, { method: 'POST', headers: { ...form, authorization: basic }, body: exchangeBody(probe) })
+        answers.push(`${response.status} ${await response.text()}`)
+      }
+      if (!/^200 .*"access_token"/.test(answers[0] ?? '') || !answers[1]?.startsWith('400 ')) {
+        throw new Error(`${baseUrl}: a code exchanged twice must give 200 (with a token) then 400, got: ${answers.join(' / ')}`)
       }
     },
   }

@@ -8,6 +8,16 @@
  * access-token option), its refresh tokens are JWTs too (`useOpaqueRefreshTokens` off by default), a
  * 1 h access-token TTL, and rotation: each refresh revokes the old token record through the repository
  * and issues a new access and refresh token, so a used refresh token is refused.
+ *
+ * authorization_code: enabled with an in-memory `authCodeRepository` and the library's defaults — PKCE
+ * required and S256 only (`requiresPKCE`, `requiresS256`), 15-minute codes, and codes that are the
+ * library's own signed JWT payloads (client, redirect URI, challenge, user, `auth_code_id`), not opaque
+ * (`useOpaqueAuthorizationCodes` off). The repository keeps each `auth_code_id` until the grant revokes
+ * it after issuing the tokens, so a second exchange is refused (`isRevoked`). `GET /authorize` is the
+ * README's Express route — `validateAuthorizationRequest`, the signed-in bench user set on the request and
+ * approved, `completeAuthorizationRequest` — and the scenario pre-issues its codes through the bench-only
+ * `POST /bench/codes` (bench/servers/shared.ts), which runs those same two calls in-process on an
+ * `OAuthRequest`: the library builds every code, none is fabricated.
  */
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
@@ -17,6 +27,9 @@ import {
   generateRandomToken,
   guardAgainstInvalidClientScopes,
   OAuthException,
+  OAuthRequest,
+  type OAuthAuthCode,
+  type OAuthAuthCodeRepository,
   type OAuthClient,
   type OAuthClientRepository,
   type OAuthScope,
@@ -27,8 +40,8 @@ import {
 } from '@jmondi/oauth2-server'
 import { handleExpressError, handleExpressResponse, requestFromExpress } from '@jmondi/oauth2-server/express'
 import express from 'express'
-import { BENCH_SCOPES, findBenchUser, secretMatches } from './peer-users.ts'
-import { announce, BENCH_CLIENT } from './shared.ts'
+import { BENCH_SCOPES, BENCH_USER, findBenchUser, secretMatches } from './peer-users.ts'
+import { announce, BENCH_CLIENT, withBenchCodes } from './shared.ts'
 
 const scopes: OAuthScope[] = BENCH_SCOPES.map((name) => ({ name }))
 const defaultScopes: OAuthScope[] = scopes.filter((scope) => scope.name === 'read')
@@ -37,7 +50,7 @@ const client: OAuthClient = {
   name: BENCH_CLIENT.clientId,
   secret: BENCH_CLIENT.clientSecret,
   redirectUris: [BENCH_CLIENT.redirectUri],
-  allowedGrants: ['client_credentials', 'password', 'refresh_token'],
+  allowedGrants: ['authorization_code', 'client_credentials', 'password', 'refresh_token'],
   scopes,
 }
 // The repository sets the refresh token's lifetime (the library has no default); one day, as oauth2-stack's server.
@@ -112,16 +125,71 @@ const tokenRepository: OAuthTokenRepository = {
 
 const userRepository: OAuthUserRepository = {
   async getUserByCredentials(identifier, password) {
+    // The authorization_code grant looks the code's user up by its id alone (no password).
+    if (password === undefined) return identifier === BENCH_USER.id ? BENCH_USER : undefined
     return typeof identifier === 'string' ? findBenchUser(identifier, password) : undefined
+  },
+}
+
+const authCodes = new Map<string, OAuthAuthCode>()
+
+const authCodeRepository: OAuthAuthCodeRepository = {
+  issueAuthCode(owner, user, granted) {
+    return {
+      code: generateRandomToken(),
+      // The grant sets the expiry (its 15-minute TTL), redirect URI, challenge and scopes before persist.
+      expiresAt: new DateInterval('15m').getEndDate(),
+      redirectUri: null,
+      codeChallenge: null,
+      codeChallengeMethod: null,
+      user: user ?? null,
+      client: owner,
+      scopes: granted,
+    }
+  },
+  async persist(authCode) {
+    authCodes.set(authCode.code, authCode)
+  },
+  async getByIdentifier(code) {
+    const authCode = authCodes.get(code)
+    if (authCode === undefined) throw OAuthException.invalidParameter('code', 'authorization code is unknown or revoked')
+    return authCode
+  },
+  async isRevoked(code) {
+    const authCode = authCodes.get(code)
+    return authCode === undefined || Date.now() > authCode.expiresAt.getTime()
+  },
+  async revoke(code) {
+    authCodes.delete(code)
   },
 }
 
 // The JWT signing secret (HS256 through jsonwebtoken), random per process.
 const authorizationServer = new AuthorizationServer(clientRepository, tokenRepository, scopeRepository, randomBytes(32).toString('base64url'))
-authorizationServer.enableGrantTypes('client_credentials', { grant: 'password', userRepository }, 'refresh_token')
+authorizationServer.enableGrantTypes(
+  { grant: 'authorization_code', authCodeRepository, userRepository },
+  'client_credentials',
+  { grant: 'password', userRepository },
+  'refresh_token',
+)
+
+// The authorization endpoint as the README shows it: validate, set the signed-in user, approve, complete.
+async function authorize(request: OAuthRequest): Promise<Awaited<ReturnType<AuthorizationServer['completeAuthorizationRequest']>>> {
+  const authorizationRequest = await authorizationServer.validateAuthorizationRequest(request)
+  authorizationRequest.user = { id: BENCH_USER.id }
+  authorizationRequest.isAuthorizationApproved = true
+  return authorizationServer.completeAuthorizationRequest(authorizationRequest)
+}
 
 const app = express()
 app.use(express.urlencoded({ extended: false }))
+app.get('/authorize', async (req, res) => {
+  try {
+    handleExpressResponse(res, await authorize(requestFromExpress(req)))
+  } catch (error) {
+    handleExpressError(error, res)
+  }
+})
 app.post('/token', async (req, res) => {
   try {
     const oauthResponse = await authorizationServer.respondToAccessTokenRequest(requestFromExpress(req))
@@ -131,4 +199,12 @@ app.post('/token', async (req, res) => {
   }
 })
 
-announce(createServer(app))
+// The bench-only code route: the same two calls in-process, on the authorization request's query.
+const authorizeInProcess = async (params: URLSearchParams): Promise<string> => {
+  const response = await authorize(new OAuthRequest({ query: Object.fromEntries(params) }))
+  const location: unknown = response.headers.location
+  if (typeof location !== 'string') throw new Error(`authorize: ${response.status} without a redirect`)
+  return location
+}
+
+announce(createServer(withBenchCodes(app, authorizeInProcess)))

@@ -8,28 +8,40 @@
  * opaque access and refresh tokens from its own generator (32 random bytes, hex), a 1 h access-token and
  * 2 week refresh-token lifetime, and `alwaysIssueNewRefreshToken` (rotation: the presented refresh token
  * is revoked through `revokeToken` and a new one issued).
+ *
+ * authorization_code: the model's `saveAuthorizationCode` / `getAuthorizationCode` /
+ * `revokeAuthorizationCode` over a third Map (`revokeAuthorizationCode` deletes the code, so a second
+ * exchange is refused), the library's default 5-minute code lifetime, and its PKCE (S256; plain is off by
+ * default). `GET /authorize` is mounted as the Express adapter's `authorize()` middleware does it, with
+ * an `authenticateHandler` that returns the signed-in bench user (the approval needs no page). The
+ * scenario pre-issues its codes through the bench-only `POST /bench/codes` (bench/servers/shared.ts),
+ * which runs `OAuth2Server#authorize` in-process with the same options — the library's authorization
+ * handler, only without Express and an HTTP round trip per code.
  */
 import { createServer } from 'node:http'
 import OAuth2Server from '@node-oauth/oauth2-server'
 import express from 'express'
-import { BENCH_SCOPES, findBenchUser, secretMatches } from './peer-users.ts'
-import { announce, BENCH_CLIENT } from './shared.ts'
+import { BENCH_SCOPES, BENCH_USER, findBenchUser, secretMatches } from './peer-users.ts'
+import { announce, BENCH_CLIENT, withBenchCodes } from './shared.ts'
 
-type Model = OAuth2Server.ClientCredentialsModel & OAuth2Server.PasswordModel & OAuth2Server.RefreshTokenModel
+type Model = OAuth2Server.AuthorizationCodeModel & OAuth2Server.ClientCredentialsModel & OAuth2Server.PasswordModel & OAuth2Server.RefreshTokenModel
 
 const client: OAuth2Server.Client = {
   id: BENCH_CLIENT.clientId,
-  grants: ['client_credentials', 'password', 'refresh_token'],
+  grants: ['authorization_code', 'client_credentials', 'password', 'refresh_token'],
   redirectUris: [BENCH_CLIENT.redirectUri],
 }
 const DEFAULT_SCOPE = ['read']
 
 const accessTokens = new Map<string, OAuth2Server.Token>()
 const refreshTokens = new Map<string, OAuth2Server.RefreshToken>()
+const authorizationCodes = new Map<string, OAuth2Server.AuthorizationCode>()
 
 const model: Model = {
-  async getClient(clientId, clientSecret) {
-    return clientId === client.id && secretMatches(clientSecret, BENCH_CLIENT.clientSecret) ? client : false
+  async getClient(clientId, clientSecret: string | null) {
+    if (clientId !== client.id) return false
+    // The authorization endpoint looks the client up without a secret (null), as the model's docs describe.
+    return clientSecret === null || secretMatches(clientSecret, BENCH_CLIENT.clientSecret) ? client : false
   },
   // client_credentials: the token is issued to the client itself.
   async getUserFromClient(owner) {
@@ -60,12 +72,56 @@ const model: Model = {
   async revokeToken(token) {
     return refreshTokens.delete(token.refreshToken)
   },
+  async saveAuthorizationCode(code, owner, user) {
+    const saved: OAuth2Server.AuthorizationCode = { ...code, client: owner, user }
+    authorizationCodes.set(saved.authorizationCode, saved)
+    return saved
+  },
+  async getAuthorizationCode(authorizationCode) {
+    return authorizationCodes.get(authorizationCode) ?? false
+  },
+  // Single use: the grant revokes the code before issuing tokens and fails if this returns false.
+  async revokeAuthorizationCode(code) {
+    return authorizationCodes.delete(code.authorizationCode)
+  },
 }
 
 const oauth = new OAuth2Server({ model })
 
+// The signed-in user of the authorization endpoint (a session lookup in an application).
+const authorizeOptions: OAuth2Server.AuthorizeOptions = { authenticateHandler: { handle: () => ({ id: BENCH_USER.id }) } }
+
+// As the Express adapter's error handling (useErrorHandler: false) does.
+function sendError(error: unknown, res: express.Response, response: OAuth2Server.Response): void {
+  res.set(response.headers ?? {})
+  if (error instanceof OAuth2Server.OAuthError) {
+    res.status(error.code)
+    if (error instanceof OAuth2Server.UnauthorizedRequestError) {
+      res.send()
+      return
+    }
+    res.send({ error: error.name, error_description: error.message })
+    return
+  }
+  res.status(500).send({ error: 'server_error', error_description: 'Server error' })
+}
+
 const app = express()
 app.use(express.urlencoded({ extended: false }))
+// As the Express adapter's authorize() does: OAuth2Server#authorize, then its redirect sent back.
+app.get('/authorize', async (req, res) => {
+  const request = new OAuth2Server.Request(req)
+  const response = new OAuth2Server.Response(res)
+  try {
+    await oauth.authorize(request, response, authorizeOptions)
+    const { location, ...headers } = response.headers ?? {}
+    res.set(headers)
+    if (location === undefined) throw new Error('no redirect from authorize')
+    res.redirect(location)
+  } catch (error) {
+    sendError(error, res, response)
+  }
+})
 app.post('/token', async (req, res) => {
   const request = new OAuth2Server.Request(req)
   const response = new OAuth2Server.Response(res)
@@ -74,19 +130,17 @@ app.post('/token', async (req, res) => {
     res.set(response.headers ?? {})
     res.status(response.status ?? 200).send(response.body)
   } catch (error) {
-    // As the Express adapter's error handling (useErrorHandler: false) does.
-    res.set(response.headers ?? {})
-    if (error instanceof OAuth2Server.OAuthError) {
-      res.status(error.code)
-      if (error instanceof OAuth2Server.UnauthorizedRequestError) {
-        res.send()
-        return
-      }
-      res.send({ error: error.name, error_description: error.message })
-      return
-    }
-    res.status(500).send({ error: 'server_error', error_description: 'Server error' })
+    sendError(error, res, response)
   }
 })
 
-announce(createServer(app))
+// The bench-only code route: the same authorization request through OAuth2Server#authorize in-process.
+const authorizeInProcess = async (params: URLSearchParams): Promise<string> => {
+  const response = new OAuth2Server.Response()
+  await oauth.authorize(new OAuth2Server.Request({ method: 'GET', query: Object.fromEntries(params), headers: {} }), response, authorizeOptions)
+  const location: unknown = response.get('location')
+  if (typeof location !== 'string') throw new Error(`authorize: ${response.status} without a redirect`)
+  return location
+}
+
+announce(createServer(withBenchCodes(app, authorizeInProcess)))

@@ -2,6 +2,14 @@
  * oauth2-stack on node:http with every grant a scenario needs and the benchmark client; in-memory stores,
  * or `--store <url>` (sqlite:…, postgres://…, redis://…) for the per-store figures. A SQL/Redis store gets
  * fresh tables/keys per run (a random prefix) and is cleaned up on exit.
+ *
+ * Authorization codes: the bench user `bench` is taken as signed in, and the site adapter approves every
+ * authorization request for it without a page, so `GET /authorize?response_type=code&…` redirects straight
+ * to the client with a code (AuthorizationCodeGrant with its defaults: PKCE S256, code bound to client,
+ * redirect URI and challenge, single-use). The scenario pre-issues its codes through the bench-only
+ * `POST /bench/codes` (bench/servers/shared.ts), which hands that same `GET /authorize` to
+ * `controller.dispatch` in-process — the authorization endpoint exactly as nodeHandler would call it, only
+ * without an HTTP round trip per code.
  */
 import { createServer } from 'node:http'
 import { AuthorizationController } from 'oauth2-stack'
@@ -15,10 +23,10 @@ import pg from 'pg'
 import { LocalClientStore, LocalTokenStore, openStore, type ClientStore, type TokenStore } from 'oauth2-stack/store'
 
 const { Pool } = pg
-import { nodeHandler, type AuthenticationResult, type NodeEnviron, type SiteAdapter } from 'oauth2-stack/web'
+import { nodeHandler, Request, type AuthenticationResult, type NodeEnviron, type SiteAdapter } from 'oauth2-stack/web'
 import { nodeBearer } from 'oauth2-stack/resource'
 import { JwtTokenGenerator } from 'oauth2-stack/tokengenerator'
-import { announce, BENCH_CLIENT } from './shared.ts'
+import { announce, BENCH_CLIENT, withBenchCodes } from './shared.ts'
 
 const storeIndex = process.argv.indexOf('--store')
 const storeUrl = storeIndex === -1 ? undefined : process.argv[storeIndex + 1]
@@ -57,6 +65,9 @@ await clientStore.addClient({
 })
 const siteAdapter: SiteAdapter<NodeEnviron> = {
   async authenticate(request): Promise<AuthenticationResult> {
+    // The authorization endpoint: the bench user is signed in and approves (no login or consent page).
+    if (request.path === controller.authorizePath) return { type: 'granted', userId: 'bench' }
+    // The password grant: the user's credentials.
     const ok = request.postParam('username') === 'bench' && request.postParam('password') === 'bench'
     return ok ? { type: 'granted', userId: 'bench' } : { type: 'denied' }
   },
@@ -88,13 +99,22 @@ controller.addGrant(new RefreshToken({ expiresIn: 86400 }))
 const guard = nodeBearer(jwt === undefined ? { issuer: 'http://127.0.0.1', store: tokenStore } : { issuer: 'http://127.0.0.1', jwks: jwt.jwks() }, ['read'])
 const api = JSON.stringify({ ok: true })
 const oauth = nodeHandler(controller)
+// The bench-only code route: the authorization request, as GET /authorize, through the controller.
+const authorizeInProcess = async (params: URLSearchParams, req: NodeEnviron['req'], res: NodeEnviron['res']): Promise<string> => {
+  const response = await controller.dispatch(Request.fromUrl('GET', `${controller.authorizePath}?${params.toString()}`), { req, res })
+  const location = response.headers.location
+  if (response.statusCode !== 302 || location === undefined) throw new Error(`authorize: ${response.statusCode} ${response.body}`)
+  return location
+}
 announce(
-  createServer((req, res) => {
-    if (req.url !== '/api') {
-      oauth(req, res)
-      return
-    }
-    void guard(req, res).then((token) => token !== undefined && res.writeHead(200, { 'content-type': 'application/json' }).end(api))
-  }),
+  createServer(
+    withBenchCodes((req, res) => {
+      if (req.url !== '/api') {
+        oauth(req, res)
+        return
+      }
+      void guard(req, res).then((token) => token !== undefined && res.writeHead(200, { 'content-type': 'application/json' }).end(api))
+    }, authorizeInProcess),
+  ),
   closeStore,
 )

@@ -1,14 +1,42 @@
 /**
- * Peer: `oidc-provider` (panva) as its documentation sets it up for client_credentials — a standalone
- * Provider (a Koa app) on node:http, the default in-memory adapter, opaque access tokens (the default
- * format), the benchmark client with `grant_types: ['client_credentials']` and `scope: 'read'`.
+ * Peer: `oidc-provider` (panva) as its documentation sets it up — a standalone Provider (a Koa app) on
+ * node:http, in-memory storage (see Storage below), opaque access tokens (the default format), and the
+ * benchmark client (client_secret_basic, `scope: 'read'`).
  *
- * Only client_credentials: oidc-provider has no password grant, and it issues refresh tokens only from
- * authorization_code (with `offline_access` and a user interaction), device flow or CIBA, so the rotating
- * refresh scenario (refresh tokens pre-issued through the password grant) cannot be served as configured.
+ * client_credentials: the `clientCredentials` feature.
+ *
+ * authorization_code: the authorization endpoint at `/authorize` with the provider's own interaction
+ * protocol — its login/consent interaction is sent to `/interaction/:uid`, which this server answers by
+ * approving the signed-in bench user (`interactionDetails`, a Grant of the requested scope,
+ * `interactionFinished` with login and consent), as the documentation's custom-interaction examples do,
+ * with no page. PKCE as configured by default (S256 only, checked whenever a challenge was sent), codes
+ * live 60 s (the default), and `findAccount` knows the one account `bench`. `issueRefreshToken` is set to
+ * "whenever the client may use refresh_token" (the documented hook; by default only `offline_access`,
+ * an OpenID scope, gets one), so that the exchange returns an access and a refresh token, as every other
+ * server does. A consumed code is refused, and its tokens revoked, on a second exchange.
+ *
+ * Storage: the provider's default in-memory adapter is a development-only LRU of 1 000 entries (it warns
+ * so), which would evict pre-issued codes long before they are used. With `--map-adapter` (the entry of
+ * the authorization_code scenario) the server gets a small adapter of its own instead, implementing the
+ * documented adapter interface over Maps — in memory, nothing evicted, like the other servers' stores;
+ * without it (client_credentials) the default adapter stays, as before.
+ *
+ * Pre-issued codes: through `GET /authorize` a code needs a signed-in session cookie (the first one takes
+ * the interaction's several requests) and an HTTP round trip each, too slow for tens of thousands, so the
+ * bench-only `POST /bench/codes` (bench/servers/shared.ts) saves them through the provider's own models,
+ * with the fields its authorization endpoint gives a code (lib/helpers/process_response_types.js,
+ * `codeHandler`): one Session of the bench user holding one Grant of `read` for the client (the endpoint,
+ * too, reuses the session's grant for every authorization of that user and client), and per code an
+ * `AuthorizationCode` bound to them, the client, the redirect URI and the PKCE challenge, expiring with
+ * the session — stored field for field as a code from `GET /authorize` is. The scenario's single-use
+ * check uses a code issued through the real `GET /authorize` flow.
+ *
+ * No password or rotating-refresh scenario: oidc-provider has no password grant, and the rotating refresh
+ * scenario pre-issues its refresh tokens through the password grant.
  */
+import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { announce, BENCH_CLIENT } from './shared.ts'
+import { announce, BENCH_CLIENT, withBenchCodes } from './shared.ts'
 
 /** The part of oidc-provider's (untyped) API used here. */
 interface ProviderConfiguration {
@@ -17,9 +45,36 @@ interface ProviderConfiguration {
   readonly features: Readonly<Record<string, { readonly enabled: boolean }>>
   readonly routes: Readonly<Record<string, string>>
   readonly ttl: Readonly<Record<string, number>>
+  readonly cookies: { readonly keys: readonly string[] }
+  readonly findAccount: (ctx: unknown, sub: string) => Promise<{ accountId: string; claims: () => Promise<{ sub: string }> }>
+  readonly issueRefreshToken: (ctx: unknown, client: OidcClient) => Promise<boolean>
+  readonly interactions: { readonly url: (ctx: unknown, interaction: { readonly uid: string }) => Promise<string> }
+  readonly adapter?: new (model: string) => MapAdapter
+}
+interface OidcClient {
+  readonly clientId: string
+  grantTypeAllowed(grantType: string): boolean
+}
+interface Grant {
+  addOIDCScope(scope: string): void
+  save(): Promise<string>
+}
+interface Session {
+  readonly uid: string
+  readonly accountId: string
+  loginAccount(details: { readonly accountId: string }): void
+  grantIdFor(clientId: string, grantId: string): void
+  authTime(): number
+  save(ttl: number): Promise<string>
 }
 interface Provider {
   callback(): (req: IncomingMessage, res: ServerResponse) => void
+  interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<{ readonly params: Readonly<Record<string, unknown>> }>
+  interactionFinished(req: IncomingMessage, res: ServerResponse, result: unknown, options: { readonly mergeWithLastSubmission: boolean }): Promise<void>
+  readonly Grant: new (payload: { readonly accountId: string; readonly clientId: string }) => Grant
+  readonly Session: new () => Session
+  readonly AuthorizationCode: new (payload: Readonly<Record<string, unknown>>) => { save(): Promise<string> }
+  readonly Client: { find(clientId: string): Promise<OidcClient | undefined> }
 }
 interface OidcProviderModule {
   readonly Provider: new (issuer: string, configuration: ProviderConfiguration) => Provider
@@ -30,15 +85,89 @@ interface OidcProviderModule {
 const specifier: string = 'oidc-provider'
 const { Provider } = (await import(specifier)) as OidcProviderModule
 
-const provider = new Provider('http://127.0.0.1', {
+/** What oidc-provider stores through an adapter: a JSON payload, some with a grant, a session uid. */
+type Payload = Record<string, unknown> & { grantId?: unknown; uid?: unknown; consumed?: unknown }
+
+// The models whose records are revoked with their grant (as in oidc-provider's own memory adapter).
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'])
+const records = new Map<string, { readonly payload: Payload; readonly expiresAt: number }>()
+const grantMembers = new Map<string, Set<string>>()
+const sessionIds = new Map<string, string>()
+
+/**
+ * oidc-provider's adapter interface (upsert, find, findByUid, findByUserCode, consume, destroy,
+ * revokeByGrantId) over Maps, one instance per model; expired records are dropped when read.
+ */
+class MapAdapter {
+  readonly #model: string
+
+  constructor(model: string) {
+    this.#model = model
+  }
+
+  #key(id: string): string {
+    return `${this.#model}:${id}`
+  }
+
+  async upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
+    const key = this.#key(id)
+    records.set(key, { payload, expiresAt: typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Infinity })
+    if (this.#model === 'Session' && typeof payload.uid === 'string') sessionIds.set(payload.uid, id)
+    if (GRANTABLE.has(this.#model) && typeof payload.grantId === 'string') {
+      const members = grantMembers.get(payload.grantId) ?? new Set<string>()
+      grantMembers.set(payload.grantId, members.add(key))
+    }
+  }
+
+  async find(id: string): Promise<Payload | undefined> {
+    const key = this.#key(id)
+    const record = records.get(key)
+    if (record === undefined || record.expiresAt > Date.now()) return record?.payload
+    records.delete(key)
+    return undefined
+  }
+
+  async findByUid(uid: string): Promise<Payload | undefined> {
+    const id = sessionIds.get(uid)
+    return id === undefined ? undefined : this.find(id)
+  }
+
+  // No device flow here.
+  async findByUserCode(): Promise<undefined> {
+    return undefined
+  }
+
+  async consume(id: string): Promise<void> {
+    const record = records.get(this.#key(id))
+    if (record !== undefined) record.payload.consumed = Math.floor(Date.now() / 1000)
+  }
+
+  async destroy(id: string): Promise<void> {
+    const key = this.#key(id)
+    const uid = records.get(key)?.payload.uid
+    if (typeof uid === 'string' && sessionIds.get(uid) === id) sessionIds.delete(uid)
+    records.delete(key)
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    for (const key of grantMembers.get(grantId) ?? []) records.delete(key)
+    grantMembers.delete(grantId)
+  }
+}
+
+const ISSUER = 'http://127.0.0.1'
+const ACCOUNT = 'bench'
+const DAYS_14 = 14 * 24 * 60 * 60
+
+const provider = new Provider(ISSUER, {
   clients: [
     {
       client_id: BENCH_CLIENT.clientId,
       client_secret: BENCH_CLIENT.clientSecret,
       token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
+      grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [BENCH_CLIENT.redirectUri],
       scope: 'read',
     },
   ],
@@ -46,13 +175,75 @@ const provider = new Provider('http://127.0.0.1', {
   scopes: ['read'],
   features: {
     clientCredentials: { enabled: true },
-    // A quick-start-only feature (login/consent pages); the token endpoint never uses it.
+    // A quick-start-only feature (login/consent pages); this server answers the interactions itself.
     devInteractions: { enabled: false },
   },
-  routes: { token: '/token' },
-  // The default's value (10 minutes), set explicitly as the documentation asks (the default function
-  // prints a notice on stdout on first use).
-  ttl: { ClientCredentials: 600 },
+  routes: { token: '/token', authorization: '/authorize' },
+  // The defaults' values, set explicitly as the documentation asks (the default functions print a notice
+  // on stdout on first use).
+  ttl: { AccessToken: 3600, AuthorizationCode: 60, ClientCredentials: 600, Grant: DAYS_14, IdToken: 3600, Interaction: 3600, RefreshToken: DAYS_14, Session: DAYS_14 },
+  cookies: { keys: [randomBytes(32).toString('base64url')] },
+  findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+  interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  ...(process.argv.includes('--map-adapter') ? { adapter: MapAdapter } : {}),
 })
 
-announce(createServer(provider.callback()))
+// The interaction: the bench user is signed in and approves the requested scope (no page).
+async function approve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { params } = await provider.interactionDetails(req, res)
+  const grant = new provider.Grant({ accountId: ACCOUNT, clientId: String(params.client_id) })
+  grant.addOIDCScope(String(params.scope))
+  const grantId = await grant.save()
+  await provider.interactionFinished(req, res, { login: { accountId: ACCOUNT }, consent: { grantId } }, { mergeWithLastSubmission: false })
+}
+
+// The bench-only code route: one Session and Grant of the bench user, then per code an AuthorizationCode
+// with the fields the authorization endpoint's codeHandler gives it.
+let benchSession: Promise<{ session: Session; grantId: string }> | undefined
+async function sessionAndGrant(): Promise<{ session: Session; grantId: string }> {
+  const grant = new provider.Grant({ accountId: ACCOUNT, clientId: BENCH_CLIENT.clientId })
+  grant.addOIDCScope('read')
+  const grantId = await grant.save()
+  const session = new provider.Session()
+  session.loginAccount({ accountId: ACCOUNT })
+  session.grantIdFor(BENCH_CLIENT.clientId, grantId)
+  await session.save(DAYS_14)
+  return { session, grantId }
+}
+const authorizeInProcess = async (params: URLSearchParams): Promise<string> => {
+  benchSession ??= sessionAndGrant()
+  const { session, grantId } = await benchSession
+  const client = await provider.Client.find(params.get('client_id') ?? '')
+  const redirectUri = params.get('redirect_uri')
+  if (client === undefined || redirectUri !== BENCH_CLIENT.redirectUri) throw new Error('unknown client or redirect_uri')
+  const code = await new provider.AuthorizationCode({
+    accountId: session.accountId,
+    authTime: session.authTime(),
+    client,
+    codeChallenge: params.get('code_challenge'),
+    codeChallengeMethod: params.get('code_challenge_method'),
+    grantId,
+    redirectUri,
+    scope: params.get('scope'),
+    sessionUid: session.uid,
+    // The default expiresWithSession: true unless offline_access was granted.
+    expiresWithSession: true,
+  }).save()
+  const location = new URL(redirectUri)
+  location.search = new URLSearchParams({ code, state: params.get('state') ?? '', iss: ISSUER }).toString()
+  return location.toString()
+}
+
+const oidc = provider.callback()
+announce(
+  createServer(
+    withBenchCodes((req, res) => {
+      if (req.method === 'GET' && req.url?.startsWith('/interaction/') === true) {
+        approve(req, res).catch((error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)))
+        return
+      }
+      oidc(req, res)
+    }, authorizeInProcess),
+  ),
+)

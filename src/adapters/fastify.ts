@@ -3,7 +3,7 @@ import fastifyPlugin from 'fastify-plugin'
 import type { AuthorizationController } from '../controller.ts'
 import type { BodyError } from '../web/request.ts'
 import type { Response } from '../web/response.ts'
-import { fromNodeRequest } from './node-request.ts'
+import { fromNodeRequest, splitUrl } from './node-request.ts'
 
 /** The `environ` the Fastify adapter passes to the site adapter: Fastify's request and reply. */
 export interface FastifyEnviron {
@@ -59,7 +59,7 @@ export const oauth2Plugin: FastifyPluginAsync<FastifyAdapterOptions> = fastifyPl
       // One wildcard route, so endpoints added to the controller later (grants, metadata) are served too;
       // the app's own static routes still win in Fastify's router.
       routes.all('/*', async (request, reply) => {
-        if (!controller.handles(request.url.slice(prefix.length).split('?')[0] ?? '')) return reply.callNotFound()
+        if (!controller.handles(splitUrl(request.url.slice(prefix.length)).path)) return reply.callNotFound()
         return serve(request, reply, typeof request.body === 'string' ? request.body : undefined, undefined)
       })
     }, { prefix })
