@@ -2,7 +2,9 @@
  * `npm run bench` (quick: client_credentials against the peers and the ceiling, under 2 minutes),
  * `npm run bench -- --adapters` (each framework adapter against that framework's trivial route),
  * `npm run bench -- --stores` (the token endpoint per store: memory, SQLite, PostgreSQL, MySQL, Redis),
- * `npm run bench -- --resource` (introspection and the bearer guard, opaque and JWT),
+ * `npm run bench -- --resource` (introspection and the bearer guard, opaque and JWT, against the peers that
+ * have each: oidc-provider and @jmondi/oauth2-server introspect, @node-oauth/oauth2-server guards opaque
+ * tokens, @jmondi/oauth2-server JWTs; each peer's header says why not the rest),
  * `npm run bench -- --code` (authorization_code exchange of pre-issued codes, PKCE S256, against the peers
  * that have the grant and the ceiling) and
  * `npm run bench -- --full` (everything, longer runs, more repeats).
@@ -36,18 +38,26 @@ interface Entry {
 
 const refresh = rotatingRefresh()
 const code = authorizationCode()
+const introspect = introspection()
+const bearerOpaque = bearer('bearer (opaque)')
+const bearerJwt = bearer('bearer (JWT)')
+const resourceScenarios = [introspect, bearerOpaque, bearerJwt]
 const peer = (name: string, script: string, scenarios: readonly string[], args?: readonly string[]): Entry[] =>
   existsSync(new URL(`servers/${script}`, import.meta.url)) ? [{ spec: args === undefined ? { name, script } : { name, script, args }, scenarios }] : []
 
 const core: Entry[] = [
   { spec: { name: CEILING, script: 'ceiling.ts' }, scenarios: [clientCredentials.name] },
   { spec: { name: 'node:http + 32 random bytes', script: 'ceiling.ts', args: ['--random'] }, scenarios: [clientCredentials.name] },
-  { spec: { name: OURS, script: 'oauth2-stack.ts' }, scenarios: [clientCredentials.name, password.name, refresh.name, code.name] },
-  ...peer('oidc-provider', 'oidc-provider.ts', [clientCredentials.name]),
+  { spec: { name: OURS, script: 'oauth2-stack.ts' }, scenarios: [clientCredentials.name, password.name, refresh.name, code.name, introspect.name, bearerOpaque.name] },
+  { spec: { name: 'oauth2-stack (node:http, JWT access tokens)', script: 'oauth2-stack.ts', args: ['--jwt'] }, scenarios: [bearerJwt.name] },
+  // No bearer guard in the library (see its header).
+  ...peer('oidc-provider', 'oidc-provider.ts', [clientCredentials.name, introspect.name]),
   // Its default in-memory adapter keeps only 1 000 records: the code scenario needs one that keeps them all.
   ...peer('oidc-provider (Map adapter)', 'oidc-provider.ts', [code.name], ['--map-adapter']),
-  ...peer('@node-oauth/oauth2-server (Express)', 'node-oauth.ts', [clientCredentials.name, password.name, refresh.name, code.name]),
-  ...peer('@jmondi/oauth2-server (Express, JWT access tokens)', 'jmondi.ts', [clientCredentials.name, password.name, refresh.name, code.name]),
+  // No introspection endpoint; opaque access tokens only.
+  ...peer('@node-oauth/oauth2-server (Express)', 'node-oauth.ts', [clientCredentials.name, password.name, refresh.name, code.name, bearerOpaque.name]),
+  // JWT access tokens only.
+  ...peer('@jmondi/oauth2-server (Express, JWT access tokens)', 'jmondi.ts', [clientCredentials.name, password.name, refresh.name, code.name, introspect.name, bearerJwt.name]),
 ]
 
 // The code scenario alone: the ceiling (measured with client_credentials, as its server answers any token
@@ -78,17 +88,17 @@ const stores: Entry[] = [
   })),
 ]
 
-const introspect = introspection()
-const bearerOpaque = bearer('bearer (opaque)')
-const bearerJwt = bearer('bearer (JWT)')
+// The resource scenarios alone: the ceiling (measured with client_credentials) and every server that has one.
 const resource: Entry[] = [
   { spec: { name: CEILING, script: 'ceiling.ts' }, scenarios: [clientCredentials.name] },
-  { spec: { name: OURS, script: 'oauth2-stack.ts' }, scenarios: [introspect.name, bearerOpaque.name] },
-  { spec: { name: 'oauth2-stack (node:http, JWT access tokens)', script: 'oauth2-stack.ts', args: ['--jwt'] }, scenarios: [bearerJwt.name] },
+  ...core.flatMap((entry) => {
+    const scenarios = entry.scenarios.filter((name) => resourceScenarios.some((scenario) => scenario.name === name))
+    return scenarios.length === 0 ? [] : [{ ...entry, scenarios }]
+  }),
 ]
 
 const plan: { scenario: Scenario; entries: Entry[] }[] = resourceOnly
-  ? [clientCredentials, introspect, bearerOpaque, bearerJwt].map((scenario) => ({ scenario, entries: resource }))
+  ? [clientCredentials, ...resourceScenarios].map((scenario) => ({ scenario, entries: resource }))
   : codeOnly
   ? [clientCredentials, code].map((scenario) => ({ scenario, entries: codeEntries }))
   : adaptersOnly
@@ -97,7 +107,7 @@ const plan: { scenario: Scenario; entries: Entry[] }[] = resourceOnly
     ? [clientCredentials, password].map((scenario) => ({ scenario, entries: stores }))
     : [
       { scenario: clientCredentials, entries: full ? [...core, ...adapters.filter((entry) => entry.spec.args?.[0] !== 'node')] : core },
-      ...(full ? [password, refresh, code].map((scenario) => ({ scenario, entries: core })) : []),
+      ...(full ? [password, refresh, code, ...resourceScenarios].map((scenario) => ({ scenario, entries: core })) : []),
     ]
 
 const median = (values: number[]): number => {

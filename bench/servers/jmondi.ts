@@ -18,6 +18,22 @@
  * approved, `completeAuthorizationRequest` — and the scenario pre-issues its codes through the bench-only
  * `POST /bench/codes` (bench/servers/shared.ts), which runs those same two calls in-process on an
  * `OAuthRequest`: the library builds every code, none is fabricated.
+ *
+ * introspection (RFC 7662): `POST /introspect` is the documentation's introspect route (`/token/introspect`
+ * there) — `AuthorizationServer#introspect` between `requestFromExpress` and `handleExpressResponse` — with
+ * the library's defaults: the caller authenticated as a client (`authenticateIntrospect`), the token's JWT
+ * signature verified, and its record looked up by its `jti` through the repository's `getByAccessToken`, so
+ * the answer reflects the stored token (active until its stored expiry, unknown or revoked ones inactive).
+ *
+ * bearer (JWT): `GET /api` behind the middleware of the documentation's "Protecting Resources" guide (the
+ * library bundles no guard; the guide is its documented way for a resource server in the same process):
+ * the `Bearer` header; the library's own `JwtService#verify` (jsonwebtoken, HS256 with the server's secret;
+ * signature, `exp` and `nbf`), the same instance the authorization server signs with; the revocation check
+ * through the repository's `getByAccessToken(jti)` and the stored expiry; then the required scope `read`
+ * against the token's `scope` claim. The issuer and audience checks of the guide apply only when the server
+ * sets those claims, which it does not by default. The route then answers 200 with a small JSON body.
+ *
+ * No bearer (opaque) scenario: the library's access tokens are always JWTs.
  */
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
@@ -26,6 +42,7 @@ import {
   DateInterval,
   generateRandomToken,
   guardAgainstInvalidClientScopes,
+  JwtService,
   OAuthException,
   OAuthRequest,
   type OAuthAuthCode,
@@ -164,8 +181,10 @@ const authCodeRepository: OAuthAuthCodeRepository = {
   },
 }
 
-// The JWT signing secret (HS256 through jsonwebtoken), random per process.
-const authorizationServer = new AuthorizationServer(clientRepository, tokenRepository, scopeRepository, randomBytes(32).toString('base64url'))
+// The JWT signing secret (HS256 through jsonwebtoken), random per process, in the library's JwtService
+// (what the constructor builds from a secret string), shared with the bearer guard below.
+const jwtService = new JwtService(randomBytes(32).toString('base64url'))
+const authorizationServer = new AuthorizationServer(clientRepository, tokenRepository, scopeRepository, jwtService)
 authorizationServer.enableGrantTypes(
   { grant: 'authorization_code', authCodeRepository, userRepository },
   'client_credentials',
@@ -197,6 +216,56 @@ app.post('/token', async (req, res) => {
   } catch (error) {
     handleExpressError(error, res)
   }
+})
+
+app.post('/introspect', async (req, res) => {
+  try {
+    handleExpressResponse(res, await authorizationServer.introspect(requestFromExpress(req)))
+  } catch (error) {
+    handleExpressError(error, res)
+  }
+})
+
+// The "Protecting Resources" guide's validateAccessToken: the signature and time claims through the
+// library's JwtService, then the stored token (revocation and stored expiry); undefined if any check fails.
+async function validateAccessToken(accessToken: string): Promise<{ readonly scopes: readonly string[]; readonly token: OAuthToken } | undefined> {
+  try {
+    const payload = await jwtService.verify(accessToken)
+    if (typeof payload.jti !== 'string') return undefined
+    const token = await tokenRepository.getByAccessToken?.(payload.jti)
+    if (token === undefined || token.accessTokenExpiresAt < new Date()) return undefined
+    return { scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [], token }
+  } catch {
+    return undefined
+  }
+}
+
+// The guide's Express requireAuth middleware: the Bearer header, the token validated, the required scopes.
+function requireAuth(requiredScopes: readonly string[]): express.RequestHandler {
+  return async (req, res, next) => {
+    const header = req.headers.authorization
+    if (header?.startsWith('Bearer ') !== true) {
+      res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="api"').json({ error: 'invalid_request', error_description: 'Missing Authorization header' })
+      return
+    }
+    const validated = await validateAccessToken(header.slice(7))
+    if (validated === undefined) {
+      res.status(401).setHeader('WWW-Authenticate', 'Bearer error="invalid_token"').json({ error: 'invalid_token', error_description: 'Token is invalid, expired, or revoked' })
+      return
+    }
+    if (!requiredScopes.every((scope) => validated.scopes.includes(scope))) {
+      res
+        .status(403)
+        .setHeader('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${requiredScopes.join(' ')}"`)
+        .json({ error: 'insufficient_scope', error_description: `Required scopes: ${requiredScopes.join(' ')}` })
+      return
+    }
+    res.locals.accessToken = validated
+    next()
+  }
+}
+app.get('/api', requireAuth(['read']), (_req, res) => {
+  res.json({ ok: true })
 })
 
 // The bench-only code route: the same two calls in-process, on the authorization request's query.

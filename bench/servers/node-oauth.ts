@@ -17,6 +17,19 @@
  * scenario pre-issues its codes through the bench-only `POST /bench/codes` (bench/servers/shared.ts),
  * which runs `OAuth2Server#authorize` in-process with the same options — the library's authorization
  * handler, only without Express and an HTTP round trip per code.
+ *
+ * bearer (opaque): `GET /api` behind `OAuth2Server#authenticate`, mounted as the Express adapter's
+ * `authenticate({ scope })` middleware does it (the library's Request/Response wrappers, the token put on
+ * `res.locals.oauth`, an OAuthError answered with its status and, but for UnauthorizedRequestError, a JSON
+ * body), requiring the scope `read` as the other servers' guards do. The library finds the token through the
+ * model's `getAccessToken` (the access-token Map), checks it has a user and has not expired, and calls the
+ * model's `verifyScope` — the documentation's example (every required scope among the token's) — with its
+ * defaults kept: the `X-Accepted-OAuth-Scopes` / `X-OAuth-Scopes` headers computed, tokens in the query string
+ * refused. The route then answers 200 with a small JSON body.
+ *
+ * No introspection scenario: the library has no introspection (RFC 7662) endpoint — only authorize, token
+ * and authenticate. No bearer (JWT) scenario: its access tokens are opaque (its own generator or the model's
+ * `generateAccessToken`), and it has no JWT verification.
  */
 import { createServer } from 'node:http'
 import OAuth2Server from '@node-oauth/oauth2-server'
@@ -84,6 +97,11 @@ const model: Model = {
   async revokeAuthorizationCode(code) {
     return authorizationCodes.delete(code.authorizationCode)
   },
+  // authenticate({ scope }): the model documentation's example — every required scope among the token's.
+  async verifyScope(token, required) {
+    const granted = token.scope ?? []
+    return required.every((name) => granted.includes(name))
+  },
 }
 
 const oauth = new OAuth2Server({ model })
@@ -91,9 +109,10 @@ const oauth = new OAuth2Server({ model })
 // The signed-in user of the authorization endpoint (a session lookup in an application).
 const authorizeOptions: OAuth2Server.AuthorizeOptions = { authenticateHandler: { handle: () => ({ id: BENCH_USER.id }) } }
 
-// As the Express adapter's error handling (useErrorHandler: false) does.
-function sendError(error: unknown, res: express.Response, response: OAuth2Server.Response): void {
-  res.set(response.headers ?? {})
+// As the Express adapter's error handling (useErrorHandler: false) does; its authenticate() passes no
+// wrapper response (so no headers).
+function sendError(error: unknown, res: express.Response, response: OAuth2Server.Response | undefined): void {
+  if (response !== undefined) res.set(response.headers ?? {})
   if (error instanceof OAuth2Server.OAuthError) {
     res.status(error.code)
     if (error instanceof OAuth2Server.UnauthorizedRequestError) {
@@ -132,6 +151,25 @@ app.post('/token', async (req, res) => {
   } catch (error) {
     sendError(error, res, response)
   }
+})
+
+// As the Express adapter's authenticate(options) middleware does: OAuth2Server#authenticate, the token on
+// res.locals.oauth, then the next handler.
+function authenticate(options: OAuth2Server.AuthenticateOptions): express.RequestHandler {
+  return async (req, res, next) => {
+    let token: OAuth2Server.Token
+    try {
+      token = await oauth.authenticate(new OAuth2Server.Request(req), new OAuth2Server.Response(res), options)
+    } catch (error) {
+      sendError(error, res, undefined)
+      return
+    }
+    res.locals.oauth = { token }
+    next()
+  }
+}
+app.get('/api', authenticate({ scope: ['read'] }), (_req, res) => {
+  res.json({ ok: true })
 })
 
 // The bench-only code route: the same authorization request through OAuth2Server#authorize in-process.

@@ -31,8 +31,22 @@
  * the session — stored field for field as a code from `GET /authorize` is. The scenario's single-use
  * check uses a code issued through the real `GET /authorize` flow.
  *
+ * introspection (RFC 7662): the `introspection` feature, as the documentation's basic configuration
+ * enables it, with its route set to `/introspect`. Its `allowedPolicy` is set to the default's own rule (a
+ * public client may introspect only its own tokens, an authenticated confidential client any token), written
+ * out because the default function prints a "you SHOULD change it" notice on first use. The scenario's token
+ * is a client_credentials one (the `ClientCredentials` model, which the endpoint introspects); the
+ * token endpoint and the client are as before, so client_credentials runs the same.
+ *
  * No password or rotating-refresh scenario: oidc-provider has no password grant, and the rotating refresh
  * scenario pre-issues its refresh tokens through the password grant.
+ *
+ * No bearer scenario (opaque or JWT): oidc-provider is an authorization server only; it bundles no bearer
+ * guard for an application's own API routes, and its documentation shows none. Its maintainer's answer is
+ * introspection (which the introspection scenario measures), or building one's own check on the model
+ * (`provider.AccessToken.find`, then scope, audience, client, grant and sender-constraint checks "as the
+ * userinfo endpoint does": panva/node-oidc-provider issues #67, #225, #560) — an application-written guard,
+ * not the library's, and one that would not even find a client_credentials token (a different model).
  */
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -42,7 +56,7 @@ import { announce, BENCH_CLIENT, withBenchCodes } from './shared.ts'
 interface ProviderConfiguration {
   readonly clients: readonly Readonly<Record<string, string | readonly string[]>>[]
   readonly scopes: readonly string[]
-  readonly features: Readonly<Record<string, { readonly enabled: boolean }>>
+  readonly features: Readonly<Record<string, { readonly enabled: boolean; readonly allowedPolicy?: IntrospectionPolicy }>>
   readonly routes: Readonly<Record<string, string>>
   readonly ttl: Readonly<Record<string, number>>
   readonly cookies: { readonly keys: readonly string[] }
@@ -53,8 +67,11 @@ interface ProviderConfiguration {
 }
 interface OidcClient {
   readonly clientId: string
+  readonly clientAuthMethod: string
   grantTypeAllowed(grantType: string): boolean
 }
+/** `features.introspection.allowedPolicy`: whether the authenticated client may see the token's details. */
+type IntrospectionPolicy = (ctx: { readonly oidc: { readonly client: OidcClient } }, client: OidcClient, token: { readonly clientId: string }) => Promise<boolean>
 interface Grant {
   addOIDCScope(scope: string): void
   save(): Promise<string>
@@ -177,8 +194,13 @@ const provider = new Provider(ISSUER, {
     clientCredentials: { enabled: true },
     // A quick-start-only feature (login/consent pages); this server answers the interactions itself.
     devInteractions: { enabled: false },
+    // RFC 7662, with the default policy's rule: a public client only for its own tokens.
+    introspection: {
+      enabled: true,
+      allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client.clientId,
+    },
   },
-  routes: { token: '/token', authorization: '/authorize' },
+  routes: { token: '/token', authorization: '/authorize', introspection: '/introspect' },
   // The defaults' values, set explicitly as the documentation asks (the default functions print a notice
   // on stdout on first use).
   ttl: { AccessToken: 3600, AuthorizationCode: 60, ClientCredentials: 600, Grant: DAYS_14, IdToken: 3600, Interaction: 3600, RefreshToken: DAYS_14, Session: DAYS_14 },
