@@ -23,6 +23,12 @@ export interface Scenario {
   readonly headers: Readonly<Record<string, string>>
   /** The body of the next request. */
   readonly body: () => string | undefined
+  /**
+   * Set when every request carries a different body (e.g. a fresh code each time). Otherwise the body is
+   * taken once after `prepare` and sent as it is, which keeps the load generator's own cost per request
+   * low, so that it is the fast servers (the ceiling) that are measured, not the load generator.
+   */
+  readonly varies?: boolean
   /** Prepares per-run state against a started server (e.g. pre-issues codes); optional. */
   readonly prepare?: (baseUrl: string, count: number) => Promise<void>
 }
@@ -125,16 +131,24 @@ function load(url: string, scenario: Scenario, connections: number, seconds: num
             method: scenario.method,
             path: scenario.path,
             headers: { ...scenario.headers },
-            setupRequest: (request) => {
-              const body = scenario.body()
-              return body === undefined ? request : { ...request, body }
-            },
+            ...(scenario.varies === true
+              ? {
+                  setupRequest: (request: autocannon.Request) => {
+                    const body = scenario.body()
+                    return body === undefined ? request : { ...request, body }
+                  },
+                }
+              : fixedBody(scenario.body())),
           },
         ],
       },
       (error: unknown, result) => (error ? reject(error instanceof Error ? error : new Error('autocannon failed')) : resolve(result)),
     )
   })
+}
+
+function fixedBody(body: string | undefined): { body?: string } {
+  return body === undefined ? {} : { body }
 }
 
 /** Checks that one request of the scenario succeeds, so a broken setup never produces a number. */

@@ -37,6 +37,7 @@ export function rotatingRefresh(): Scenario {
     method: 'POST',
     headers: { ...form, authorization: basic },
     body: () => `grant_type=refresh_token&refresh_token=${encodeURIComponent(tokens[next++ % tokens.length] ?? '')}`,
+    varies: true,
     prepare: async (baseUrl, count) => {
       tokens.length = 0
       next = 0
@@ -144,6 +145,7 @@ export function authorizationCode(): Scenario {
     method: 'POST',
     headers: { ...form, authorization: basic },
     body: () => exchangeBody(codes[next++] ?? 'no-code-left'),
+    varies: true,
     prepare: async (baseUrl, count) => {
       codes.length = 0
       next = 0

@@ -232,10 +232,15 @@ export class AuthorizationController<Env = unknown> {
    * Answers a request (the seed's `dispatch`). Never throws and never rejects: every failure becomes an
    * RFC error response, and unknown paths a 404.
    */
-  async dispatch(request: Request, environ: Env): Promise<Response> {
+  dispatch(request: Request, environ: Env): Promise<Response> {
     const route = this.#routes.get(request.path)
-    if (route !== undefined) return route.handle(request, environ)
-    return Response.json(404, { error: 'not_found', error_description: 'No OAuth 2.0 endpoint at this path.' })
+    if (route === undefined) return Promise.resolve(Response.json(404, { error: 'not_found', error_description: 'No OAuth 2.0 endpoint at this path.' }))
+    // Not an async function: the endpoint's own promise is handed back as it is (no extra hops per request).
+    try {
+      return route.handle(request, environ)
+    } catch {
+      return Promise.resolve(Response.json(500, { error: 'server_error' }))
+    }
   }
 }
 

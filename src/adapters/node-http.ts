@@ -46,11 +46,11 @@ export function nodeHandler(
       return
     }
     readBody(req, maxBodyBytes, deadlines)
-      .then(async ({ body, error }) => {
-        const request = fromNodeRequest(req, url, '', body, error)
-        const response = await controller.dispatch(request, { req, res })
-        writeNodeResponse(res, response, error !== undefined)
-      })
+      .then(({ body, error }) =>
+        controller.dispatch(fromNodeRequest(req, url, '', body, error), { req, res }).then((response) => {
+          writeNodeResponse(res, response, error !== undefined)
+        }),
+      )
       .catch(() => {
       if (!res.headersSent) writeNodeResponse(res, Response.json(500, { error: 'server_error' }), true)
       else res.destroy()

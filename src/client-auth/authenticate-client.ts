@@ -1,6 +1,6 @@
 import { InvalidClient } from '../errors.ts'
 import type { ClientStore } from '../stores/types.ts'
-import { DUMMY_SECRET_HASH, verifyClientSecret } from '../tokens/hash.ts'
+import { checkClientSecret, DUMMY_SECRET_HASH } from '../tokens/hash.ts'
 import type { Client } from '../types.ts'
 import type { Request } from '../web/request.ts'
 import { readClientCredentials } from './read-credentials.ts'
@@ -26,7 +26,8 @@ export async function authenticateClient(request: Request, clientStore: ClientSt
     throw new InvalidClient('Client authentication failed.')
   }
   const allowed = client !== undefined && client.tokenEndpointAuthMethods.includes(presented.method)
-  const valid = await verifyClientSecret(presented.secret, client?.clientSecretHash ?? DUMMY_SECRET_HASH)
+  const checked = checkClientSecret(presented.secret, client?.clientSecretHash ?? DUMMY_SECRET_HASH)
+  const valid = typeof checked === 'boolean' ? checked : await checked
   if (client === undefined || !allowed || !valid) throw new InvalidClient('Client authentication failed.')
   return client
 }

@@ -42,10 +42,19 @@ export const DUMMY_SECRET_HASH: string = `${SHA256_PREFIX}AAAAAAAAAAAAAAAAAAAAAA
  * Checks a presented secret against a stored hash in constant time. Unknown formats never match.
  */
 export function verifyClientSecret(secret: string, stored: string): Promise<boolean> {
+  const result = checkClientSecret(secret, stored)
+  return typeof result === 'boolean' ? Promise.resolve(result) : result
+}
+
+/**
+ * {@link verifyClientSecret} with the answer for a salted-SHA-256 hash given at once (no promise on the
+ * token endpoint's common path); scrypt hashes still answer asynchronously.
+ */
+export function checkClientSecret(secret: string, stored: string): boolean | Promise<boolean> {
   const fast = parsedSha256(stored)
   if (fast !== undefined) {
     const digest = hash('sha256', `${fast.salt}$${secret}`, 'buffer')
-    return Promise.resolve(digest.length === fast.expected.length && timingSafeEqual(digest, fast.expected))
+    return digest.length === fast.expected.length && timingSafeEqual(digest, fast.expected)
   }
   return verifySlow(secret, stored, stored.split('$'))
 }
