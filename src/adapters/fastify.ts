@@ -36,7 +36,11 @@ export const oauth2Plugin: FastifyPluginAsync<FastifyAdapterOptions> = fastifyPl
     const maxBodyBytes = options.maxBodyBytes ?? 65_536
     await fastify.register(async (routes) => {
       routes.removeAllContentTypeParsers()
-      routes.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxBodyBytes }, (_request, body, done) => done(null, body))
+      const asText = (_request: FastifyRequest, body: string | Buffer, done: (error: null, body: string | Buffer) => void): void => done(null, body)
+      // The form type by name as well: Fastify caches the parser it finds for a named type, while the
+      // catch-all is looked up afresh (a content-type parse) on every request.
+      routes.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: maxBodyBytes }, asText)
+      routes.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxBodyBytes }, asText)
       routes.setErrorHandler(async (error: FastifyError, request, reply) => {
         // Fastify's body errors (too large, malformed) become the core's RFC responses.
         const bodyError: BodyError = error.statusCode === 413 ? 'too_large' : 'aborted'
