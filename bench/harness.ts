@@ -29,6 +29,11 @@ export interface Scenario {
    * low, so that it is the fast servers (the ceiling) that are measured, not the load generator.
    */
   readonly varies?: boolean
+  /**
+   * Sees every response during the load (e.g. to collect the refresh token it returns for a later request);
+   * its requests then take their body from `body` one by one, like a scenario that `varies`.
+   */
+  readonly onResponse?: (status: number, body: string) => void
   /** Prepares per-run state against a started server (e.g. pre-issues codes); optional. */
   readonly prepare?: (baseUrl: string, count: number) => Promise<void>
 }
@@ -131,12 +136,13 @@ function load(url: string, scenario: Scenario, connections: number, seconds: num
             method: scenario.method,
             path: scenario.path,
             headers: { ...scenario.headers },
-            ...(scenario.varies === true
+            ...(scenario.varies === true || scenario.onResponse !== undefined
               ? {
                   setupRequest: (request: autocannon.Request) => {
                     const body = scenario.body()
                     return body === undefined ? request : { ...request, body }
                   },
+                  ...(scenario.onResponse === undefined ? {} : { onResponse: scenario.onResponse }),
                 }
               : fixedBody(scenario.body())),
           },

@@ -25,34 +25,38 @@ export const password: Scenario = {
 }
 
 /**
- * `refresh_token` with rotation: every request presents a different, fresh refresh token, pre-issued
- * through the password grant before the load.
+ * `refresh_token` with rotation, as clients do it: every request presents a refresh token that a previous
+ * response returned (the load generator hands each new one to its next request), so each token is fresh,
+ * used once, and the server rotates without ever seeing reuse. The chain starts from tokens pre-issued
+ * through the password grant; a failed request (counted as an error) takes a fresh one from that pool.
  */
 export function rotatingRefresh(): Scenario {
-  const tokens: string[] = []
-  let next = 0
+  const pool: string[] = []
+  const returned: string[] = []
+  const body = (token: string): string => `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}`
   return {
     name: 'refresh_token (rotating)',
     path: '/token',
     method: 'POST',
     headers: { ...form, authorization: basic },
-    body: () => `grant_type=refresh_token&refresh_token=${encodeURIComponent(tokens[next++ % tokens.length] ?? '')}`,
-    varies: true,
-    prepare: async (baseUrl, count) => {
-      tokens.length = 0
-      next = 0
-      const batch = 64
-      while (tokens.length < Math.min(count, 60_000)) {
-        const issued = await Promise.all(
-          Array.from({ length: batch }, async () => {
-            const response = await fetch(`${baseUrl}/token`, { method: 'POST', headers: { ...form, authorization: basic }, body: 'grant_type=password&username=bench&password=bench&scope=read' })
-            const json = (await response.json()) as { refresh_token?: string }
-            if (json.refresh_token === undefined) throw new Error(`no refresh token from ${baseUrl}`)
-            return json.refresh_token
-          }),
-        )
-        tokens.push(...issued)
-      }
+    body: () => body(returned.pop() ?? pool.pop() ?? 'no-token-left'),
+    onResponse: (status, text) => {
+      const token = status === 200 ? (JSON.parse(text) as { refresh_token?: string }).refresh_token : undefined
+      if (token !== undefined) returned.push(token)
+    },
+    prepare: async (baseUrl) => {
+      pool.length = 0
+      returned.length = 0
+      // Starting tokens for every connection of the check, the warm-up and the run, with room to spare.
+      const issued = await Promise.all(
+        Array.from({ length: 200 }, async () => {
+          const response = await fetch(`${baseUrl}/token`, { method: 'POST', headers: { ...form, authorization: basic }, body: 'grant_type=password&username=bench&password=bench&scope=read' })
+          const json = (await response.json()) as { refresh_token?: string }
+          if (json.refresh_token === undefined) throw new Error(`no refresh token from ${baseUrl}`)
+          return json.refresh_token
+        }),
+      )
+      pool.push(...issued)
     },
   }
 }
