@@ -2,6 +2,7 @@ import { AuthorizeEndpoint } from './endpoints/authorize.ts'
 import { tokenEndpoint } from './endpoints/token.ts'
 import { introspectionEndpoint } from './endpoints/introspect.ts'
 import { METADATA_PATH, metadataEndpoint, type AuthorizationServerMetadata } from './endpoints/metadata.ts'
+import { toOAuthError } from './endpoints/error-response.ts'
 import { revocationEndpoint } from './endpoints/revoke.ts'
 import type { AnyOAuthError } from './errors.ts'
 import { Scope } from './grants/scope.ts'
@@ -233,12 +234,15 @@ export class AuthorizationController<Env = unknown> {
    * RFC error response, and unknown paths a 404.
    */
   dispatch(request: Request, environ: Env): Promise<Response> {
-    const route = this.#routes.get(request.path)
-    if (route === undefined) return Promise.resolve(Response.json(404, { error: 'not_found', error_description: 'No OAuth 2.0 endpoint at this path.' }))
-    // Not an async function: the endpoint's own promise is handed back as it is (no extra hops per request).
+    // Not an async function: the endpoint's own promise is handed back as it is (Promise.resolve of a
+    // native promise is that promise), with no extra hops per request.
     try {
-      return route.handle(request, environ)
-    } catch {
+      const route = this.#routes.get(request.path)
+      if (route === undefined) return Promise.resolve(Response.json(404, { error: 'not_found', error_description: 'No OAuth 2.0 endpoint at this path.' }))
+      return Promise.resolve(route.handle(request, environ))
+    } catch (error) {
+      // Only a custom endpoint can throw here (the built-in ones answer every failure themselves).
+      this.#services.reportError(toOAuthError(error), request)
       return Promise.resolve(Response.json(500, { error: 'server_error' }))
     }
   }

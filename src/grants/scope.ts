@@ -100,12 +100,17 @@ export function parseScopeParameter(value: string): readonly string[] {
   const parsed = Object.freeze(names.length === 1 ? names : [...new Set(names)])
   // Requests repeat the same few scope strings: keep their parsed, frozen form (shared by the tokens that
   // carry it, so not one array per stored token). Bounded: a flood of distinct values only refills it.
-  if (parsedScopes.size >= PARSED_SCOPES_MAX) parsedScopes.clear()
-  parsedScopes.set(value, parsed)
+  // Only short values: a request must not be able to pin a large body in memory (unknown names are
+  // refused only later, against the available and the client's scopes).
+  if (value.length <= PARSED_SCOPE_MAX_LENGTH) {
+    if (parsedScopes.size >= PARSED_SCOPES_MAX) parsedScopes.clear()
+    parsedScopes.set(value, parsed)
+  }
   return parsed
 }
 
 const PARSED_SCOPES_MAX = 512
+const PARSED_SCOPE_MAX_LENGTH = 256
 const parsedScopes = new Map<string, readonly string[]>()
 
 /** Joins scopes for the wire, or `undefined` when there are none. */

@@ -37,33 +37,28 @@ export class TokenIssuer {
   }
 
   /** Makes the tokens of a grant and their records (not yet stored). */
-  mint(subject: TokenSubject): Promise<MintedTokens> {
-    try {
-      const minted = this.#mint(subject)
-      return minted instanceof Promise ? minted : Promise.resolve(minted)
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
-    }
+  async mint(subject: TokenSubject): Promise<MintedTokens> {
+    return this.#mint(subject)
   }
 
   /**
    * {@link mint}, without a promise when the generator is synchronous (the default one is): one fewer
-   * asynchronous hop per token request.
+   * asynchronous hop per token request. The access token is made first, the refresh token after it.
    */
   #mint(subject: TokenSubject): MintedTokens | Promise<MintedTokens> {
     const { tokenGenerator, accessTokenLifetime, now } = this.#config
     const issuedAt = now()
     const expiresIn = tokenGenerator.expiresIn(subject.grantType) ?? accessTokenLifetime
     const policy = subject.withRefreshToken ? this.#config.refreshPolicy() : undefined
-    const access = generate(tokenGenerator, subject, 'access_token', issuedAt, issuedAt + expiresIn)
     const refreshExpiresAt = policy === undefined ? issuedAt : (subject.refreshExpiresAt ?? issuedAt + policy.expiresIn)
-    const refresh = policy === undefined ? undefined : generate(tokenGenerator, subject, 'refresh_token', issuedAt, refreshExpiresAt)
-    if (typeof access === 'string' && typeof refresh !== 'object') {
-      return this.#records(subject, policy, issuedAt, expiresIn, refreshExpiresAt, access, refresh)
+    const withRefresh = (access: string): MintedTokens | Promise<MintedTokens> => {
+      const refresh = policy === undefined ? undefined : generate(tokenGenerator, subject, 'refresh_token', issuedAt, refreshExpiresAt)
+      return typeof refresh === 'object'
+        ? refresh.then((value) => this.#records(subject, policy, issuedAt, expiresIn, refreshExpiresAt, access, value))
+        : this.#records(subject, policy, issuedAt, expiresIn, refreshExpiresAt, access, refresh)
     }
-    return Promise.all([access, refresh]).then(([accessValue, refreshValue]) =>
-      this.#records(subject, policy, issuedAt, expiresIn, refreshExpiresAt, accessValue, refreshValue),
-    )
+    const access = generate(tokenGenerator, subject, 'access_token', issuedAt, issuedAt + expiresIn)
+    return typeof access === 'string' ? withRefresh(access) : access.then(withRefresh)
   }
 
   #records(

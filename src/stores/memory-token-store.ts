@@ -15,14 +15,19 @@ interface StoredCode {
 }
 
 /**
- * The hashes of a family's live tokens. Arrays, not Sets: a family holds a handful (an access token and
- * the refresh tokens of its rotation chain, until they expire), and two Sets per grant were a measurable
- * share of the password grant's cost and memory.
+ * The hashes of a family's tokens, access and refresh. An array, not Sets: most families hold a handful,
+ * and two Sets per grant were a measurable share of the password grant's cost and memory. Deleting a
+ * token only counts it out (`live`); the array is compacted when most of it is gone, so a long rotation
+ * chain costs O(1) per deletion, amortized, and revoking a family is one pass.
  */
 interface Family {
-  readonly accessTokens: string[]
-  readonly refreshTokens: string[]
+  hashes: string[]
+  /** How many of `hashes` are still stored. */
+  live: number
 }
+
+/** Families with at least this many entries are compacted once fewer than half of them are live. */
+const COMPACT_FROM = 16
 
 /**
  * Keeps codes and tokens in memory (the seed's `LocalTokenStore`), keyed by SHA-256 hash.
@@ -146,33 +151,39 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
   }
 
   #putAccess(token: AccessToken): void {
+    const known = this.#access.has(token.tokenHash)
     this.#access.set(token.tokenHash, token)
     this.#accessExpiry.add(token.tokenHash, token.expiresAt)
-    if (token.familyId !== undefined) this.#family(token.familyId).accessTokens.push(token.tokenHash)
+    if (token.familyId !== undefined && !known) this.#join(token.familyId, token.tokenHash)
     if (token.uniqueKey !== undefined) this.#unique.set(token.uniqueKey, token.tokenHash)
   }
 
   #putRefresh(token: RefreshToken): void {
+    const known = this.#refresh.has(token.tokenHash)
     this.#refresh.set(token.tokenHash, token)
     this.#refreshExpiry.add(token.tokenHash, token.expiresAt)
-    this.#family(token.familyId).refreshTokens.push(token.tokenHash)
+    if (!known) this.#join(token.familyId, token.tokenHash)
   }
 
-  #family(familyId: string): Family {
-    let family = this.#families.get(familyId)
+  #join(familyId: string, hash: string): void {
+    const family = this.#families.get(familyId)
     if (family === undefined) {
-      family = { accessTokens: [], refreshTokens: [] }
-      this.#families.set(familyId, family)
+      this.#families.set(familyId, { hashes: [hash], live: 1 })
+      return
     }
-    return family
+    family.hashes.push(hash)
+    family.live++
   }
 
   #revoke(familyId: string): void {
     const family = this.#families.get(familyId)
     if (family !== undefined) {
-      for (const hash of [...family.accessTokens]) this.#deleteAccess(hash)
-      for (const hash of [...family.refreshTokens]) this.#deleteRefresh(hash)
+      // Forget the family first, so deleting its members does not count them out one by one.
       this.#families.delete(familyId)
+      for (const hash of family.hashes) {
+        this.#deleteAccess(hash)
+        this.#deleteRefresh(hash)
+      }
     }
     if (!this.#revokedFamilies.has(familyId)) {
       this.#revokedFamilies.add(familyId)
@@ -186,23 +197,24 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
     if (token === undefined) return
     this.#access.delete(hash)
     if (token.uniqueKey !== undefined && this.#unique.get(token.uniqueKey) === hash) this.#unique.delete(token.uniqueKey)
-    if (token.familyId !== undefined) this.#leaveFamily(token.familyId, hash, 'accessTokens')
+    if (token.familyId !== undefined) this.#leaveFamily(token.familyId)
   }
 
   #deleteRefresh(hash: string): void {
     const token = this.#refresh.get(hash)
     if (token === undefined) return
     this.#refresh.delete(hash)
-    this.#leaveFamily(token.familyId, hash, 'refreshTokens')
+    this.#leaveFamily(token.familyId)
   }
 
-  #leaveFamily(familyId: string, hash: string, set: keyof Family): void {
+  #leaveFamily(familyId: string): void {
     const family = this.#families.get(familyId)
     if (family === undefined) return
-    const hashes = family[set]
-    const index = hashes.indexOf(hash)
-    if (index !== -1) hashes.splice(index, 1)
-    if (family.accessTokens.length === 0 && family.refreshTokens.length === 0) this.#families.delete(familyId)
+    family.live--
+    if (family.live <= 0) this.#families.delete(familyId)
+    else if (family.hashes.length >= COMPACT_FROM && family.live * 2 < family.hashes.length) {
+      family.hashes = family.hashes.filter((hash) => this.#access.has(hash) || this.#refresh.has(hash))
+    }
   }
 
   #maybePurge(): void {

@@ -378,6 +378,50 @@ describe('LocalTokenStore: revokeFamily', () => {
   })
 })
 
+describe('LocalTokenStore: long families', () => {
+  /** A family rotated `length` times: refresh-0 … refresh-<length>, all but the last rotated out. */
+  async function chain(length: number): Promise<{ clock: Clock; store: LocalTokenStore }> {
+    const { clock, store } = setup()
+    await store.saveToken(access(clock, { tokenHash: 'access-0' }), refresh(clock, { tokenHash: 'refresh-0', accessTokenHash: 'access-0' }))
+    for (let n = 1; n <= length; n++) expect(await store.rotateRefreshToken(rotation(clock, `refresh-${n - 1}`, n))).toBe('rotated')
+    return { clock, store }
+  }
+
+  // A client can grow a family as fast as the server answers; revoking it (reuse, RFC 9700 section
+  // 4.14.2) or purging it must stay linear, or one replay blocks the process for seconds.
+  it('revokes a family rotated 20 000 times in one pass, every member gone', async () => {
+    const { clock, store } = await chain(20_000)
+    const started = performance.now()
+    expect(await store.rotateRefreshToken(rotation(clock, 'refresh-7', 'x'))).toBe('reused')
+    expect(performance.now() - started).toBeLessThan(1_000)
+    for (const n of [0, 7, 19_999, 20_000]) {
+      expect(await store.fetchByRefreshToken(`refresh-${n}`)).toBeUndefined()
+      expect(await store.fetchByToken(`access-${n}`)).toBeUndefined()
+    }
+    expect(store.size).toEqual({ codes: 0, accessTokens: 0, refreshTokens: 0, families: 0 })
+  })
+
+  it('purges a family rotated 20 000 times in linear time once it has expired', async () => {
+    const { clock, store } = await chain(20_000)
+    clock.advance(86_400 + 120)
+    const started = performance.now()
+    await store.saveToken(access(clock, { tokenHash: 'later', familyId: undefined }))
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect(store.size).toEqual({ codes: 0, accessTokens: 1, refreshTokens: 0, families: 0 })
+  })
+
+  it('keeps counting right when a token is saved twice: the family goes once its tokens are gone', async () => {
+    const { clock, store } = setup()
+    await store.saveToken(access(clock), refresh(clock))
+    await store.saveToken(access(clock), refresh(clock))
+    await store.revokeAccessToken('access-1')
+    expect(store.size.families).toBe(1)
+    clock.advance(86_400 + 120)
+    await store.saveToken(access(clock, { tokenHash: 'later', familyId: undefined }))
+    expect(store.size).toEqual({ codes: 0, accessTokens: 1, refreshTokens: 0, families: 0 })
+  })
+})
+
 describe('LocalTokenStore: fetchExistingToken (uniqueToken)', () => {
   it('returns the newest unexpired access token saved with the key', async () => {
     const { clock, store } = setup()
