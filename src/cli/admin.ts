@@ -164,7 +164,7 @@ export async function clientRemove(args: readonly string[], io: CliIo): Promise<
 /** `oauth2-stack token revoke <token|->`: an access token alone, or a refresh token with its family. */
 export async function tokenRevoke(args: readonly string[], io: CliIo): Promise<number> {
   const command = 'token revoke'
-  const parsed = parseCommand(command, args, STORE_OPTIONS, 1)
+  const parsed = parseCommand(command, tokenAsPositional(args), STORE_OPTIONS, 1)
   if (help(parsed, command, io)) return 0
   const given = requiredPositional(parsed, command, '<token> (or - to read it from standard input)')
   const token = given === '-' ? (await io.readStdin()).trim() : given
@@ -187,6 +187,25 @@ export async function tokenRevoke(args: readonly string[], io: CliIo): Promise<n
     }
     throw new FailureError('no access or refresh token matches: it is unknown, expired or already revoked (nothing was changed)')
   })
+}
+
+/** The shortest argument taken for a token although it starts with `-` (no option is this long). */
+const MIN_DASHED_TOKEN_LENGTH = 20
+
+/**
+ * A token is base64url and may begin with `-` (one in 64 of the default ones does): an argument that does
+ * so, is no option of `token revoke` and is token-length goes after `--`, where it is read as the token.
+ * `oauth2-stack token revoke -- <token>` works too.
+ */
+function tokenAsPositional(args: readonly string[]): readonly string[] {
+  if (args.includes('--')) return args
+  const withValue = new Set(Object.keys(STORE_OPTIONS).map((name) => `--${name}`))
+  const known = new Set(['-h', '--help', ...withValue])
+  const dashed = args.findIndex(
+    (arg, index) =>
+      arg.startsWith('-') && arg.length >= MIN_DASHED_TOKEN_LENGTH && !known.has(arg.split('=')[0] ?? arg) && !withValue.has(args[index - 1] ?? ''),
+  )
+  return dashed === -1 ? args : [...args.slice(0, dashed), ...args.slice(dashed + 1), '--', args[dashed] as string]
 }
 
 /** `oauth2-stack migrate`: creates or upgrades the store's tables. */

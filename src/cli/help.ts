@@ -158,7 +158,7 @@ ${EXIT_CODES}
 Revokes an access token, or a refresh token together with every token of its family (RFC 7009,
 RFC 9700 section 4.14). The store only knows tokens by their SHA-256 hash; the token is hashed here.
 Pass - to read the token from standard input, which keeps it out of the shell history and the
-process list.
+process list. A token that begins with - is taken as the token too (or write -- before it).
 
 Options:
 ${STORE_OPTIONS}
