@@ -50,7 +50,7 @@ import {
   type SqlValue,
   type TableName,
   TABLE_NAMES,
-  unreachableError,
+  connectWithin,
   versionFromRow,
   withRetries,
 } from './sql-common.ts'
@@ -176,7 +176,7 @@ export class MysqlStore implements ClientStore, AuthCodeStore, AccessTokenStore 
    * server cannot be reached within `connectTimeoutMs`, so a server can refuse to start without its store.
    */
   async connect(): Promise<void> {
-    const connection = await this.#firstConnection()
+    const connection = await connectWithin(() => this.#pool.getConnection(), this.#connectTimeoutMs, BACKEND, this.#address)
     connection.release()
   }
 
@@ -187,7 +187,7 @@ export class MysqlStore implements ClientStore, AuthCodeStore, AccessTokenStore 
    * migration is completed by the next run. Run it at start-up (or from a deploy script), never per request.
    */
   async migrate(): Promise<void> {
-    const connection = await this.#firstConnection()
+    const connection = await connectWithin(() => this.#pool.getConnection(), this.#connectTimeoutMs, BACKEND, this.#address)
     const t = this.#tables
     let lockName: string | undefined
     try {
@@ -454,24 +454,6 @@ export class MysqlStore implements ClientStore, AuthCodeStore, AccessTokenStore 
     const text = this.#sql[name]
     if (text === undefined) throw new Error(`no statement ${name}`)
     return text
-  }
-
-  /** A connection for start-up, or an `Error` naming the server. */
-  async #firstConnection(): Promise<PoolConnection> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no connection within ${this.#connectTimeoutMs} ms`)), this.#connectTimeoutMs)
-    })
-    const connecting = this.#pool.getConnection()
-    try {
-      return await Promise.race([connecting, timeout])
-    } catch (error) {
-      // A connection that arrives after the deadline goes straight back.
-      connecting.then((late) => late.release(), ignore)
-      throw unreachableError(BACKEND, this.#address, error)
-    } finally {
-      clearTimeout(timer)
-    }
   }
 
   /** Runs `body` in a READ COMMITTED transaction on one connection; a deadlock victim is run again. */

@@ -50,7 +50,7 @@ import {
   type SqlValue,
   type TableName,
   TABLE_NAMES,
-  unreachableError,
+  connectWithin,
   versionFromRow,
   withRetries,
 } from './sql-common.ts'
@@ -188,7 +188,7 @@ export class PostgresStore implements ClientStore, AuthCodeStore, AccessTokenSto
    * server cannot be reached within `connectTimeoutMs`, so a server can refuse to start without its store.
    */
   async connect(): Promise<void> {
-    const client = await this.#firstConnection()
+    const client = await connectWithin(() => this.#pool.connect(), this.#connectTimeoutMs, BACKEND, this.#address)
     client.release()
   }
 
@@ -198,7 +198,7 @@ export class PostgresStore implements ClientStore, AuthCodeStore, AccessTokenSto
    * Idempotent; run it at start-up (or from a deploy script), never per request.
    */
   async migrate(): Promise<void> {
-    const client = await this.#firstConnection()
+    const client = await connectWithin(() => this.#pool.connect(), this.#connectTimeoutMs, BACKEND, this.#address)
     const t = this.#tables
     try {
       await client.query('BEGIN')
@@ -461,24 +461,6 @@ export class PostgresStore implements ClientStore, AuthCodeStore, AccessTokenSto
     const text = this.#sql[name]
     if (text === undefined) throw new Error(`no statement ${name}`)
     return text
-  }
-
-  /** A connection for start-up, or an `Error` naming the server. */
-  async #firstConnection(): Promise<PoolClient> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no connection within ${this.#connectTimeoutMs} ms`)), this.#connectTimeoutMs)
-    })
-    const connecting = this.#pool.connect()
-    try {
-      return await Promise.race([connecting, timeout])
-    } catch (error) {
-      // A connection that arrives after the deadline goes straight back.
-      connecting.then((late) => late.release(), ignore)
-      throw unreachableError(BACKEND, this.#address, error)
-    } finally {
-      clearTimeout(timer)
-    }
   }
 
   /** Runs `body` in a transaction on one connection; a deadlock victim is run again. */

@@ -450,6 +450,35 @@ export function unreachableError(backend: string, address: string, error: unknow
 }
 
 /**
+ * A pooled connection for start-up (`connect()`, `migrate()`) within `timeoutMs`, or an
+ * {@link unreachableError} naming the backend and its address. A connection that arrives after the
+ * deadline goes straight back to the pool.
+ */
+export async function connectWithin<C extends { release(): void }>(
+  connect: () => Promise<C>,
+  timeoutMs: number,
+  backend: string,
+  address: string,
+): Promise<C> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs)
+  })
+  const connecting = connect()
+  try {
+    return await Promise.race([connecting, timeout])
+  } catch (error) {
+    connecting.then(
+      (late) => late.release(),
+      () => {},
+    )
+    throw unreachableError(backend, address, error)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
  * Wraps a failure during a request as {@link StoreUnavailableError} (the controller answers 503
  * `temporarily_unavailable`, RFC 6749 section 4.1.2.1). When the tables are missing the message says
  * so: `migrate()` is never run implicitly.
