@@ -53,6 +53,33 @@ export function isPublicClient(client: Client): boolean {
 /** The PKCE transformations (RFC 7636 section 4.2). */
 export type CodeChallengeMethod = 'S256' | 'plain'
 
+/**
+ * Whose token it is: `user` for a resource owner's grant, `client` for a client acting on its own behalf
+ * (`client_credentials`). An API must not take a client's token for a user of the same name
+ * (RFC 9068 section 5, RFC 9700 section 4.15).
+ */
+export type SubjectType = 'user' | 'client'
+
+/**
+ * What a grant carries beyond its tokens, from the authorization to every token of its family: who
+ * authorized it, when, in which login session, under which remembered consent, for which resources.
+ * Kept with codes, device authorizations and tokens, and on the family's row, so features that end
+ * families by session or by grant (logout, consent revocation) and audience-bound tokens need no other
+ * migration. Every field is optional: what a flow does not know stays `undefined`.
+ */
+export interface GrantContext {
+  /** Whose token it is; see {@link SubjectType}. */
+  readonly subjectType?: SubjectType | undefined
+  /** When the user last authenticated, in epoch seconds (OpenID Connect `auth_time`). */
+  readonly authTime?: number | undefined
+  /** The login session the grant was made in (OpenID Connect `sid`). */
+  readonly sessionId?: string | undefined
+  /** The remembered consent the grant was made under. */
+  readonly grantId?: string | undefined
+  /** The resources (RFC 8707 `resource`) the grant is bound to, in canonical form. */
+  readonly resources?: readonly string[] | undefined
+}
+
 /** An issued authorization code (the seed's `oauth2.AuthorizationCode`), stored by hash. */
 export interface AuthorizationCode {
   /** SHA-256 of the code, base64url. */
@@ -80,6 +107,8 @@ export interface AuthorizationCode {
   readonly familyId: string
   readonly issuedAt: number
   readonly expiresAt: number
+  /** What the grant carries beyond its tokens; see {@link GrantContext}. */
+  readonly context?: GrantContext | undefined
 }
 
 /** An issued access token (the seed's `oauth2.AccessToken`), stored by hash. */
@@ -106,6 +135,8 @@ export interface AccessToken {
   readonly uniqueKey: string | undefined
   /** Only with `uniqueToken`: the hash of the refresh token issued with this access token. */
   readonly refreshTokenHash: string | undefined
+  /** What the grant carries beyond its tokens; see {@link GrantContext}. */
+  readonly context?: GrantContext | undefined
 }
 
 /** An issued refresh token, stored by hash. A family is the chain of tokens rotated from one grant. */
@@ -130,4 +161,6 @@ export interface RefreshToken {
   readonly successorHash: string | undefined
   /** The hash of the access token issued together with this refresh token. */
   readonly accessTokenHash: string | undefined
+  /** What the grant carries beyond its tokens; see {@link GrantContext}. */
+  readonly context?: GrantContext | undefined
 }

@@ -1,4 +1,4 @@
-import type { UserData } from '../types.ts'
+import type { GrantContext, UserData } from '../types.ts'
 
 /**
  * A device authorization request (RFC 8628 section 3.1) as stored: identified by the SHA-256 hashes of
@@ -21,6 +21,8 @@ export interface DeviceAuthorization {
   readonly expiresAt: number
   /** The polling interval in seconds first given to the device (RFC 8628 section 3.2 `interval`). */
   readonly interval: number
+  /** What the grant carries beyond its tokens (resources bound at the device authorization endpoint…). */
+  readonly context?: GrantContext | undefined
 }
 
 /** The user who approved a device authorization request. */

@@ -9,10 +9,16 @@ export type {
   AuthCodeStore,
   ClientStore,
   CodeConsumption,
+  CounterReading,
+  InProcessCapability,
+  RecordStore,
+  StoredRecord,
   RotationOutcome,
   RotationRequest,
   TokenStore,
 } from './types.ts'
+export { LocalRecordStore, type LocalRecordStoreOptions } from './memory-record-store.ts'
+export { isRecordStore, MAX_RECORD_KEY_LENGTH, MAX_RECORD_VALUE_LENGTH } from './record-rules.ts'
 export { decideRotation } from './rotation.ts'
 export { createClient, LocalClientStore, type ClientRegistration } from './memory-client-store.ts'
 export { LocalTokenStore, type LocalTokenStoreOptions } from './memory-token-store.ts'

@@ -91,3 +91,81 @@ export interface AccessTokenStore {
 
 /** A store that keeps both codes and tokens, like the seed's `LocalTokenStore`. */
 export type TokenStore = AccessTokenStore & AuthCodeStore
+
+/**
+ * A record kept by a {@link RecordStore}: an opaque string (usually JSON) with a version for
+ * compare-and-set, and the time it expires.
+ */
+export interface StoredRecord {
+  /** The value as it was written. */
+  readonly value: string
+  /**
+   * Changes with every write of the record. Opaque: pass it back to {@link RecordStore.replaceRecord} as
+   * it was read (a counter in SQL and Redis, memcached's CAS token).
+   */
+  readonly version: string
+  /** When the record expires, in epoch seconds; `undefined` for a record that does not expire. */
+  readonly expiresAt: number | undefined
+}
+
+/** What {@link RecordStore.increment} reads after counting one more. */
+export interface CounterReading {
+  /** The count in the current window, this increment included (1 for the first). */
+  readonly count: number
+  /** When the current window ends, in epoch seconds: then the count starts again from nothing. */
+  readonly resetAt: number
+}
+
+/**
+ * The small atomic primitives the features beyond the OAuth core keep their state with — login sessions,
+ * remembered consent, signing keys, device codes, rate counters, single-use `jti`s and CSRF tokens — so
+ * each such feature is written once, over this interface, instead of once per backend.
+ *
+ * Records live under a `kind` (a short lower-case name: `[a-z][a-z0-9_]{0,31}`, fixed by the feature) and
+ * a `key` (at most 512 characters, no control characters; usually a hash). Values are strings of at most
+ * 64 KiB. Times are the store's own clock (its `clock` option), in epoch seconds. An expired record reads
+ * as absent everywhere and may be purged at any time after its expiry.
+ *
+ * Every method is atomic across every process sharing the store (memcached: as far as memcached allows,
+ * see its store). Not found is `undefined` or `false`; only infrastructure failures throw.
+ */
+export interface RecordStore {
+  /** The live record, or `undefined` when there is none or it has expired. */
+  getRecord(kind: string, key: string): Promise<StoredRecord | undefined>
+  /**
+   * Creates the record unless a live one exists (create-if-absent: two processes that start together and
+   * both create a signing key end up with one). `true` when this call created it.
+   */
+  createRecord(kind: string, key: string, value: string, expiresAt?: number): Promise<boolean>
+  /**
+   * Replaces a live record only if it still has `version` (compare-and-set). `false`, changing nothing, when
+   * it was changed, deleted or has expired since it was read.
+   */
+  replaceRecord(kind: string, key: string, version: string, value: string, expiresAt?: number): Promise<boolean>
+  /** Writes the record whatever was there (a session refreshed, a cache entry). */
+  putRecord(kind: string, key: string, value: string, expiresAt?: number): Promise<void>
+  /** Deletes the record; `true` when a live one was there. */
+  deleteRecord(kind: string, key: string): Promise<boolean>
+  /**
+   * Marks `key` used until `expiresAt` and says whether this call was the first: exactly one of any
+   * number of concurrent callers gets `true` while the mark lives (a `jti`, a CSRF token, a device
+   * decision). The mark reads as a record with an empty value.
+   */
+  consumeOnce(kind: string, key: string, expiresAt: number): Promise<boolean>
+  /**
+   * Counts one more in a fixed window: the first increment (or the first after the window ended) starts a
+   * window of `windowSeconds` at count 1. Concurrent increments are all counted.
+   */
+  increment(kind: string, key: string, windowSeconds: number): Promise<CounterReading>
+  /** Forgets a counter (a successful sign-in clears its failures). */
+  resetCounter(kind: string, key: string): Promise<void>
+}
+
+/**
+ * A capability flag for stores that live in the process and answer without I/O (the `Local*` stores):
+ * the controller calls them directly instead of bounding every call with a timer.
+ */
+export interface InProcessCapability {
+  /** `true` when the store keeps its state in this process's memory and never waits on I/O. */
+  readonly inProcess?: boolean
+}

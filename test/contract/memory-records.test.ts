@@ -1,0 +1,8 @@
+import { LocalRecordStore } from '../../src/stores/memory-record-store.ts'
+import { describeRecordStoreContract } from './record-contract.ts'
+import { FakeClock } from './records.ts'
+
+describeRecordStoreContract('memory (LocalRecordStore)', async () => {
+  const clock = new FakeClock()
+  return { recordStore: new LocalRecordStore({ clock: clock.now }), clock, close: async () => {} }
+})
