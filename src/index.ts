@@ -15,7 +15,9 @@ export type {
   Client,
   ClientAuthMethod,
   CodeChallengeMethod,
+  GrantContext,
   RefreshToken as RefreshTokenRecord,
+  SubjectType,
   UserData,
 } from './types.ts'
 export { isPublicClient } from './types.ts'
