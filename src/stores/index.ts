@@ -19,7 +19,7 @@ export type {
 } from './types.ts'
 export { LocalRecordStore, type LocalRecordStoreOptions } from './memory-record-store.ts'
 export { isRecordStore, MAX_RECORD_KEY_LENGTH, MAX_RECORD_VALUE_LENGTH } from './record-rules.ts'
-export { decideRotation } from './rotation.ts'
+export { decideRotation } from './family.ts'
 export { createClient, LocalClientStore, type ClientRegistration } from './memory-client-store.ts'
 export { LocalTokenStore, type LocalTokenStoreOptions } from './memory-token-store.ts'
 export type { DeviceApproval, DeviceAuthorization, DeviceCodeStore, DevicePoll } from './device-code-store.ts'

@@ -4,11 +4,9 @@
  *
  * @module
  */
-import { StoreUnavailableError } from '../errors.ts'
 import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../types.ts'
 
-/** How long a revoked family keeps refusing new tokens: grants still in flight finish well within a day. */
-export const REVOKED_FAMILY_SECONDS = 86_400
+export { REVOKED_FAMILY_SECONDS } from './family.ts'
 
 /**
  * Milliseconds from `nowMs` (the store's clock) until `expiresAt` (epoch seconds), at least 1.
@@ -21,12 +19,7 @@ export function ttlMs(expiresAt: number, nowMs: number): number {
   return Math.max(1, Math.ceil(expiresAt * 1000 - nowMs))
 }
 
-/** A driver failure, as the controller expects it: a {@link StoreUnavailableError} naming the operation. */
-export function unavailable(error: unknown, operation: string): StoreUnavailableError {
-  if (error instanceof StoreUnavailableError) return error
-  const reason = error instanceof Error ? error.message : String(error)
-  return new StoreUnavailableError(`${operation} failed: ${reason}`, { cause: error })
-}
+export { unavailable } from './errors.ts'
 
 /**
  * Parses a stored record and puts back the optional properties JSON leaves out, so a record read back

@@ -9,7 +9,7 @@ import { Client as MemjsClient, Utils, type Response } from 'memjs'
 import { StoreUnavailableError } from '../errors.ts'
 import type { AccessToken, AuthorizationCode, RefreshToken } from '../types.ts'
 import { decodeAccessToken, decodeCode, decodeRefreshToken, REVOKED_FAMILY_SECONDS, unavailable } from './kv.ts'
-import { decideRotation } from './rotation.ts'
+import { decideRotation } from './family.ts'
 import type { AccessTokenStore, AuthCodeStore, CodeConsumption, RotationOutcome, RotationRequest } from './types.ts'
 
 /** Options every {@link MemcacheTokenStore} takes. */

@@ -1,6 +1,6 @@
 import type { AccessToken, AuthorizationCode, RefreshToken } from '../types.ts'
 import { ExpiryIndex } from './expiry-index.ts'
-import { decideRotation } from './rotation.ts'
+import { decideRotation } from './family.ts'
 import type { AccessTokenStore, AuthCodeStore, CodeConsumption, RotationOutcome, RotationRequest } from './types.ts'
 
 /** Options of {@link LocalTokenStore}. */

@@ -19,7 +19,7 @@ import mysql from 'mysql2/promise'
 import type { Connection, Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
 import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../types.ts'
 import { createClient, type ClientRegistration } from './memory-client-store.ts'
-import { decideRotation } from './rotation.ts'
+import { decideRotation } from './family.ts'
 import {
   ACCESS_COLUMNS,
   accessFromRow,

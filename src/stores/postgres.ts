@@ -18,7 +18,7 @@ import pg from 'pg'
 import type { Pool, PoolClient, QueryResultRow } from 'pg'
 import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../types.ts'
 import { createClient, type ClientRegistration } from './memory-client-store.ts'
-import { decideRotation } from './rotation.ts'
+import { decideRotation } from './family.ts'
 import {
   ACCESS_COLUMNS,
   accessFromRow,

@@ -18,6 +18,9 @@
  *
  * @module
  */
+export { familiesOf, familyExpiry, REVOKED_FAMILY_SECONDS } from './family.ts'
+export { describeError, unreachableError } from './errors.ts'
+import { describeError, unreachableError } from './errors.ts'
 import { StoreUnavailableError } from '../errors.ts'
 import type {
   AccessToken,
@@ -38,8 +41,6 @@ export type SqlRow = Readonly<Record<string, unknown>>
 /** The latest schema version the SQL stores know (see each store's migrations). */
 export const SCHEMA_VERSION = 1
 
-/** Revoked families are remembered this long: grants still in flight when the family was revoked finish within it. */
-export const REVOKED_FAMILY_SECONDS = 86_400
 
 /** The opportunistic purge runs at most this often (seconds). */
 export const PURGE_INTERVAL_SECONDS = 60
@@ -228,18 +229,6 @@ export function clientValues(client: Client): SqlValue[] {
   ]
 }
 
-/** The expiry a token family's row needs so it outlives every token saved into it. */
-export function familyExpiry(accessToken: AccessToken, refreshToken: RefreshToken | undefined): number {
-  return Math.max(accessToken.expiresAt, refreshToken?.expiresAt ?? 0)
-}
-
-/** The distinct families of a token pair, sorted so that every writer locks them in the same order. */
-export function familiesOf(accessToken: AccessToken, refreshToken: RefreshToken | undefined): string[] {
-  const ids = new Set<string>()
-  if (accessToken.familyId !== undefined) ids.add(accessToken.familyId)
-  if (refreshToken !== undefined) ids.add(refreshToken.familyId)
-  return [...ids].sort()
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Rows to records (checked: a row a driver returns is `unknown` until proven otherwise)
@@ -427,27 +416,6 @@ export function newerSchemaError(backend: string, version: number): Error {
 // ---------------------------------------------------------------------------------------------------------
 // Errors
 
-/** A driver error's own words: its message, else its code (Node's connection errors can have neither). */
-export function describeError(error: unknown): string {
-  if (error instanceof AggregateError && error.message === '') {
-    const inner = error.errors.map(describeError).filter((text) => text !== '')
-    if (inner.length > 0) return [...new Set(inner)].join('; ')
-  }
-  if (error instanceof Error) {
-    if (error.message !== '') return error.message
-    const code = (error as Error & { code?: unknown }).code
-    if (typeof code === 'string') return code
-  }
-  return String(error)
-}
-
-/**
- * The error a store's `connect()` or `migrate()` rejects with when the backend cannot be reached at
- * start-up: it names the backend and its address (never a password).
- */
-export function unreachableError(backend: string, address: string, error: unknown): Error {
-  return new Error(`${backend} at ${address} is unreachable: ${describeError(error)}`, { cause: error })
-}
 
 /**
  * A pooled connection for start-up (`connect()`, `migrate()`) within `timeoutMs`, or an

@@ -16,7 +16,7 @@
 import Database from 'better-sqlite3'
 import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../types.ts'
 import { createClient, type ClientRegistration } from './memory-client-store.ts'
-import { decideRotation } from './rotation.ts'
+import { decideRotation } from './family.ts'
 import {
   ACCESS_COLUMNS,
   accessFromRow,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decideRotation } from '../../../src/stores/rotation.ts'
+import { decideRotation } from '../../../src/stores/family.ts'
 import type { RotationOutcome, RotationRequest } from '../../../src/stores/types.ts'
 import type { AccessToken, RefreshToken } from '../../../src/types.ts'
 

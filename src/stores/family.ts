@@ -1,4 +1,10 @@
-import type { RefreshToken } from '../types.ts'
+/**
+ * The token-family policy every backend applies: the rotation rule, how long a revoked family keeps
+ * refusing tokens, which families a write touches and in which order, and how long a family's row lives.
+ *
+ * @module
+ */
+import type { AccessToken, RefreshToken } from '../types.ts'
 import type { RotationOutcome, RotationRequest } from './types.ts'
 
 /**
@@ -22,4 +28,20 @@ export function decideRotation(
   const withinGrace =
     request.graceSeconds > 0 && request.now - current.rotatedAt <= request.graceSeconds && !current.graceUsed
   return withinGrace && !successorRotated ? 'grace' : 'reused'
+}
+
+/** How long a revoked family keeps refusing new tokens: grants still in flight finish well within a day. */
+export const REVOKED_FAMILY_SECONDS = 86_400
+
+/** The expiry a token family's row needs so it outlives every token saved into it. */
+export function familyExpiry(accessToken: AccessToken, refreshToken: RefreshToken | undefined): number {
+  return Math.max(accessToken.expiresAt, refreshToken?.expiresAt ?? 0)
+}
+
+/** The distinct families of a token pair, sorted so that every writer locks them in the same order. */
+export function familiesOf(accessToken: AccessToken, refreshToken: RefreshToken | undefined): string[] {
+  const ids = new Set<string>()
+  if (accessToken.familyId !== undefined) ids.add(accessToken.familyId)
+  if (refreshToken !== undefined) ids.add(refreshToken.familyId)
+  return [...ids].sort()
 }
