@@ -8,7 +8,7 @@
  * ```
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { DeviceAuthorization, DeviceCodeStore } from '../../src/stores/device-code-store.ts'
+import type { DeviceAuthorization, DeviceCodeStore, DevicePoll } from '../../src/stores/device-code-store.ts'
 import { all } from './store-contract.ts'
 
 /** 2026-01-01 in epoch seconds: the `FakeClock` start, so a store's own clock and these times agree. */
@@ -118,7 +118,7 @@ export function describeDeviceCodeStoreContract(name: string, factory: () => Pro
     })
 
     it('a decision racing polls is kept, and the approval is redeemed once', async () => {
-      const results = await all([
+      const results = await all<DevicePoll | boolean | undefined>([
         store.poll('device-1', T0 + 5),
         store.approve('user-1', USER, T0 + 5),
         store.poll('device-1', T0 + 5),
