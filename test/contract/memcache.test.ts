@@ -2,6 +2,7 @@ import { afterAll } from 'vitest'
 import { LocalClientStore } from '../../src/stores/memory-client-store.ts'
 import { MemcacheTokenStore } from '../../src/stores/memcache.ts'
 import { deleteByPrefix, MEMCACHED_SERVERS, MEMCACHED_URL, uniquePrefix } from './memcache-helpers.ts'
+import { describeRecordStoreContract } from './record-contract.ts'
 import { probeService, whenReachable } from './services.ts'
 import { describeStoreContract, FakeClock } from './store-contract.ts'
 
@@ -24,5 +25,17 @@ whenReachable(service, () => {
       await deleteByPrefix(prefix)
     }
     return { clientStore: new LocalClientStore(), tokenStore: store, clock, close }
+  })
+
+  // Records without an expiry are refused: memcached evicts (see MemcacheRecords).
+  describeRecordStoreContract('memcached', async () => {
+    const clock = new FakeClock()
+    const prefix = `${base}${++tests}:`
+    const store = new MemcacheTokenStore({ servers: MEMCACHED_SERVERS, prefix, clock: clock.now })
+    const close = async (): Promise<void> => {
+      await store.close()
+      await deleteByPrefix(prefix)
+    }
+    return { recordStore: store, clock, close, refusesDurableRecords: true }
   })
 })
