@@ -1,7 +1,7 @@
 /**
  * What the memcached store does guarantee, beyond the shared contract: a single winner for each code and
  * each rotation across processes (here: several memjs clients), revocation that wins against a concurrent
- * save, native expiry (relative, and absolute beyond 30 days), safe keys, a grant's context kept exactly,
+ * save, native expiry (relative, and absolute beyond 30 days), safe keys,
  * records refused without an expiry, and failures reported as StoreUnavailableError without hanging.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net'
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StoreUnavailableError } from '../../src/errors.ts'
 import { MemcacheTokenStore } from '../../src/stores/memcache.ts'
 import type { RotationOutcome, RotationRequest } from '../../src/stores/types.ts'
-import type { AccessToken, AuthorizationCode, GrantContext, RefreshToken } from '../../src/types.ts'
+import type { AccessToken, AuthorizationCode, RefreshToken } from '../../src/types.ts'
 import { deleteByPrefix, keysByPrefix, MEMCACHED_SERVERS, MEMCACHED_URL, ttlOf, uniquePrefix } from './memcache-helpers.ts'
 import { probeService, whenReachable } from './services.ts'
 
@@ -283,28 +283,6 @@ whenReachable(service, () => {
       expect(await store.replaceRecord('session', 's', '0', 'forced', seconds() + 600)).toBe(false)
       expect(await store.replaceRecord('session', 's', 'not-a-version', 'forced', seconds() + 600)).toBe(false)
       expect((await store.getRecord('session', 's'))?.value).toBe('v')
-    })
-
-    it("keeps a grant's context exactly through codes, tokens and a rotation", async () => {
-      const store = new MemcacheTokenStore({ client: clientA, prefix: `${prefix}ctx:`, clock })
-      const context: GrantContext = { subjectType: 'user', authTime: seconds() - 5, sessionId: 'sid-1', grantId: 'grant-1', resources: ['https://api.example.com/'] }
-      await store.saveCode(code('ctx-code', { context }))
-      expect((await store.fetchByCode('ctx-code'))?.context).toStrictEqual(context)
-      expect((await store.consumeCode('ctx-code', seconds()))?.code.context).toStrictEqual(context)
-      await store.saveToken(access('ctx-a', 'ctx', { context, uniqueKey: 'ctx-u' }), refresh('ctx-r', 'ctx', 'ctx-a', { context }))
-      expect((await store.fetchByToken('ctx-a'))?.context).toStrictEqual(context)
-      expect((await store.fetchExistingToken('ctx-u'))?.context).toStrictEqual(context)
-      expect((await store.fetchByRefreshToken('ctx-r'))?.context).toStrictEqual(context)
-      const narrower: GrantContext = { subjectType: 'client' }
-      const request = rotation('ctx-r', '2', 'ctx')
-      const rotated = { ...request, accessToken: { ...request.accessToken, context: narrower }, refreshToken: { ...request.refreshToken, context: narrower } }
-      expect(await store.rotateRefreshToken(rotated)).toBe('rotated')
-      expect((await store.fetchByRefreshToken('ctx-r2'))?.context).toStrictEqual(narrower)
-      expect((await store.fetchByToken('ctx-a2'))?.context).toStrictEqual(narrower)
-      await store.saveToken(access('noctx-a', undefined))
-      const plain = await store.fetchByToken('noctx-a')
-      expect(plain).toEqual(access('noctx-a', undefined))
-      expect(plain?.context).toBeUndefined()
     })
 
     it('refuses a prefix memcached could not use in keys, and options that name no backend', () => {

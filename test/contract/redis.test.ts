@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe } from 'vitest'
 import { RedisStore } from '../../src/stores/redis.ts'
+import { describeGrantContextRoundTrip } from './grant-context.ts'
 import { describeRecordStoreContract } from './record-contract.ts'
 import { deleteByPrefix, DRIVERS, newClient, REDIS_URL, uniquePrefix, type OpenedClient } from './redis-helpers.ts'
 import { probeService, whenReachable } from './services.ts'
@@ -43,6 +44,12 @@ whenReachable(service, () => {
         const clock = new FakeClock()
         const { store, close } = open(clock)
         return { clientStore: store, tokenStore: store, clock, close }
+      })
+
+      describeGrantContextRoundTrip(`Redis (${driver.name})`, async () => {
+        const clock = new FakeClock()
+        const { store, close } = open(clock)
+        return { tokenStore: store, clock, close }
       })
 
       describeRecordStoreContract(`Redis (${driver.name})`, async () => {
