@@ -21,8 +21,6 @@ export interface RedisDriver {
    * Scripts build their keys from an argument, which no driver prefixes, so they are given it explicitly.
    */
   readonly keyPrefix: string
-  /** Why the connection cannot take a command now (`wait`, `reconnecting`, …), or `undefined` when it is ready. */
-  notReady(): string | undefined
   /**
    * Sends one command. Rejects at once, sending nothing, when the connection is not ready: a command
    * queued or resent across a reconnection could run twice (a second `consumeCode` by its winner reads as
@@ -37,7 +35,7 @@ export interface RedisDriver {
   disconnect(): void
 }
 
-/** A Redis `notReady` rejection: the command was never sent. */
+/** The rejection of a command the driver did not send because the connection is not ready (`status`: why). */
 export function notConnected(status: string): Error {
   return new Error(`not connected (${status})`)
 }

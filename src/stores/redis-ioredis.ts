@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { Redis } from 'ioredis'
+import { createRequire } from 'node:module'
+import type { Redis, RedisOptions } from 'ioredis'
 import { withDeadline } from '../internal/deadline.ts'
 import { normalizeReply, notConnected, type RedisDriver, type RedisReply } from './redis-driver.ts'
 
@@ -17,10 +18,12 @@ export function isIoredisClient(client: object): client is Redis {
 
 /**
  * An ioredis client made to fail fast: no offline queue, no retry or resend of a command whose reply was
- * lost (a script resent would run twice), a command timeout.
+ * lost (a script resent would run twice), a command timeout. ioredis is loaded here, on first use, so a
+ * deployment that passes a node-redis client need not install it.
  */
 export function ioredisFromUrl(url: string, commandTimeoutMs: number, connectTimeoutMs: number): Redis {
-  return new Redis(url, {
+  const { Redis: RedisClient } = createRequire(import.meta.url)('ioredis') as { Redis: new (url: string, options: RedisOptions) => Redis }
+  return new RedisClient(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
@@ -39,7 +42,6 @@ export function ioredisDriver(client: Redis, owned: boolean): RedisDriver {
   return {
     address: path === undefined || path === null ? `${host ?? 'localhost'}:${port ?? 6379}` : path,
     keyPrefix: typeof keyPrefix === 'string' ? keyPrefix : '',
-    notReady: () => (client.status === 'ready' ? undefined : client.status),
     async send(args: readonly string[]): Promise<RedisReply> {
       if (client.status !== 'ready') throw notConnected(client.status)
       const [command = '', ...rest] = args

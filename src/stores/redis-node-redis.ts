@@ -53,7 +53,6 @@ export function nodeRedisDriver(client: NodeRedisClient): RedisDriver {
   return {
     address: addressOf(client.options),
     keyPrefix: '',
-    notReady: () => (client.isReady ? undefined : status()),
     async send(args: readonly string[]): Promise<RedisReply> {
       if (!client.isReady) throw notConnected(status())
       return normalizeReply(await client.sendCommand(args))

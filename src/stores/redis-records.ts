@@ -53,11 +53,13 @@ write()
 return 1
 `)
 
+/** Writes the record whatever was there. */
 const PUT = new RedisScript(`${HELPERS}
 write()
 return 1
 `)
 
+/** Deletes the record; 1 when a live one was there. */
 const DELETE = new RedisScript(`${HELPERS}
 local was = live()
 redis.call('DEL', key)

@@ -64,6 +64,7 @@ function tokenScript(body: string): RedisScript {
   return new RedisScript(LUA_HELPERS + body)
 }
 
+/** Stores a code: its record, expiry and `consumed = 0`. */
 export const SAVE_CODE = tokenScript(`
 local key = prefix .. 'code:' .. ARGV[2]
 redis.call('DEL', key)
@@ -72,7 +73,7 @@ redis.call('PEXPIRE', key, ARGV[5])
 return 1
 `)
 
-// The first caller flips 'consumed' and wins; the record stays until it expires so reuse is seen.
+/** The first caller flips `consumed` and wins; the record stays until it expires so reuse is seen. */
 export const CONSUME_CODE = tokenScript(`
 local v = redis.call('HMGET', prefix .. 'code:' .. ARGV[2], 'r', 'exp', 'consumed')
 if not v[1] or tonumber(v[2]) <= tonumber(ARGV[3]) then return false end
@@ -81,8 +82,11 @@ redis.call('HSET', prefix .. 'code:' .. ARGV[2], 'consumed', '1')
 return {'consumed', v[1]}
 `)
 
-// ARGV[2]: the access token's familyId, ARGV[3]: '1' when a refresh token follows; ARGV[4..8] access,
-// ARGV[9..18] refresh. Refuses (0) a family revoked meanwhile, in the same step as the write.
+/**
+ * Saves an access token and, optionally, its refresh token. ARGV[2]: the access token's familyId, ARGV[3]:
+ * '1' when a refresh token follows; ARGV[4..8] access, ARGV[9..18] refresh. Refuses (0) a family revoked
+ * meanwhile, in the same step as the write.
+ */
 export const SAVE_TOKEN = tokenScript(`
 if is_revoked(ARGV[2]) or (ARGV[3] == '1' and is_revoked(ARGV[14])) then return 0 end
 put_access(4)
@@ -90,9 +94,11 @@ if ARGV[3] == '1' then put_refresh(9) end
 return 1
 `)
 
-// ARGV[2] presentedHash, [3] clientId, [4] now (s), [5] graceSeconds, [6..10] access, [11..20] refresh.
-// The decision mirrors decideRotation in src/stores/family.ts line by line: change both together
-// (test/contract/redis-rotation-parity.test.ts runs one truth table through both).
+/**
+ * Rotates a refresh token. ARGV[2] presentedHash, [3] clientId, [4] now (s), [5] graceSeconds, [6..10]
+ * access, [11..20] refresh. The decision mirrors decideRotation in src/stores/family.ts line by line: change
+ * both together (test/contract/redis-rotation-parity.test.ts runs one truth table through both).
+ */
 export const ROTATE = tokenScript(`
 local key = prefix .. 'rt:' .. ARGV[2]
 local now, grace = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -133,17 +139,20 @@ put_refresh(11)
 return outcome
 `)
 
+/** Deletes a family's members and refuses new tokens into it for a day. */
 export const REVOKE_FAMILY = tokenScript(`
 revoke(ARGV[2])
 return 1
 `)
 
+/** Stores a client and adds it to the set of clients. */
 export const PUT_CLIENT = tokenScript(`
 redis.call('SET', prefix .. 'client:' .. ARGV[2], ARGV[3])
 redis.call('SADD', prefix .. 'clients', ARGV[2])
 return 1
 `)
 
+/** Removes a client; returns whether it existed. */
 export const REMOVE_CLIENT = tokenScript(`
 local removed = redis.call('DEL', prefix .. 'client:' .. ARGV[2])
 redis.call('SREM', prefix .. 'clients', ARGV[2])
@@ -171,4 +180,5 @@ export function refreshArgs(token: RefreshToken, nowMs: number): string[] {
   ]
 }
 
+/** The replies ROTATE may give. */
 export const ROTATION_OUTCOMES: ReadonlySet<string> = new Set<RotationOutcome>(['rotated', 'grace', 'reused', 'invalid'])
