@@ -30,8 +30,8 @@ export function newClient(options: RedisOptions = {}): Redis {
 }
 
 /** A node-redis client configured as `RedisStoreClientOptions` asks: no offline queue, a command timeout. Not connected yet. */
-export function newNodeRedisClient(): RedisClientType {
-  const client: RedisClientType = createClient({ url: REDIS_URL, disableOfflineQueue: true, commandOptions: { timeout: 1000 } })
+export function newNodeRedisClient(resp: 2 | 3 = 2): RedisClientType {
+  const client = createClient({ url: REDIS_URL, RESP: resp, disableOfflineQueue: true, commandOptions: { timeout: 1000 } }) as RedisClientType
   // Connection errors surface through the commands; keep them out of the test output.
   client.on('error', () => undefined)
   return client
@@ -57,6 +57,15 @@ export const DRIVERS: readonly { readonly name: string; open(): Promise<OpenedCl
     name: 'node-redis',
     async open() {
       const client = newNodeRedisClient()
+      await client.connect()
+      return { client, close: () => client.close() }
+    },
+  },
+  {
+    // RESP3 replies differ (a Lua false is a boolean): the store reads both.
+    name: 'node-redis (RESP3)',
+    async open() {
+      const client = newNodeRedisClient(3)
       await client.connect()
       return { client, close: () => client.close() }
     },
