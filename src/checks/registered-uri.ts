@@ -87,20 +87,21 @@ export function checkRegisteredUri(uri: string, options: RegisteredUriOptions): 
   const scheme = SCHEME.exec(uri)?.[1]
   if (scheme === undefined) return problem('not_absolute', 'is not an absolute URI')
   if (scheme !== scheme.toLowerCase()) return problem('scheme_not_allowed', 'must have a lower-case scheme')
-  let url: URL
-  try {
-    url = new URL(uri)
-  } catch {
-    return problem('not_absolute', 'is not an absolute URI')
-  }
   const rest = uri.slice(scheme.length + 1)
   const web = scheme === 'http' || scheme === 'https'
   if (web && !rest.startsWith('//')) return problem('not_absolute', 'must have an authority (scheme://host/…)')
+  let url: URL | undefined
+  try {
+    url = new URL(uri)
+  } catch {
+    url = undefined
+  }
   if (rest.startsWith('//')) {
     const authority = /^\/\/([^/?]*)/.exec(rest)?.[1] ?? ''
-    const found = authorityProblem(authority, url, web)
+    const found = authorityProblem(authority, url?.hostname, web)
     if (found !== undefined) return problem(found[0], found[1])
   }
+  if (url === undefined) return problem('not_absolute', 'is not an absolute URI')
   if (scheme === 'https') return undefined
   if (scheme === 'http') {
     // RFC 9700 section 2.6 / RFC 8252 section 8.3: http only for loopback redirects.
@@ -118,7 +119,7 @@ export function checkRegisteredUri(uri: string, options: RegisteredUriOptions): 
 }
 
 /** What is wrong with an authority (`host[:port]`), as a code and a reason, or `undefined`. */
-function authorityProblem(authority: string, url: URL, web: boolean): [RegisteredUriProblemCode, string] | undefined {
+function authorityProblem(authority: string, hostname: string | undefined, web: boolean): [RegisteredUriProblemCode, string] | undefined {
   // RFC 9700 section 4.1.3: userinfo is where parsers disagree; it has no place in a registered URI.
   if (authority.includes('@')) return ['userinfo', 'must not carry a user name or password']
   const portAt = authority.startsWith('[') ? authority.indexOf(':', authority.indexOf(']')) : authority.indexOf(':')
@@ -127,7 +128,7 @@ function authorityProblem(authority: string, url: URL, web: boolean): [Registere
   if (host === '') return web ? ['not_absolute', 'must name a host'] : undefined
   if (port !== undefined && (!PORT.test(port) || Number(port) > 65535)) return ['host_not_canonical', 'has a port that is not a number from 0 to 65535 without leading zeros']
   // The host must already be what the WHATWG parser (IDNA ToASCII, IP canonicalization) makes of it.
-  if (!ASCII_HOST.test(host) || (web && host !== url.hostname)) {
+  if (!ASCII_HOST.test(host) || (web && hostname !== undefined && host !== hostname)) {
     return ['host_not_canonical', 'has a host that is not in canonical form: lower-case ASCII (punycode for international names) and the usual spelling of an IP address']
   }
   return undefined

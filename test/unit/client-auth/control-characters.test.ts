@@ -17,10 +17,13 @@ const SECRET = 'a-generated-looking-secret-of-forty-three-ch'
 /** A client store that records every id it is asked for. */
 class CountingStore implements ClientStore {
   readonly asked: string[] = []
-  constructor(private readonly inner: LocalClientStore) {}
+  readonly #inner: LocalClientStore
+  constructor(inner: LocalClientStore) {
+    this.#inner = inner
+  }
   fetchByClientId(clientId: string): Promise<Client | undefined> {
     this.asked.push(clientId)
-    return this.inner.fetchByClientId(clientId)
+    return this.#inner.fetchByClientId(clientId)
   }
 }
 
