@@ -154,7 +154,7 @@ describe('every guard passes subjectType on', () => {
     app.get('/api', expressBearer(options), (req, res) => {
       res.send(body(verifiedToken(req)))
     })
-    expect(await through((req, res) => app(req, res))).toEqual(['client', 'user'])
+    expect(await through((req, res) => void app(req, res))).toEqual(['client', 'user'])
   })
 
   it('koaBearer', async () => {
