@@ -3,7 +3,9 @@ import { LocalClientStore } from '../../src/stores/memory-client-store.ts'
 import { MemcacheTokenStore } from '../../src/stores/memcache.ts'
 import { deleteByPrefix, MEMCACHED_SERVERS, MEMCACHED_URL, uniquePrefix } from './memcache-helpers.ts'
 import { describeGrantContextRoundTrip } from './grant-context.ts'
+import { describeDeviceCodeStoreContract } from './device-code-contract.ts'
 import { describeRecordStoreContract } from './record-contract.ts'
+import { RecordDeviceCodeStore } from '../../src/stores/record-device-code-store.ts'
 import { probeService, whenReachable } from './services.ts'
 import { describeStoreContract, FakeClock } from './store-contract.ts'
 
@@ -41,5 +43,10 @@ whenReachable(service, () => {
     const clock = new FakeClock()
     const { store, close } = open(clock)
     return { recordStore: store, clock, close, refusesDurableRecords: true }
+  })
+
+  describeDeviceCodeStoreContract('memcached through RecordDeviceCodeStore', async () => {
+    const { store, close } = open(new FakeClock())
+    return { store: new RecordDeviceCodeStore(store), close }
   })
 })

@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe } from 'vitest'
 import { RedisStore } from '../../src/stores/redis.ts'
 import { describeGrantContextRoundTrip } from './grant-context.ts'
+import { describeDeviceCodeStoreContract } from './device-code-contract.ts'
 import { describeRecordStoreContract } from './record-contract.ts'
+import { RecordDeviceCodeStore } from '../../src/stores/record-device-code-store.ts'
 import { deleteByPrefix, DRIVERS, newClient, REDIS_URL, uniquePrefix, type OpenedClient } from './redis-helpers.ts'
 import { probeService, whenReachable } from './services.ts'
 import { describeStoreContract, FakeClock } from './store-contract.ts'
@@ -56,6 +58,11 @@ whenReachable(service, () => {
         const clock = new FakeClock()
         const { store, close } = open(clock)
         return { recordStore: store, clock, close }
+      })
+
+      describeDeviceCodeStoreContract(`Redis (${driver.name}) through RecordDeviceCodeStore`, async () => {
+        const { store, close } = open(new FakeClock())
+        return { store: new RecordDeviceCodeStore(store), close }
       })
     })
   }
