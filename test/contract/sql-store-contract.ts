@@ -56,7 +56,7 @@ export interface SqlHarness<P extends SqlPlace> {
   /** A migrated store on `main`, and what makes its database go away mid-request. */
   lose(clock: FakeClock): Promise<{ readonly store: SqlStore; cut(): Promise<void> }>
   /** A store that made its own pool (or opened its file), and whether that is closed now. */
-  owned(): { readonly store: SqlStore; isClosed(): boolean }
+  owned(): { readonly store: SqlStore; isClosed(): boolean | Promise<boolean> }
   /** A store on a pool (or database) it was given, and whether that still answers. */
   given(): { readonly store: SqlStore; answers(): Promise<boolean> }
   /** Constructions that must throw a TypeError. */
@@ -369,7 +369,7 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
       const owned = h.owned()
       await owned.store.connect()
       await owned.store.close()
-      expect(owned.isClosed()).toBe(true)
+      expect(await owned.isClosed()).toBe(true)
       const given = h.given()
       await given.store.close()
       expect(await given.answers()).toBe(true)
