@@ -14,7 +14,13 @@ import { describeSqlStoreContract, type SqlPlace } from './sql-store-contract.ts
 const directory = mkdtempSync(join(tmpdir(), 'oauth2-sqlite-'))
 const opened: SqliteDatabaseLike[] = []
 afterAll(() => {
-  for (const db of opened) db.close()
+  for (const db of opened) {
+    try {
+      db.close()
+    } catch {
+      // Closed by its test already (node:sqlite refuses a second close).
+    }
+  }
   rmSync(directory, { recursive: true, force: true })
 })
 let files = 0
