@@ -21,7 +21,7 @@ import { DEFAULT_TABLE_PREFIX } from './sql/dialect.ts'
 import { mysqlDialect } from './sql/dialects.ts'
 import { readProperty } from './sql/errors.ts'
 import { poolEngine, type PooledClient } from './sql/pool.ts'
-import type { SqlRow, SqlValue } from './sql/rows.ts'
+import type { SqlValue } from './sql/rows.ts'
 import type { SqlConnection } from './sql/steps.ts'
 import { SqlStore } from './sql/store.ts'
 
@@ -153,7 +153,7 @@ function statements(db: Pool | PoolConnection): SqlConnection {
   return {
     rows: async (sql, values) => {
       const [result] = values.length === 0 ? await db.query<RowDataPacket[]>(sql) : await db.execute<RowDataPacket[]>(sql, values as SqlValue[])
-      return result as SqlRow[]
+      return result
     },
     run: async (sql, values) => {
       const [result] = values.length === 0 ? await db.query<ResultSetHeader>(sql) : await db.execute<ResultSetHeader>(sql, values as SqlValue[])

@@ -52,6 +52,8 @@ describe.concurrent('migrate --print-sql', () => {
         scopes: [],
         userId: 'u',
         data: {},
+        codeChallenge: undefined,
+        codeChallengeMethod: undefined,
         familyId: 'f',
         issuedAt: 1,
         expiresAt: 4_000_000_000,

@@ -334,11 +334,12 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
 
     it('turns a database lost mid-request into StoreUnavailableError, for reads and for transactions', async () => {
       const clock = new FakeClock()
-      const { store, cut } = await h.lose(clock)
+      const lost = await h.lose(clock)
+      const { store } = lost
       try {
         await store.saveToken(access(clock), refresh(clock))
         expect(await store.fetchByToken('access-1')).toBeDefined()
-        await cut()
+        await lost.cut()
         await expect(store.fetchByToken('access-1')).rejects.toBeInstanceOf(StoreUnavailableError)
         await expect(store.rotateRefreshToken(rotation(clock, 'refresh-1', 2))).rejects.toThrow(
           new RegExp(`^${h.backend} store: rotateRefreshToken failed`),

@@ -318,7 +318,7 @@ function contextFromRow(row: SqlRow): GrantContext | undefined {
     (grantId === undefined || typeof grantId === 'string') &&
     (resources === undefined || (Array.isArray(resources) && resources.every((item) => typeof item === 'string')))
   if (!ok) throw new TypeError('column context: not a grant context')
-  return value as GrantContext
+  return value
 }
 
 /** A record of the `records` table: value, version (as the opaque string callers pass back) and expiry. */

@@ -118,6 +118,6 @@ export function buildStatements(d: SqlDialect) {
 
 function finish<T extends Record<string, string | readonly string[]>>(d: SqlDialect, statements: T): T {
   const out: Record<string, string | readonly string[]> = {}
-  for (const [name, sql] of Object.entries(statements)) out[name] = typeof sql === 'string' ? d.finish(sql) : sql.map(d.finish)
+  for (const [name, sql] of Object.entries(statements)) out[name] = typeof sql === 'string' ? d.finish(sql) : sql.map((statement) => d.finish(statement))
   return out as T
 }
