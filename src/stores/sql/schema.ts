@@ -223,7 +223,7 @@ export const EXPIRING: readonly { readonly table: TableName; readonly column: st
 ]
 
 /** The columns of a table (as of `version`), in order. */
-export function columnsOf(name: TableName, version = SCHEMA_VERSION): string[] {
+export function columnsOf(name: TableName, version: number = SCHEMA_VERSION): string[] {
   const table = TABLES.find((t) => t.name === name)
   if (table === undefined) throw new Error(`no table ${name}`)
   return table.columns.filter((column) => (column.since ?? 1) <= version).map((column) => column.name)

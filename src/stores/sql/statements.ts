@@ -8,14 +8,51 @@ import { insertInto, type SqlDialect } from './dialect.ts'
 import { ACCESS_COLUMNS, CLIENT_COLUMNS, CODE_COLUMNS, FAMILY_CONTEXT_COLUMNS, REFRESH_COLUMNS } from './rows.ts'
 import { EXPIRING, type TableName } from './schema.ts'
 
-/** The statements, by name; see {@link buildStatements}. */
-export type Statements = ReturnType<typeof buildStatements>
+/** The statements, by name (placeholders already in the driver's form); see {@link buildStatements}. */
+export interface Statements {
+  readonly upsertClient: string
+  readonly deleteClient: string
+  readonly listClients: string
+  readonly selectClient: string
+  readonly insertCode: string
+  readonly selectUnconsumedCode: string
+  readonly selectCode: string
+  readonly consumeCode: string
+  readonly insertAccess: string
+  readonly insertRefresh: string
+  readonly upsertUnique: string
+  readonly selectAccess: string
+  readonly selectRefresh: string
+  readonly selectExisting: string
+  readonly deleteAccess: string
+  readonly selectFamilyOfToken: string
+  readonly lockFamily: string
+  readonly selectFamily: string
+  readonly revokeFamily: string
+  readonly deleteFamilyAccess: string
+  readonly deleteFamilyRefresh: string
+  readonly selectForRotation: string
+  readonly markTombstone: string
+  readonly markRotated: string
+  readonly selectRecord: string
+  readonly deleteExpiredRecord: string
+  readonly insertRecord: string
+  readonly replaceRecord: string
+  readonly putRecord: string
+  readonly deleteRecord: string
+  readonly increment: string
+  readonly selectCounter: string
+  readonly deleteCounter: string
+  readonly purge: readonly string[]
+  readonly selectVersion: string
+  readonly insertVersion: string
+}
 
 /** Builds every statement for one dialect (placeholders already in the driver's form). */
-export function buildStatements(d: SqlDialect) {
+export function buildStatements(d: SqlDialect): Statements {
   const t = (name: TableName): string => d.table(name)
   const live = (column = 'expires_at'): string => `(${column} IS NULL OR ${column} > ?)`
-  const statements = {
+  const statements: Statements = {
     // ---- clients
     upsertClient: d.upsert('clients', CLIENT_COLUMNS, ['client_id'], (_, value) =>
       CLIENT_COLUMNS.slice(1)
@@ -116,8 +153,10 @@ export function buildStatements(d: SqlDialect) {
   return finish(d, statements)
 }
 
-function finish<T extends Record<string, string | readonly string[]>>(d: SqlDialect, statements: T): T {
+function finish(d: SqlDialect, statements: Statements): Statements {
   const out: Record<string, string | readonly string[]> = {}
-  for (const [name, sql] of Object.entries(statements)) out[name] = typeof sql === 'string' ? d.finish(sql) : sql.map((statement) => d.finish(statement))
-  return out as T
+  for (const [name, sql] of Object.entries(statements) as [string, string | readonly string[]][]) {
+    out[name] = typeof sql === 'string' ? d.finish(sql) : sql.map((statement) => d.finish(statement))
+  }
+  return out as unknown as Statements
 }
