@@ -14,6 +14,7 @@ import type { GrantContext } from '../../src/types.ts'
 import { describeRecordStoreContract } from './record-contract.ts'
 import { access, code, refresh, rotation } from './records.ts'
 import { raceFromSecondProcess } from './second-process.ts'
+import { startTcpProxy } from './services.ts'
 import { all, describeStoreContract, FakeClock } from './store-contract.ts'
 
 /** Where a store keeps its tables: a schema and prefix, a prefix, or a file and prefix. Opaque to the contract. */
@@ -51,10 +52,18 @@ export interface SqlHarness<P extends SqlPlace> {
   raceArgs(place: P): string[]
   /** Whether the local side of a race must yield between calls (a synchronous driver). */
   readonly yieldsInRaces: boolean
-  /** A store whose server cannot be reached, and what its start-up error says (SQLite has no server). */
-  readonly unreachable?: { store(): SqlStore; readonly message: RegExp }
-  /** A migrated store on `main`, and what makes its database go away mid-request. */
-  lose(clock: FakeClock): Promise<{ readonly store: SqlStore; cut(): Promise<void> }>
+  /**
+   * A backend with a server: where it is and how to open a store on `main` by URL (with a password, for the
+   * unreachable case; through a TCP proxy, for the lost connection). SQLite has none and gives `lose`.
+   */
+  readonly server?: {
+    readonly host: string
+    readonly port: number
+    url(port: number, password: string | undefined): string
+    open(url: string, clock: FakeClock, connectTimeoutMs: number): SqlStore
+  }
+  /** Without a server: a migrated store on `main`, and what makes its database go away mid-request. */
+  lose?(clock: FakeClock): Promise<{ readonly store: SqlStore; cut(): Promise<void> }>
   /** A store that made its own pool (or opened its file), and whether that is closed now. */
   owned(): { readonly store: SqlStore; isClosed(): boolean | Promise<boolean> }
   /** A store on a pool (or database) it was given, and whether that still answers. */
@@ -315,13 +324,14 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
       }
     })
 
-    const { unreachable } = h
-    if (unreachable !== undefined) {
+    const { server } = h
+    if (server !== undefined) {
       it(`rejects connect() and migrate() with an Error naming ${h.backend} and its address when unreachable`, async () => {
-        const store = unreachable.store()
+        const store = server.open(server.url(1, 'secret'), new FakeClock(), 2000)
+        const message = new RegExp(`^${h.backend} at 127\\.0\\.0\\.1:1 is unreachable`)
         try {
-          await expect(store.connect()).rejects.toThrow(unreachable.message)
-          await expect(store.migrate()).rejects.toThrow(unreachable.message)
+          await expect(store.connect()).rejects.toThrow(new RegExp(`${message.source}: .*ECONNREFUSED`))
+          await expect(store.migrate()).rejects.toThrow(message)
           await expect(store.connect()).rejects.not.toThrow(/secret/)
           // At request time the same failure is a StoreUnavailableError (answered 503).
           await expect(store.fetchByCode('x')).rejects.toBeInstanceOf(StoreUnavailableError)
@@ -332,9 +342,20 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
       })
     }
 
+    const lose = async (clock: FakeClock): Promise<{ readonly store: SqlStore; cut(): Promise<void> }> => {
+      if (server === undefined) {
+        if (h.lose === undefined) throw new Error('a harness without a server gives lose()')
+        return h.lose(clock)
+      }
+      const proxy = await startTcpProxy(server.host, server.port)
+      const store = server.open(server.url(proxy.port, undefined), clock, 1000)
+      await store.connect()
+      return { store, cut: () => proxy.cut() }
+    }
+
     it('turns a database lost mid-request into StoreUnavailableError, for reads and for transactions', async () => {
       const clock = new FakeClock()
-      const lost = await h.lose(clock)
+      const lost = await lose(clock)
       const { store } = lost
       try {
         await store.saveToken(access(clock), refresh(clock))
