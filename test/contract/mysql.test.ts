@@ -60,11 +60,10 @@ whenReachable(service, () => {
       }
     },
     raceArgs: (place) => ['mysql', MYSQL_URL, place.prefix],
-    yieldsInRaces: false,
     server: {
-      host: service.host,
-      port: service.port,
-      url: (port, password) => `mysql://root${password === undefined ? '' : `:${password}`}@127.0.0.1:${port}/test`,
+      service,
+      scheme: 'mysql',
+      user: 'root',
       open: (url, clock, connectTimeoutMs) => new MysqlStore({ uri: url, tablePrefix: main.prefix, clock: clock.now, connectTimeoutMs }),
     },
     owned: () => {

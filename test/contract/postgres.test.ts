@@ -62,11 +62,10 @@ whenReachable(service, () => {
       if (tables.length > 0) await pool.query(`TRUNCATE ${tables.map((row) => `"${place.schema}"."${row.name}"`).join(', ')}`)
     },
     raceArgs: (place) => ['postgres', POSTGRES_URL, place.schema],
-    yieldsInRaces: false,
     server: {
-      host: service.host,
-      port: service.port,
-      url: (port, password) => `postgres://postgres${password === undefined ? '' : `:${password}`}@127.0.0.1:${port}/test`,
+      service,
+      scheme: 'postgres',
+      user: 'postgres',
       open: (url, clock, connectTimeoutMs) => new PostgresStore({ connectionString: url, schema: main.schema, clock: clock.now, connectTimeoutMs }),
     },
     owned: () => {

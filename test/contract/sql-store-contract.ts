@@ -50,16 +50,17 @@ export interface SqlHarness<P extends SqlPlace> {
   clear(place: P): Promise<void>
   /** The arguments of `fixtures/race-process.ts` before the action: backend, URL or path, schema or prefix. */
   raceArgs(place: P): string[]
-  /** Whether the local side of a race must yield between calls (a synchronous driver). */
-  readonly yieldsInRaces: boolean
+  /** Whether the local side of a race must yield between calls (a synchronous driver). Default `false`. */
+  readonly yieldsInRaces?: boolean
   /**
    * A backend with a server: where it is and how to open a store on `main` by URL (with a password, for the
    * unreachable case; through a TCP proxy, for the lost connection). SQLite has none and gives `lose`.
    */
   readonly server?: {
-    readonly host: string
-    readonly port: number
-    url(port: number, password: string | undefined): string
+    readonly service: { readonly host: string; readonly port: number }
+    /** The URL scheme and the user (password-less locally), for `<scheme>://<user>@127.0.0.1:<port>/test`. */
+    readonly scheme: string
+    readonly user: string
     open(url: string, clock: FakeClock, connectTimeoutMs: number): SqlStore
   }
   /** Without a server: a migrated store on `main`, and what makes its database go away mid-request. */
@@ -255,7 +256,7 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
       const clock = new FakeClock()
       const store = h.store(h.main, clock)
       const local = async <T>(call: (i: number) => Promise<T>): Promise<T[]> => {
-        if (!h.yieldsInRaces) return all(Array.from({ length: 25 }, (_, i) => call(i)))
+        if (h.yieldsInRaces !== true) return all(Array.from({ length: 25 }, (_, i) => call(i)))
         const outcomes: T[] = []
         // A synchronous driver: yield between calls so the two processes interleave.
         for (let i = 0; i < 25; i++) {
@@ -327,7 +328,7 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
     const { server } = h
     if (server !== undefined) {
       it(`rejects connect() and migrate() with an Error naming ${h.backend} and its address when unreachable`, async () => {
-        const store = server.open(server.url(1, 'secret'), new FakeClock(), 2000)
+        const store = server.open(`${server.scheme}://${server.user}:secret@127.0.0.1:1/test`, new FakeClock(), 2000)
         const message = new RegExp(`^${h.backend} at 127\\.0\\.0\\.1:1 is unreachable`)
         try {
           await expect(store.connect()).rejects.toThrow(new RegExp(`${message.source}: .*ECONNREFUSED`))
@@ -347,8 +348,8 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
         if (h.lose === undefined) throw new Error('a harness without a server gives lose()')
         return h.lose(clock)
       }
-      const proxy = await startTcpProxy(server.host, server.port)
-      const store = server.open(server.url(proxy.port, undefined), clock, 1000)
+      const proxy = await startTcpProxy(server.service.host, server.service.port)
+      const store = server.open(`${server.scheme}://${server.user}@127.0.0.1:${proxy.port}/test`, clock, 1000)
       await store.connect()
       return { store, cut: () => proxy.cut() }
     }
