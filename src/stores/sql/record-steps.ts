@@ -25,11 +25,13 @@ export interface RecordSql {
   readonly returning: boolean
 }
 
+/** The live record (expiry NULL or in the future), or `undefined`. */
 export function* getRecord(sql: RecordSql, kind: string, key: string, now: number): Steps<StoredRecord | undefined> {
   const row = yield* first(sql.statements.selectRecord, [kind, key, now])
   return row === undefined ? undefined : storedRecordFromRow(row)
 }
 
+/** Create-if-absent: `true` when this call created the record (or it was born expired with nothing live there). */
 export function* createRecord(
   sql: RecordSql,
   kind: string,
@@ -45,6 +47,7 @@ export function* createRecord(
   return (yield* run(sql.statements.insertRecord, [kind, key, value, 1, expiresAt ?? null])) === 1
 }
 
+/** Compare-and-set on `version`, of a live record only. */
 export function* replaceRecord(
   sql: RecordSql,
   kind: string,
@@ -58,14 +61,17 @@ export function* replaceRecord(
   return (yield* run(sql.statements.replaceRecord, [value, expiresAt ?? null, kind, key, Number(version), now])) === 1
 }
 
+/** Writes the record whatever was there; the version grows by one. */
 export function* putRecord(sql: RecordSql, kind: string, key: string, value: string, expiresAt: number | undefined): Steps<void> {
   yield* run(sql.statements.putRecord, [kind, key, value, 1, expiresAt ?? null])
 }
 
+/** Deletes the record; `true` when a live one was there. */
 export function* deleteRecord(sql: RecordSql, kind: string, key: string, now: number): Steps<boolean> {
   return (yield* run(sql.statements.deleteRecord, [kind, key, now])) > 0
 }
 
+/** One more in the window (a window that ended starts again at 1), and the reading after it. */
 export function* increment(sql: RecordSql, kind: string, key: string, windowSeconds: number, now: number): Steps<CounterReading> {
   const values = [kind, key, 1, now + windowSeconds, now, now]
   const row = sql.returning
@@ -75,6 +81,7 @@ export function* increment(sql: RecordSql, kind: string, key: string, windowSeco
   return counterFromRow(row)
 }
 
+/** Forgets a counter. */
 export function* resetCounter(sql: RecordSql, kind: string, key: string): Steps<void> {
   yield* run(sql.statements.deleteCounter, [kind, key])
 }
