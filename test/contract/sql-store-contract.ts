@@ -121,8 +121,8 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
       await store.migrate()
       await store.migrate()
       expect(await versions(place)).toEqual([SCHEMA_VERSION])
-      const tables = await h.tables(place)
-      expect(TABLE_NAMES.filter((t) => !tables.includes(`${place.prefix}${t}`))).toEqual([])
+      const tables = (await h.tables(place)).filter((t) => t.startsWith(place.prefix))
+      expect(tables.sort()).toEqual(TABLE_NAMES.map((t) => `${place.prefix}${t}`).sort())
     })
 
     it('migrates once when several processes start together (the migration lock)', async () => {
