@@ -13,6 +13,7 @@ import type { Client } from '../types.ts'
 import { booleanOption, CliError, FailureError, listOption, parseCommand, stringOption, UsageError, closest, type ParsedCommand } from './args.ts'
 import { checkScopes } from './config.ts'
 import { HELP } from './help.ts'
+import { schemaSql } from './print-sql.ts'
 import type { CliIo } from './io.ts'
 import { configOf, STORE_OPTIONS, storeUrlOf } from './settings.ts'
 import { escapeControlCharacters as printable, terminalJson } from './printable.ts'
@@ -219,13 +220,18 @@ function tokenAsPositional(args: readonly string[]): readonly string[] {
   return dashed === -1 ? args : [...args.slice(0, dashed), ...args.slice(dashed + 1), '--', args[dashed] as string]
 }
 
-/** `oauth2-stack migrate`: creates or upgrades the store's tables. */
+/** `oauth2-stack migrate`: creates or upgrades the store's tables; with `--print-sql`, prints their DDL instead. */
 export async function migrate(args: readonly string[], io: CliIo): Promise<number> {
   const command = 'migrate'
-  const parsed = parseCommand(command, args, STORE_OPTIONS, 0)
+  const parsed = parseCommand(command, args, { ...STORE_OPTIONS, 'print-sql': { type: 'boolean' } }, 0)
   if (help(parsed, command, io)) return 0
   const config = await configOf(parsed)
   const url = storeUrlOf(parsed, config, io.env)
+  if (booleanOption(parsed, 'print-sql') === true) {
+    // For DBAs: the DDL, without connecting (--store takes a URL or just postgres, mysql, mariadb, sqlite).
+    io.out(schemaSql(url))
+    return 0
+  }
   const store = await openCliStore(url)
   try {
     await store.migrate()
