@@ -31,8 +31,11 @@ export interface PingCapability {
   ping(): Promise<unknown>
 }
 
-/** The id looked up by the fallback probe: never a real client id or token hash (those are base64url). */
-export const PROBE_ID = '\u0000readiness-probe'
+/**
+ * The id looked up by the fallback probe: never a token hash (those are base64url, without `:`), and no
+ * NUL byte (PostgreSQL text refuses it). A read: harmless even if a client had this id.
+ */
+export const PROBE_ID = 'oauth2-stack:readiness-probe'
 
 /** A store to probe and the cheap call that probes it when it has no `ping()`. */
 export interface ReadinessProbe {
