@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { AuditEvent, AuditEventType } from '../../src/events/types.ts'
 import type { Logger } from '../../src/events/logger.ts'
 import { LocalTokenStore } from '../../src/stores/index.ts'
-import type { AccessToken, RefreshToken } from '../../src/index.ts'
+import type { AccessToken, RefreshTokenRecord as RefreshToken } from '../../src/index.ts'
 import { confidentialTokens, obtainCode, refresh, refreshTokenOf } from '../helpers/oauth-client.ts'
 import { ADAPTER, CONFIDENTIAL, postToken, startTestServer, USER, type TestServer, type TestServerOptions } from '../helpers/test-server.ts'
 
