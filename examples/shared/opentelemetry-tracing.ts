@@ -51,8 +51,8 @@ function bridge<C extends { error?: unknown }>(
   const channel = tracingChannel<unknown, C>(name)
   // The span becomes the store's value while the traced function runs, and in its continuations.
   channel.start.bindStore(current, (context) => {
-    const span = open(context as C)
-    spans.set(context as object, span)
+    const span = open(context)
+    spans.set(context, span)
     return span
   })
   const handlers = {
