@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { cleanText as clean } from '../events/audit-events.ts'
 import type { Logger } from '../events/logger.ts'
 import type { AuditEvent } from '../events/types.ts'
 import type { Request } from '../web/request.ts'
@@ -54,7 +55,6 @@ export interface RequestLoggerOptions {
 /** Parameter names that are safe to show although they match {@link isSecretName}. */
 const PUBLIC_NAMES = new Set(['code_challenge', 'code_challenge_method', 'token_type_hint', 'response_type', 'grant_type'])
 const SECRET_NAME = /secret|password|passwd|token|code|verifier|assertion|csrf|authorization|cookie|session|key/i
-const MAX_VALUE = 200
 const MAX_PARAMS = 20
 
 /** Whether a parameter with this name holds a secret (client secret, password, code, token, verifier, …). */
@@ -232,12 +232,6 @@ const WARN_EVENTS = new Set<AuditEvent['type']>(['code.reused', 'refresh.reused'
 
 function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
-}
-
-/** Cuts a value to a sane length and escapes control characters (no forged lines, no terminal escapes). */
-function clean(value: string): string {
-  const cut = value.length > MAX_VALUE ? `${value.slice(0, MAX_VALUE)}…` : value
-  return cut.replace(/[\u0000-\u001f\u007f-\u009f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 function clock(time: Date): string {

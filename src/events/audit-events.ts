@@ -47,7 +47,7 @@ export class AuditEvents<Env> {
     } catch (error) {
       safeLog(this.#config.logger, 'error', { err: error }, 'clientAddress threw')
     }
-    this.#records.set(request, { address: address === undefined ? undefined : clean(address), pending: [] })
+    this.#records.set(request, { address: address === undefined ? undefined : cleanText(address), pending: [] })
   }
 
   /** The response of `request` is decided: delivers its events. */
@@ -94,12 +94,15 @@ export class AuditEvents<Env> {
   }
 }
 
-/** Cuts an id or name and escapes control characters, so an event cannot forge a log line. */
-function clean(value: string): string {
+/**
+ * Cuts a value to 200 characters and escapes control characters, so a logged value can neither forge a
+ * line nor send terminal escapes. Used for every field of an event and of the dev server's log.
+ */
+export function cleanText(value: string): string {
   const cut = value.length > MAX_FIELD ? `${value.slice(0, MAX_FIELD)}…` : value
   return cut.replace(/[\u0000-\u001f\u007f-\u009f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 function cleanOptional(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : clean(value)
+  return value === undefined ? undefined : cleanText(value)
 }
