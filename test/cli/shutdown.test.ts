@@ -108,6 +108,11 @@ describe('serve: SIGTERM drains the requests in flight', () => {
     const log = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
     expect(log.find((line) => line.msg === 'stopping')).toMatchObject({ signal: 'SIGTERM', drain_timeout_ms: DRAIN_SECONDS * 1000 })
     expect(log.at(-1)).toMatchObject({ msg: 'stopped', signal: 'SIGTERM' })
+    // --log json prints the audit events beside the request lines, joined by request_id.
+    const issued = log.find((line) => line.msg === 'event' && line.type === 'token.issued' && line.grant_type === 'client_credentials')
+    expect(issued).toMatchObject({ level: 'info', client_id: 'abc', address: '127.0.0.1', scopes: ['profile'], with_refresh_token: false })
+    expect(log.some((line) => line.msg === 'request' && line.request_id === issued?.request_id && line.status === 200)).toBe(true)
+    expect(log.some((line) => line.msg === 'event' && line.type === 'token.refreshed' && line.user_id === 'demo')).toBe(true)
 
     // Started again on the same file: the last refresh token handed out still works.
     const again = await startServe(['--store', store, '--port', '0', '--log', 'json'])
