@@ -1,7 +1,7 @@
 import type { AnyOAuthError } from './errors.ts'
 import type { Logger } from './events/logger.ts'
 import type { AuditEventHandler } from './events/types.ts'
-import type { Scope } from './grants/scope.ts'
+import type { Scope } from './checks/scope.ts'
 import type { AccessTokenStore, AuthCodeStore, ClientStore } from './stores/types.ts'
 import type { TokenGenerator } from './tokens/types.ts'
 import type { Client } from './types.ts'
