@@ -4,13 +4,18 @@
  * store refused, and that a throwing, rejecting or never-settling `onEvent` neither breaks nor delays a
  * request (its failures go to the `logger`).
  */
+import * as oauth from 'oauth4webapi'
 import { afterEach, describe, expect, it } from 'vitest'
+import { DEVICE_CODE_GRANT_TYPE, DeviceCodeGrant } from '../../src/grants/index.ts'
+import { LocalDeviceCodeStore } from '../../src/stores/index.ts'
+import type { NodeEnviron } from '../../src/web/index.ts'
+import { openLoginPage, request, submitForm, unescapeHtml } from '../helpers/browser.ts'
 import type { AuditEvent, AuditEventType } from '../../src/events/types.ts'
 import type { Logger } from '../../src/events/logger.ts'
 import { LocalTokenStore } from '../../src/stores/index.ts'
 import type { AccessToken, RefreshTokenRecord as RefreshToken } from '../../src/index.ts'
-import { confidentialTokens, obtainCode, refresh, refreshTokenOf } from '../helpers/oauth-client.ts'
-import { ADAPTER, CONFIDENTIAL, postToken, startTestServer, USER, type TestServer, type TestServerOptions } from '../helpers/test-server.ts'
+import { confidentialTokens, insecure, noAuth, obtainCode, publicClient, refresh, refreshTokenOf } from '../helpers/oauth-client.ts'
+import { ADAPTER, CONFIDENTIAL, postToken, PUBLIC_CLIENT, startTestServer, USER, type TestServer, type TestServerOptions } from '../helpers/test-server.ts'
 
 let servers: TestServer[] = []
 afterEach(async () => {
@@ -126,6 +131,34 @@ describe('audit events per flow', () => {
     await postToken(server.url, { grant_type: 'client_credentials' }, { basic, headers: { 'x-request-id': 'two words/and a slash' } })
     const issued = await eventsOf(events, 'token.issued', 2)
     expect(issued.map((event) => event.requestId)).toEqual(['lb-7f3a.42', expect.stringMatching(/^[0-9a-f-]{36}$/)])
+  })
+})
+
+describe('audit events of the device flow (RFC 8628)', () => {
+  it('the user approves on the verification page: consent.granted; the device polls: token.issued', async () => {
+    const { server, events } = await start()
+    server.controller.addGrant(new DeviceCodeGrant<NodeEnviron>({ deviceCodeStore: new LocalDeviceCodeStore() }))
+    const issuer = new URL(server.issuer)
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }))
+    const device = await oauth.processDeviceAuthorizationResponse(as, publicClient, await oauth.deviceAuthorizationRequest(as, publicClient, noAuth, { scope: 'read' }, insecure))
+    // The person: open the page, type the code, sign in and allow.
+    const entry = await openLoginPage(device.verification_uri)
+    const consent = await request(entry.action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: entry.cookie },
+      body: new URLSearchParams({ csrf_token: entry.csrfToken, user_code: device.user_code }),
+    })
+    const csrfToken = unescapeHtml(/name="csrf_token" value="([^"]+)"/.exec(consent.body)?.[1] ?? '')
+    const action = new URL(unescapeHtml(/<form method="post" action="([^"]+)"/.exec(consent.body)?.[1] ?? ''), entry.action)
+    const decided = await submitForm({ ...consent, cookie: entry.cookie, csrfToken, action }, { action: 'approve', ...USER })
+    expect(decided.status).toBe(200)
+    const [granted] = await eventsOf(events, 'consent.granted')
+    expect(granted).toMatchObject({ clientId: PUBLIC_CLIENT.clientId, userId: USER.username, responseType: 'device_code', scopes: ['read'], address: ADDRESS })
+    const polled = await postToken(server.url, { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: PUBLIC_CLIENT.clientId })
+    expect(polled.status).toBe(200)
+    const [issued] = await eventsOf(events, 'token.issued')
+    expect(issued).toMatchObject({ grantType: DEVICE_CODE_GRANT_TYPE, clientId: PUBLIC_CLIENT.clientId, userId: USER.username, withRefreshToken: true })
+    for (const event of events) expect(JSON.stringify(event)).not.toContain(device.device_code)
   })
 })
 
