@@ -326,14 +326,13 @@ export class AuthorizationController<Env = unknown> {
 /** A token handler whose work is an `oauth2-stack:grant` trace when someone subscribes. */
 function tracedTokenHandler<Env>(handler: TokenHandler<Env>): TokenHandler<Env> {
   const { grantType } = handler
-  return {
-    grantType,
-    allowsPublicClients: handler.allowsPublicClients,
-    handle: (context) =>
-      tracesGrants()
-        ? traceGrant({ grantType, clientId: context.client.clientId, requestId: requestIdOf(context.request) }, () => handler.handle(context))
-        : handler.handle(context),
-  }
+  // The handler as prototype: every other field it has (or gains) reads through.
+  const traced = Object.create(handler) as { -readonly [K in keyof TokenHandler<Env>]: TokenHandler<Env>[K] }
+  traced.handle = (context) =>
+    tracesGrants()
+      ? traceGrant({ grantType, clientId: context.client.clientId, requestId: requestIdOf(context.request) }, () => handler.handle(context))
+      : handler.handle(context)
+  return traced
 }
 
 /** An endpoint. A method, so that a controller for one environ type is usable where another is expected. */
