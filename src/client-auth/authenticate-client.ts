@@ -1,3 +1,4 @@
+import { isClientIdSyntax, isClientSecretSyntax } from '../checks/identifier.ts'
 import { InvalidClient } from '../errors.ts'
 import type { ClientStore } from '../stores/types.ts'
 import { checkClientSecret, DUMMY_SECRET_HASH } from '../tokens/hash.ts'
@@ -16,10 +17,16 @@ import { readClientCredentials } from './read-credentials.ts'
  * - Secrets are compared in constant time. Unknown clients are checked against a dummy hash, so they cost
  *   what a client with a generated secret costs (a short, scrypt-hashed secret costs more; client ids are
  *   not secrets, RFC 6749 section 2.2).
+ * - A `client_id` that no registration accepts (not `*VSCHAR`) or a secret with a control character (a NUL
+ *   byte) is refused before any store call, on the unknown client's path: the same dummy compare, the
+ *   same `invalid_client`.
  */
 export async function authenticateClient(request: Request, clientStore: ClientStore): Promise<Client> {
   const presented = readClientCredentials(request)
   if (presented === undefined) throw new InvalidClient('Client authentication is required.')
+  if (!isClientIdSyntax(presented.clientId) || (presented.secret !== undefined && !isClientSecretSyntax(presented.secret))) {
+    return refuseUnknown(presented.secret)
+  }
   const client = await clientStore.fetchByClientId(presented.clientId)
   if (presented.secret === undefined) {
     if (client?.clientSecretHash === undefined && client?.tokenEndpointAuthMethods.includes('none') === true) return client
@@ -30,4 +37,13 @@ export async function authenticateClient(request: Request, clientStore: ClientSt
   const valid = typeof checked === 'boolean' ? checked : await checked
   if (client === undefined || !allowed || !valid) throw new InvalidClient('Client authentication failed.')
   return client
+}
+
+/** What an unknown client costs and gets: a dummy compare when a secret was sent, then `invalid_client`. */
+async function refuseUnknown(secret: string | undefined): Promise<never> {
+  if (secret !== undefined) {
+    const checked = checkClientSecret(secret, DUMMY_SECRET_HASH)
+    if (typeof checked !== 'boolean') await checked
+  }
+  throw new InvalidClient('Client authentication failed.')
 }

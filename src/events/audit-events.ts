@@ -95,12 +95,13 @@ export class AuditEvents<Env> {
 }
 
 /**
- * Cuts a value to 200 characters and escapes control characters, so a logged value can neither forge a
- * line nor send terminal escapes. Used for every field of an event and of the dev server's log.
+ * Cuts a value to 200 characters and escapes control characters and direction overrides, so a logged
+ * value can neither forge a line, nor send terminal escapes, nor reorder what is shown. Used for every
+ * field of an event and of the dev server's log.
  */
 export function cleanText(value: string): string {
   const cut = value.length > MAX_FIELD ? `${value.slice(0, MAX_FIELD)}…` : value
-  return cut.replace(/[\u0000-\u001f\u007f-\u009f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return cut.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 function cleanOptional(value: string | undefined): string | undefined {
