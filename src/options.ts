@@ -1,4 +1,6 @@
 import type { AnyOAuthError } from './errors.ts'
+import type { Logger } from './events/logger.ts'
+import type { AuditEventHandler } from './events/types.ts'
 import type { Scope } from './checks/scope.ts'
 import type { AccessTokenStore, AuthCodeStore, ClientStore } from './stores/types.ts'
 import type { TokenGenerator } from './tokens/types.ts'
@@ -71,9 +73,30 @@ export interface AuthorizationControllerOptions<Env = unknown> {
   readonly uniqueToken?: boolean | { readonly key: Uint8Array }
   /**
    * Called with every OAuth error answered, for logging or metrics. `error.cause` holds the internal
-   * cause of a `server_error`. Default: log `server_error`s to `console.error`.
+   * cause of a `server_error`. Default: log `server_error`s at `error` and store outages
+   * (`temporarily_unavailable`) at `warn` through {@link AuthorizationControllerOptions.logger}.
    */
   readonly onError?: (error: AnyOAuthError, request: Request) => void
+  /**
+   * Receives the audit events (`token.issued`, `refresh.reused`, `client.auth_failed`, …; see
+   * `AuditEvent`): typed data with the request id, client, user, address and time, never a secret,
+   * token, code or password. Called after the response is decided and the store agreed; what it throws
+   * or rejects with is logged, and a returned promise is not awaited, so it can neither break nor slow
+   * a request. Default: no events (and no cost).
+   */
+  readonly onEvent?: AuditEventHandler
+  /**
+   * Where the controller logs (pino's shape: `logger.error(fields, message)`; `pino()` fits): the
+   * default `onError` reporting, and failures of the `onError` and `onEvent` hooks. Default: errors and
+   * warnings to `console.error`.
+   */
+  readonly logger?: Logger
+  /**
+   * The client's address for the audit events, from the adapter's `environ`. Default: the socket's
+   * remote address (`nodeHandler`, Express, Fastify, Koa; none for the Fetch adapter). Behind a reverse
+   * proxy, read the address from a header only that proxy sets.
+   */
+  readonly clientAddress?: (environ: Env) => string | undefined
 }
 
 /** Introspection policy. */

@@ -1,5 +1,7 @@
 import { authenticateClient } from '../client-auth/authenticate-client.ts'
+import { readClientCredentials } from './read-credentials.ts'
 import { InvalidRequest, type AnyOAuthError } from '../errors.ts'
+import type { AuditEventInput } from '../events/types.ts'
 import type { Params } from '../internal/params.ts'
 import type { ClientStore } from '../stores/types.ts'
 import type { Client } from '../types.ts'
@@ -12,6 +14,8 @@ const FORM = 'application/x-www-form-urlencoded'
 /** What a client endpoint needs from the controller's services (`GrantServices` has it). */
 export interface ClientEndpointServices {
   readonly clientStore: ClientStore
+  /** Records an audit event (`GrantServices.emit`); a failed client authentication is `client.auth_failed`. */
+  emit?(request: Request, event: AuditEventInput): void
 }
 
 /** What a client-authenticated endpoint handler receives. */
@@ -74,7 +78,19 @@ export async function answerClientEndpoint<Env, Services extends ClientEndpointS
     return await handle({ request, environ, params, services, authenticate: () => authenticateClient(request, services.clientStore) })
   } catch (thrown) {
     const error = toOAuthError(thrown)
+    if (error.error === 'invalid_client') services.emit?.(request, authFailedEvent(request))
     onError(error, request)
     return jsonErrorResponse(error, realm)
   }
+}
+
+/** `client.auth_failed` for a request answered `invalid_client`: who it claimed to be and how (never the secret). */
+function authFailedEvent(request: Request): AuditEventInput {
+  let presented: { readonly clientId: string; readonly method: string } | undefined
+  try {
+    presented = readClientCredentials(request)
+  } catch {
+    // Malformed credentials: no client to name.
+  }
+  return { type: 'client.auth_failed', clientId: presented?.clientId, method: presented?.method, endpoint: request.path }
 }

@@ -47,10 +47,10 @@ export class ResourceOwnerGrant<Env = unknown> implements Grant<Env> {
     try {
       result = await adapter.authenticate(request, environ, scopes, client)
     } catch (error) {
-      if (error instanceof UserNotAuthenticated) throw new InvalidGrant('Invalid resource owner credentials.')
+      if (error instanceof UserNotAuthenticated) throw this.#loginFailed(context)
       throw error
     }
-    if (result.type !== 'granted') throw new InvalidGrant('Invalid resource owner credentials.')
+    if (result.type !== 'granted') throw this.#loginFailed(context)
     return services.issueTokens({
       client,
       grantType: 'password',
@@ -58,6 +58,13 @@ export class ResourceOwnerGrant<Env = unknown> implements Grant<Env> {
       data: result.data ?? NO_USER_DATA,
       scopes,
       withRefreshToken: true,
+      request,
     })
+  }
+
+  /** Emits `user.login_failed` (the username, never the password) and makes the RFC 6749 section 5.2 error. */
+  #loginFailed({ request, client, services }: TokenRequestContext<Env>): InvalidGrant {
+    services.emit(request, { type: 'user.login_failed', clientId: client.clientId, username: request.postParam('username') })
+    return new InvalidGrant('Invalid resource owner credentials.')
   }
 }
