@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openStore } from '../../src/stores/index.ts'
+import { openStore } from '../../src/stores/from-url.ts'
 import { POSTGRES_URL, probeService, whenReachable } from '../contract/services.ts'
 import { authorizeInBrowser } from '../helpers/test-server.ts'
 
