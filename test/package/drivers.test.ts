@@ -8,6 +8,8 @@ import { STORE_DRIVERS, type StoreDriver } from '../../src/stores/drivers.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  readonly name: string
+  readonly exports: Readonly<Record<string, { readonly 'oauth2-stack:source'?: string } | string>>
   readonly dependencies: Readonly<Record<string, string>>
   readonly devDependencies: Readonly<Record<string, string>>
   readonly peerDependencies: Readonly<Record<string, string>>
@@ -42,9 +44,22 @@ function specifiersOf(file: string): Specifier[] {
   return found
 }
 
-/** `pg`, `mysql2/promise` → `mysql2`, `@scope/name/sub` → `@scope/name`; `undefined` for relative and built-in modules. */
+/** The source file a self-reference (`oauth2-stack/node`) names, through the exports' source condition. */
+function selfReference(specifier: string): string | undefined {
+  if (specifier !== pkg.name && !specifier.startsWith(`${pkg.name}/`)) return undefined
+  const target = pkg.exports[`.${specifier.slice(pkg.name.length)}`]
+  const source = typeof target === 'object' ? target['oauth2-stack:source'] : undefined
+  if (source === undefined) throw new Error(`${specifier} is not an export of the package`)
+  return resolve(root, source)
+}
+
+/**
+ * `pg`, `mysql2/promise` → `mysql2`, `@scope/name/sub` → `@scope/name`; `undefined` for relative and
+ * built-in modules and for the package's own subpaths.
+ */
 function packageOf(specifier: string): string | undefined {
   if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier)) return undefined
+  if (selfReference(specifier) !== undefined) return undefined
   const parts = specifier.split('/')
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]
 }
@@ -63,6 +78,8 @@ function packagesReachedFrom(entry: string, valuesOnly = false): Set<string> {
     for (const { text, typeOnly } of specifiersOf(file)) {
       if (valuesOnly && typeOnly) continue
       if (text.startsWith('.')) queue.push(resolve(dirname(file), text))
+      const self = selfReference(text)
+      if (self !== undefined) queue.push(self)
       const name = packageOf(text)
       if (name !== undefined) packages.add(name)
     }
