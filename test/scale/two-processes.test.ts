@@ -20,7 +20,7 @@ const backends = [
 ]
 
 async function start(url: string, prefix: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/scale/server.ts', url, prefix], {
+  const child = spawn(process.execPath, ['--conditions=oauth2-stack:source', '--import', 'tsx', 'test/scale/server.ts', url, prefix], {
     cwd: root,
     env: { ...process.env, TSX_TSCONFIG_PATH: 'tsconfig.json' },
     stdio: ['ignore', 'pipe', 'pipe'],
