@@ -12,7 +12,7 @@ import { createServer } from 'node:http'
 import { BasicTracerProvider, ConsoleSpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { AuthorizationController } from 'oauth2-stack'
 import { ClientCredentialsGrant } from 'oauth2-stack/grant'
-import { openStore } from 'oauth2-stack/store'
+import { openStore } from 'oauth2-stack/store/open'
 import { nodeHandler } from 'oauth2-stack/web'
 import { traceWithOpenTelemetry } from './shared/opentelemetry-tracing.ts'
 

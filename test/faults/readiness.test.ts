@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoServer, type DemoServer } from '../../src/cli/demo-server.ts'
 import { RequestLogger } from '../../src/cli/request-log.ts'
-import { openStore, type OpenedStore } from '../../src/stores/index.ts'
+import { openStore, type OpenedStore } from '../../src/stores/from-url.ts'
 import { POSTGRES_URL, probeService, whenReachable } from '../contract/services.ts'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts'
 

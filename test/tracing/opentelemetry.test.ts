@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { traceWithOpenTelemetry } from '../../examples/shared/opentelemetry-tracing.ts'
 import { ClientCredentialsGrant, Scope } from '../../src/grants/index.ts'
 import { AuthorizationController } from '../../src/index.ts'
-import { openStore, type OpenedStore } from '../../src/stores/index.ts'
+import { openStore, type OpenedStore } from '../../src/stores/from-url.ts'
 import { tracesDispatch, tracesGrants, tracesStores } from '../../src/tracing/channels.ts'
 import { nodeHandler } from '../../src/web/index.ts'
 
