@@ -10,11 +10,14 @@ const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
  * One-way layers (docs/architecture.md, "Layers"): each folder of src/ may import only from the layers
  * before its own, type-only imports included (they count as folder cycles too), so a new file cannot add
  * a cycle. Barrels (`index.ts`) are entry points and exempt. Inside src/, the package's own subpaths
- * (`oauth2-stack/...`) are not a way around the order.
+ * (`oauth2-stack/...`) are not a way around the order. The core reaches `node:crypto` only through
+ * `internal/crypto.ts` (the stores, the resource side and the CLI are not the core).
  */
+const OUTSIDE_CORE = new Set(['stores/', 'resource/', 'cli/'])
+const CRYPTO_MODULE = 'src/internal/crypto.ts'
 const layerRules = LAYERS.flatMap((layer, index) => {
   const above = LAYERS.slice(index).flat()
-  return layer.map((group) => {
+  return layer.flatMap((group) => {
     const others = above.filter((other) => other !== group)
     const folders = others.filter((other) => other.endsWith('/')).map((other) => escape(other.slice(0, -1)))
     const files = others.filter((other) => !other.endsWith('/')).map(escape)
@@ -22,11 +25,14 @@ const layerRules = LAYERS.flatMap((layer, index) => {
     const patterns = [{ regex: '^oauth2-stack(/|$)', message: 'inside src/, import by relative path' }]
     if (folders.length > 0) patterns.push({ regex: `^(\\./|(\\.\\./)+)(${folders.join('|')})/`, message })
     if (files.length > 0) patterns.push({ regex: `^(\\./|(\\.\\./)+)(${files.join('|')})$`, message })
-    return {
-      files: group.endsWith('/') ? [`src/${group}**/*.ts`] : [`src/${group}`],
-      ignores: ['src/index.ts', 'src/*/index.ts'],
-      rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
-    }
+    const rule = (list) => ({ '@typescript-eslint/no-restricted-imports': ['error', { patterns: list }] })
+    const ignores = ['src/index.ts', 'src/*/index.ts']
+    const globs = group.endsWith('/') ? [`src/${group}**/*.ts`] : [`src/${group}`]
+    if (OUTSIDE_CORE.has(group)) return [{ files: globs, ignores, rules: rule(patterns) }]
+    const crypto = { regex: '^(node:)?crypto$', message: 'the core uses node:crypto only through internal/crypto.ts' }
+    const configs = [{ files: globs, ignores: [...ignores, CRYPTO_MODULE], rules: rule([...patterns, crypto]) }]
+    if (group === 'internal/') configs.push({ files: [CRYPTO_MODULE], rules: rule(patterns) })
+    return configs
   })
 })
 

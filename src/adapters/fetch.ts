@@ -20,8 +20,8 @@ export interface FetchAdapterOptions {
  * controller under `prefix` — for Hono (`app.all('/oauth/*', (c) => handler(c.req.raw))`), Bun
  * (`Bun.serve({ fetch: handler })`), Deno and Workers. Other paths get a 404 JSON response.
  *
- * Uses only Web standard APIs here; the core's crypto comes from `node:crypto`, which Bun, Deno and
- * Workers (with Node compatibility) provide.
+ * Uses only Web standard APIs here; the core's crypto comes from `node:crypto` (all of it through
+ * `internal/crypto.ts`), which Bun, Deno and Workers (with Node compatibility) provide.
  */
 export function fetchHandler(
   controller: AuthorizationController<FetchEnviron>,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { allows } from '../checks/allows.ts'
 import { answerClientEndpoint, type ClientEndpointHandler, type ClientRequest } from '../client-auth/client-endpoint.ts'
 import {
@@ -11,6 +10,7 @@ import {
   SlowDown,
   UnauthorizedClient,
 } from '../errors.ts'
+import { randomBase64url } from '../internal/crypto.ts'
 import type { DeviceCodeStore } from '../stores/device-code-store.ts'
 import { hashToken } from '../tokens/hash.ts'
 import { Response } from '../web/response.ts'
@@ -144,7 +144,7 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
     const familyId = services.newId()
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
       // The device code is a 256-bit random handle; the user code is short, for people (section 6.1).
-      const deviceCode = randomBytes(32).toString('base64url')
+      const deviceCode = randomBase64url(32)
       const userCode = generateUserCode(this.#alphabet, this.#length)
       const saved = await this.#store.save({
         deviceCodeHash: hashToken(deviceCode),

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { InvalidGrant } from '../errors.ts'
 import { formatScope } from '../checks/scope.ts'
 import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from './types.ts'
@@ -6,6 +5,7 @@ import type { AccessTokenStore } from '../stores/types.ts'
 import { hashToken } from '../tokens/hash.ts'
 import type { TokenContext, TokenGenerator } from '../tokens/types.ts'
 import type { AccessToken, RefreshToken } from '../types.ts'
+import { sha256Base64url } from '../internal/crypto.ts'
 import { randomId } from '../internal/random-id.ts'
 import type { Sealer } from '../internal/sealer.ts'
 
@@ -154,9 +154,7 @@ function generate(
 }
 
 function uniqueKeyOf(subject: TokenSubject): string {
-  return createHash('sha256')
-    .update(`${subject.client.clientId}\0${subject.userId ?? ''}\0${[...subject.scopes].sort().join(' ')}`)
-    .digest('base64url')
+  return sha256Base64url(`${subject.client.clientId}\0${subject.userId ?? ''}\0${[...subject.scopes].sort().join(' ')}`)
 }
 
 function responseBody(
