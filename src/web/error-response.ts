@@ -81,3 +81,16 @@ export function redirectErrorResponse(
   const location = buildRedirect(redirectUri, { ...errorFields(error), state, iss: issuer }, mode)
   return Response.redirect(location, statusCode)
 }
+
+/** The answer for a path no endpoint serves: 404 JSON. */
+export function notFoundResponse(): Response {
+  return Response.json(404, { error: 'not_found', error_description: 'No OAuth 2.0 endpoint at this path.' })
+}
+
+/**
+ * The answer when something failed outside every endpoint's own error handling (a custom endpoint that
+ * threw, an adapter that could not read or write): 500 `server_error`, with no detail.
+ */
+export function serverErrorResponse(): Response {
+  return Response.json(500, { error: 'server_error' })
+}
