@@ -1,3 +1,4 @@
+import { sha256Base64url } from '../internal/crypto.ts'
 import { InvalidGrant } from '../errors.ts'
 import { formatScope } from '../checks/scope.ts'
 import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from './types.ts'
@@ -5,7 +6,6 @@ import type { AccessTokenStore } from '../stores/types.ts'
 import { hashToken } from '../tokens/hash.ts'
 import type { TokenContext, TokenGenerator } from '../tokens/types.ts'
 import type { AccessToken, RefreshToken } from '../types.ts'
-import { sha256Base64url } from '../internal/crypto.ts'
 import { randomId } from '../internal/random-id.ts'
 import type { Sealer } from '../internal/sealer.ts'
 
