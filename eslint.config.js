@@ -1,5 +1,7 @@
 // Type-aware linting: the rules that matter most for a server (floating promises, exhaustive switches,
 // type-only imports, no `any` leaking into public types).
+import { readFileSync } from 'node:fs'
+import { URL } from 'node:url'
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import { LAYERS } from './scripts/layers.mjs'
@@ -10,11 +12,16 @@ const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
  * One-way layers (docs/architecture.md, "Layers"): each folder of src/ may import only from the layers
  * before its own, type-only imports included (they count as folder cycles too), so a new file cannot add
  * a cycle. Barrels (`index.ts`) are entry points and exempt. Inside src/, the package's own subpaths
- * (`oauth2-stack/...`) are not a way around the order.
+ * (`oauth2-stack/...`) are not a way around the order. The core reaches `node:crypto` only through
+ * `internal/crypto.ts`, and no optional peer dependency (the frameworks are for `adapters/`, the drivers
+ * for `stores/`; package.json lists them); the resource side and the CLI are not the core.
  */
+const OUTSIDE_CORE = new Set(['stores/', 'resource/', 'cli/'])
+const CRYPTO_MODULE = 'src/internal/crypto.ts'
+const PEERS = Object.keys(JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).peerDependencies ?? {})
 const layerRules = LAYERS.flatMap((layer, index) => {
   const above = LAYERS.slice(index).flat()
-  return layer.map((group) => {
+  return layer.flatMap((group) => {
     const others = above.filter((other) => other !== group)
     const folders = others.filter((other) => other.endsWith('/')).map((other) => escape(other.slice(0, -1)))
     const files = others.filter((other) => !other.endsWith('/')).map(escape)
@@ -22,11 +29,18 @@ const layerRules = LAYERS.flatMap((layer, index) => {
     const patterns = [{ regex: '^oauth2-stack(/|$)', message: 'inside src/, import by relative path' }]
     if (folders.length > 0) patterns.push({ regex: `^(\\./|(\\.\\./)+)(${folders.join('|')})/`, message })
     if (files.length > 0) patterns.push({ regex: `^(\\./|(\\.\\./)+)(${files.join('|')})$`, message })
-    return {
-      files: group.endsWith('/') ? [`src/${group}**/*.ts`] : [`src/${group}`],
-      ignores: ['src/index.ts', 'src/*/index.ts'],
-      rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+    const rule = (list) => ({ '@typescript-eslint/no-restricted-imports': ['error', { patterns: list }] })
+    const ignores = ['src/index.ts', 'src/*/index.ts']
+    const globs = group.endsWith('/') ? [`src/${group}**/*.ts`] : [`src/${group}`]
+    if (OUTSIDE_CORE.has(group)) return [{ files: globs, ignores, rules: rule(patterns) }]
+    if (group !== 'adapters/' && PEERS.length > 0) {
+      const message = 'the core imports no framework or database driver (adapters/ and stores/ do)'
+      patterns.push({ regex: `^(${PEERS.map(escape).join('|')})(/.*)?$`, message })
     }
+    const crypto = { regex: '^(node:)?crypto$', message: 'the core uses node:crypto only through internal/crypto.ts' }
+    const configs = [{ files: globs, ignores: [...ignores, CRYPTO_MODULE], rules: rule([...patterns, crypto]) }]
+    if (group === 'internal/') configs.push({ files: [CRYPTO_MODULE], rules: rule(patterns) })
+    return configs
   })
 })
 

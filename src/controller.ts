@@ -2,7 +2,7 @@ import { AuthorizeEndpoint } from './endpoints/authorize.ts'
 import { tokenEndpoint } from './endpoints/token.ts'
 import { introspectionEndpoint } from './endpoints/introspect.ts'
 import { METADATA_PATH, metadataEndpoint, type AuthorizationServerMetadata } from './endpoints/metadata.ts'
-import { toOAuthError } from './web/error-response.ts'
+import { notFoundResponse, serverErrorResponse, toOAuthError } from './web/error-response.ts'
 import { AuditEvents } from './events/audit-events.ts'
 import { socketAddressOf } from './events/client-address.ts'
 import { storeUnavailableEventOf } from './events/error-events.ts'
@@ -23,7 +23,7 @@ import { RandomTokenGenerator } from './tokens/random.ts'
 import { publishesKeys } from './tokens/types.ts'
 import { traceDispatch, tracesDispatch, traceGrant, tracesGrants } from './tracing/channels.ts'
 import type { Request } from './web/request.ts'
-import { Response } from './web/response.ts'
+import { PUBLIC_JSON_HEADERS, Response } from './web/response.ts'
 
 /**
  * The heart of an authorization server (the seed's `oauth2.AuthorizationController`): holds the stores,
@@ -165,8 +165,7 @@ export class AuthorizationController<Env = unknown> {
     route(this.introspectionPath, introspectionEndpoint(context, mayIntrospectAll))
     if (publishesKeys(tokenGenerator)) {
       this.jwksPath = checkPath('jwksPath', options.jwksPath ?? '/jwks')
-      const jwksHeaders = { 'content-type': 'application/json', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' }
-      route(this.jwksPath, async () => new Response(200, { ...jwksHeaders }, JSON.stringify(tokenGenerator.jwks())))
+      route(this.jwksPath, async () => new Response(200, { ...PUBLIC_JSON_HEADERS }, JSON.stringify(tokenGenerator.jwks())))
     }
     const metadata = metadataEndpoint<Env>(() => this.metadata)
     route(METADATA_PATH, metadata)
@@ -299,13 +298,13 @@ export class AuthorizationController<Env = unknown> {
     // native promise is that promise), with no extra hops per request.
     try {
       const route = this.#routes.get(request.path)
-      if (route === undefined) return Promise.resolve(Response.json(404, { error: 'not_found', error_description: 'No OAuth 2.0 endpoint at this path.' }))
+      if (route === undefined) return Promise.resolve(notFoundResponse())
       if (this.#events === undefined && !tracesDispatch()) return Promise.resolve(route.handle(request, environ))
       return this.#observed(route, request, environ)
     } catch (error) {
       // Only a custom endpoint can throw here (the built-in ones answer every failure themselves).
       this.#services.reportError(toOAuthError(error), request)
-      return Promise.resolve(Response.json(500, { error: 'server_error' }))
+      return Promise.resolve(serverErrorResponse())
     }
   }
 

@@ -2,7 +2,7 @@ import type { NextFunction, Request as ExpressRequest, Response as ExpressRespon
 import { Router as createRouter } from 'express'
 import type { AuthorizationController } from '../controller.ts'
 import type { ParsedForm } from '../internal/params.ts'
-import { Response } from '../web/response.ts'
+import { serverErrorResponse } from '../web/error-response.ts'
 import { fromNodeRequest, writeNodeResponse } from './node-request.ts'
 import type { BodyError } from '../web/request.ts'
 import { BodyDeadlines, readBody } from './read-body.ts'
@@ -79,7 +79,7 @@ function serveWith(
         writeNodeResponse(res, await controller.dispatch(request, { req, res }), error !== undefined)
       })
       .catch((error: unknown) => {
-        if (!res.headersSent) writeNodeResponse(res, Response.json(500, { error: 'server_error' }), true)
+        if (!res.headersSent) writeNodeResponse(res, serverErrorResponse(), true)
         else next(error)
       })
   }

@@ -1,6 +1,7 @@
 import type { AuthorizationController } from '../controller.ts'
 import { Request, type BodyError } from '../web/request.ts'
-import { Response } from '../web/response.ts'
+import { notFoundResponse } from '../web/error-response.ts'
+import type { Response } from '../web/response.ts'
 
 /** The `environ` the Fetch adapter passes to the site adapter: the runtime's own `Request`. */
 export interface FetchEnviron {
@@ -20,8 +21,8 @@ export interface FetchAdapterOptions {
  * controller under `prefix` — for Hono (`app.all('/oauth/*', (c) => handler(c.req.raw))`), Bun
  * (`Bun.serve({ fetch: handler })`), Deno and Workers. Other paths get a 404 JSON response.
  *
- * Uses only Web standard APIs here; the core's crypto comes from `node:crypto`, which Bun, Deno and
- * Workers (with Node compatibility) provide.
+ * Uses only Web standard APIs here; the core's crypto comes from `node:crypto` (all of it through
+ * `internal/crypto.ts`), which Bun, Deno and Workers (with Node compatibility) provide.
  */
 export function fetchHandler(
   controller: AuthorizationController<FetchEnviron>,
@@ -33,7 +34,7 @@ export function fetchHandler(
     const url = new URL(raw.url)
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname
     if (!url.pathname.startsWith(prefix) || !controller.handles(path)) {
-      return toFetchResponse(Response.json(404, { error: 'not_found' }))
+      return toFetchResponse(notFoundResponse())
     }
     const { body, error } = await readFetchBody(raw, maxBodyBytes)
     const headers: Record<string, string> = {}

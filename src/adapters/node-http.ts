@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AuthorizationController } from '../controller.ts'
-import { Response } from '../web/response.ts'
+import { serverErrorResponse } from '../web/error-response.ts'
 import { fromNodeRequest, splitUrl, writeNodeResponse } from './node-request.ts'
 import { BodyDeadlines, readBody } from './read-body.ts'
 
@@ -52,7 +52,7 @@ export function nodeHandler(
         }),
       )
       .catch(() => {
-      if (!res.headersSent) writeNodeResponse(res, Response.json(500, { error: 'server_error' }), true)
+      if (!res.headersSent) writeNodeResponse(res, serverErrorResponse(), true)
       else res.destroy()
     })
   }

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto'
 import { InvalidGrant, InvalidRequest } from '../errors.ts'
-import { constantTimeEqual } from '../tokens/hash.ts'
+import { constantTimeEqual, sha256Base64url } from '../internal/crypto.ts'
 import type { CodeChallengeMethod } from '../types.ts'
 
 /** PKCE policy of the authorization code grant (RFC 7636). */
@@ -61,6 +60,6 @@ export function checkCodeVerifier(verifier: string | undefined, challenge: PkceC
   }
   if (verifier === undefined) throw new InvalidGrant('code_verifier is required for this code.')
   if (!VERIFIER.test(verifier)) throw new InvalidRequest('code_verifier is malformed (RFC 7636 section 4.1).')
-  const derived = challenge.codeChallengeMethod === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier
+  const derived = challenge.codeChallengeMethod === 'S256' ? sha256Base64url(verifier) : verifier
   if (!constantTimeEqual(derived, challenge.codeChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge.')
 }

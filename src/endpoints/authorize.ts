@@ -17,7 +17,8 @@ import { callAuthenticate, renderConsentPage } from '../web/interaction.ts'
 import { protectPage, Response } from '../web/response.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
 import { allows } from '../checks/allows.ts'
-import { bodyErrorToOAuthError, errorPage, redirectErrorResponse, toOAuthError } from '../web/error-response.ts'
+import { bodyErrorToOAuthError, redirectErrorResponse, toOAuthError } from '../web/error-response.ts'
+import { errorPage } from '../web/pages.ts'
 
 /** The authorization-request parameters that must not be repeated (RFC 6749 section 3.1). */
 const OAUTH_PARAMETERS = [

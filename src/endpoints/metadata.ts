@@ -1,5 +1,5 @@
 import type { Request } from '../web/request.ts'
-import { Response } from '../web/response.ts'
+import { PUBLIC_JSON_HEADERS, Response } from '../web/response.ts'
 
 /** The well-known path of authorization server metadata (RFC 8414 section 3). */
 export const METADATA_PATH = '/.well-known/oauth-authorization-server'
@@ -21,6 +21,6 @@ export function metadataEndpoint<Env>(
       return response
     }
     // Public and identical for everyone: cacheable, unlike every other answer.
-    return new Response(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' }, JSON.stringify(metadata()))
+    return new Response(200, { ...PUBLIC_JSON_HEADERS }, JSON.stringify(metadata()))
   }
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { allows } from '../checks/allows.ts'
 import { answerClientEndpoint, type ClientEndpointHandler, type ClientRequest } from '../client-auth/client-endpoint.ts'
 import {
@@ -11,6 +10,7 @@ import {
   SlowDown,
   UnauthorizedClient,
 } from '../errors.ts'
+import { randomBase64url } from '../internal/crypto.ts'
 import type { DeviceCodeStore } from '../stores/device-code-store.ts'
 import { hashToken } from '../tokens/hash.ts'
 import { Response } from '../web/response.ts'
@@ -73,7 +73,8 @@ const SAVE_ATTEMPTS = 5
  * ```
  */
 export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
-  /** The store as given; {@link register} replaces it by the controller's guarded view. */
+  readonly #givenStore: DeviceCodeStore
+  /** The store as the controller guards it (set by {@link register}). */
   #store: DeviceCodeStore
   readonly #expiresIn: number
   readonly #interval: number
@@ -90,6 +91,7 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
 
   constructor(options: DeviceCodeGrantOptions<Env>) {
     if (options.deviceCodeStore === undefined) throw new TypeError('DeviceCodeGrant needs a deviceCodeStore')
+    this.#givenStore = options.deviceCodeStore
     this.#store = options.deviceCodeStore
     this.#expiresIn = whole('expiresIn', options.expiresIn ?? 600, 1, 3600)
     this.#interval = whole('interval', options.interval ?? 5, 1, 300)
@@ -107,7 +109,7 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
 
   register(registry: GrantRegistry<Env>): void {
     // The controller bounds every call of an out-of-process store, as it does for its own stores.
-    this.#store = registry.guardStore(this.#store, 'deviceCodeStore')
+    this.#store = registry.guardStore(this.#givenStore, 'deviceCodeStore')
     const verification = new DeviceVerification({
       store: this.#store,
       alphabet: this.#alphabet,
@@ -144,7 +146,7 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
     const familyId = services.newId()
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
       // The device code is a 256-bit random handle; the user code is short, for people (section 6.1).
-      const deviceCode = randomBytes(32).toString('base64url')
+      const deviceCode = randomBase64url(32)
       const userCode = generateUserCode(this.#alphabet, this.#length)
       const saved = await this.#store.save({
         deviceCodeHash: hashToken(deviceCode),

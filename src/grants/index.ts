@@ -17,12 +17,14 @@ export {
 } from './device-code.ts'
 export { Scope, parseScopeParameter, type ScopeOptions } from '../checks/scope.ts'
 export type { PkceOptions } from '../checks/pkce.ts'
+export { answerClientEndpoint, type ClientEndpointHandler, type ClientRequest } from '../client-auth/client-endpoint.ts'
 export type {
   AuthorizeHandler,
   AuthorizeRequestContext,
   EndpointHandler,
   Grant,
   GrantedUser,
+  GrantEndpointContext,
   GrantRegistry,
   GrantServices,
   MintedTokens,

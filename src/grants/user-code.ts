@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto'
+import { randomInt } from '../internal/crypto.ts'
 
 /**
  * The default user-code alphabet (RFC 8628 section 6.1): 20 consonants, no vowels (no words can be

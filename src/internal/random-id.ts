@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes } from './crypto.ts'
 
 /** Bytes drawn from the CSPRNG at once; ids are cut from this pool, so one call serves many requests. */
 const POOL_BYTES = 4096

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, randomBytes } from './crypto.ts'
 
 /**
  * Encrypts tokens for the `uniqueToken` option (AES-256-GCM), so a store can hand an existing token

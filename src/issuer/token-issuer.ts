@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256Base64url } from '../internal/crypto.ts'
 import { InvalidGrant } from '../errors.ts'
 import { formatScope } from '../checks/scope.ts'
 import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from './types.ts'
@@ -159,9 +159,7 @@ function generate(
 }
 
 function uniqueKeyOf(subject: TokenSubject): string {
-  return createHash('sha256')
-    .update(`${subject.client.clientId}\0${subject.userId ?? ''}\0${[...subject.scopes].sort().join(' ')}`)
-    .digest('base64url')
+  return sha256Base64url(`${subject.client.clientId}\0${subject.userId ?? ''}\0${[...subject.scopes].sort().join(' ')}`)
 }
 
 function responseBody(

@@ -1,12 +1,14 @@
-import { hash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto'
+import { constantTimeEqual, randomBase64url, scrypt, sha256Base64url, sha256Bytes, timingSafeEqual } from '../internal/crypto.ts'
+
+// Where it has always been found (tests, the demo's site adapter).
+export { constantTimeEqual } from '../internal/crypto.ts'
 
 /**
  * SHA-256 of a code or token, base64url: the key under which stores keep it. A fast hash is right here:
  * the values are ≥ 122 random bits, so nothing can be guessed from the hash (RFC 6819 section 5.1.4.1.3).
  */
 export function hashToken(value: string): string {
-  // One-shot hash (Node >= 20.12): no Hash object per call on the hot path.
-  return hash('sha256', value, 'base64url')
+  return sha256Base64url(value)
 }
 
 const SHA256_PREFIX = 'sha256$'
@@ -18,7 +20,7 @@ const SCRYPT_KEY_LENGTH = 32
 
 /** Generates a client secret with 256 bits of entropy, base64url (43 characters). */
 export function generateClientSecret(): string {
-  return randomBytes(32).toString('base64url')
+  return randomBase64url(32)
 }
 
 /**
@@ -27,11 +29,11 @@ export function generateClientSecret(): string {
  * seed's `xyz`) get scrypt, which is slow on purpose so a leaked hash cannot be brute-forced cheaply.
  */
 export async function hashClientSecret(secret: string): Promise<string> {
-  const salt = randomBytes(16).toString('base64url')
+  const salt = randomBase64url(16)
   if (secret.length >= HIGH_ENTROPY_LENGTH) {
     return `${SHA256_PREFIX}${salt}$${sha256(salt, secret)}`
   }
-  const key = await scrypt(secret, salt)
+  const key = await scrypt(secret, salt, SCRYPT_KEY_LENGTH, SCRYPT_COST)
   return `${SCRYPT_PREFIX}${SCRYPT_COST}$${salt}$${key.toString('base64url')}`
 }
 
@@ -53,7 +55,7 @@ export function verifyClientSecret(secret: string, stored: string): Promise<bool
 export function checkClientSecret(secret: string, stored: string): boolean | Promise<boolean> {
   const fast = parsedSha256(stored)
   if (fast !== undefined) {
-    const digest = hash('sha256', `${fast.salt}$${secret}`, 'buffer')
+    const digest = sha256Bytes(`${fast.salt}$${secret}`)
     return digest.length === fast.expected.length && timingSafeEqual(digest, fast.expected)
   }
   return verifySlow(secret, stored, stored.split('$'))
@@ -85,32 +87,12 @@ async function verifySlow(secret: string, stored: string, parts: string[]): Prom
   if (stored.startsWith(SCRYPT_PREFIX) && parts.length === 4) {
     const [, cost = '', salt = '', expected = ''] = parts
     if (Number(cost) !== SCRYPT_COST) return false
-    const key = await scrypt(secret, salt)
+    const key = await scrypt(secret, salt, SCRYPT_KEY_LENGTH, SCRYPT_COST)
     return constantTimeEqual(key.toString('base64url'), expected)
   }
   return false
 }
 
-/** Compares two strings in time that depends only on their lengths. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a)
-  const right = Buffer.from(b)
-  if (left.length !== right.length) {
-    timingSafeEqual(left, left)
-    return false
-  }
-  return timingSafeEqual(left, right)
-}
-
 function sha256(salt: string, secret: string): string {
-  return hash('sha256', `${salt}$${secret}`, 'base64url')
-}
-
-function scrypt(secret: string, salt: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scryptCallback(secret, salt, SCRYPT_KEY_LENGTH, { N: SCRYPT_COST, r: 8, p: 1 }, (error, key) => {
-      if (error) reject(error)
-      else resolve(key)
-    })
-  })
+  return sha256Base64url(`${salt}$${secret}`)
 }

@@ -1,5 +1,5 @@
-import { randomUUID, type KeyObject } from 'node:crypto'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
+import { randomUUID, type KeyObject } from '../internal/crypto.ts'
 import { RandomTokenGenerator } from './random.ts'
 import { checkExpiresIn, type ExpiresInByGrantType, type PublishesKeys, type TokenContext, type TokenGenerator, type TokenGeneratorOptions } from './types.ts'
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes } from '../internal/crypto.ts'
 import { checkExpiresIn, type ExpiresInByGrantType, type TokenGenerator, type TokenGeneratorOptions } from './types.ts'
 
 /** Options of {@link RandomTokenGenerator}. */

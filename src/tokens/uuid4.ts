@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomUUID } from '../internal/crypto.ts'
 import { checkExpiresIn, type ExpiresInByGrantType, type TokenGenerator, type TokenGeneratorOptions } from './types.ts'
 
 /**

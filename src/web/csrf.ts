@@ -1,5 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto'
-import { constantTimeEqual } from '../tokens/hash.ts'
+import { constantTimeEqual, hmacSha256Base64url, randomBase64url } from '../internal/crypto.ts'
 import type { Request } from './request.ts'
 
 /** Name of the form field that carries the anti-CSRF token. */
@@ -38,7 +37,7 @@ export class CsrfGuard {
     if (existing !== undefined && COOKIE_VALUE.test(existing)) {
       return { token: sign(existing, binding), setCookie: undefined }
     }
-    const secret = randomBytes(32).toString('base64url')
+    const secret = randomBase64url(32)
     return { token: sign(secret, binding), setCookie: `${this.#cookie}=${secret}${this.#cookieAttributes}; Max-Age=3600` }
   }
 
@@ -57,5 +56,5 @@ export class CsrfGuard {
 }
 
 function sign(secret: string, binding: string): string {
-  return createHmac('sha256', secret).update(binding).digest('base64url')
+  return hmacSha256Base64url(secret, binding)
 }

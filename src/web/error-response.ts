@@ -7,7 +7,6 @@ import {
   TemporarilyUnavailable,
   type AnyOAuthError,
 } from '../errors.ts'
-import { escapeHtml } from '../internal/html.ts'
 import { Response } from './response.ts'
 import type { BodyError } from './request.ts'
 
@@ -83,20 +82,15 @@ export function redirectErrorResponse(
   return Response.redirect(location, statusCode)
 }
 
+/** The answer for a path no endpoint serves: 404 JSON. */
+export function notFoundResponse(): Response {
+  return Response.json(404, { error: 'not_found', error_description: 'No OAuth 2.0 endpoint at this path.' })
+}
+
 /**
- * An error shown to the user instead of being redirected: used while the client or the redirect URI is
- * not validated, so the authorization endpoint never becomes an open redirector (RFC 6749 section
- * 4.1.2.1, RFC 9700 section 4.11).
+ * The answer when something failed outside every endpoint's own error handling (a custom endpoint that
+ * threw, an adapter that could not read or write): 500 `server_error`, with no detail.
  */
-export function errorPage(error: AnyOAuthError): Response {
-  const status = error.status === 401 ? 400 : error.status
-  const body = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Authorization error</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}code{background:#f2f2f2;padding:.1rem .3rem}</style>
-</head><body><main><h1>This authorization request cannot be completed</h1>
-<p>${escapeHtml(error.description)}</p>
-<p>Error code: <code>${escapeHtml(error.error)}</code></p>
-<p>Go back to the application you came from and try again.</p></main></body></html>`
-  return Response.html(status, body)
+export function serverErrorResponse(): Response {
+  return Response.json(500, { error: 'server_error' })
 }

@@ -21,6 +21,16 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 })
 
 /**
+ * Headers for public JSON documents (RFC 8414 metadata, the JWKS): cacheable for five minutes and readable
+ * from any origin, since browser-based clients fetch them too.
+ */
+export const PUBLIC_JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json',
+  'cache-control': 'public, max-age=300',
+  'access-control-allow-origin': '*',
+})
+
+/**
  * What the controller answers (the seed's `oauth2.web.Response`): a status, headers with lower-case names,
  * and a text body. Adapters write it to their framework as it is.
  */
