@@ -27,6 +27,7 @@ import Koa from 'koa'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 import { getRequestListener } from '@hono/node-server'
+import { ADAPTERS, isAdapterName, type AdapterName } from './adapters.ts'
 
 /** A clock tests move by hand; never sleeps. */
 export class TestClock {
@@ -52,13 +53,12 @@ export const USER = { username: 'alice', password: 'wonderland' } as const
  */
 export const ADAPTER: AdapterName = adapterFromEnv()
 
-export type AdapterName = 'node' | 'express' | 'express-parsed' | 'fastify' | 'koa' | 'hono'
+export type { AdapterName }
 
 function adapterFromEnv(): AdapterName {
   const name = process.env.OAUTH2_ADAPTER ?? 'node'
-  const known: readonly AdapterName[] = ['node', 'express', 'express-parsed', 'fastify', 'koa', 'hono']
-  if (!(known as readonly string[]).includes(name)) throw new Error(`unknown OAUTH2_ADAPTER ${name}`)
-  return name as AdapterName
+  if (!isAdapterName(name)) throw new Error(`unknown OAUTH2_ADAPTER ${name} (one of ${ADAPTERS.join(', ')})`)
+  return name
 }
 
 /** Mounts the controller on a listening server through the adapter under test. */
