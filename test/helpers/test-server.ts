@@ -5,7 +5,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { AuthorizationController, type AuthorizationControllerOptions } from '../../src/index.ts'
-import { DemoSiteAdapter } from '../../src/cli/demo-site-adapter.ts'
 import {
   AuthorizationCodeGrant,
   ClientCredentialsGrant,
@@ -28,15 +27,10 @@ import Fastify from 'fastify'
 import { Hono } from 'hono'
 import { getRequestListener } from '@hono/node-server'
 import { ADAPTERS, isAdapterName, type AdapterName } from './adapters.ts'
+import { TestClock } from './records.ts'
+import { TestSiteAdapter } from './site-adapter.ts'
 
-/** A clock tests move by hand; never sleeps. */
-export class TestClock {
-  ms = Date.UTC(2026, 0, 1)
-  readonly now = (): number => this.ms
-  advance(seconds: number): void {
-    this.ms += seconds * 1000
-  }
-}
+export { TestClock }
 
 /** Well-known fixtures. */
 export const CONFIDENTIAL = {
@@ -183,7 +177,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     accessTokenStore: tokenStore,
     authCodeStore: tokenStore,
     clientStore,
-    siteAdapter: new DemoSiteAdapter([{ username: USER.username, password: USER.password, data: { name: 'Alice' } }]),
+    siteAdapter: new TestSiteAdapter([{ username: USER.username, password: USER.password, data: { name: 'Alice' } }]),
     scope: new Scope({ available: ['read', 'write', 'profile'], default: ['read'] }),
     clock: clock.now,
     onError: () => {},
