@@ -21,21 +21,20 @@ export interface TestUser {
 
 /** Signs in `users`: `action=approve` with a right password grants, `action=deny` denies. */
 export class TestSiteAdapter implements SiteAdapter {
-  readonly #users: readonly TestUser[]
+  readonly #users: ReadonlyMap<string, TestUser>
 
   constructor(users: readonly TestUser[]) {
-    this.#users = users
+    this.#users = new Map(users.map((user) => [user.username, user]))
   }
 
   async authenticate(request: Request): Promise<AuthenticationResult> {
-    const password = request.postParam('grant_type') === 'password'
-    if (!password && request.postParam('action') !== 'approve') return { type: 'unauthenticated' }
-    const user = this.#users.find(
-      (candidate) =>
-        candidate.username === request.postParam('username') && candidate.password === request.postParam('password'),
-    )
-    if (user !== undefined) return { type: 'granted', userId: user.username, data: user.data }
-    return password ? { type: 'denied' } : { type: 'unauthenticated' }
+    // The password grant (RFC 6749 section 4.3) asks only for the credentials; a wrong one is `denied`.
+    const passwordGrant = request.postParam('grant_type') === 'password'
+    const user = this.#users.get(request.postParam('username') ?? '')
+    const signedIn = user !== undefined && user.password === request.postParam('password')
+    if (passwordGrant) return signedIn ? { type: 'granted', userId: user.username, data: user.data } : { type: 'denied' }
+    if (request.postParam('action') !== 'approve' || !signedIn) return { type: 'unauthenticated' }
+    return { type: 'granted', userId: user.username, data: user.data }
   }
 
   async renderAuthPage(

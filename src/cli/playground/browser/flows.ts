@@ -15,6 +15,23 @@ function introspect(token: string): RequestSpec {
   return { path: config.introspectionPath, form: { token }, auth: confidentialAuth() }
 }
 
+/** The first step of the revocation and introspection flows: a token for the confidential client, kept as `data.token`. */
+function clientTokenStep(title: string): Step {
+  return {
+    id: 'token',
+    title,
+    action: 'Send request',
+    expect: 200,
+    text: 'A token for ' + confidential.clientId + ', with client credentials.',
+    arrows: [
+      ['client', 'server', 'POST ' + config.tokenPath + ' grant_type=client_credentials'],
+      ['server', 'client', '200 access_token', true],
+    ],
+    request: clientCredentialsRequest,
+    after: keepToken,
+  }
+}
+
 const FLOWS: Readonly<Record<FlowId, Flow>> = {
   code: {
     title: 'Authorization code + PKCE',
@@ -191,19 +208,7 @@ const FLOWS: Readonly<Record<FlowId, Flow>> = {
     actors: ['client', 'server'],
     names: { client: 'Client ' + confidential.clientId },
     steps: [
-      {
-        id: 'token',
-        title: 'Get a token to revoke',
-        action: 'Send request',
-        expect: 200,
-        text: 'A token for ' + confidential.clientId + ', with client credentials.',
-        arrows: [
-          ['client', 'server', 'POST ' + config.tokenPath + ' grant_type=client_credentials'],
-          ['server', 'client', '200 access_token', true],
-        ],
-        request: clientCredentialsRequest,
-        after: keepToken,
-      },
+      clientTokenStep('Get a token to revoke'),
       {
         id: 'revoke',
         title: 'Revoke it',
@@ -244,19 +249,7 @@ const FLOWS: Readonly<Record<FlowId, Flow>> = {
     actors: ['client', 'server'],
     names: { client: 'Client ' + confidential.clientId },
     steps: [
-      {
-        id: 'token',
-        title: 'Get a token',
-        action: 'Send request',
-        expect: 200,
-        text: 'A token for ' + confidential.clientId + ', with client credentials.',
-        arrows: [
-          ['client', 'server', 'POST ' + config.tokenPath + ' grant_type=client_credentials'],
-          ['server', 'client', '200 access_token', true],
-        ],
-        request: clientCredentialsRequest,
-        after: keepToken,
-      },
+      clientTokenStep('Get a token'),
       {
         id: 'active',
         title: 'Introspect it',
