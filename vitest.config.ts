@@ -37,9 +37,7 @@ export default defineConfig({
     projects: [
       {
         extends: true as const,
-        // redis-rotation needs Redis: it belongs to `stores` (test/contract/redis-rotation-parity.test.ts on the
-        // store branch); the two lines naming it go once that rename is merged.
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: ['test/unit/stores/redis-rotation.test.ts'] },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
       },
       ...ADAPTERS.map((adapter) => ({
         extends: true as const,
@@ -47,7 +45,7 @@ export default defineConfig({
       })),
       {
         extends: true as const,
-        test: { name: 'stores', include: ['test/contract/**/*.test.ts', 'test/unit/stores/redis-rotation.test.ts'] },
+        test: { name: 'stores', include: ['test/contract/**/*.test.ts'] },
       },
       { extends: true as const, test: { name: 'system', include: SYSTEM.map((folder) => `test/${folder}/**/*.test.ts`) } },
       { extends: true as const, test: { name: 'system:browser', include: ['test/browser/**/*.test.ts'] } },
