@@ -1,20 +1,19 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import { ADAPTERS } from './test/helpers/adapters.ts'
+import { tierInclude, type TierName } from './test/helpers/tiers.ts'
 
 const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
 
 /**
- * The test tiers (README, "Tests"); `npm test` runs them all.
- * - `unit`: test/unit only: no service, no child process, no network beyond an in-process loopback server.
- * - `flows:<adapter>`: the RFC flows over real HTTP, once per adapter (OAUTH2_ADAPTER), as
- *   node-oidc-provider re-runs its suite per mount.
- * - `stores`: the store contract and each backend's extras against the real services.
- * - `system`, `system:browser`, `system:soak`: whole programs (CLI, demo, examples, packaging, other
- *   runtimes, two processes, faults), Chromium, and the soak: `--project 'system*'` runs all three, and a
- *   Node-version matrix can leave out the browser and the soak.
+ * The test tiers (README, "Tests"; folders in test/helpers/tiers.ts); `npm test` runs them all. The flows run
+ * once per adapter (OAUTH2_ADAPTER), as node-oidc-provider re-runs its suite per mount. `--project 'system*'`
+ * runs the system tiers; a Node-version matrix can leave out `system:browser` and `system:soak`.
  */
-const SYSTEM = ['cli', 'demo', 'faults', 'package', 'runtimes', 'scale']
+const project = (tier: TierName, name: string = tier, env: Record<string, string> = {}) => ({
+  extends: true as const,
+  test: { name, include: tierInclude(tier), env },
+})
 
 export default defineConfig({
   resolve: {
@@ -35,21 +34,12 @@ export default defineConfig({
     hookTimeout: 20_000,
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     projects: [
-      {
-        extends: true as const,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
-      },
-      ...ADAPTERS.map((adapter) => ({
-        extends: true as const,
-        test: { name: `flows:${adapter}`, include: ['test/flows/**/*.test.ts'], env: { OAUTH2_ADAPTER: adapter } },
-      })),
-      {
-        extends: true as const,
-        test: { name: 'stores', include: ['test/contract/**/*.test.ts'] },
-      },
-      { extends: true as const, test: { name: 'system', include: SYSTEM.map((folder) => `test/${folder}/**/*.test.ts`) } },
-      { extends: true as const, test: { name: 'system:browser', include: ['test/browser/**/*.test.ts'] } },
-      { extends: true as const, test: { name: 'system:soak', include: ['test/soak/**/*.test.ts'] } },
+      project('unit'),
+      ...ADAPTERS.map((adapter) => project('flows', `flows:${adapter}`, { OAUTH2_ADAPTER: adapter })),
+      project('stores'),
+      project('system'),
+      project('system:browser'),
+      project('system:soak'),
     ],
   },
 })
