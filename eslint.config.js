@@ -63,6 +63,17 @@ export default tseslint.config(
     },
   },
   {
+    // The playground's browser script: global scripts sharing one scope (src/cli/playground/browser/tsconfig.json),
+    // so a name declared in one file and used in another is not unused, and a type comes from a module through
+    // an import() type (a script has no import statement).
+    files: ['src/cli/playground/browser/*.ts'],
+    languageOptions: { sourceType: 'script' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { vars: 'local', argsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

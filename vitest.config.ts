@@ -1,7 +1,16 @@
 import { defineConfig } from 'vitest/config'
+import { ADAPTERS } from './test/helpers/adapters.ts'
+import { tierInclude, type TierName } from './test/helpers/tiers.ts'
 
-/** The flow suites run once per adapter (OAUTH2_ADAPTER), as node-oidc-provider re-runs its suite per mount. */
-const adapters = ['node', 'express', 'express-parsed', 'fastify', 'koa', 'hono'] as const
+/**
+ * The test tiers (README, "Tests"; folders in test/helpers/tiers.ts); `npm test` runs them all. The flows run
+ * once per adapter (OAUTH2_ADAPTER), as node-oidc-provider re-runs its suite per mount. `--project 'system*'`
+ * runs the system tiers; a Node-version matrix can leave out `system:browser` and `system:soak`.
+ */
+const project = (tier: TierName, name: string = tier, env: Record<string, string> = {}) => ({
+  extends: true as const,
+  test: { name, include: tierInclude(tier), env },
+})
 
 export default defineConfig({
   // Every `oauth2-stack/*` import resolves through package.json `exports`: the private source condition points
@@ -13,14 +22,12 @@ export default defineConfig({
     hookTimeout: 20_000,
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     projects: [
-      {
-        extends: true as const,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/flows/**'] },
-      },
-      ...adapters.map((adapter) => ({
-        extends: true as const,
-        test: { name: `flows:${adapter}`, include: ['test/flows/**/*.test.ts'], env: { OAUTH2_ADAPTER: adapter } },
-      })),
+      project('unit'),
+      ...ADAPTERS.map((adapter) => project('flows', `flows:${adapter}`, { OAUTH2_ADAPTER: adapter })),
+      project('stores'),
+      project('system'),
+      project('system:browser'),
+      project('system:soak'),
     ],
   },
 })

@@ -29,7 +29,7 @@ import {
   PLAYGROUND_PATH,
   PLAYGROUND_REDIRECT_URIS,
   playgroundPage,
-} from './playground.ts'
+} from './playground/page.ts'
 import type { RequestLogger } from './request-log.ts'
 
 /** Options of {@link startDemoServer}. */

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { waitForOutput } from '../helpers/child-output.ts'
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -64,7 +65,7 @@ export interface RunningServer {
   stop(): Promise<CliResult>
 }
 
-/** Starts `oauth2-stack serve …` and waits for its banner; rejects with the output if it exits first. */
+/** Starts `oauth2-stack serve …` and resolves once its banner is out; rejects with the output if it exits first. */
 export async function startServe(args: readonly string[], options: RunOptions = {}): Promise<RunningServer> {
   const child = spawnCli(['serve', ...args], options)
   let stdout = ''
@@ -74,12 +75,15 @@ export async function startServe(args: readonly string[], options: RunOptions = 
   const exited = new Promise<CliResult>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })))
   let done = false
   void exited.then(() => (done = true))
-  const deadline = Date.now() + 45_000
-  while (!stderr.includes('Press Ctrl+C') && !done && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
-  if (!stderr.includes('Press Ctrl+C')) {
+  // Up: the banner on stderr, then the log's `listening` event on stdout (JSON or pretty).
+  const started = [/Press Ctrl\+C/, /listening/].map((pattern, i) =>
+    waitForOutput(child, pattern, { stream: i === 0 ? 'stderr' : 'stdout', timeoutMs: 45_000 }),
+  )
+  await Promise.all(started).catch(async () => {
     child.kill('SIGKILL')
+    await exited
     throw new Error(`serve did not start:\n${stdout}\n${stderr}`)
-  }
+  })
   const issuer = /listening on (http:\/\/\S+)/.exec(stderr)?.[1]
   if (issuer === undefined) throw new Error(`no issuer in the banner:\n${stderr}`)
   return {

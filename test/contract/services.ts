@@ -11,7 +11,7 @@
  * (root, no password, database `test`).
  */
 import { randomBytes } from 'node:crypto'
-import { connect, createServer, type Socket } from 'node:net'
+import { connect } from 'node:net'
 import { describe, it } from 'vitest'
 
 /** A service a suite needs. */
@@ -86,33 +86,4 @@ export function uniqueName(base: string): string {
 }
 
 /** A TCP proxy to a service, to cut a store's connections mid-test as a dying database would. */
-export interface TcpProxy {
-  readonly port: number
-  /** Stops accepting and destroys every connection through the proxy. */
-  cut(): Promise<void>
-}
-
-/** Starts a proxy on an ephemeral loopback port forwarding to `host:port`. */
-export async function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
-  const sockets = new Set<Socket>()
-  const server = createServer((inbound) => {
-    const outbound = connect({ host, port })
-    for (const socket of [inbound, outbound]) {
-      sockets.add(socket)
-      socket.on('close', () => sockets.delete(socket))
-      socket.on('error', () => socket.destroy())
-    }
-    inbound.pipe(outbound).pipe(inbound)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('proxy has no port')
-  return {
-    port: address.port,
-    async cut() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      for (const socket of sockets) socket.destroy()
-      await closed
-    },
-  }
-}
+export { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts'

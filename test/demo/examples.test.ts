@@ -2,10 +2,11 @@
  * Every example runs as documented (`npm run example -- <name>`, honouring PORT) and serves the seed's
  * client `abc` and its confirmation form all the way to a code.
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import { stopChild, waitForOutput } from '../helpers/child-output.ts'
 
 const root = new URL('../../', import.meta.url)
 
@@ -29,27 +30,32 @@ async function freePort(): Promise<number> {
   })
 }
 
+/**
+ * Runs `examples/<name>.ts` as `npm run example` does, on `port`, with announce-listening.ts preloaded: it
+ * prints `LISTENING <port>` once the example's server is up (the examples' own banners differ; minimal.ts,
+ * quoted by the README, prints none).
+ */
+function example(name: string, port: number): ChildProcess {
+  return spawn(process.execPath, ['--conditions=oauth2-stack:source', '--import', 'tsx', '--import', './test/helpers/announce-listening.ts', 'examples/run.ts', name], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), TSX_TSCONFIG_PATH: 'tsconfig.json' },
+  })
+}
+
 describe('examples: npm run example -- resource-server', () => {
   it('issues a JWT with client credentials and the guarded API accepts it, refusing anything else', async () => {
     const port = await freePort()
-    const child = spawn(process.execPath, ['--conditions=oauth2-stack:source', '--import', 'tsx', 'examples/run.ts', 'resource-server'], {
-      cwd: root,
-      env: { ...process.env, PORT: String(port), TSX_TSCONFIG_PATH: 'tsconfig.json' },
-    })
+    const child = example('resource-server', port)
     try {
+      await waitForOutput(child, /^LISTENING \d+$/m)
       const base = `http://localhost:${port}`
-      let token: string | undefined
-      const deadline = Date.now() + 20_000
-      while (token === undefined && Date.now() < deadline) {
-        const response = await fetch(`${base}/oauth/token`, {
-          method: 'POST',
-          headers: { authorization: `Basic ${Buffer.from('abc:xyz').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-          body: 'grant_type=client_credentials&scope=read',
-        }).catch(() => undefined)
-        if (response === undefined) await new Promise((r) => setTimeout(r, 100))
-        else token = ((await response.json()) as { access_token: string }).access_token
-      }
-      expect(token?.split('.')).toHaveLength(3)
+      const response = await fetch(`${base}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from('abc:xyz').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&scope=read',
+      })
+      const token = ((await response.json()) as { access_token: string }).access_token
+      expect(token.split('.')).toHaveLength(3)
       const ok = await fetch(`${base}/api/hello`, { headers: { authorization: `Bearer ${token}` } })
       expect(ok.status).toBe(200)
       expect(await ok.json()).toEqual({ hello: 'abc', subjectType: 'client', scopes: ['read'] })
@@ -57,7 +63,7 @@ describe('examples: npm run example -- resource-server', () => {
       expect(refused.status).toBe(401)
       expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"')
     } finally {
-      child.kill('SIGTERM')
+      await stopChild(child)
     }
   })
 })
@@ -72,28 +78,14 @@ describe('examples: npm run example -- <name>', () => {
 
   it.each(Object.entries(examples))('%s serves the confirmation form and issues a code on confirm', async (name, authorizePath) => {
     const port = await freePort()
-    const child = spawn(process.execPath, ['--conditions=oauth2-stack:source', '--import', 'tsx', 'examples/run.ts', name], {
-      cwd: root,
-      env: { ...process.env, PORT: String(port), TSX_TSCONFIG_PATH: 'tsconfig.json' },
-    })
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const child = example(name, port)
     try {
+      await waitForOutput(child, /^LISTENING \d+$/m)
       const authorize = `http://localhost:${port}${authorizePath}?response_type=code&client_id=abc&redirect_uri=${encodeURIComponent('http://localhost/callback')}&state=xyz1`
-      // Wait until the server answers (the examples print different banners).
-      let page: Response | undefined
-      const deadline = Date.now() + 20_000
-      while (page === undefined && Date.now() < deadline) {
-        page = await fetch(authorize).catch(async () => {
-          await new Promise((r) => setTimeout(r, 100))
-          return undefined
-        })
-      }
-      expect(page, output).toBeDefined()
-      const body = await page!.text()
+      const page = await fetch(authorize)
+      const body = await page.text()
       expect(body).toContain('name="confirmation_form"')
-      const cookie = (page!.headers.get('set-cookie') ?? '').split(';')[0]!
+      const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!
       const csrf = /name="csrf_token" value="([^"]+)"/.exec(body)![1]!
       const action = /action="([^"]+)"/.exec(body)![1]!.replaceAll('&amp;', '&')
       const confirmed = await fetch(new URL(action, `http://localhost:${port}`), {
@@ -108,7 +100,7 @@ describe('examples: npm run example -- <name>', () => {
       expect(location.searchParams.get('state')).toBe('xyz1')
       expect(location.searchParams.get('code')).toBeTruthy()
     } finally {
-      child.kill('SIGTERM')
+      await stopChild(child)
     }
   })
 })

@@ -6,6 +6,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { stopChild, waitForOutput } from '../helpers/child-output.ts'
 import { authorizeInBrowser } from '../helpers/test-server.ts'
 
 const run = promisify(execFile)
@@ -19,13 +20,9 @@ describe('quick start: npm start demo server', () => {
     child = spawn(process.execPath, ['dist/cli/demo.js'], { cwd: root, env: { ...process.env, PORT: '0' } })
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    const deadline = Date.now() + 10_000
-    while (!output.includes('Press Ctrl+C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-    if (!output.includes('Press Ctrl+C')) throw new Error(`demo did not start:\n${output}`)
+    await waitForOutput(child, /Press Ctrl\+C/, { timeoutMs: 10_000 })
   })
-  afterAll(() => {
-    child.kill('SIGTERM')
-  })
+  afterAll(() => stopChild(child))
 
   it('prints an authorization URL that leads through login and consent to a code, and a curl command that exchanges it', async () => {
     const url = /^\s+(http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+)$/m.exec(output)?.[1]

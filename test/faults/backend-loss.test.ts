@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { setTimeout } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AuthorizationController } from '../../src/index.ts'
 import { ClientCredentialsGrant, Scope } from '../../src/grants/index.ts'
@@ -50,7 +51,7 @@ for (const backend of backends) {
         url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`
       })
       afterAll(async () => {
-        proxy.restore()
+        await proxy.restore()
         server.closeAllConnections()
         server.close()
         if (backend.name === 'PostgreSQL') {
@@ -88,7 +89,7 @@ for (const backend of backends) {
           expect(answer.status).toBe(200)
           issued.push(answer.body.access_token as string)
         }
-        proxy.cut()
+        await proxy.cut()
         const during = await Promise.all(Array.from({ length: 20 }, token))
         for (const answer of during) {
           if (answer.status === 200) issued.push(answer.body.access_token as string)
@@ -101,16 +102,18 @@ for (const backend of backends) {
           }
         }
         expect(during.filter((answer) => answer.status === 503).length).toBeGreaterThan(0)
-        proxy.restore()
-        let recovered = false
-        for (let attempt = 0; attempt < 50 && !recovered; attempt++) {
+        await proxy.restore()
+        // The server recovers: answers go from 503 to 200 (nothing else in between) once the store reconnects.
+        const statuses: number[] = []
+        const deadline = Date.now() + 10_000
+        while (statuses.at(-1) !== 200 && Date.now() < deadline) {
           const answer = await token()
-          if (answer.status === 200) {
-            recovered = true
-            issued.push(answer.body.access_token as string)
-          } else await new Promise((resolve) => setTimeout(resolve, 200))
+          statuses.push(answer.status)
+          if (answer.status === 200) issued.push(answer.body.access_token as string)
+          else await setTimeout(50)
         }
-        expect(recovered).toBe(true)
+        expect(statuses.at(-1), statuses.join(' ')).toBe(200)
+        expect(statuses.slice(0, -1).every((status) => status === 503), statuses.join(' ')).toBe(true)
         // Nothing was handed out that the store does not hold.
         for (const access of issued) expect(await opened.tokenStore.fetchByToken(hashToken(access))).toBeDefined()
       }, 60_000)

@@ -1,57 +1,61 @@
 /**
- * A TCP proxy the fault tests control: forwards 127.0.0.1:<port> to a backend (PostgreSQL, Redis…), and
- * can cut every connection and refuse new ones, then restore — a backend lost and back, on loopback only.
+ * The one TCP proxy of the tests: forwards an ephemeral 127.0.0.1 port to a backend (PostgreSQL, Redis…)
+ * and can lose it and bring it back, as a dying server does, on loopback only.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net'
-import type { AddressInfo } from 'node:net'
 
+/** A proxy started by {@link startTcpProxy}. */
 export interface TcpProxy {
+  /** The loopback port clients connect to; it stays the same across {@link TcpProxy.cut} and {@link TcpProxy.restore}. */
   readonly port: number
-  /** Drops every open connection and refuses new ones. */
-  cut(): void
-  /** Accepts and forwards connections again. */
-  restore(): void
+  /** Destroys every connection through the proxy and stops listening (new connections are refused); resolves once the port is closed. */
+  cut(): Promise<void>
+  /** Listens on the same port again and forwards new connections. */
+  restore(): Promise<void>
+  /** Cuts (if up) for good. */
   close(): Promise<void>
 }
 
-export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+/** Starts a proxy on an ephemeral loopback port forwarding to `host:port`. */
+export async function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>()
-  let up = true
-  const server: Server = createServer((client) => {
-    if (!up) {
-      client.destroy()
-      return
-    }
-    const backend = connect(targetPort, targetHost)
-    sockets.add(client)
-    sockets.add(backend)
+  const server: Server = createServer((inbound) => {
+    const outbound = connect({ host, port })
+    // Either side failing or closing ends the pair, as a lost connection does.
     const drop = (): void => {
-      client.destroy()
-      backend.destroy()
-      sockets.delete(client)
-      sockets.delete(backend)
+      for (const socket of [inbound, outbound]) {
+        socket.destroy()
+        sockets.delete(socket)
+      }
     }
-    client.on('error', drop).on('close', drop)
-    backend.on('error', drop).on('close', drop)
-    client.pipe(backend)
-    backend.pipe(client)
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket)
+      socket.on('error', drop).on('close', drop)
+    }
+    inbound.pipe(outbound).pipe(inbound)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const listen = (at: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(at, '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  await listen(0)
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('proxy has no port')
+  const cut = async (): Promise<void> => {
+    if (!server.listening) return
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    for (const socket of sockets) socket.destroy()
+    sockets.clear()
+    await closed
+  }
   return {
-    port: (server.address() as AddressInfo).port,
-    cut: () => {
-      up = false
-      for (const socket of sockets) socket.destroy()
-      sockets.clear()
-    },
-    restore: () => {
-      up = true
-    },
-    close: () =>
-      new Promise((resolve) => {
-        up = false
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      }),
+    port: address.port,
+    cut,
+    restore: () => (server.listening ? Promise.resolve() : listen(address.port)),
+    close: cut,
   }
 }

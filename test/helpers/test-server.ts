@@ -5,7 +5,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { AuthorizationController, type AuthorizationControllerOptions } from '../../src/index.ts'
-import { DemoSiteAdapter } from '../../src/cli/demo-site-adapter.ts'
 import {
   AuthorizationCodeGrant,
   ClientCredentialsGrant,
@@ -27,15 +26,11 @@ import Koa from 'koa'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 import { getRequestListener } from '@hono/node-server'
+import { ADAPTERS, isAdapterName, type AdapterName } from './adapters.ts'
+import { TestClock } from './records.ts'
+import { TestSiteAdapter } from './site-adapter.ts'
 
-/** A clock tests move by hand; never sleeps. */
-export class TestClock {
-  ms = Date.UTC(2026, 0, 1)
-  readonly now = (): number => this.ms
-  advance(seconds: number): void {
-    this.ms += seconds * 1000
-  }
-}
+export { TestClock }
 
 /** Well-known fixtures. */
 export const CONFIDENTIAL = {
@@ -52,13 +47,12 @@ export const USER = { username: 'alice', password: 'wonderland' } as const
  */
 export const ADAPTER: AdapterName = adapterFromEnv()
 
-export type AdapterName = 'node' | 'express' | 'express-parsed' | 'fastify' | 'koa' | 'hono'
+export type { AdapterName }
 
 function adapterFromEnv(): AdapterName {
   const name = process.env.OAUTH2_ADAPTER ?? 'node'
-  const known: readonly AdapterName[] = ['node', 'express', 'express-parsed', 'fastify', 'koa', 'hono']
-  if (!(known as readonly string[]).includes(name)) throw new Error(`unknown OAUTH2_ADAPTER ${name}`)
-  return name as AdapterName
+  if (!isAdapterName(name)) throw new Error(`unknown OAUTH2_ADAPTER ${name} (one of ${ADAPTERS.join(', ')})`)
+  return name
 }
 
 /** Mounts the controller on a listening server through the adapter under test. */
@@ -186,7 +180,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     accessTokenStore: tokenStore,
     authCodeStore: tokenStore,
     clientStore,
-    siteAdapter: new DemoSiteAdapter([{ username: USER.username, password: USER.password, data: { name: 'Alice' } }]),
+    siteAdapter: new TestSiteAdapter([{ username: USER.username, password: USER.password, data: { name: 'Alice' } }]),
     scope: new Scope({ available: ['read', 'write', 'profile'], default: ['read'] }),
     clock: clock.now,
     onError: () => {},

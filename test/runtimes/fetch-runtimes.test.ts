@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { stopChild, waitForOutput } from '../helpers/child-output.ts'
 import { authorizeInBrowser } from '../helpers/test-server.ts'
 
 const root = new URL('../../', import.meta.url)
@@ -60,20 +61,7 @@ for (const { name, binary, args, env } of runtimes) describe(`Fetch adapter on $
       if (binary === undefined) throw new Error(`${name} binary not found under node_modules: run npm ci`)
       const proc = spawn(binary, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
       child = proc
-      let output = ''
-      proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-      const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name} server did not start: ${output}`)), 15_000)
-        proc.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString()
-          const match = /READY (\d+)/.exec(output)
-          if (match?.[1] !== undefined) {
-            clearTimeout(timer)
-            resolve(Number(match[1]))
-          }
-        })
-        proc.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)))
-      })
+      const port = Number((await waitForOutput(proc, /READY (\d+)/, { timeoutMs: 15_000 }))[1])
       base = `http://127.0.0.1:${port}/oauth`
     } catch (error) {
       startup = error instanceof Error ? error : new Error(String(error))
@@ -82,9 +70,7 @@ for (const { name, binary, args, env } of runtimes) describe(`Fetch adapter on $
   beforeEach(() => {
     if (startup !== undefined) throw startup
   })
-  afterAll(() => {
-    child?.kill('SIGTERM')
-  })
+  afterAll(() => stopChild(child))
 
   const as: oauth.AuthorizationServer = { issuer: '', token_endpoint: '' }
   const client: oauth.Client = { client_id: 'confidential' }

@@ -8,7 +8,7 @@ import { AuthorizationController } from '../../src/index.ts'
 import { fetchHandler, type FetchEnviron } from '../../src/adapters/fetch.ts'
 import { AuthorizationCodeGrant, ClientCredentialsGrant, RefreshToken, Scope } from '../../src/grants/index.ts'
 import { LocalClientStore, LocalTokenStore } from '../../src/stores/index.ts'
-import { DemoSiteAdapter } from '../../src/cli/demo-site-adapter.ts'
+import { TestSiteAdapter } from '../helpers/site-adapter.ts'
 
 type Handler = (request: Request) => Promise<Response>
 /** The two runtimes' serve functions, as far as this script uses them (Node's types know neither). */
@@ -44,7 +44,7 @@ const controller = new AuthorizationController<FetchEnviron>({
   accessTokenStore: tokenStore,
   authCodeStore: tokenStore,
   clientStore,
-  siteAdapter: new DemoSiteAdapter([{ username: 'alice', password: 'wonderland', data: {} }]),
+  siteAdapter: new TestSiteAdapter([{ username: 'alice', password: 'wonderland', data: {} }]),
   scope: new Scope({ available: ['read', 'write'], default: ['read'] }),
 })
 controller.addGrant(new AuthorizationCodeGrant())

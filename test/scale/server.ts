@@ -4,12 +4,12 @@
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { DemoSiteAdapter } from '../../src/cli/demo-site-adapter.ts'
 import { AuthorizationCodeGrant, RefreshToken, Scope } from '../../src/grants/index.ts'
 import { AuthorizationController } from '../../src/index.ts'
 import { openStore } from '../../src/stores/from-url.ts'
 import { RedisStore } from '../../src/stores/redis.ts'
 import { nodeHandler } from '../../src/web/index.ts'
+import { TestSiteAdapter } from '../helpers/site-adapter.ts'
 
 const [url = '', prefix = '', issuer = 'http://127.0.0.1'] = process.argv.slice(2)
 // Generous timeouts: CI runs this beside the rest of the suite on two cores, and a timeout here would test
@@ -26,7 +26,7 @@ const controller = new AuthorizationController({
   accessTokenStore: opened.tokenStore,
   authCodeStore: opened.tokenStore,
   clientStore: opened.clientStore,
-  siteAdapter: new DemoSiteAdapter([{ username: 'alice', password: 'wonderland', data: {} }]),
+  siteAdapter: new TestSiteAdapter([{ username: 'alice', password: 'wonderland', data: {} }]),
   scope: new Scope({ available: ['read'], default: ['read'] }),
   onError: () => {},
   storeTimeoutMs: 15_000,

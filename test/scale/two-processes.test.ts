@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/stores/from-url.ts'
 import { POSTGRES_URL, probeService, whenReachable } from '../contract/services.ts'
+import { stopChild, waitForOutput } from '../helpers/child-output.ts'
 import { authorizeInBrowser } from '../helpers/test-server.ts'
 
 const root = new URL('../../', import.meta.url)
@@ -25,19 +26,7 @@ async function start(url: string, prefix: string): Promise<{ child: ChildProcess
     env: { ...process.env, TSX_TSCONFIG_PATH: 'tsconfig.json' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  let output = ''
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 20_000)
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /READY (\d+)/.exec(output)
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer)
-        resolve(Number(match[1]))
-      }
-    })
-  })
+  const port = Number((await waitForOutput(child, /READY (\d+)/))[1])
   return { child, base: `http://127.0.0.1:${port}` }
 }
 
@@ -70,9 +59,8 @@ for (const backend of backends) {
         }
       }, 60_000)
       afterAll(async () => {
-        a?.child.kill('SIGTERM')
-        b?.child.kill('SIGTERM')
-        await new Promise((resolve) => setTimeout(resolve, 300))
+        // Both children have exited (their stores closed) before the tables and keys go.
+        await Promise.all([stopChild(a?.child), stopChild(b?.child)])
         await cleanup?.()
       })
 

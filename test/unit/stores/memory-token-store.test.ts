@@ -1,90 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { LocalTokenStore } from '../../../src/stores/memory-token-store.ts'
-import type { RotationOutcome, RotationRequest } from '../../../src/stores/types.ts'
-import type { AccessToken, AuthorizationCode, RefreshToken } from '../../../src/types.ts'
+import type { RotationOutcome } from '../../../src/stores/types.ts'
+import { access, code, refresh, rotation, TestClock } from '../../helpers/records.ts'
 
-/** A clock moved by hand (milliseconds), as the store's `clock` option takes. */
-class Clock {
-  ms = Date.UTC(2026, 0, 1)
-  readonly now = (): number => this.ms
-  get seconds(): number {
-    return Math.floor(this.ms / 1000)
-  }
-  advance(seconds: number): void {
-    this.ms += seconds * 1000
-  }
-}
-
-function setup(): { clock: Clock; store: LocalTokenStore } {
-  const clock = new Clock()
+function setup(): { clock: TestClock; store: LocalTokenStore } {
+  const clock = new TestClock()
   return { clock, store: new LocalTokenStore({ clock: clock.now }) }
-}
-
-function code(clock: Clock, overrides: Partial<AuthorizationCode> = {}): AuthorizationCode {
-  return {
-    codeHash: 'code-1',
-    clientId: 'abc',
-    redirectUri: 'https://client.example.com/cb',
-    effectiveRedirectUri: 'https://client.example.com/cb',
-    scopes: ['read'],
-    userId: 'u1',
-    data: {},
-    codeChallenge: undefined,
-    codeChallengeMethod: undefined,
-    familyId: 'fam-1',
-    issuedAt: clock.seconds,
-    expiresAt: clock.seconds + 60,
-    ...overrides,
-  }
-}
-
-function access(clock: Clock, overrides: Partial<AccessToken> = {}): AccessToken {
-  return {
-    tokenHash: 'access-1',
-    clientId: 'abc',
-    grantType: 'authorization_code',
-    userId: 'u1',
-    data: {},
-    scopes: ['read'],
-    familyId: 'fam-1',
-    issuedAt: clock.seconds,
-    expiresAt: clock.seconds + 3_600,
-    sealed: undefined,
-    uniqueKey: undefined,
-    refreshTokenHash: undefined,
-    ...overrides,
-  }
-}
-
-function refresh(clock: Clock, overrides: Partial<RefreshToken> = {}): RefreshToken {
-  return {
-    tokenHash: 'refresh-1',
-    clientId: 'abc',
-    userId: 'u1',
-    data: {},
-    scopes: ['read'],
-    familyId: 'fam-1',
-    issuedAt: clock.seconds,
-    expiresAt: clock.seconds + 86_400,
-    rotatedAt: undefined,
-    graceUsed: false,
-    successorHash: undefined,
-    accessTokenHash: 'access-1',
-    ...overrides,
-  }
-}
-
-/** A rotation of `presented` into fresh tokens `access-<n>` / `refresh-<n>`. */
-function rotation(clock: Clock, presented: string, n: number | string, overrides: Partial<RotationRequest> = {}): RotationRequest {
-  return {
-    presentedHash: presented,
-    clientId: 'abc',
-    now: clock.seconds,
-    graceSeconds: 0,
-    accessToken: access(clock, { tokenHash: `access-${n}`, grantType: 'refresh_token' }),
-    refreshToken: refresh(clock, { tokenHash: `refresh-${n}`, accessTokenHash: `access-${n}` }),
-    ...overrides,
-  }
 }
 
 function count(outcomes: readonly RotationOutcome[], outcome: RotationOutcome): number {
@@ -380,7 +301,7 @@ describe('LocalTokenStore: revokeFamily', () => {
 
 describe('LocalTokenStore: long families', () => {
   /** A family rotated `length` times: refresh-0 … refresh-<length>, all but the last rotated out. */
-  async function chain(length: number): Promise<{ clock: Clock; store: LocalTokenStore }> {
+  async function chain(length: number): Promise<{ clock: TestClock; store: LocalTokenStore }> {
     const { clock, store } = setup()
     await store.saveToken(access(clock, { tokenHash: 'access-0' }), refresh(clock, { tokenHash: 'refresh-0', accessTokenHash: 'access-0' }))
     for (let n = 1; n <= length; n++) expect(await store.rotateRefreshToken(rotation(clock, `refresh-${n - 1}`, n))).toBe('rotated')
