@@ -37,7 +37,7 @@ whenReachable(postgres, () => {
     })
 
     afterAll(async () => {
-      proxy.restore()
+      await proxy.restore()
       await demo.close()
       const { default: pg } = await import('pg')
       const pool = new pg.Pool({ connectionString: POSTGRES_URL })
@@ -61,7 +61,7 @@ whenReachable(postgres, () => {
     })
 
     it('is not ready while the database is cut, alive all the same, and ready again once it is back', async () => {
-      proxy.cut()
+      await proxy.cut()
       const report = await demo.controller.readiness()
       expect(report.ready).toBe(false)
       for (const store of report.stores) {
@@ -87,7 +87,7 @@ whenReachable(postgres, () => {
       expect(event.request_id).toMatch(/^[\w-]+$/)
       expect(JSON.stringify(event)).not.toContain(SECRET)
 
-      proxy.restore()
+      await proxy.restore()
       await expect.poll(async () => (await get('/readyz')).status, { timeout: 15_000, interval: 200 }).toBe(200)
       expect((await demo.controller.readiness()).ready).toBe(true)
     }, 30_000)
