@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ServerKey } from '../../../src/internal/server-key.ts'
 import { LocalRecordStore } from '../../../src/stores/memory-record-store.ts'
-import type { RecordStore } from '../../../src/stores/types.ts'
 
 describe('ServerKey', () => {
   it('two holders on one store (two processes) end up with the same 32-byte key; other names differ', async () => {
@@ -14,18 +13,16 @@ describe('ServerKey', () => {
   })
 
   it('a failed load is retried at the next call', async () => {
-    const store = new LocalRecordStore()
-    let fail = true
-    const flaky = new Proxy(store, {
-      get(target, property: keyof RecordStore) {
-        const value = target[property]
-        if (property === 'createRecord' && fail) return () => Promise.reject(new Error('store down'))
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    })
+    class Flaky extends LocalRecordStore {
+      fail = true
+      override createRecord(kind: string, key: string, value: string, expiresAt?: number): Promise<boolean> {
+        return this.fail ? Promise.reject(new Error('store down')) : super.createRecord(kind, key, value, expiresAt)
+      }
+    }
+    const flaky = new Flaky()
     const key = new ServerKey(flaky, 'csrf')
     await expect(key.get()).rejects.toThrow('store down')
-    fail = false
+    flaky.fail = false
     expect((await key.get()).length).toBe(32)
   })
 
