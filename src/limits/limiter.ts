@@ -51,14 +51,15 @@ export class RecordLimiter implements Limiter {
 
   async lockedFor(limit: ActiveLimit, key: readonly string[]): Promise<number> {
     const lock = await this.#store.getRecord(LOCK_KIND, storeKey(limit, key))
-    if (lock?.expiresAt === undefined) return 0
-    return Math.max(0, lock.expiresAt - this.#now())
+    if (lock === undefined) return 0
+    // The store says the lock is live (by its own clock); the wait is told by ours, within the window.
+    return this.#remaining(lock.expiresAt ?? 0, limit)
   }
 
   async hit(limit: ActiveLimit, key: readonly string[]): Promise<LimitHit> {
     const id = storeKey(limit, key)
     const reading = await this.#store.increment(COUNTER_KIND, id, limit.windowSeconds)
-    const resetIn = Math.max(1, reading.resetAt - this.#now())
+    const resetIn = this.#remaining(reading.resetAt, limit)
     // Exactly one increment reads `max` (increments are atomic), so one process writes the lock.
     if (reading.count === limit.max) await this.#store.putRecord(LOCK_KIND, id, '', reading.resetAt)
     return { count: reading.count, resetIn, exceeded: reading.count > limit.max }
@@ -66,6 +67,11 @@ export class RecordLimiter implements Limiter {
 
   async lock(limit: ActiveLimit, key: readonly string[], seconds: number): Promise<void> {
     await this.#store.putRecord(LOCK_KIND, storeKey(limit, key), '', this.#now() + Math.max(1, seconds))
+  }
+
+  /** Seconds from now until `at`: at least 1 (the store has it live), at most the window. */
+  #remaining(at: number, limit: ActiveLimit): number {
+    return Math.min(limit.windowSeconds, Math.max(1, at - this.#now()))
   }
 
   async reset(limit: ActiveLimit, key: readonly string[]): Promise<void> {

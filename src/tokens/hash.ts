@@ -1,4 +1,12 @@
 import { hash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto'
+import { channel } from 'node:diagnostics_channel'
+
+/**
+ * The `node:diagnostics_channel` channel told of every client-secret check, with `{ algorithm: 'sha256' |
+ * 'scrypt' }` (never the secret): what a check costs, for metrics and for tests that count hash work.
+ */
+export const SECRET_HASH_CHANNEL = 'oauth2-stack:client-secret-hash'
+const secretHashes = channel(SECRET_HASH_CHANNEL)
 
 /**
  * SHA-256 of a code or token, base64url: the key under which stores keep it. A fast hash is right here:
@@ -53,6 +61,7 @@ export function verifyClientSecret(secret: string, stored: string): Promise<bool
 export function checkClientSecret(secret: string, stored: string): boolean | Promise<boolean> {
   const fast = parsedSha256(stored)
   if (fast !== undefined) {
+    if (secretHashes.hasSubscribers) secretHashes.publish({ algorithm: 'sha256' })
     const digest = hash('sha256', `${fast.salt}$${secret}`, 'buffer')
     return digest.length === fast.expected.length && timingSafeEqual(digest, fast.expected)
   }
@@ -85,6 +94,7 @@ async function verifySlow(secret: string, stored: string, parts: string[]): Prom
   if (stored.startsWith(SCRYPT_PREFIX) && parts.length === 4) {
     const [, cost = '', salt = '', expected = ''] = parts
     if (Number(cost) !== SCRYPT_COST) return false
+    if (secretHashes.hasSubscribers) secretHashes.publish({ algorithm: 'scrypt' })
     const key = await scrypt(secret, salt)
     return constantTimeEqual(key.toString('base64url'), expected)
   }
