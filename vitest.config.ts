@@ -17,6 +17,7 @@ export default defineConfig({
       { find: /^oauth2-stack\/error$/, replacement: src('errors.ts') },
       { find: /^oauth2-stack\/resource$/, replacement: src('resource/index.ts') },
       { find: /^oauth2-stack\/(express|fastify|koa|fetch)$/, replacement: src('adapters/$1.ts') },
+      { find: /^oauth2-stack\/node$/, replacement: src('adapters/node-http.ts') },
       { find: /^oauth2-stack\/store\/(sqlite|postgres|mysql|redis|memcache)$/, replacement: src('stores/$1.ts') },
     ],
   },

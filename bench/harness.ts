@@ -13,6 +13,11 @@ export interface ServerSpec {
   readonly name: string
   readonly script: string
   readonly args?: readonly string[]
+  /**
+   * Another checkout to run the script from (its own bench/servers and built dist), for a before/after
+   * comparison measured in one run (`--baseline <dir>`); this checkout by default.
+   */
+  readonly root?: string
 }
 
 /** One request shape to send. `body` may differ per request (e.g. a fresh code each time). */
@@ -81,7 +86,7 @@ export async function startServer(spec: ServerSpec): Promise<{ child: ChildProce
   const [command, ...args] = pinning ? ['taskset', '-c', '1', ...node] : node
   // tsconfig.bench.json has no `paths`: `oauth2-stack` resolves to the built package (dist), as for users.
   const child = spawn(command as string, args, {
-    cwd: root,
+    cwd: spec.root ?? root,
     env: { ...process.env, NODE_ENV: 'production', TSX_TSCONFIG_PATH: 'tsconfig.bench.json' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

@@ -8,6 +8,8 @@
  * `npm run bench -- --code` (authorization_code exchange of pre-issued codes, PKCE S256, against the peers
  * that have the grant and the ceiling) and
  * `npm run bench -- --full` (everything, longer runs, more repeats).
+ * `--baseline <dir>` (with `--stores`) adds every oauth2-stack store entry once more, run from another
+ * built checkout (e.g. a worktree of the previous release), so before and after are measured in one run.
  *
  * Every server runs as its own process on 127.0.0.1, measured in interleaved repeats; results are medians,
  * reported as ratios to the bare node:http ceiling measured in the same run (the machine is shared and
@@ -24,6 +26,9 @@ const adaptersOnly = process.argv.includes('--adapters')
 const storesOnly = process.argv.includes('--stores')
 const resourceOnly = process.argv.includes('--resource')
 const codeOnly = process.argv.includes('--code')
+/** `--baseline <dir>`: a checkout of an earlier commit, built; its store entries run beside ours in the same run. */
+const baselineIndex = process.argv.indexOf('--baseline')
+const baseline = baselineIndex === -1 ? undefined : process.argv[baselineIndex + 1]
 const options: LoadOptions = full ? { connections: 10, seconds: 8, warmupSeconds: 2 } : { connections: 10, seconds: 4, warmupSeconds: 1 }
 const repeats = full ? 3 : 2
 
@@ -87,6 +92,12 @@ const stores: Entry[] = [
     scenarios: [clientCredentials.name, password.name, refresh.name],
   })),
 ]
+if (baseline !== undefined) {
+  for (const entry of [...stores]) {
+    if (entry.spec.script !== 'oauth2-stack.ts') continue
+    stores.push({ ...entry, spec: { ...entry.spec, name: `${entry.spec.name} (baseline)`, root: baseline } })
+  }
+}
 
 // The resource scenarios alone: the ceiling (measured with client_credentials) and every server that has one.
 const resource: Entry[] = [

@@ -2,18 +2,17 @@ import { AuthorizeEndpoint } from './endpoints/authorize.ts'
 import { tokenEndpoint } from './endpoints/token.ts'
 import { introspectionEndpoint } from './endpoints/introspect.ts'
 import { METADATA_PATH, metadataEndpoint, type AuthorizationServerMetadata } from './endpoints/metadata.ts'
-import { toOAuthError } from './endpoints/error-response.ts'
+import { toOAuthError } from './web/error-response.ts'
 import { revocationEndpoint } from './endpoints/revoke.ts'
 import type { AnyOAuthError } from './errors.ts'
-import { Scope } from './grants/scope.ts'
-import type { AuthorizeHandler, Grant, GrantRegistry, GrantServices, RefreshPolicy, TokenHandler } from './grants/types.ts'
-import { CsrfGuard } from './internal/csrf.ts'
+import { Scope } from './checks/scope.ts'
+import type { AuthorizeHandler, Grant, GrantEndpointContext, GrantRegistry, GrantServices, RefreshPolicy, TokenHandler } from './grants/types.ts'
+import { CsrfGuard } from './web/csrf.ts'
 import { guardStore } from './internal/guard-store.ts'
 import { Sealer } from './internal/sealer.ts'
-import { TokenIssuer } from './internal/token-issuer.ts'
+import { TokenIssuer } from './issuer/token-issuer.ts'
 import { checkIssuer, checkPath, checkSeconds, MAX_CODE_LIFETIME, type AuthorizationControllerOptions } from './options.ts'
-import { LocalClientStore } from './stores/memory-client-store.ts'
-import { LocalTokenStore } from './stores/memory-token-store.ts'
+import type { InProcessCapability } from './stores/types.ts'
 import { RandomTokenGenerator } from './tokens/random.ts'
 import { publishesKeys } from './tokens/types.ts'
 import type { Request } from './web/request.ts'
@@ -46,6 +45,7 @@ export class AuthorizationController<Env = unknown> {
   readonly #tokenHandlers = new Map<string, TokenHandler<Env>>()
   readonly #authorizeHandlers = new Map<string, AuthorizeHandler<Env>>()
   readonly #services: GrantServices<Env>
+  readonly #guard: <T extends object>(store: T, name: string) => T
   readonly #routes = new Map<string, Route<Env>>()
   readonly #endpointFields = new Map<string, string>()
   #metadata: AuthorizationServerMetadata | undefined
@@ -57,8 +57,8 @@ export class AuthorizationController<Env = unknown> {
     }
     // Every call to an out-of-process store answers within storeTimeoutMs, and its failures become 503s.
     const timeoutMs = checkSeconds('storeTimeoutMs', options.storeTimeoutMs ?? 2000, 60_000, 'milliseconds')
-    const guard = <T extends object>(store: T, name: string): T =>
-      store instanceof LocalTokenStore || store instanceof LocalClientStore ? store : guardStore(store, name, timeoutMs)
+    const guard = <T extends object>(store: T, name: string): T => ((store as InProcessCapability).inProcess === true ? store : guardStore(store, name, timeoutMs))
+    this.#guard = guard
     const accessTokenStore = guard(options.accessTokenStore, 'accessTokenStore')
     const authCodeStore =
       options.authCodeStore === (options.accessTokenStore as unknown) ? (accessTokenStore as unknown as typeof options.authCodeStore) : guard(options.authCodeStore, 'authCodeStore')
@@ -89,6 +89,7 @@ export class AuthorizationController<Env = unknown> {
         // ignored on purpose
       }
     }
+    const realm = this.issuer.replaceAll('"', '')
     this.#services = {
       issuer: this.issuer,
       clientStore,
@@ -106,13 +107,19 @@ export class AuthorizationController<Env = unknown> {
       reportError: onError,
       mintTokens: (subject) => issuer.mint(subject),
       issueTokens: (subject) => issuer.issue(subject),
+      // A getter: the context holds these services, so it is made right after them.
+      get endpointContext() {
+        return endpointContext
+      },
+      csrf: new CsrfGuard(this.issuer.startsWith('https:')),
     }
+    const endpointContext: GrantEndpointContext<Env> = { services: this.#services, realm, onError }
     const route = (path: string, handle: (request: Request, environ: Env) => Promise<Response>): void => {
       if (this.#routes.has(path)) throw new TypeError(`two endpoints at ${path}`)
       this.#routes.set(path, { handle })
     }
-    const context = { services: this.#services, realm: this.issuer.replaceAll('"', ''), onError }
-    const authorize = new AuthorizeEndpoint(this.#authorizeHandlers, this.#services, new CsrfGuard(this.issuer.startsWith('https:')), onError)
+    const context = this.#services.endpointContext
+    const authorize = new AuthorizeEndpoint(this.#authorizeHandlers, this.#services, onError)
     this.revocationPath = checkPath('revocationPath', options.revocationPath ?? '/revoke')
     this.introspectionPath = checkPath('introspectionPath', options.introspectionPath ?? '/introspect')
     const mayIntrospectAll = options.introspection?.mayIntrospectAll ?? (() => false)
@@ -208,6 +215,7 @@ export class AuthorizationController<Env = unknown> {
         if (this.#refreshPolicy !== undefined) throw new TypeError('refresh tokens are already enabled')
         this.#refreshPolicy = policy
       },
+      guardStore: this.#guard,
     }
     grant.register(registry)
     this.#metadata = undefined

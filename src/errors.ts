@@ -3,7 +3,7 @@
  *
  * Every OAuth error is an {@link OAuthError} carrying its RFC error code, the HTTP status it is answered
  * with, and whether it may be sent back to the client's redirect URI. The controller turns them into RFC
- * responses in one place (`src/endpoints/error-response.ts`); nothing else formats errors.
+ * responses in one place (`src/web/error-response.ts`); nothing else formats errors.
  *
  * Misconfiguration is not an OAuth error: it throws a `TypeError` when the controller, a grant or a store
  * is built, and never reaches a client.

@@ -1,5 +1,5 @@
 import type { AnyOAuthError } from './errors.ts'
-import type { Scope } from './grants/scope.ts'
+import type { Scope } from './checks/scope.ts'
 import type { AccessTokenStore, AuthCodeStore, ClientStore } from './stores/types.ts'
 import type { TokenGenerator } from './tokens/types.ts'
 import type { Client } from './types.ts'

@@ -8,7 +8,7 @@ import { DEVICE_CODE_GRANT_TYPE, DeviceCodeGrant } from '../grants/device-code.t
 import { ImplicitGrant } from '../grants/implicit.ts'
 import { RefreshToken } from '../grants/refresh-token.ts'
 import { ResourceOwnerGrant } from '../grants/resource-owner.ts'
-import { Scope } from '../grants/scope.ts'
+import { Scope } from '../checks/scope.ts'
 import { escapeHtml } from '../internal/html.ts'
 import type { AdministeredClientStore } from '../stores/from-url.ts'
 import { LocalClientStore } from '../stores/memory-client-store.ts'

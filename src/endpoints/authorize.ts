@@ -5,19 +5,18 @@ import {
   InvalidRequest,
   UnauthorizedClient,
   UnsupportedResponseType,
-  UserNotAuthenticated,
   type AnyOAuthError,
 } from '../errors.ts'
 import type { AuthorizeHandler, AuthorizeRequestContext, GrantServices } from '../grants/types.ts'
-import { CSRF_FIELD, type CsrfGuard } from '../internal/csrf.ts'
-import { escapeHtml } from '../internal/html.ts'
+import { CSRF_FIELD, type CsrfGuard } from '../web/csrf.ts'
 import type { Params } from '../internal/params.ts'
 import { NO_USER_DATA, type Client } from '../types.ts'
 import type { Request } from '../web/request.ts'
+import { callAuthenticate, renderConsentPage } from '../web/interaction.ts'
 import { protectPage, Response } from '../web/response.ts'
-import type { AuthenticationResult, SiteAdapter } from '../web/site-adapter.ts'
-import { allows } from './allows.ts'
-import { bodyErrorToOAuthError, errorPage, redirectErrorResponse, toOAuthError } from './error-response.ts'
+import type { SiteAdapter } from '../web/site-adapter.ts'
+import { allows } from '../checks/allows.ts'
+import { bodyErrorToOAuthError, errorPage, redirectErrorResponse, toOAuthError } from '../web/error-response.ts'
 
 /** The authorization-request parameters that must not be repeated (RFC 6749 section 3.1). */
 const OAUTH_PARAMETERS = [
@@ -49,15 +48,10 @@ export class AuthorizeEndpoint<Env> {
   readonly #csrf: CsrfGuard
   readonly #onError: (error: AnyOAuthError, request: Request) => void
 
-  constructor(
-    handlers: ReadonlyMap<string, AuthorizeHandler<Env>>,
-    services: GrantServices<Env>,
-    csrf: CsrfGuard,
-    onError: (error: AnyOAuthError, request: Request) => void,
-  ) {
+  constructor(handlers: ReadonlyMap<string, AuthorizeHandler<Env>>, services: GrantServices<Env>, onError: (error: AnyOAuthError, request: Request) => void) {
     this.#handlers = handlers
     this.#services = services
-    this.#csrf = csrf
+    this.#csrf = services.csrf
     this.#onError = onError
   }
 
@@ -139,7 +133,7 @@ export class AuthorizeEndpoint<Env> {
       if (await adapter.userHasDeniedAccess(request, environ, scopes, client)) {
         throw new AccessDenied('The resource owner denied the request.')
       }
-      const result = await authenticate(adapter, request, environ, scopes, client)
+      const result = await callAuthenticate(adapter, request, environ, scopes, client)
       switch (result.type) {
         case 'granted': {
           const params = await pending.issue({ userId: result.userId, data: result.data ?? NO_USER_DATA })
@@ -176,7 +170,6 @@ export class AuthorizeEndpoint<Env> {
     binding: string,
     param: (name: string) => string | undefined,
   ): Promise<Response> {
-    const csrf = this.#csrf.issue(request, binding)
     // The form posts the decision back with the authorization request in the query, wherever the request
     // itself carried it (query or POST body).
     const query = new URLSearchParams()
@@ -185,33 +178,7 @@ export class AuthorizeEndpoint<Env> {
       if (value !== undefined) query.append(name, value)
     }
     const formAction = `${request.basePath}${request.path}?${query.toString()}`
-    const page = await adapter.renderAuthPage(request, new Response(200, { 'content-type': 'text/html; charset=utf-8' }), environ, scopes, client, {
-      client,
-      scopes,
-      formAction,
-      csrfField: CSRF_FIELD,
-      csrfToken: csrf.token,
-      csrfInput: `<input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(csrf.token)}">`,
-    })
-    protectPage(page)
-    if (csrf.setCookie !== undefined) page.addCookie(csrf.setCookie)
-    return page
-  }
-}
-
-/** Calls the site adapter, treating the seed's `UserNotAuthenticated` like `{ type: 'unauthenticated' }`. */
-async function authenticate<Env>(
-  adapter: SiteAdapter<Env>,
-  request: Request,
-  environ: Env,
-  scopes: readonly string[],
-  client: AuthorizeRequestContext<Env>['client'],
-): Promise<AuthenticationResult> {
-  try {
-    return await adapter.authenticate(request, environ, scopes, client)
-  } catch (error) {
-    if (error instanceof UserNotAuthenticated) return { type: 'unauthenticated' }
-    throw error
+    return renderConsentPage(adapter, this.#csrf, { request, environ, client, scopes, formAction, binding })
   }
 }
 

@@ -1,9 +1,10 @@
 import { InvalidClient, InvalidRequest } from '../errors.ts'
-import { formatScope } from '../grants/scope.ts'
+import { formatScope } from '../checks/scope.ts'
 import { isPublicClient, type Client } from '../types.ts'
 import type { Request } from '../web/request.ts'
 import { Response } from '../web/response.ts'
-import { clientEndpoint, type EndpointContext } from './client-endpoint.ts'
+import { clientEndpoint } from '../client-auth/client-endpoint.ts'
+import type { GrantEndpointContext } from '../grants/types.ts'
 import { findToken } from './find-token.ts'
 
 const INACTIVE = { active: false } as const
@@ -15,7 +16,7 @@ const INACTIVE = { active: false } as const
  * clients (resource servers) may introspect every token.
  */
 export function introspectionEndpoint<Env>(
-  context: EndpointContext<Env>,
+  context: GrantEndpointContext<Env>,
   mayIntrospectAll: (client: Client) => boolean,
 ): (request: Request, environ: Env) => Promise<Response> {
   return clientEndpoint('introspection', context, async ({ params, services, authenticate }) => {

@@ -1,7 +1,8 @@
 import { InvalidRequest } from '../errors.ts'
 import type { Request } from '../web/request.ts'
 import { NO_STORE_HEADERS, Response } from '../web/response.ts'
-import { clientEndpoint, type EndpointContext } from './client-endpoint.ts'
+import { clientEndpoint } from '../client-auth/client-endpoint.ts'
+import type { GrantEndpointContext } from '../grants/types.ts'
 import { findToken } from './find-token.ts'
 
 /**
@@ -13,7 +14,7 @@ import { findToken } from './find-token.ts'
  * — which is then left alone: RFC 7009 section 2.2 lets the server answer 200 for invalid tokens, and
  * answering the same for another client's token tells a client nothing about tokens it does not own.
  */
-export function revocationEndpoint<Env>(context: EndpointContext<Env>): (request: Request, environ: Env) => Promise<Response> {
+export function revocationEndpoint<Env>(context: GrantEndpointContext<Env>): (request: Request, environ: Env) => Promise<Response> {
   return clientEndpoint('revocation', context, async ({ params, services, authenticate }) => {
     const client = await authenticate()
     const token = params.values.get('token')

@@ -1,10 +1,10 @@
 import { UnauthorizedClient, UnsupportedGrantType, InvalidRequest } from '../errors.ts'
-import type { TokenHandler } from '../grants/types.ts'
+import type { GrantEndpointContext, TokenHandler } from '../grants/types.ts'
 import { isPublicClient } from '../types.ts'
 import type { Request } from '../web/request.ts'
 import { Response } from '../web/response.ts'
-import { allows } from './allows.ts'
-import { clientEndpoint, type EndpointContext } from './client-endpoint.ts'
+import { allows } from '../checks/allows.ts'
+import { clientEndpoint } from '../client-auth/client-endpoint.ts'
 
 /**
  * The token endpoint (RFC 6749 section 3.2): dispatches by exact `grant_type`, authenticates the client,
@@ -12,7 +12,7 @@ import { clientEndpoint, type EndpointContext } from './client-endpoint.ts'
  */
 export function tokenEndpoint<Env>(
   handlers: ReadonlyMap<string, TokenHandler<Env>>,
-  context: EndpointContext<Env>,
+  context: GrantEndpointContext<Env>,
 ): (request: Request, environ: Env) => Promise<Response> {
   return clientEndpoint('token', context, async ({ request, environ, params, services, authenticate }) => {
     const grantType = params.values.get('grant_type')

@@ -3,7 +3,7 @@ import { InvalidGrant, InvalidRequest } from '../errors.ts'
 import { hashToken } from '../tokens/hash.ts'
 import { isPublicClient, type AuthorizationCode } from '../types.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
-import type { Scope } from './scope.ts'
+import type { Scope } from '../checks/scope.ts'
 import type {
   AuthorizeRequestContext,
   Grant,

@@ -1,5 +1,5 @@
 import { NO_USER_DATA } from '../types.ts'
-import type { Scope } from './scope.ts'
+import type { Scope } from '../checks/scope.ts'
 import type { Grant, GrantRegistry, ScopeGrantOptions, TokenRequestContext, TokenResponseBody } from './types.ts'
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { allows } from '../endpoints/allows.ts'
-import { clientEndpoint, type ClientRequest } from '../endpoints/client-endpoint.ts'
+import { allows } from '../checks/allows.ts'
+import { answerClientEndpoint, type ClientEndpointHandler, type ClientRequest } from '../client-auth/client-endpoint.ts'
 import {
   AccessDenied,
   AuthorizationPending,
@@ -10,18 +10,14 @@ import {
   ServerError,
   SlowDown,
   UnauthorizedClient,
-  type AnyOAuthError,
 } from '../errors.ts'
-import { guardStore } from '../internal/guard-store.ts'
 import type { DeviceCodeStore } from '../stores/device-code-store.ts'
-import { LocalDeviceCodeStore } from '../stores/memory-device-code-store.ts'
 import { hashToken } from '../tokens/hash.ts'
-import type { Request } from '../web/request.ts'
 import { Response } from '../web/response.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
 import { DeviceVerification, type UserCodeFailure } from './device-verification.ts'
-import type { Scope } from './scope.ts'
-import type { Grant, GrantRegistry, ScopeGrantOptions, TokenRequestContext, TokenResponseBody } from './types.ts'
+import type { Scope } from '../checks/scope.ts'
+import type { Grant, GrantRegistry, GrantServices, ScopeGrantOptions, TokenRequestContext, TokenResponseBody } from './types.ts'
 import { checkUserCodeFormat, formatUserCode, generateUserCode, GuessLimiter, USER_CODE_ALPHABET, type UserCodeAttemptLimits } from './user-code.ts'
 
 export type { UserCodeFailure } from './device-verification.ts'
@@ -55,8 +51,6 @@ export interface DeviceCodeGrantOptions<Env = unknown> extends ScopeGrantOptions
    * e.g. to count failures per client address, which only the host can see. Errors it throws are ignored.
    */
   readonly limiter?: (failure: UserCodeFailure<Env>) => void | Promise<void>
-  /** Milliseconds a store other than `LocalDeviceCodeStore` has to answer before a 503. Default 2000. */
-  readonly storeTimeoutMs?: number
 }
 
 /** How often a colliding user code is drawn again before giving up. */
@@ -79,7 +73,8 @@ const SAVE_ATTEMPTS = 5
  * ```
  */
 export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
-  readonly #store: DeviceCodeStore
+  /** The store as given; {@link register} replaces it by the controller's guarded view. */
+  #store: DeviceCodeStore
   readonly #expiresIn: number
   readonly #interval: number
   readonly #alphabet: string
@@ -87,13 +82,15 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
   readonly #authorizationPath: string
   readonly #verificationPath: string
   readonly #scope: Scope | undefined
-  readonly #verification: DeviceVerification<Env>
+  readonly #siteAdapter: SiteAdapter<Env> | undefined
+  readonly #guesses: GuessLimiter
+  readonly #limiter: DeviceCodeGrantOptions<Env>['limiter']
+  /** The device authorization handler, made once (not per request). */
+  readonly #authorizeHandler: ClientEndpointHandler<Env, GrantServices<Env>> = (request) => this.#authorize(request)
 
   constructor(options: DeviceCodeGrantOptions<Env>) {
     if (options.deviceCodeStore === undefined) throw new TypeError('DeviceCodeGrant needs a deviceCodeStore')
-    const timeoutMs = whole('storeTimeoutMs', options.storeTimeoutMs ?? 2000, 1, 60_000)
-    const store = options.deviceCodeStore
-    this.#store = store instanceof LocalDeviceCodeStore ? store : guardStore(store, 'deviceCodeStore', timeoutMs)
+    this.#store = options.deviceCodeStore
     this.#expiresIn = whole('expiresIn', options.expiresIn ?? 600, 1, 3600)
     this.#interval = whole('interval', options.interval ?? 5, 1, 300)
     this.#alphabet = options.userCodeAlphabet ?? USER_CODE_ALPHABET
@@ -103,29 +100,31 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
     this.#verificationPath = options.verificationPath ?? '/device'
     if (this.#authorizationPath === this.#verificationPath) throw new TypeError('DeviceCodeGrant: the two paths must differ')
     this.#scope = options.scope
-    this.#verification = new DeviceVerification({
-      store: this.#store,
-      alphabet: this.#alphabet,
-      length: this.#length,
-      siteAdapter: options.siteAdapter,
-      guesses: new GuessLimiter(options.userCodeAttempts),
-      limiter: options.limiter,
-    })
+    this.#siteAdapter = options.siteAdapter
+    this.#guesses = new GuessLimiter(options.userCodeAttempts)
+    this.#limiter = options.limiter
   }
 
   register(registry: GrantRegistry<Env>): void {
+    // The controller bounds every call of an out-of-process store, as it does for its own stores.
+    this.#store = registry.guardStore(this.#store, 'deviceCodeStore')
+    const verification = new DeviceVerification({
+      store: this.#store,
+      alphabet: this.#alphabet,
+      length: this.#length,
+      siteAdapter: this.#siteAdapter,
+      guesses: this.#guesses,
+      limiter: this.#limiter,
+    })
     registry.addEndpoint({
       path: this.#authorizationPath,
       metadataField: 'device_authorization_endpoint',
-      handle: (request, environ, services) => {
-        // Answered like the token endpoint: POST, form, no repeats, client authentication, RFC 6749 errors.
-        const context = { services, realm: services.issuer.replaceAll('"', ''), onError: (error: AnyOAuthError, failed: Request) => services.reportError(error, failed) }
-        return clientEndpoint('device authorization', context, (client) => this.#authorize(client))(request, environ)
-      },
+      // Answered like the token endpoint: POST, form, no repeats, client authentication, RFC 6749 errors.
+      handle: (request, environ, services) => answerClientEndpoint('device authorization', services.endpointContext, this.#authorizeHandler, request, environ),
     })
     registry.addEndpoint({
       path: this.#verificationPath,
-      handle: (request, environ, services) => this.#verification.handle(request, environ, services),
+      handle: (request, environ, services) => verification.handle(request, environ, services),
     })
     registry.addTokenHandler({
       grantType: DEVICE_CODE_GRANT_TYPE,
@@ -135,7 +134,7 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
   }
 
   /** The device authorization endpoint (RFC 8628 section 3.1 and 3.2). */
-  async #authorize({ params, services, authenticate }: ClientRequest<Env>): Promise<Response> {
+  async #authorize({ params, services, authenticate }: ClientRequest<Env, GrantServices<Env>>): Promise<Response> {
     const client = await authenticate()
     if (!allows(client.grantTypes, DEVICE_CODE_GRANT_TYPE)) {
       throw new UnauthorizedClient(`The client is not allowed to use grant_type ${DEVICE_CODE_GRANT_TYPE}.`)

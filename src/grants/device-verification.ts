@@ -1,13 +1,13 @@
-import { bodyErrorToOAuthError, toOAuthError } from '../endpoints/error-response.ts'
-import { InvalidRequest, UserNotAuthenticated } from '../errors.ts'
-import { CSRF_FIELD, CsrfGuard } from '../internal/csrf.ts'
-import { escapeHtml } from '../internal/html.ts'
+import { bodyErrorToOAuthError, toOAuthError } from '../web/error-response.ts'
+import { InvalidRequest } from '../errors.ts'
+import type { CsrfGuard } from '../web/csrf.ts'
 import type { DeviceAuthorization, DeviceCodeStore } from '../stores/device-code-store.ts'
 import { hashToken } from '../tokens/hash.ts'
 import { NO_USER_DATA, type Client } from '../types.ts'
 import type { Request } from '../web/request.ts'
-import { protectPage, Response } from '../web/response.ts'
-import type { AuthenticationResult, SiteAdapter } from '../web/site-adapter.ts'
+import { callAuthenticate, csrfInput, renderConsentPage } from '../web/interaction.ts'
+import { protectPage, type Response } from '../web/response.ts'
+import type { SiteAdapter } from '../web/site-adapter.ts'
 import { approvedPage, deniedPage, entryPage, messagePage } from './device-pages.ts'
 import type { GrantServices } from './types.ts'
 import { formatUserCode, normalizeUserCode, type GuessLimiter } from './user-code.ts'
@@ -47,7 +47,6 @@ const decideBinding = (userCodeHash: string): string => `device-verification\0de
  */
 export class DeviceVerification<Env> {
   readonly #config: VerificationConfig<Env>
-  #csrf: CsrfGuard | undefined
 
   constructor(config: VerificationConfig<Env>) {
     this.#config = config
@@ -57,7 +56,7 @@ export class DeviceVerification<Env> {
   async handle(request: Request, environ: Env, services: GrantServices<Env>): Promise<Response> {
     try {
       if (request.bodyError !== undefined) throw bodyErrorToOAuthError(request.bodyError)
-      const csrf = (this.#csrf ??= new CsrfGuard(services.issuer.startsWith('https:')))
+      const csrf = services.csrf
       if (request.method === 'GET' || request.method === 'HEAD') {
         return this.#entry(request, csrf, 200, request.getParam('user_code') ?? '', undefined)
       }
@@ -82,7 +81,7 @@ export class DeviceVerification<Env> {
     const issued = csrf.issue(request, ENTER)
     const response = entryPage(status, {
       action: `${request.basePath}${request.path}`,
-      csrfInput: `<input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(issued.token)}">`,
+      csrfInput: csrfInput(issued.token),
       userCode: userCode.slice(0, 4 * this.#config.length),
       error,
       codeLength: this.#config.length,
@@ -135,7 +134,7 @@ export class DeviceVerification<Env> {
     if (await adapter.userHasDeniedAccess(request, environ, scopes, client)) {
       return (await store.deny(userCodeHash, services.now())) ? deniedPage() : gone()
     }
-    const result = await authenticate(adapter, request, environ, scopes, client)
+    const result = await callAuthenticate(adapter, request, environ, scopes, client)
     switch (result.type) {
       case 'granted': {
         const user = { userId: result.userId, data: result.data ?? NO_USER_DATA }
@@ -160,20 +159,8 @@ export class DeviceVerification<Env> {
     authorization: DeviceAuthorization,
     code: string,
   ): Promise<Response> {
-    const issued = csrf.issue(request, decideBinding(authorization.userCodeHash))
-    const scopes = authorization.scopes
     const formAction = `${request.basePath}${request.path}?${new URLSearchParams({ user_code: formatUserCode(code) }).toString()}`
-    const page = await adapter.renderAuthPage(request, new Response(200, { 'content-type': 'text/html; charset=utf-8' }), environ, scopes, client, {
-      client,
-      scopes,
-      formAction,
-      csrfField: CSRF_FIELD,
-      csrfToken: issued.token,
-      csrfInput: `<input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(issued.token)}">`,
-    })
-    protectPage(page)
-    if (issued.setCookie !== undefined) page.addCookie(issued.setCookie)
-    return page
+    return renderConsentPage(adapter, csrf, { request, environ, client, scopes: authorization.scopes, formAction, binding: decideBinding(authorization.userCodeHash) })
   }
 
   /** The client that asked and the site adapter that talks to the user. */
@@ -197,14 +184,4 @@ export class DeviceVerification<Env> {
 
 function gone(): Response {
   return messagePage(400, 'This code can no longer be used', 'It has expired or was already used. Start again on your device.')
-}
-
-/** Calls the site adapter, treating the seed's `UserNotAuthenticated` like `{ type: 'unauthenticated' }`. */
-async function authenticate<Env>(adapter: SiteAdapter<Env>, request: Request, environ: Env, scopes: readonly string[], client: Client): Promise<AuthenticationResult> {
-  try {
-    return await adapter.authenticate(request, environ, scopes, client)
-  } catch (error) {
-    if (error instanceof UserNotAuthenticated) return { type: 'unauthenticated' }
-    throw error
-  }
 }

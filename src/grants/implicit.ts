@@ -1,5 +1,5 @@
-import { formatScope } from './scope.ts'
-import type { Scope } from './scope.ts'
+import { formatScope } from '../checks/scope.ts'
+import type { Scope } from '../checks/scope.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
 import type { AuthorizeRequestContext, Grant, GrantRegistry, PendingAuthorization, ScopeGrantOptions } from './types.ts'
 

@@ -15,7 +15,7 @@ export {
   type UserCodeAttemptLimits,
   type UserCodeFailure,
 } from './device-code.ts'
-export { Scope, parseScopeParameter, type ScopeOptions } from './scope.ts'
+export { Scope, parseScopeParameter, type ScopeOptions } from '../checks/scope.ts'
 export type { PkceOptions } from '../checks/pkce.ts'
 export type {
   AuthorizeHandler,

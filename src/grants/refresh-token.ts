@@ -1,6 +1,6 @@
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts'
 import { hashToken } from '../tokens/hash.ts'
-import { parseScopeParameter } from './scope.ts'
+import { parseScopeParameter } from '../checks/scope.ts'
 import type { Grant, GrantRegistry, TokenRequestContext, TokenResponseBody } from './types.ts'
 
 /** Options of {@link RefreshToken}. */

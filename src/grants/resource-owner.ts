@@ -1,7 +1,7 @@
 import { InvalidGrant, InvalidRequest, UserNotAuthenticated } from '../errors.ts'
 import { NO_USER_DATA } from '../types.ts'
 import type { AuthenticationResult, PasswordSiteAdapter } from '../web/site-adapter.ts'
-import type { Scope } from './scope.ts'
+import type { Scope } from '../checks/scope.ts'
 import type { Grant, GrantRegistry, ScopeGrantOptions, TokenRequestContext, TokenResponseBody } from './types.ts'
 
 /** Options of {@link ResourceOwnerGrant}. */

@@ -1,53 +1,17 @@
 import type { AccessTokenStore, AuthCodeStore, ClientStore } from '../stores/types.ts'
 import type { TokenGenerator } from '../tokens/types.ts'
-import type { AccessToken, Client, RefreshToken, UserData } from '../types.ts'
+import type { Client, UserData } from '../types.ts'
 import type { AnyOAuthError } from '../errors.ts'
 import type { Request } from '../web/request.ts'
 import type { Response } from '../web/response.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
-import type { Scope } from './scope.ts'
+import type { Scope } from '../checks/scope.ts'
+import type { EndpointContext } from '../client-auth/client-endpoint.ts'
+import type { CsrfGuard } from '../web/csrf.ts'
+import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from '../issuer/types.ts'
 
-/** A successful token response (RFC 6749 section 5.1), field names as on the wire. */
-export interface TokenResponseBody {
-  readonly access_token: string
-  readonly token_type: 'Bearer'
-  readonly expires_in: number
-  readonly refresh_token?: string
-  readonly scope?: string
-}
-
-/** Who the tokens are for. */
-export interface TokenSubject {
-  readonly client: Client
-  /** The grant type issuing the tokens. */
-  readonly grantType: string
-  readonly userId: string | undefined
-  readonly data: UserData
-  readonly scopes: readonly string[]
-  /** Issue a refresh token too, if refresh tokens are enabled (the `RefreshToken` grant is added). */
-  readonly withRefreshToken: boolean
-  /** Put the tokens in this family (e.g. the code's, so a reused code revokes them). */
-  readonly familyId?: string
-  /** Scopes of the refresh token when they differ from the access token's (a narrowing refresh). */
-  readonly refreshScopes?: readonly string[]
-  /** Absolute expiry of the refresh token, when it continues a family. */
-  readonly refreshExpiresAt?: number
-}
-
-/** Tokens made but not stored yet: the records for the store and the response for the client. */
-export interface MintedTokens {
-  readonly accessToken: AccessToken
-  readonly refreshToken: RefreshToken | undefined
-  readonly body: TokenResponseBody
-}
-
-/** The refresh-token policy set by the `RefreshToken` grant. */
-export interface RefreshPolicy {
-  /** Refresh-token lifetime in seconds (the whole family's: rotation does not extend it). */
-  readonly expiresIn: number
-  /** Seconds after a rotation in which one retry gets a fresh successor; 0 = off. */
-  readonly graceSeconds: number
-}
+// The token-issuing types live with the issuer; they are re-exported here, where grants have always found them.
+export type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from '../issuer/types.ts'
 
 /**
  * What the controller offers the grants: stores, policies and the token issuer. Custom grants use it too.
@@ -82,7 +46,17 @@ export interface GrantServices<Env = unknown> {
    * `InvalidGrant` when the family was revoked meanwhile.
    */
   issueTokens(subject: TokenSubject): Promise<TokenResponseBody>
+  /**
+   * The context of the client-authenticated JSON endpoints (these services, the `WWW-Authenticate` realm,
+   * the error hook), built once: grants that add such an endpoint pass it to `answerClientEndpoint`.
+   */
+  readonly endpointContext: GrantEndpointContext<Env>
+  /** The controller's one anti-CSRF guard, for every page that posts a form (consent, device verification). */
+  readonly csrf: CsrfGuard
 }
+
+/** The context of the controller's client-authenticated JSON endpoints. */
+export type GrantEndpointContext<Env = unknown> = EndpointContext<GrantServices<Env>>
 
 /** The context of a token request, after client authentication. */
 export interface TokenRequestContext<Env = unknown> {
@@ -161,6 +135,12 @@ export interface GrantRegistry<Env = unknown> {
   addTokenHandler(handler: TokenHandler<Env>): void
   addAuthorizeHandler(handler: AuthorizeHandler<Env>): void
   enableRefreshTokens(policy: RefreshPolicy): void
+  /**
+   * The store as the grant should use it: an out-of-process store (one without `inProcess: true`) is
+   * bounded by the controller's `storeTimeoutMs`, and its failures become 503 `temporarily_unavailable`.
+   * `name` labels its errors (e.g. `deviceCodeStore`).
+   */
+  guardStore<T extends object>(store: T, name: string): T
   /** Adds an endpoint; a `TypeError` if its path is taken. */
   addEndpoint(handler: EndpointHandler<Env>): void
 }

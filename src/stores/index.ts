@@ -24,4 +24,5 @@ export { createClient, LocalClientStore, type ClientRegistration } from './memor
 export { LocalTokenStore, type LocalTokenStoreOptions } from './memory-token-store.ts'
 export type { DeviceApproval, DeviceAuthorization, DeviceCodeStore, DevicePoll } from './device-code-store.ts'
 export { LocalDeviceCodeStore, type LocalDeviceCodeStoreOptions } from './memory-device-code-store.ts'
+export { RecordDeviceCodeStore, type RecordDeviceCodeStoreOptions } from './record-device-code-store.ts'
 export { openStore, type OpenedStore, type OpenStoreOptions, type AdministeredClientStore } from './from-url.ts'

@@ -91,6 +91,8 @@ export async function createClient(registration: ClientRegistration): Promise<Cl
  * ```
  */
 export class LocalClientStore implements ClientStore {
+  /** In-process: the controller calls it directly, without a timer per call. */
+  readonly inProcess = true
   readonly #clients = new Map<string, Client>()
 
   /** Registers (or replaces) a client and resolves to its stored record. */

@@ -44,6 +44,8 @@ interface Entry {
  * purged as time passes (visiting only what has expired). For several processes, use a shared store.
  */
 export class LocalDeviceCodeStore implements DeviceCodeStore {
+  /** In-process: the controller calls it directly, without a timer per call. */
+  readonly inProcess = true
   readonly #retain: number
   readonly #byDeviceCode = new Map<string, Entry>()
   /** Pending requests only: a user code is forgotten once it is decided, so it cannot be used again. */

@@ -38,6 +38,8 @@ const COMPACT_FROM = 16
  * store.
  */
 export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
+  /** In-process: the controller calls it directly, without a timer per call. */
+  readonly inProcess = true
   readonly #clock: () => number
   readonly #codes = new Map<string, StoredCode>()
   readonly #access = new Map<string, AccessToken>()

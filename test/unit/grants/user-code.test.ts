@@ -71,7 +71,6 @@ describe('DeviceCodeGrant options', () => {
     [{ userCodeLength: 2 }, /userCodeLength/],
     [{ userCodeAlphabet: 'aeiou' }, /userCodeAlphabet/],
     [{ verificationPath: '/device_authorization' }, /paths must differ/],
-    [{ storeTimeoutMs: 0 }, /storeTimeoutMs/],
   ])('refuses %o', (options, message) => {
     expect(() => new DeviceCodeGrant({ deviceCodeStore, ...options })).toThrow(message)
   })

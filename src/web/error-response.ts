@@ -8,8 +8,8 @@ import {
   type AnyOAuthError,
 } from '../errors.ts'
 import { escapeHtml } from '../internal/html.ts'
-import { Response } from '../web/response.ts'
-import type { BodyError } from '../web/request.ts'
+import { Response } from './response.ts'
+import type { BodyError } from './request.ts'
 
 /**
  * Turns anything thrown while handling a request into an OAuth error. Store outages become

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { InvalidScope } from '../../../src/errors.ts'
-import { formatScope, parseScopeParameter, Scope } from '../../../src/grants/scope.ts'
+import { formatScope, parseScopeParameter, Scope } from '../../../src/checks/scope.ts'
 
 const SEED = 20260103
 const RUNS = 3000

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto'
 import { InvalidGrant } from '../errors.ts'
-import { formatScope } from '../grants/scope.ts'
-import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from '../grants/types.ts'
+import { formatScope } from '../checks/scope.ts'
+import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from './types.ts'
 import type { AccessTokenStore } from '../stores/types.ts'
 import { hashToken } from '../tokens/hash.ts'
 import type { TokenContext, TokenGenerator } from '../tokens/types.ts'
 import type { AccessToken, RefreshToken } from '../types.ts'
-import { randomId } from './random-id.ts'
-import type { Sealer } from './sealer.ts'
+import { randomId } from '../internal/random-id.ts'
+import type { Sealer } from '../internal/sealer.ts'
 
 /** What the issuer needs from the controller. */
 export interface TokenIssuerConfig {

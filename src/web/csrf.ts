@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { constantTimeEqual } from '../tokens/hash.ts'
-import type { Request } from '../web/request.ts'
+import type { Request } from './request.ts'
 
 /** Name of the form field that carries the anti-CSRF token. */
 export const CSRF_FIELD = 'csrf_token'

@@ -1,0 +1,80 @@
+import { authenticateClient } from '../client-auth/authenticate-client.ts'
+import { InvalidRequest, type AnyOAuthError } from '../errors.ts'
+import type { Params } from '../internal/params.ts'
+import type { ClientStore } from '../stores/types.ts'
+import type { Client } from '../types.ts'
+import type { Request } from '../web/request.ts'
+import type { Response } from '../web/response.ts'
+import { bodyErrorToOAuthError, jsonErrorResponse, toOAuthError } from '../web/error-response.ts'
+
+const FORM = 'application/x-www-form-urlencoded'
+
+/** What a client endpoint needs from the controller's services (`GrantServices` has it). */
+export interface ClientEndpointServices {
+  readonly clientStore: ClientStore
+}
+
+/** What a client-authenticated endpoint handler receives. */
+export interface ClientRequest<Env, Services extends ClientEndpointServices = ClientEndpointServices> {
+  readonly request: Request
+  readonly environ: Env
+  readonly params: Params
+  /** Authenticates the client (RFC 6749 section 2.3); called by the handler when it needs the client. */
+  readonly authenticate: () => Promise<Client>
+  readonly services: Services
+}
+
+/** Context shared by the JSON endpoints: services, realm for `WWW-Authenticate`, error hook. */
+export interface EndpointContext<Services extends ClientEndpointServices = ClientEndpointServices> {
+  readonly services: Services
+  readonly realm: string
+  readonly onError: (error: AnyOAuthError, request: Request) => void
+}
+
+/** Handles one request of a client endpoint, given the request it was handed. */
+export type ClientEndpointHandler<Env, Services extends ClientEndpointServices> = (request: ClientRequest<Env, Services>) => Promise<Response>
+
+/**
+ * Wraps a handler of a client-facing JSON endpoint (token, revocation, introspection, device
+ * authorization): POST only (405 otherwise), `application/x-www-form-urlencoded`, no repeated parameter
+ * (RFC 6749 section 3.2), and every thrown error answered as RFC 6749 section 5.2 JSON.
+ */
+export function clientEndpoint<Env, Services extends ClientEndpointServices>(
+  name: string,
+  context: EndpointContext<Services>,
+  handle: ClientEndpointHandler<Env, Services>,
+): (request: Request, environ: Env) => Promise<Response> {
+  return (request, environ) => answerClientEndpoint(name, context, handle, request, environ)
+}
+
+/**
+ * Answers one request the way {@link clientEndpoint} does, without building a function: for endpoints
+ * whose context is known only per call (a grant's endpoint gets the controller's services with the request).
+ */
+export async function answerClientEndpoint<Env, Services extends ClientEndpointServices>(
+  name: string,
+  context: EndpointContext<Services>,
+  handle: ClientEndpointHandler<Env, Services>,
+  request: Request,
+  environ: Env,
+): Promise<Response> {
+  const { services, realm, onError } = context
+  try {
+    if (request.bodyError !== undefined) throw bodyErrorToOAuthError(request.bodyError)
+    if (request.method !== 'POST') {
+      const response = jsonErrorResponse(new InvalidRequest(`The ${name} endpoint accepts POST only.`), realm)
+      response.statusCode = 405
+      response.headers.allow = 'POST'
+      return response
+    }
+    if (request.contentType !== FORM) throw new InvalidRequest(`The request must be sent as ${FORM}.`)
+    const params = request.formParams()
+    // RFC 6749 section 3.2: parameters MUST NOT be included more than once.
+    if (params.repeated !== undefined) throw new InvalidRequest(`Repeated parameter: ${[...params.repeated].join(', ')}.`)
+    return await handle({ request, environ, params, services, authenticate: () => authenticateClient(request, services.clientStore) })
+  } catch (thrown) {
+    const error = toOAuthError(thrown)
+    onError(error, request)
+    return jsonErrorResponse(error, realm)
+  }
+}

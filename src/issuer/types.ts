@@ -1,0 +1,43 @@
+import type { AccessToken, Client, RefreshToken, UserData } from '../types.ts'
+
+/** A successful token response (RFC 6749 section 5.1), field names as on the wire. */
+export interface TokenResponseBody {
+  readonly access_token: string
+  readonly token_type: 'Bearer'
+  readonly expires_in: number
+  readonly refresh_token?: string
+  readonly scope?: string
+}
+
+/** Who the tokens are for. */
+export interface TokenSubject {
+  readonly client: Client
+  /** The grant type issuing the tokens. */
+  readonly grantType: string
+  readonly userId: string | undefined
+  readonly data: UserData
+  readonly scopes: readonly string[]
+  /** Issue a refresh token too, if refresh tokens are enabled (the `RefreshToken` grant is added). */
+  readonly withRefreshToken: boolean
+  /** Put the tokens in this family (e.g. the code's, so a reused code revokes them). */
+  readonly familyId?: string
+  /** Scopes of the refresh token when they differ from the access token's (a narrowing refresh). */
+  readonly refreshScopes?: readonly string[]
+  /** Absolute expiry of the refresh token, when it continues a family. */
+  readonly refreshExpiresAt?: number
+}
+
+/** Tokens made but not stored yet: the records for the store and the response for the client. */
+export interface MintedTokens {
+  readonly accessToken: AccessToken
+  readonly refreshToken: RefreshToken | undefined
+  readonly body: TokenResponseBody
+}
+
+/** The refresh-token policy set by the `RefreshToken` grant. */
+export interface RefreshPolicy {
+  /** Refresh-token lifetime in seconds (the whole family's: rotation does not extend it). */
+  readonly expiresIn: number
+  /** Seconds after a rotation in which one retry gets a fresh successor; 0 = off. */
+  readonly graceSeconds: number
+}
