@@ -18,6 +18,7 @@ export const LAYERS = [
   ['checks/'],
   ['stores/'],
   ['web/'],
+  ['limits/'],
   ['client-auth/'],
   ['issuer/'],
   ['grants/'],

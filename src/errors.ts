@@ -30,6 +30,7 @@ export type OAuthErrorCode =
   | 'authorization_pending'
   | 'slow_down'
   | 'expired_token'
+  | 'too_many_requests'
 
 /** Options every OAuth error accepts. */
 export interface OAuthErrorOptions {
@@ -183,6 +184,26 @@ export class ExpiredToken extends OAuthError {
   override readonly redirectable: boolean = false
 }
 
+/**
+ * `too_many_requests`: a rate limit refuses the request until `retryAfter` seconds have passed (the
+ * controller's `limits` option; RFC 6749 section 4.3.2 and 10.10, OAuth 2.1 section 2.4.1, RFC 8628
+ * section 5.1). Answered with 429 and `Retry-After` (RFC 6585 section 4); never redirected: the
+ * authorization and verification pages show it to the user. RFC 6749 has no code for it; section 5.2
+ * allows extension codes, and this one names the status.
+ */
+export class TooManyRequests extends OAuthError {
+  readonly error = 'too_many_requests'
+  readonly status: number = 429
+  override readonly redirectable: boolean = false
+  /** Seconds until the request may be tried again; sent as `Retry-After`. */
+  readonly retryAfter: number
+
+  constructor(description: string, retryAfter: number, options?: OAuthErrorOptions) {
+    super(description, options)
+    this.retryAfter = Math.max(1, Math.ceil(retryAfter))
+  }
+}
+
 /** The seed's `OAuthBaseError`. */
 export { OAuthError as OAuthBaseError }
 
@@ -221,6 +242,7 @@ export type AnyOAuthError =
   | AuthorizationPending
   | SlowDown
   | ExpiredToken
+  | TooManyRequests
 
 /**
  * Thrown by a `SiteAdapter` (seed compatibility) when the user is not authenticated yet: the

@@ -9,6 +9,9 @@
  */
 export { AuthorizationController } from './controller.ts'
 export type { AuthorizationControllerOptions } from './options.ts'
+export { DEFAULT_LIMITS, type LimitName, type LimitPolicy, type LimitsOptions } from './limits/policies.ts'
+export type { ClientAddressFunction } from './limits/client-address.ts'
+export type { Limits } from './limits/rate-limits.ts'
 export type {
   AccessToken,
   AuthorizationCode,

@@ -1,6 +1,8 @@
 import type { AnyOAuthError } from './errors.ts'
 import type { Scope } from './checks/scope.ts'
-import type { AccessTokenStore, AuthCodeStore, ClientStore } from './stores/types.ts'
+import type { ClientAddressFunction } from './limits/client-address.ts'
+import type { LimitsOptions } from './limits/policies.ts'
+import type { AccessTokenStore, AuthCodeStore, ClientStore, RecordStore } from './stores/types.ts'
 import type { TokenGenerator } from './tokens/types.ts'
 import type { Client } from './types.ts'
 import type { Request } from './web/request.ts'
@@ -74,6 +76,37 @@ export interface AuthorizationControllerOptions<Env = unknown> {
    * cause of a `server_error`. Default: log `server_error`s to `console.error`.
    */
   readonly onError?: (error: AnyOAuthError, request: Request) => void
+  /**
+   * Where rate-limit counters, spent CSRF tokens and the server's CSRF key are kept (`RecordStore`).
+   * Default: the access-token store when it offers the `RecordStore` primitives (every built-in store
+   * does), else a `LocalRecordStore` in this process's memory — then each process counts on its own, so
+   * pass a shared one when running several. Bounded by `storeTimeoutMs` like the other stores.
+   */
+  readonly recordStore?: RecordStore
+  /**
+   * The rate limits (RFC 6749 section 4.3.2 and 10.10, OAuth 2.1 section 2.4.1, RFC 8628 section 5.1): per
+   * limit `{ max, windowSeconds }` or `false`; `false` turns every limit off. On by default; the limits,
+   * their defaults and what a limited request gets are in `docs/limits.md`.
+   */
+  readonly limits?: LimitsOptions | false
+  /**
+   * How many proxies of your own stand in front of the server, each appending the address it saw to
+   * `X-Forwarded-For`; the client's address (for the rate limits) is then the entry that many places from
+   * the right. Default: none, the socket's address is used and the header ignored (anyone can send it).
+   */
+  readonly trustProxy?: number
+  /**
+   * Tells the client's address for the rate limits, replacing the socket and `trustProxy` (e.g. for the
+   * Fetch adapter, whose `Request` has no socket). IPv6 addresses are counted per /64.
+   */
+  readonly clientAddress?: ClientAddressFunction<Env>
+  /**
+   * Accept client secrets shorter than 43 characters on an issuer that is not a loopback one. They are
+   * hashed with scrypt, so every wrong guess costs the server about 30 ms of CPU (issue 17). Without it
+   * the controller warns at start-up about every stored client with such a secret (they keep working).
+   * Default `false`.
+   */
+  readonly allowWeakClientSecrets?: boolean
 }
 
 /** Introspection policy. */

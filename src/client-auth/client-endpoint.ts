@@ -1,4 +1,5 @@
 import { authenticateClient } from '../client-auth/authenticate-client.ts'
+import type { Limits } from '../limits/rate-limits.ts'
 import { InvalidRequest, type AnyOAuthError } from '../errors.ts'
 import type { Params } from '../internal/params.ts'
 import type { ClientStore } from '../stores/types.ts'
@@ -12,6 +13,8 @@ const FORM = 'application/x-www-form-urlencoded'
 /** What a client endpoint needs from the controller's services (`GrantServices` has it). */
 export interface ClientEndpointServices {
   readonly clientStore: ClientStore
+  /** The rate limits; failed client authentication is counted per (client, address) when given. */
+  readonly limits?: Limits<unknown>
 }
 
 /** What a client-authenticated endpoint handler receives. */
@@ -71,7 +74,9 @@ export async function answerClientEndpoint<Env, Services extends ClientEndpointS
     const params = request.formParams()
     // RFC 6749 section 3.2: parameters MUST NOT be included more than once.
     if (params.repeated !== undefined) throw new InvalidRequest(`Repeated parameter: ${[...params.repeated].join(', ')}.`)
-    return await handle({ request, environ, params, services, authenticate: () => authenticateClient(request, services.clientStore) })
+    const { limits } = services
+    const limit = limits === undefined ? undefined : { limits, address: () => limits.address(environ, request) }
+    return await handle({ request, environ, params, services, authenticate: () => authenticateClient(request, services.clientStore, limit) })
   } catch (thrown) {
     const error = toOAuthError(thrown)
     onError(error, request)

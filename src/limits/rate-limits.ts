@@ -15,13 +15,33 @@ export interface RateLimitsOptions<Env> extends ClientAddressOptions<Env> {
 }
 
 /**
+ * The rate limits as endpoints and grants use them (`GrantServices.limits`); see {@link RateLimits}.
+ * Methods answer the seconds to wait, 0 when the request may go on.
+ *
+ * @typeParam Env - the type of `environ` given to `dispatch`.
+ */
+export interface Limits<Env = unknown> {
+  address(environ: Env, request: Request): string
+  clientAuthenticationStarts(clientId: string, address: string, slowHash: boolean): Promise<Wait>
+  clientAuthenticationFailed(clientId: string, address: string, counted: boolean): Promise<void>
+  clientAuthenticationSucceeded(clientId: string, address: string, counted: boolean): Promise<void>
+  signInLockedFor(username: string, address: string): Promise<Wait>
+  signInFailed(username: string, address: string): Promise<Wait>
+  signInSucceeded(username: string, address: string): Promise<void>
+  userCodeLockedFor(address: string): Promise<Wait>
+  userCodeFailed(address: string): Promise<Wait>
+  deviceAuthorizationRequested(clientId: string, address: string): Promise<Wait>
+  deviceCodeIssued(clientId: string): Promise<Wait>
+}
+
+/**
  * The controller's rate limits, applied: each method names what happened (a failed sign-in, a wrong
  * user code…) and counts it under the keys its policy names (see `policies.ts`). Endpoints and grants
  * reach it through `GrantServices.limits`; a limit turned off answers 0 and counts nothing.
  *
  * @typeParam Env - the type of `environ` given to `dispatch`.
  */
-export class RateLimits<Env = unknown> {
+export class RateLimits<Env = unknown> implements Limits<Env> {
   readonly #limiter: Limiter
   readonly #limits: ActiveLimits
   readonly #resolve: (environ: Env, request: Request) => string

@@ -64,6 +64,7 @@ export function errorFields(error: AnyOAuthError): Record<string, string> {
 export function jsonErrorResponse(error: AnyOAuthError, realm: string): Response {
   const headers: Record<string, string> = {}
   if (error.error === 'invalid_client') headers['www-authenticate'] = `Basic realm="${realm}", charset="UTF-8"`
+  if (error.error === 'too_many_requests') headers['retry-after'] = String(error.retryAfter)
   return Response.json(error.status, errorFields(error), headers)
 }
 
@@ -98,5 +99,7 @@ export function errorPage(error: AnyOAuthError): Response {
 <p>${escapeHtml(error.description)}</p>
 <p>Error code: <code>${escapeHtml(error.error)}</code></p>
 <p>Go back to the application you came from and try again.</p></main></body></html>`
-  return Response.html(status, body)
+  const response = Response.html(status, body)
+  if (error.error === 'too_many_requests') response.headers['retry-after'] = String(error.retryAfter)
+  return response
 }

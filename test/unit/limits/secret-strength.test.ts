@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkClientSecretStrength, isLoopbackIssuer, isSlowSecretHash, weakSecretClients } from '../../../src/client-auth/secret-strength.ts'
+import { checkClientSecretStrength, isLoopbackIssuer, isSlowSecretHash, weakSecretClients } from '../../../src/checks/client-secret-strength.ts'
 import { createClient } from '../../../src/stores/memory-client-store.ts'
 import { generateClientSecret } from '../../../src/tokens/hash.ts'
 
@@ -14,6 +14,12 @@ describe('client secret strength (issue 17 item 2)', () => {
     expect(() => checkClientSecretStrength('abc', 'xyz', { issuer: 'https://auth.example.com' })).toThrow(/fewer than 43 characters/)
     expect(() => checkClientSecretStrength('abc', 'xyz', { issuer: 'https://auth.example.com', allowWeakClientSecrets: true })).not.toThrow()
     expect(() => checkClientSecretStrength('abc', generateClientSecret(), { issuer: 'https://auth.example.com' })).not.toThrow()
+  })
+
+  it('createClient refuses a short secret where the issuer is known and not a loopback one', async () => {
+    await expect(createClient({ clientId: 'abc', clientSecret: 'xyz' }, { issuer: 'https://auth.example.com' })).rejects.toThrow(/fewer than 43/)
+    await expect(createClient({ clientId: 'abc', clientSecret: 'xyz' }, { issuer: 'http://localhost:8080' })).resolves.toMatchObject({ clientId: 'abc' })
+    await expect(createClient({ clientId: 'abc', clientSecret: 'xyz' }, { issuer: 'https://auth.example.com', allowWeakClientSecrets: true })).resolves.toMatchObject({ clientId: 'abc' })
   })
 
   it('finds stored short secrets for the start-up warning, only where the policy refuses them', async () => {

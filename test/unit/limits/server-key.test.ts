@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ServerKey } from '../../../src/internal/server-key.ts'
+import { ServerKey } from '../../../src/web/server-key.ts'
 import { LocalRecordStore } from '../../../src/stores/memory-record-store.ts'
 
 describe('ServerKey', () => {
