@@ -21,16 +21,27 @@ export interface RateLimitsOptions<Env> extends ClientAddressOptions<Env> {
  * @typeParam Env - the type of `environ` given to `dispatch`.
  */
 export interface Limits<Env = unknown> {
+  /** The client's address as counted (IPv6 per /64), or `unknown`. */
   address(environ: Env, request: Request): string
+  /** Before a presented client secret is checked (`clientAuthentication`); see {@link RateLimits}. */
   clientAuthenticationStarts(clientId: string, address: string, slowHash: boolean): Promise<Wait>
+  /** A wrong client secret. */
   clientAuthenticationFailed(clientId: string, address: string, counted: boolean): Promise<void>
+  /** A right client secret. */
   clientAuthenticationSucceeded(clientId: string, address: string, counted: boolean): Promise<void>
+  /** Whether sign-ins as `username` from `address` are refused now (`signIn`, `signInPerUser`). */
   signInLockedFor(username: string, address: string): Promise<Wait>
+  /** A wrong password. */
   signInFailed(username: string, address: string): Promise<Wait>
+  /** A right password. */
   signInSucceeded(username: string, address: string): Promise<void>
+  /** Whether `address` may type a user code now (`userCodeGuesses`). */
   userCodeLockedFor(address: string): Promise<Wait>
+  /** A wrong user code (`userCodeGuesses`, `userCodeGuessesGlobal`). */
   userCodeFailed(address: string): Promise<Wait>
+  /** A request to the device authorization endpoint (`deviceAuthorization`). */
   deviceAuthorizationRequested(clientId: string, address: string): Promise<Wait>
+  /** A device code about to be issued (`devicePendingPerClient`, `devicePendingTotal`). */
   deviceCodeIssued(clientId: string): Promise<Wait>
 }
 
