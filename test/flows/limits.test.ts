@@ -192,3 +192,19 @@ describe('issue 17 item 2: weak secrets on a non-loopback issuer', () => {
     expect(warn).toHaveBeenCalledTimes(1)
   })
 })
+
+describe('the client address behind a proxy of ours (trustProxy)', () => {
+  let proxied: TestServer
+  beforeAll(async () => {
+    proxied = await startTestServer({ controller: { trustProxy: 1 } })
+  })
+  afterAll(() => proxied.close())
+
+  it('counts the address the proxy appended, not what the client prepended', async () => {
+    const via = (forwarded: string): { headers: Record<string, string> } => ({ headers: { 'x-forwarded-for': forwarded } })
+    // The client varies what it sends itself; the proxy's entry (last) stays the same: one count.
+    for (let i = 0; i < 10; i++) await postToken(proxied.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, 'wrong'], ...via(`10.9.9.${i}, 198.51.100.77`) })
+    expect((await postToken(proxied.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret], ...via('198.51.100.77') })).status).toBe(429)
+    expect((await postToken(proxied.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret], ...via('198.51.100.78') })).status).toBe(200)
+  })
+})
