@@ -6,7 +6,8 @@
  *
  * Differences from the seed, each for security: the controller needs an `issuer` (sent as `iss`, RFC 9207);
  * the confirmation form carries the CSRF field the controller checks; `Uuid4` is kept as in the seed, but
- * the default `RandomTokenGenerator` is the better choice (256 bits instead of 122).
+ * the default `RandomTokenGenerator` is the better choice (256 bits instead of 122); the client is
+ * registered for `response_type=token` explicitly, since clients get only `code` by default.
  */
 import { createServer } from 'node:http'
 import { AuthorizationController } from 'oauth2-stack'
@@ -63,7 +64,9 @@ class ExampleSiteAdapter implements SiteAdapter {
 // Create an in-memory storage to store your client apps.
 const clientStore = new LocalClientStore()
 // Add a client
-await clientStore.addClient({ clientId: 'abc', clientSecret: 'xyz', redirectUris: ['http://localhost/callback'] })
+// Unlike the seed, a client gets only response_type=code unless registered for more: `token` opts in to the
+// implicit grant added below (RFC 9700 section 2.1.2 advises against it).
+await clientStore.addClient({ clientId: 'abc', clientSecret: 'xyz', redirectUris: ['http://localhost/callback'], responseTypes: ['code', 'token'] })
 
 // Create an in-memory storage to store issued tokens.
 // LocalTokenStore can store access and auth tokens

@@ -9,7 +9,9 @@ import { LocalClientStore, LocalTokenStore } from 'oauth2-stack/store'
 import { ConfirmSiteAdapter, PORT, SEED_CLIENT } from './shared/confirm-site-adapter.ts'
 
 const clientStore = new LocalClientStore()
-await clientStore.addClient(SEED_CLIENT)
+// Unlike the seed, a client gets only response_type=code unless registered for more: `token` opts in to the
+// implicit grant added below (RFC 9700 section 2.1.2 advises against it).
+await clientStore.addClient({ ...SEED_CLIENT, responseTypes: ['code', 'token'] })
 const tokenStore = new LocalTokenStore()
 
 const controller = new AuthorizationController<FastifyEnviron>({

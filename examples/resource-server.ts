@@ -37,7 +37,8 @@ app.use('/oauth', oauth2Router(controller))
 const guard = { issuer, audience: 'http://localhost/api', jwks: new URL(`${issuer}/jwks`), store: tokenStore }
 app.get('/api/hello', expressBearer(guard, ['read']), (req, res) => {
   const token = verifiedToken(req)
-  res.json({ hello: token?.subject, scopes: token?.scopes })
+  // subjectType says whose token it is: 'client' here (client credentials), 'user' for a user's grant.
+  res.json({ hello: token?.subject, subjectType: token?.subjectType, scopes: token?.scopes })
 })
 
 app.listen(PORT, () => console.log(`Authorization server and API listening on http://localhost:${PORT}`))

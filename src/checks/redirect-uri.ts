@@ -8,36 +8,17 @@
  * @module
  */
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+import { checkRegisteredUri } from './registered-uri.ts'
 
 /**
- * Throws a `TypeError` when `uri` may not be registered: it must be absolute, without a fragment
- * (RFC 6749 section 3.1.2), `https` — or `http` only on a loopback host (RFC 9700 section 2.6) — or a
- * private-use scheme with a dot, as native apps use (RFC 8252 section 7.1).
+ * Throws a `TypeError` when `uri` may not be registered as a redirect URI: {@link checkRegisteredUri} with
+ * kind `redirect` (absolute, RFC 3986 characters only, no userinfo, no fragment (RFC 6749 section 3.1.2),
+ * a canonical host, `https` — or `http` only on a loopback host (RFC 9700 section 2.6) — or a private-use
+ * scheme with a dot, as native apps use (RFC 8252 section 7.1)).
  */
 export function assertRegistrableRedirectUri(uri: string): void {
-  let url: URL
-  try {
-    url = new URL(uri)
-  } catch {
-    throw new TypeError(`redirect URI ${JSON.stringify(uri)} is not an absolute URI`)
-  }
-  if (uri.includes('#')) throw new TypeError(`redirect URI ${JSON.stringify(uri)} must not have a fragment (RFC 6749 section 3.1.2)`)
-  if (url.username !== '' || url.password !== '') {
-    throw new TypeError(`redirect URI ${JSON.stringify(uri)} must not carry credentials`)
-  }
-  const scheme = url.protocol.slice(0, -1)
-  if (scheme === 'https') return
-  if (scheme === 'http') {
-    if (LOOPBACK_HOSTS.has(url.hostname)) return
-    throw new TypeError(
-      `redirect URI ${JSON.stringify(uri)} uses http on a host that is not loopback; use https (RFC 9700 section 2.6)`,
-    )
-  }
-  if (scheme.includes('.')) return
-  throw new TypeError(
-    `redirect URI ${JSON.stringify(uri)} must use https, http on loopback, or a private-use scheme such as com.example.app (RFC 8252 section 7.1)`,
-  )
+  const problem = checkRegisteredUri(uri, { kind: 'redirect' })
+  if (problem !== undefined) throw new TypeError(`redirect ${problem.message}`)
 }
 
 /**

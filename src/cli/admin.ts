@@ -5,14 +5,18 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { assertRegistrableRedirectUri } from '../checks/redirect-uri.ts'
+import { hasControlCharacter } from '../checks/identifier.ts'
+import { checkRegisteredUri } from '../checks/registered-uri.ts'
+import { storedUriProblems } from '../stores/client-registration.ts'
 import { generateClientSecret, hashToken } from '../tokens/hash.ts'
 import type { Client } from '../types.ts'
 import { booleanOption, CliError, FailureError, listOption, parseCommand, stringOption, UsageError, closest, type ParsedCommand } from './args.ts'
 import { checkScopes } from './config.ts'
 import { HELP } from './help.ts'
+import { schemaSql } from './print-sql.ts'
 import type { CliIo } from './io.ts'
 import { configOf, STORE_OPTIONS, storeUrlOf } from './settings.ts'
+import { escapeControlCharacters as printable, terminalJson } from './printable.ts'
 import { describeStoreUrl, openCliStore, storeFailure, type CliStore } from './store.ts'
 
 /** The grant types `client add --grant` accepts. */
@@ -46,14 +50,12 @@ export async function clientAdd(args: readonly string[], io: CliIo): Promise<num
   if (help(parsed, command, io)) return 0
   const name = stringOption(parsed, 'name')
   if (name?.trim() === '') throw new UsageError('--name must not be empty', command)
+  if (name !== undefined && hasControlCharacter(name)) throw new UsageError('--name must not contain control characters', command)
   const isPublic = booleanOption(parsed, 'public') === true
   const redirectUris = listOption(parsed, 'redirect-uri')
   for (const uri of redirectUris) {
-    try {
-      assertRegistrableRedirectUri(uri)
-    } catch (error) {
-      throw new UsageError(`--redirect-uri: ${error instanceof Error ? error.message : String(error)}`, command)
-    }
+    const problem = checkRegisteredUri(uri, { kind: 'redirect' })
+    if (problem !== undefined) throw new UsageError(`--redirect-uri: redirect ${problem.message}`, command)
   }
   const grants = [...new Set(listOption(parsed, 'grant'))]
   for (const grant of grants) {
@@ -94,10 +96,10 @@ export async function clientAdd(args: readonly string[], io: CliIo): Promise<num
       ...(name === undefined ? {} : { name }),
     })
     if (booleanOption(parsed, 'json') === true) {
-      io.out(`${JSON.stringify({ ...clientJson(client), ...(secret === undefined ? {} : { client_secret: secret }) }, null, 2)}\n`)
+      io.out(`${terminalJson({ ...clientJson(client), ...(secret === undefined ? {} : { client_secret: secret }) })}\n`)
     } else {
-      io.out(`Registered ${isPublic ? 'public' : 'confidential'} client ${client.clientId}.\n\n`)
-      io.out(`  client_id      ${client.clientId}\n`)
+      io.out(`Registered ${isPublic ? 'public' : 'confidential'} client ${printable(client.clientId)}.\n\n`)
+      io.out(`  client_id      ${printable(client.clientId)}\n`)
       if (secret !== undefined) io.out(`  client_secret  ${secret}\n`)
       io.out('\n')
       io.out(describeClient(client).replace(/^(?=.)/gm, '  '))
@@ -118,17 +120,27 @@ export async function clientList(args: readonly string[], io: CliIo): Promise<nu
   return withStore(parsed, io, async (store) => {
     const clients = await store.clientStore.listClients()
     if (booleanOption(parsed, 'json') === true) {
-      io.out(`${JSON.stringify(clients.map(clientJson), null, 2)}\n`)
+      io.out(`${terminalJson(clients.map(clientJson))}\n`)
       return 0
     }
     if (clients.length === 0) {
       io.out('No clients registered. Add one with: oauth2-stack client add --name <name>\n')
       return 0
     }
-    const rows = clients.map((client) => [client.clientId, isPublic(client) ? 'public' : 'confidential', list(client.grantTypes, 'any'), client.name ?? ''])
-    const header = ['CLIENT_ID', 'TYPE', 'GRANTS', 'NAME']
+    const flagged = clients.filter((client) => storedUriProblems(client).length > 0)
+    const rows = clients.map((client) => [
+      printable(client.clientId),
+      isPublic(client) ? 'public' : 'confidential',
+      printable(list(client.grantTypes, 'any')),
+      printable(client.name ?? ''),
+      ...(flagged.length === 0 ? [] : [uriWarning(client)]),
+    ])
+    const header = ['CLIENT_ID', 'TYPE', 'GRANTS', 'NAME', ...(flagged.length === 0 ? [] : ['WARNING'])]
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)))
     for (const row of [header, ...rows]) io.out(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()}\n`)
+    if (flagged.length > 0) {
+      io.err(`warning: ${flagged.length} client(s) have stored redirect URIs that registration refuses today; see oauth2-stack client show <client_id>\n`)
+    }
     return 0
   })
 }
@@ -142,8 +154,8 @@ export async function clientShow(args: readonly string[], io: CliIo): Promise<nu
   return withStore(parsed, io, async (store) => {
     const client = await store.clientStore.fetchByClientId(id)
     if (client === undefined) throw new FailureError(`no client ${id}; see oauth2-stack client list`)
-    if (booleanOption(parsed, 'json') === true) io.out(`${JSON.stringify(clientJson(client), null, 2)}\n`)
-    else io.out(`${'client_id'.padEnd(16)}${client.clientId}\n${describeClient(client)}`)
+    if (booleanOption(parsed, 'json') === true) io.out(`${terminalJson(clientJson(client))}\n`)
+    else io.out(`${'client_id'.padEnd(16)}${printable(client.clientId)}\n${describeClient(client)}`)
     return 0
   })
 }
@@ -174,14 +186,14 @@ export async function tokenRevoke(args: readonly string[], io: CliIo): Promise<n
     const access = await tokenStore.fetchByToken(hash)
     if (access !== undefined) {
       await tokenStore.revokeAccessToken(hash)
-      io.out(`Revoked an access token of client ${access.clientId}${access.userId === undefined ? '' : ` (user ${access.userId})`}.\n`)
+      io.out(`Revoked an access token of client ${printable(access.clientId)}${access.userId === undefined ? '' : ` (user ${printable(access.userId)})`}.\n`)
       return 0
     }
     const refresh = await tokenStore.fetchByRefreshToken(hash)
     if (refresh !== undefined) {
       await tokenStore.revokeFamily(refresh.familyId)
       io.out(
-        `Revoked a refresh token of client ${refresh.clientId}${refresh.userId === undefined ? '' : ` (user ${refresh.userId})`} and every token of its family.\n`,
+        `Revoked a refresh token of client ${printable(refresh.clientId)}${refresh.userId === undefined ? '' : ` (user ${printable(refresh.userId)})`} and every token of its family.\n`,
       )
       return 0
     }
@@ -208,13 +220,18 @@ function tokenAsPositional(args: readonly string[]): readonly string[] {
   return dashed === -1 ? args : [...args.slice(0, dashed), ...args.slice(dashed + 1), '--', args[dashed] as string]
 }
 
-/** `oauth2-stack migrate`: creates or upgrades the store's tables. */
+/** `oauth2-stack migrate`: creates or upgrades the store's tables; with `--print-sql`, prints their DDL instead. */
 export async function migrate(args: readonly string[], io: CliIo): Promise<number> {
   const command = 'migrate'
-  const parsed = parseCommand(command, args, STORE_OPTIONS, 0)
+  const parsed = parseCommand(command, args, { ...STORE_OPTIONS, 'print-sql': { type: 'boolean' } }, 0)
   if (help(parsed, command, io)) return 0
   const config = await configOf(parsed)
   const url = storeUrlOf(parsed, config, io.env)
+  if (booleanOption(parsed, 'print-sql') === true) {
+    // For DBAs: the DDL, without connecting (--store takes a URL or just postgres, mysql, mariadb, sqlite).
+    io.out(schemaSql(url))
+    return 0
+  }
   const store = await openCliStore(url)
   try {
     await store.migrate()
@@ -273,8 +290,15 @@ function list(values: readonly string[] | undefined, any: string): string {
   return values.length === 0 ? 'none' : values.join(', ')
 }
 
-/** A client as JSON, without its secret hash. */
+/** The WARNING cell of `client list`: how many stored redirect URIs today's rule refuses. */
+function uriWarning(client: Client): string {
+  const count = storedUriProblems(client).length
+  return count === 0 ? '' : `${count} redirect URI(s) refused by today's rule`
+}
+
+/** A client as JSON, without its secret hash; `redirect_uri_problems` only when a stored URI fails today's rule. */
 function clientJson(client: Client): Record<string, unknown> {
+  const problems = storedUriProblems(client)
   return {
     client_id: client.clientId,
     client_name: client.name ?? null,
@@ -285,20 +309,26 @@ function clientJson(client: Client): Record<string, unknown> {
     scopes: client.scopes ?? null,
     token_endpoint_auth_methods: client.tokenEndpointAuthMethods,
     require_pkce: isPublic(client) || client.requirePkce,
+    ...(problems.length === 0 ? {} : { redirect_uri_problems: problems.map(({ uri, problem }) => ({ uri, code: problem.code, message: problem.message })) }),
   }
 }
 
 function describeClient(client: Client): string {
-  const secret = client.clientSecretHash === undefined ? 'none (public client)' : `stored hashed (${client.clientSecretHash.split('$')[0] ?? 'hash'})`
+  const secret = client.clientSecretHash === undefined ? 'none (public client)' : `stored hashed (${printable(client.clientSecretHash.split('$')[0] ?? 'hash')})`
+  const problems = new Map(storedUriProblems(client).map(({ uri, problem }) => [uri, problem]))
+  const uris = client.redirectUris.map((uri) => {
+    const problem = problems.get(uri)
+    return `${printable(uri)}${problem === undefined ? '' : `  [refused by today's rule: ${problem.code}; register the client again]`}`
+  })
   const rows: [string, string][] = [
-    ['name', client.name ?? '(none)'],
+    ['name', printable(client.name ?? '(none)')],
     ['type', isPublic(client) ? 'public' : 'confidential'],
     ['secret', secret],
-    ['auth methods', client.tokenEndpointAuthMethods.join(', ')],
-    ['redirect URIs', client.redirectUris.length === 0 ? 'none' : client.redirectUris.join('\n                ')],
-    ['grant types', list(client.grantTypes, 'any the server offers')],
-    ['response types', list(client.responseTypes, 'any the server offers')],
-    ['scopes', list(client.scopes, 'any')],
+    ['auth methods', printable(client.tokenEndpointAuthMethods.join(', '))],
+    ['redirect URIs', uris.length === 0 ? 'none' : uris.join('\n                ')],
+    ['grant types', printable(list(client.grantTypes, 'any the server offers'))],
+    ['response types', printable(list(client.responseTypes, 'any the server offers'))],
+    ['scopes', printable(list(client.scopes, 'any'))],
     ['PKCE', isPublic(client) || client.requirePkce ? 'required' : 'optional'],
   ]
   return rows.map(([label, value]) => `${label.padEnd(16)}${value}\n`).join('')

@@ -11,6 +11,7 @@ import { ResourceOwnerGrant } from '../grants/resource-owner.ts'
 import { Scope } from '../checks/scope.ts'
 import { escapeHtml } from '../internal/html.ts'
 import type { AdministeredClientStore } from '../stores/from-url.ts'
+import { storedUriProblems } from '../stores/client-registration.ts'
 import { LocalClientStore } from '../stores/memory-client-store.ts'
 import { LocalDeviceCodeStore } from '../stores/memory-device-code-store.ts'
 import { LocalTokenStore } from '../stores/memory-token-store.ts'
@@ -18,6 +19,7 @@ import type { TokenStore } from '../stores/types.ts'
 import type { NodeEnviron } from '../adapters/node-http.ts'
 import { Response } from '../web/response.ts'
 import { demoRequestHandler } from './demo-handler.ts'
+import { escapeControlCharacters } from './printable.ts'
 import { DEMO_SCOPES, DemoSiteAdapter, type DemoUser } from './demo-site-adapter.ts'
 import {
   PLAYGROUND_CALLBACK_PATH,
@@ -123,11 +125,14 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       clientId: DEMO.confidentialClient.clientId,
       clientSecret: DEMO.confidentialClient.clientSecret,
       redirectUris: [DEMO.redirectUri],
+      // No implicit grant for the demo's clients: tokens in a URI fragment, no PKCE (RFC 9700 section 2.1.2).
+      responseTypes: ['code'],
       name: 'Demo App (abc)',
     })
     await clientStore.addClient({
       clientId: DEMO.publicClient.clientId,
       redirectUris: [DEMO.redirectUri],
+      responseTypes: ['code'],
       name: 'Demo Public App',
     })
   }
@@ -143,6 +148,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       name: 'OAuth Playground',
     })
   }
+  await warnAboutStoredUris(clientStore, options.logger)
   const tokenStore = options.tokenStore ?? new LocalTokenStore()
   const scopes = options.scopes ?? DEMO_SCOPES
   const users: DemoUser[] = [...(options.users ?? [])]
@@ -271,6 +277,21 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         server.close((error) => (error ? reject(error) : resolve()))
         server.closeAllConnections()
       }),
+  }
+}
+
+/**
+ * Reports every stored redirect URI that today's registration rule refuses (registered by an older
+ * version): a `warn` event in the request log, or `console.warn` without one. They keep working — they
+ * are compared as exact strings — until the client is registered again.
+ */
+async function warnAboutStoredUris(clientStore: AdministeredClientStore, logger: RequestLogger | undefined): Promise<void> {
+  for (const client of await clientStore.listClients()) {
+    for (const { problem } of storedUriProblems(client)) {
+      const fields = { client_id: escapeControlCharacters(client.clientId), problem: problem.message }
+      if (logger === undefined) console.warn(`oauth2-stack: client ${fields.client_id}: stored redirect ${problem.message}; register the client again`)
+      else logger.event('warn', 'stored redirect URI fails the registration rule; register the client again', fields)
+    }
   }
 }
 

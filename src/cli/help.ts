@@ -168,12 +168,15 @@ ${EXIT_CODES} A token that is unknown, expired or already revoked is exit code 1
 `,
 
   migrate: `Usage: oauth2-stack migrate [options]
+       oauth2-stack migrate --print-sql [--store <url>|postgres|mysql|mariadb|sqlite]
 
 Creates or upgrades the store's tables (SQL stores; nothing to do for Redis, memcached or memory:).
 Safe to run again: it applies only what is missing.
 
 Options:
 ${STORE_OPTIONS}
+  --print-sql         Print the SQL store's full DDL (latest schema, default table prefix) for a DBA,
+                      without connecting; --store may name just the backend
   -h, --help          Show this help
 
 ${EXIT_CODES}

@@ -1,3 +1,4 @@
+import { isClientIdSyntax, isClientSecretSyntax } from '../checks/identifier.ts'
 import { InvalidClient, TooManyRequests } from '../errors.ts'
 import type { Limits } from '../limits/rate-limits.ts'
 import type { ClientStore } from '../stores/types.ts'
@@ -28,10 +29,16 @@ export interface ClientAuthenticationLimit {
  * - With `limit`, wrong secrets are counted per (client, address) and a locked pair gets
  *   `TooManyRequests` before any secret is hashed (OAuth 2.1 section 2.4.1); for a short, scrypt-hashed
  *   secret every attempt is counted before the hash, so concurrent floods are bounded too.
+ * - A `client_id` that no registration accepts (not `*VSCHAR`) or a secret with a control character (a NUL
+ *   byte) is refused before any store call, on the unknown client's path: the same dummy compare, the
+ *   same `invalid_client`.
  */
 export async function authenticateClient(request: Request, clientStore: ClientStore, limit?: ClientAuthenticationLimit): Promise<Client> {
   const presented = readClientCredentials(request)
   if (presented === undefined) throw new InvalidClient('Client authentication is required.')
+  if (!isClientIdSyntax(presented.clientId) || (presented.secret !== undefined && !isClientSecretSyntax(presented.secret))) {
+    return refuseUnknown(presented.secret)
+  }
   const client = await clientStore.fetchByClientId(presented.clientId)
   if (presented.secret === undefined) {
     if (client?.clientSecretHash === undefined && client?.tokenEndpointAuthMethods.includes('none') === true) return client
@@ -52,4 +59,13 @@ export async function authenticateClient(request: Request, clientStore: ClientSt
   }
   if (limit !== undefined && address !== undefined) await limit.limits.clientAuthenticationSucceeded(presented.clientId, address, slow)
   return client
+}
+
+/** What an unknown client costs and gets: a dummy compare when a secret was sent, then `invalid_client`. */
+async function refuseUnknown(secret: string | undefined): Promise<never> {
+  if (secret !== undefined) {
+    const checked = checkClientSecret(secret, DUMMY_SECRET_HASH)
+    if (typeof checked !== 'boolean') await checked
+  }
+  throw new InvalidClient('Client authentication failed.')
 }

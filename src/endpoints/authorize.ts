@@ -1,3 +1,4 @@
+import { isClientIdSyntax } from '../checks/identifier.ts'
 import { buildRedirect, matchRedirectUri } from '../checks/redirect-uri.ts'
 import {
   AccessDenied,
@@ -82,7 +83,8 @@ export class AuthorizeEndpoint<Env> {
       }
       const clientId = param('client_id')
       if (clientId === undefined) throw new InvalidRequest('The client_id parameter is missing.')
-      const client = await this.#services.clientStore.fetchByClientId(clientId)
+      // No registration accepts a client_id outside *VSCHAR (a NUL fails PostgreSQL): unknown, without a store call.
+      const client = isClientIdSyntax(clientId) ? await this.#services.clientStore.fetchByClientId(clientId) : undefined
       if (client === undefined) throw new InvalidClient('Unknown client.')
       const redirectUriParameter = param('redirect_uri')
       const redirectUri = matchRedirectUri(client.redirectUris, redirectUriParameter)

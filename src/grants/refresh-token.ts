@@ -16,6 +16,13 @@ export interface RefreshTokenOptions {
    * and get a fresh successor instead of tripping reuse detection — for clients that lost the response.
    * The successor handed out before is rotated out, so presenting it later counts as reuse. Off (0) by
    * default; at most 300.
+   *
+   * The trade-off (RFC 9700 section 4.14.2): within the window, a thief replaying a stolen, just-rotated
+   * token (with the client's credentials, for a confidential client) races the real client. If the thief
+   * comes first, it gets an access token and a live successor, and the real client's successor stops
+   * working; reuse is detected, and the family revoked, only when the real client next refreshes.
+   * Without the window the replay itself is detected. Keep the window as short as lost responses need,
+   * and off for clients that retry reliably.
    */
   readonly graceSeconds?: number
 }

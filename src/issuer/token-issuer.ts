@@ -5,7 +5,7 @@ import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } fro
 import type { AccessTokenStore } from '../stores/types.ts'
 import { hashToken } from '../tokens/hash.ts'
 import type { TokenContext, TokenGenerator } from '../tokens/types.ts'
-import type { AccessToken, RefreshToken } from '../types.ts'
+import type { AccessToken, GrantContext, RefreshToken } from '../types.ts'
 import { randomId } from '../internal/random-id.ts'
 import type { Sealer } from '../internal/sealer.ts'
 
@@ -19,6 +19,9 @@ export interface TokenIssuerConfig {
   /** Set with the `uniqueToken` option. */
   readonly sealer: Sealer | undefined
 }
+
+// Whose tokens they are (RFC 9068 section 5): no user means the client's own.
+const CONTEXTS: Readonly<Record<'user' | 'client', GrantContext>> = { user: Object.freeze({ subjectType: 'user' }), client: Object.freeze({ subjectType: 'client' }) }
 
 /** An existing token is handed out again only while it has at least this many seconds left. */
 const UNIQUE_MIN_REMAINING = 60
@@ -89,6 +92,7 @@ export class TokenIssuer {
             graceUsed: false,
             successorHash: undefined,
             accessTokenHash,
+            context: CONTEXTS[subject.userId === undefined ? 'client' : 'user'],
           }
     const uniqueKey = sealer === undefined ? undefined : uniqueKeyOf(subject)
     const accessToken: AccessToken = {
@@ -104,6 +108,7 @@ export class TokenIssuer {
       sealed: sealer?.seal(JSON.stringify(refresh === undefined ? [access] : [access, refresh])),
       uniqueKey,
       refreshTokenHash: uniqueKey === undefined ? undefined : refreshToken?.tokenHash,
+      context: CONTEXTS[subject.userId === undefined ? 'client' : 'user'],
     }
     return { accessToken, refreshToken, body: responseBody(access, expiresIn, refresh, subject.scopes) }
   }

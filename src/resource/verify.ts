@@ -1,6 +1,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose'
 import type { AccessTokenStore } from '../stores/types.ts'
 import { hashToken } from '../tokens/hash.ts'
+import type { AccessToken, SubjectType } from '../types.ts'
 import { BearerError } from './errors.ts'
 
 /** How a resource server checks access tokens. Give a `store` (opaque tokens), `jwks` (JWTs), or both. */
@@ -25,8 +26,19 @@ export interface VerifyOptions {
 /** A valid access token, as the resource server sees it. */
 export interface VerifiedToken {
   readonly clientId: string
-  /** The resource owner, or the client itself for client credentials. */
+  /**
+   * The resource owner, or the client itself for client credentials (RFC 9068 section 2.2). Read it
+   * together with {@link VerifiedToken.subjectType}: a client may be called like a user.
+   */
   readonly subject: string | undefined
+  /**
+   * Whose token it is: `user` — {@link VerifiedToken.subject} is a resource owner who authorized the
+   * client — or `client` — the client acting on its own behalf (`client_credentials`), `subject` is its
+   * `client_id`. An API acting for users must check it is `user` before it treats `subject` as one: a
+   * client registered as `alice` must not pass for the user `alice` (RFC 9068 section 5, RFC 9700
+   * section 4.15). See {@link subjectTypeOfClaims} for how JWTs say it.
+   */
+  readonly subjectType: SubjectType
   readonly scopes: readonly string[]
   /** Expiry, epoch seconds. */
   readonly expiresAt: number
@@ -81,9 +93,12 @@ export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
       throw new BearerError('invalid_token', 'The access token was revoked.')
     }
     const scope = typeof payload.scope === 'string' ? payload.scope : ''
+    const subjectType = subjectTypeOfClaims(payload)
+    if (subjectType === undefined) throw new BearerError('invalid_token', 'The access token is invalid or expired.')
     return {
       clientId: typeof payload.client_id === 'string' ? payload.client_id : '',
       subject: typeof payload.sub === 'string' ? payload.sub : undefined,
+      subjectType,
       scopes: scope === '' ? [] : scope.split(' '),
       expiresAt: typeof payload.exp === 'number' ? payload.exp : 0,
       format: 'jwt',
@@ -99,12 +114,47 @@ export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
     return {
       clientId: record.clientId,
       subject: record.userId ?? record.clientId,
+      subjectType: subjectTypeOfRecord(record),
       scopes: record.scopes,
       expiresAt: record.expiresAt,
       format: 'opaque',
       claims: undefined,
     }
   }
+}
+
+/**
+ * The JWT claim by which `JwtTokenGenerator` says whose access token it is: `"user"` or `"client"`. RFC
+ * 9068 has no claim for it (its section 2.2 only makes `sub` the client's id for client credentials), so
+ * the issuer marks every token and {@link subjectTypeOfClaims} reads the mark.
+ */
+export const SUBJECT_TYPE_CLAIM = 'sub_type'
+
+/**
+ * Whose token a JWT access token's claims describe, or `undefined` for contradictory claims (refused as
+ * `invalid_token`). The rule:
+ *
+ * - `sub_type: "client"` (set by the issuer for `client_credentials`): `client`, and `sub` must equal
+ *   `client_id`, as RFC 9068 section 2.2 has it.
+ * - `sub_type: "user"`: `user`.
+ * - no `sub_type` (another issuer, or a token minted before the mark existed): `client` when `sub` is
+ *   missing or equals `client_id`, else `user`. An unmarked token whose user has the client's name is
+ *   taken for the client's — the safe side: an API that acts for users refuses it rather than acting for
+ *   a user the client may have named itself after (RFC 9068 section 5).
+ * - any other `sub_type`: `undefined`.
+ */
+export function subjectTypeOfClaims(claims: Readonly<Record<string, unknown>>): SubjectType | undefined {
+  const marked = claims[SUBJECT_TYPE_CLAIM]
+  const sameAsClient = claims.sub === undefined || claims.sub === claims.client_id
+  if (marked === 'client') return sameAsClient && claims.sub !== undefined ? 'client' : undefined
+  if (marked === 'user') return 'user'
+  if (marked !== undefined) return undefined
+  return sameAsClient ? 'client' : 'user'
+}
+
+/** Whose token a stored access token is: the client's when no user authorized it. */
+function subjectTypeOfRecord(record: AccessToken): SubjectType {
+  return record.userId === undefined || record.context?.subjectType === 'client' ? 'client' : 'user'
 }
 
 function keyGetter(jwks: NonNullable<VerifyOptions['jwks']>): JWTVerifyGetKey {

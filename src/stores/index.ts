@@ -20,7 +20,15 @@ export type {
 export { LocalRecordStore, type LocalRecordStoreOptions } from './memory-record-store.ts'
 export { isRecordStore, MAX_RECORD_KEY_LENGTH, MAX_RECORD_VALUE_LENGTH } from './record-rules.ts'
 export { decideRotation } from './family.ts'
-export { createClient, LocalClientStore, type ClientRegistration } from './memory-client-store.ts'
+export { createClient, storedUriProblems, type ClientRegistration, type StoredUriProblem } from './client-registration.ts'
+export { LocalClientStore } from './memory-client-store.ts'
+export {
+  checkRegisteredUri,
+  type RegisteredUriKind,
+  type RegisteredUriOptions,
+  type RegisteredUriProblem,
+  type RegisteredUriProblemCode,
+} from '../checks/registered-uri.ts'
 export { LocalTokenStore, type LocalTokenStoreOptions } from './memory-token-store.ts'
 export type { DeviceApproval, DeviceAuthorization, DeviceCodeStore, DevicePoll } from './device-code-store.ts'
 export { LocalDeviceCodeStore, type LocalDeviceCodeStoreOptions } from './memory-device-code-store.ts'

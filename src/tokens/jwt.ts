@@ -36,7 +36,8 @@ interface PublishedKey {
 
 /**
  * Access tokens as signed JWTs (RFC 9068, `typ: at+jwt`) with `iss`, `sub` (the user, or the client for
- * client credentials), `aud`, `client_id`, `scope`, `iat`, `exp` and `jti`, signed with jose. Refresh
+ * client credentials), `sub_type` (`user` or `client`: whose token it is, RFC 9068 section 5), `aud`,
+ * `client_id`, `scope`, `iat`, `exp` and `jti`, signed with jose. Refresh
  * tokens and codes stay opaque random values. The controller stores every token by hash as usual, so
  * revocation and introspection work for JWTs too, and serves the public keys at its JWKS endpoint.
  *
@@ -76,7 +77,10 @@ export class JwtTokenGenerator implements TokenGenerator, PublishesKeys {
   async generate(context: TokenContext): Promise<string> {
     if (context.kind !== 'access_token') return this.#opaque.generate()
     const signer = this.#keys[0] as PublishedKey
-    const jwt = new SignJWT({ client_id: context.clientId, ...(context.scopes.length === 0 ? {} : { scope: context.scopes.join(' ') }) })
+    // sub_type: whose token it is (a client's sub is its client_id, RFC 9068 section 2.2); the resource
+    // side's subjectTypeOfClaims reads it (RFC 9068 section 5).
+    const claims = { client_id: context.clientId, sub_type: context.userId === undefined ? 'client' : 'user' }
+    const jwt = new SignJWT({ ...claims, ...(context.scopes.length === 0 ? {} : { scope: context.scopes.join(' ') }) })
       // RFC 9068 section 2.1: typ at+jwt.
       .setProtectedHeader({ alg: signer.key.alg, kid: signer.key.kid, typ: 'at+jwt' })
       .setIssuer(this.#issuer)

@@ -2,6 +2,10 @@ import { afterAll } from 'vitest'
 import { LocalClientStore } from '../../src/stores/memory-client-store.ts'
 import { MemcacheTokenStore } from '../../src/stores/memcache.ts'
 import { deleteByPrefix, MEMCACHED_SERVERS, MEMCACHED_URL, uniquePrefix } from './memcache-helpers.ts'
+import { describeGrantContextRoundTrip } from './grant-context.ts'
+import { describeDeviceCodeStoreContract } from './device-code-contract.ts'
+import { describeRecordStoreContract } from './record-contract.ts'
+import { RecordDeviceCodeStore } from '../../src/stores/record-device-code-store.ts'
 import { probeService, whenReachable } from './services.ts'
 import { describeStoreContract, FakeClock } from './store-contract.ts'
 
@@ -15,14 +19,34 @@ whenReachable(service, () => {
 
   afterAll(() => deleteByPrefix(base))
 
-  describeStoreContract('memcached (LocalClientStore + MemcacheTokenStore)', async () => {
-    const clock = new FakeClock()
+  /** A store under a fresh prefix, and how to remove what it stored. */
+  const open = (clock: FakeClock): { store: MemcacheTokenStore; close: () => Promise<void> } => {
     const prefix = `${base}${++tests}:`
     const store = new MemcacheTokenStore({ servers: MEMCACHED_SERVERS, prefix, clock: clock.now })
-    const close = async (): Promise<void> => {
-      await store.close()
-      await deleteByPrefix(prefix)
-    }
+    return { store, close: async () => void (await store.close(), await deleteByPrefix(prefix)) }
+  }
+
+  describeStoreContract('memcached (LocalClientStore + MemcacheTokenStore)', async () => {
+    const clock = new FakeClock()
+    const { store, close } = open(clock)
     return { clientStore: new LocalClientStore(), tokenStore: store, clock, close }
+  })
+
+  describeGrantContextRoundTrip('memcached', async () => {
+    const clock = new FakeClock()
+    const { store, close } = open(clock)
+    return { tokenStore: store, clock, close }
+  })
+
+  // Records without an expiry are refused: memcached evicts (see MemcacheRecords).
+  describeRecordStoreContract('memcached', async () => {
+    const clock = new FakeClock()
+    const { store, close } = open(clock)
+    return { recordStore: store, clock, close, refusesDurableRecords: true }
+  })
+
+  describeDeviceCodeStoreContract('memcached through RecordDeviceCodeStore', async () => {
+    const { store, close } = open(new FakeClock())
+    return { store: new RecordDeviceCodeStore(store), close }
   })
 })

@@ -1,200 +1,208 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { StoreUnavailableError } from '../../src/errors.ts'
-import { TABLE_NAMES } from '../../src/stores/sql-common.ts'
+import type { SqlDialect } from '../../src/stores/sql/dialect.ts'
+import { sqliteDialect } from '../../src/stores/sql/dialects.ts'
+import { sqliteOpener, type SqliteDatabaseLike, type SqliteDriverName } from '../../src/stores/sql/sqlite-driver.ts'
 import { SqliteStore } from '../../src/stores/sqlite.ts'
-import { access, code, refresh, rotation } from './records.ts'
-import { raceFromSecondProcess } from './second-process.ts'
-import { describeStoreContract, FakeClock } from './store-contract.ts'
+import { access, code, FakeClock, refresh, rotation } from './records.ts'
+import { describeSqlStoreContract, type SqlPlace } from './sql-store-contract.ts'
 
-// A temporary file per test, in a directory removed at the end.
+// A temporary file per place, in a directory removed at the end.
 const directory = mkdtempSync(join(tmpdir(), 'oauth2-sqlite-'))
-afterAll(() => rmSync(directory, { recursive: true, force: true }))
+const opened: SqliteDatabaseLike[] = []
+afterAll(() => {
+  for (const db of opened) {
+    try {
+      db.close()
+    } catch {
+      // Closed by its test already (node:sqlite refuses a second close).
+    }
+  }
+  rmSync(directory, { recursive: true, force: true })
+})
 let files = 0
 const newPath = (): string => join(directory, `store-${++files}.db`)
 
-describeStoreContract('SQLite', async () => {
-  const clock = new FakeClock()
-  const store = new SqliteStore({ path: newPath(), clock: clock.now })
-  await store.migrate()
-  return { clientStore: store, tokenStore: store, clock, close: () => store.close() }
+/** A file and a table prefix. */
+interface Place extends SqlPlace {
+  readonly path: string
+}
+
+/** The drivers this runtime can load: better-sqlite3 where its native module loads, node:sqlite from Node 22.13. */
+const drivers = (['better-sqlite3', 'node:sqlite'] as const).filter((driver) => {
+  try {
+    sqliteOpener(driver)
+    return true
+  } catch {
+    return false
+  }
 })
 
-describe('SQLite store', () => {
-  const count = (db: Database.Database, table: string, prefix = 'oauth2_'): number =>
-    (db.prepare(`SELECT COUNT(*) AS n FROM "${prefix}${table}"`).get() as { n: number }).n
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+const hasNodeSqlite = major > 22 || (major === 22 && minor >= 13)
 
-  it('migrates idempotently: a second and third run change nothing and record version 1 once', async () => {
-    const db = new Database(newPath())
+it('has a SQLite driver in this runtime', () => {
+  expect(drivers.length).toBeGreaterThan(0)
+  // node:sqlite is there exactly when the Node version says so.
+  expect(drivers.includes('node:sqlite')).toBe(hasNodeSqlite)
+})
+
+for (const driver of drivers) describeSqlite(driver)
+
+function describeSqlite(driver: SqliteDriverName): void {
+  const open = (path: string): SqliteDatabaseLike => {
+    const db = sqliteOpener(driver).open(path)
+    opened.push(db)
+    return db
+  }
+  /** One inspecting connection per file. */
+  const inspectors = new Map<string, SqliteDatabaseLike>()
+  const inspector = (place: Place): SqliteDatabaseLike => {
+    let db = inspectors.get(place.path)
+    if (db === undefined) {
+      db = open(place.path)
+      db.exec('PRAGMA busy_timeout = 5000')
+      inspectors.set(place.path, db)
+    }
+    return db
+  }
+  const fresh = (): Place => ({ path: newPath(), prefix: 'oauth2_' })
+  const main = fresh()
+  const store = (place: Place, clock?: FakeClock): SqliteStore =>
+    new SqliteStore({ path: place.path, tablePrefix: place.prefix, driver, ...(clock === undefined ? {} : { clock: clock.now }) })
+  const exec = async (place: Place, sql: string): Promise<Record<string, unknown>[]> => {
+    if (/^\s*SELECT/i.test(sql)) return inspector(place).prepare(sql).all() as Record<string, unknown>[]
+    inspector(place).exec(sql)
+    return []
+  }
+  const tables = async (place: Place): Promise<string[]> =>
+    (await exec(place, "SELECT name FROM sqlite_master WHERE type = 'table'")).map((row) => String(row['name']))
+  const isOpen = (db: SqliteDatabaseLike): boolean => {
     try {
-      const store = new SqliteStore({ database: db })
-      await store.migrate()
-      await store.migrate()
-      await store.migrate()
-      expect(db.prepare('SELECT version FROM oauth2_schema_migrations').all()).toEqual([{ version: 1 }])
-      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
-      expect(tables.map((t) => t.name)).toEqual(TABLE_NAMES.map((t) => `oauth2_${t}`).sort())
-    } finally {
+      db.prepare('SELECT 1').all()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  describeSqlStoreContract<Place>({
+    name: `SQLite (${driver})`,
+    backend: 'SQLite',
+    main,
+    fresh,
+    otherPrefix: (place) => ({ ...place, prefix: 'other_' }),
+    store,
+    second: (place, clock) => {
+      const second = store(place, clock)
+      return { store: second, close: () => second.close() }
+    },
+    migrateTogether: async (place) => {
+      const stores = [0, 1, 2, 3].map(() => store(place))
+      try {
+        await Promise.all(stores.map((s) => s.migrate()))
+      } finally {
+        await Promise.all(stores.map((s) => s.close()))
+      }
+    },
+    dialect: (place): SqlDialect => sqliteDialect(place),
+    exec,
+    tables,
+    clear: async (place) => {
+      for (const name of await tables(place)) {
+        if (name.startsWith(place.prefix) && !name.endsWith('schema_migrations')) await exec(place, `DELETE FROM "${name}"`)
+      }
+    },
+    raceArgs: (place) => ['sqlite', place.path, place.prefix],
+    yieldsInRaces: true,
+    lose: async (clock) => {
+      const db = open(main.path)
+      const lost = new SqliteStore({ database: db, clock: clock.now })
+      return { store: lost, cut: async () => void db.close() }
+    },
+    owned: () => {
+      const owned = store(main)
+      return { store: owned, isClosed: () => !isOpen(owned.database as SqliteDatabaseLike) }
+    },
+    given: () => {
+      const db = open(main.path)
+      return { store: new SqliteStore({ database: db }), answers: async () => isOpen(db) }
+    },
+    badOptions: [
+      () => new SqliteStore({ path: ':memory:', tablePrefix: 'a-b', driver }),
+      () => new SqliteStore({}),
+      () => new SqliteStore({ database: {} as SqliteDatabaseLike }),
+    ],
+  })
+
+  describe(`SQLite (${driver}) store`, () => {
+    it('works in memory (sqlite::memory:) and closes it', async () => {
+      const clock = new FakeClock()
+      const memory = new SqliteStore({ path: ':memory:', driver, clock: clock.now })
+      expect(memory.driver).toBe(driver)
+      await memory.migrate()
+      await memory.saveToken(access(clock), refresh(clock))
+      expect(await memory.rotateRefreshToken(rotation(clock, 'refresh-1', 2))).toBe('rotated')
+      await memory.close()
+      expect(isOpen(memory.database as SqliteDatabaseLike)).toBe(false)
+    })
+
+    it('throws an Error naming SQLite and the path when the file cannot be opened', () => {
+      expect(() => new SqliteStore({ path: join(directory, 'missing-directory', 'x.db'), driver })).toThrow(
+        /^SQLite database at .*missing-directory\/x\.db cannot be opened: /,
+      )
+    })
+
+    it('names the database in connect() once it is closed under the store', async () => {
+      const db = open(':memory:')
+      const given = new SqliteStore({ database: db })
+      expect(given.driver).toBe(driver)
+      await given.migrate()
       db.close()
-    }
+      await expect(given.connect()).rejects.toThrow(/^SQLite database at :memory: is unreachable/)
+    })
+
+    it('uses a database it is given as it is, and leaves it open', async () => {
+      const db = open(':memory:')
+      const clock = new FakeClock()
+      const given = new SqliteStore({ database: db, clock: clock.now })
+      await given.migrate()
+      await given.saveCode(code(clock))
+      await given.close()
+      expect(db.prepare('SELECT COUNT(*) AS n FROM oauth2_codes').all()).toEqual([{ n: 1 }])
+    })
   })
+}
 
-  it('refuses a database migrated by a newer release', async () => {
-    const store = new SqliteStore({ path: newPath() })
-    try {
-      await store.migrate()
-      store.database.prepare('INSERT INTO oauth2_schema_migrations (version, applied_at) VALUES (99, 0)').run()
-      await expect(store.migrate()).rejects.toThrow(/version 99, newer than/)
-    } finally {
-      await store.close()
-    }
-  })
+describe('SQLite driver choice', () => {
+  if (hasNodeSqlite) {
+    it(`opens with node:sqlite on Node ${process.versions.node}, by option and from a DatabaseSync it is given`, async () => {
+      const clock = new FakeClock()
+      const chosen = new SqliteStore({ path: newPath(), driver: 'node:sqlite', clock: clock.now })
+      expect(chosen.driver).toBe('node:sqlite')
+      await chosen.migrate()
+      await chosen.saveCode(code(clock))
+      expect(await chosen.fetchByCode('code-1')).toEqual(code(clock))
+      await chosen.close()
+      const { DatabaseSync } = createRequire(import.meta.url)('node:sqlite') as { DatabaseSync: new (path: string) => SqliteDatabaseLike }
+      const db = new DatabaseSync(':memory:')
+      opened.push(db)
+      expect(new SqliteStore({ database: db }).driver).toBe('node:sqlite')
+    })
+  } else {
+    it(`says exactly what to install when node:sqlite is asked for on Node ${process.versions.node}`, () => {
+      expect(() => new SqliteStore({ path: newPath(), driver: 'node:sqlite' })).toThrow(
+        /^SQLite: node:sqlite needs Node 22\.13 or later .*npm install better-sqlite3@12/,
+      )
+    })
+  }
 
-  it('uses a database it is given as it is, keeps table prefixes apart, and leaves the database open', async () => {
-    const db = new Database(':memory:')
-    const clock = new FakeClock()
-    const a = new SqliteStore({ database: db, clock: clock.now })
-    const b = new SqliteStore({ database: db, tablePrefix: 'other_', clock: clock.now })
-    await a.migrate()
-    await b.migrate()
-    await a.saveCode(code(clock))
-    expect(await a.fetchByCode('code-1')).toEqual(code(clock))
-    expect(await b.fetchByCode('code-1')).toBeUndefined()
-    await a.close()
-    await b.close()
-    expect(db.open).toBe(true)
-    expect(count(db, 'codes')).toBe(1)
-    db.close()
-  })
-
-  it('works in memory (sqlite::memory:)', async () => {
-    const clock = new FakeClock()
-    const store = new SqliteStore({ path: ':memory:', clock: clock.now })
-    await store.migrate()
-    await store.saveToken(access(clock), refresh(clock))
-    expect(await store.rotateRefreshToken(rotation(clock, 'refresh-1', 2))).toBe('rotated')
-    await store.close()
-    expect(store.database.open).toBe(false)
-  })
-
-  it('shares the file with a second connection: codes issued by one are redeemed once across both', async () => {
-    const path = newPath()
-    const clock = new FakeClock()
-    const a = new SqliteStore({ path, clock: clock.now })
-    const b = new SqliteStore({ path, clock: clock.now })
-    try {
-      await a.migrate()
-      await a.saveCode(code(clock))
-      expect(await b.fetchByCode('code-1')).toEqual(code(clock))
-      const outcomes = await Promise.all(Array.from({ length: 20 }, async (_, i) => (await (i % 2 ? a : b).consumeCode('code-1', clock.seconds))?.outcome))
-      expect(outcomes.filter((o) => o === 'consumed')).toHaveLength(1)
-      expect(outcomes.filter((o) => o === 'reused')).toHaveLength(19)
-    } finally {
-      await a.close()
-      await b.close()
-    }
-  })
-
-  it('redeems a code raced from a second OS process exactly once, and rotates a token raced from it once', async () => {
-    const path = newPath()
-    const clock = new FakeClock()
-    const store = new SqliteStore({ path, clock: clock.now })
-    try {
-      await store.migrate()
-      await store.saveCode(code(clock))
-      const consume = async (): Promise<string | undefined> => (await store.consumeCode('code-1', clock.seconds))?.outcome
-      const codes = await raceFromSecondProcess(['sqlite', path, 'oauth2_', 'consume', 'code-1', '25', String(clock.seconds)], async () => {
-        const outcomes: (string | undefined)[] = []
-        // better-sqlite3 is synchronous: yield between calls so the two processes interleave.
-        for (let i = 0; i < 25; i++) {
-          outcomes.push(await consume())
-          await new Promise((resolve) => setImmediate(resolve))
-        }
-        return outcomes
-      })
-      expect(codes.filter((o) => o === 'consumed')).toHaveLength(1)
-      expect(codes.filter((o) => o === 'reused')).toHaveLength(49)
-
-      await store.saveToken(access(clock), refresh(clock))
-      const rotations = await raceFromSecondProcess(['sqlite', path, 'oauth2_', 'rotate', 'refresh-1', '25', String(clock.seconds)], async () => {
-        const outcomes: string[] = []
-        for (let i = 0; i < 25; i++) {
-          outcomes.push(await store.rotateRefreshToken(rotation(clock, 'refresh-1', `parent-${i}`)))
-          await new Promise((resolve) => setImmediate(resolve))
-        }
-        return outcomes
-      })
-      expect(rotations.filter((o) => o === 'rotated')).toHaveLength(1)
-      expect(rotations.filter((o) => o === 'reused' || o === 'invalid')).toHaveLength(49)
-      expect(count(store.database, 'refresh_tokens')).toBe(0)
-    } finally {
-      await store.close()
-    }
-  })
-
-  it('purgeExpired deletes expired rows only; a write purges, at most once a minute', async () => {
-    const clock = new FakeClock()
-    const store = new SqliteStore({ path: newPath(), clock: clock.now })
-    const db = store.database
-    try {
-      await store.migrate()
-      await store.saveCode(code(clock, { codeHash: 'short', expiresAt: clock.seconds + 10 }))
-      await store.saveCode(code(clock, { codeHash: 'long', expiresAt: clock.seconds + 600 }))
-      await store.saveToken(access(clock, { expiresAt: clock.seconds + 10 }), refresh(clock, { expiresAt: clock.seconds + 20 }))
-      await store.saveToken(access(clock, { tokenHash: 'keep', familyId: 'fam-2', uniqueKey: 'k', expiresAt: clock.seconds + 600 }))
-      await store.revokeFamily('fam-gone')
-      clock.advance(30)
-      expect(await store.purgeExpired()).toBe(4) // short code, access-1, refresh-1, fam-1
-      expect(count(db, 'codes')).toBe(1)
-      expect(count(db, 'access_tokens')).toBe(1)
-      expect(count(db, 'refresh_tokens')).toBe(0)
-      expect(count(db, 'families')).toBe(2) // fam-2 and the revoked fam-gone (a day)
-      expect(await store.purgeExpired()).toBe(0)
-
-      await store.saveCode(code(clock, { codeHash: 'soon', expiresAt: clock.seconds + 10 }))
-      clock.advance(86_400 + 60)
-      await store.saveCode(code(clock, { codeHash: 'fresh' }))
-      await store.close()
-      const reopened = new Database(db.name)
-      expect(count(reopened, 'codes')).toBe(1)
-      expect(count(reopened, 'access_tokens')).toBe(0)
-      expect(count(reopened, 'families')).toBe(0)
-      expect(count(reopened, 'unique_tokens')).toBe(0)
-      reopened.close()
-    } finally {
-      await store.close()
-    }
-  })
-
-  it('throws an Error naming SQLite and the path when the file cannot be opened', () => {
-    expect(() => new SqliteStore({ path: join(directory, 'missing-directory', 'x.db') })).toThrow(
-      /^SQLite database at .*missing-directory\/x\.db cannot be opened: /,
-    )
-  })
-
-  it('says to run migrate() when the tables are missing (it never runs implicitly)', async () => {
-    const store = new SqliteStore({ path: ':memory:' })
-    await expect(store.fetchByCode('x')).rejects.toThrow(/^SQLite store: fetchByCode failed: its tables are missing \(run migrate\(\)/)
-    await expect(store.saveToken(access(new FakeClock()))).rejects.toBeInstanceOf(StoreUnavailableError)
-    expect(store.database.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get()).toEqual({ n: 0 })
-    await store.close()
-  })
-
-  it('turns a database closed under it into StoreUnavailableError', async () => {
-    const db = new Database(':memory:')
-    const store = new SqliteStore({ database: db })
-    await store.migrate()
-    db.close()
-    await expect(store.fetchByToken('x')).rejects.toBeInstanceOf(StoreUnavailableError)
-    await expect(store.rotateRefreshToken(rotation(new FakeClock(), 'refresh-1', 2))).rejects.toThrow(/^SQLite store: rotateRefreshToken failed/)
-    await expect(store.connect()).rejects.toThrow(/^SQLite database at :memory: is unreachable/)
-  })
-
-  it('refuses bad options with a TypeError', () => {
-    expect(() => new SqliteStore({ path: ':memory:', tablePrefix: 'a-b' })).toThrow(TypeError)
-    expect(() => new SqliteStore({})).toThrow(TypeError)
+  it('prefers better-sqlite3 when it loads, else node:sqlite, when opening a path', async () => {
+    const auto = new SqliteStore({ path: ':memory:' })
+    expect(auto.driver).toBe(drivers[0])
+    await auto.close()
   })
 })

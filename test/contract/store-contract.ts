@@ -269,6 +269,30 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         expect(await tokens.fetchByRefreshToken('access-1')).toBeUndefined()
       })
 
+      it('keeps a grant context on codes and tokens exactly (round trip), also through a rotation', async () => {
+        const context = {
+          subjectType: 'user',
+          authTime: clock.seconds - 30,
+          sessionId: 'session-1',
+          grantId: 'grant-1',
+          resources: ['https://api.example.com/', 'https://other.example.com/v1'],
+        } as const
+        const c = code({ context })
+        await tokens.saveCode(c)
+        expect(await tokens.fetchByCode('code-1')).toEqual(c)
+        expect((await tokens.consumeCode('code-1', clock.seconds))?.code).toEqual(c)
+        const a = access({ context })
+        const r = refresh({ context: { subjectType: 'client' } })
+        expect(await tokens.saveToken(a, r)).toBe(true)
+        expect(await tokens.fetchByToken('access-1')).toEqual(a)
+        expect(await tokens.fetchByRefreshToken('refresh-1')).toEqual(r)
+        const next = rotation('refresh-1', 2)
+        const rotated = { ...next, accessToken: { ...next.accessToken, context }, refreshToken: { ...next.refreshToken, context } }
+        expect(await tokens.rotateRefreshToken(rotated)).toBe('rotated')
+        expect((await tokens.fetchByToken('access-2'))?.context).toEqual(context)
+        expect((await tokens.fetchByRefreshToken('refresh-2'))?.context).toEqual(context)
+      })
+
       it('saves an access token without family, user or refresh token (client_credentials)', async () => {
         const a = access({ familyId: undefined, userId: undefined, grantType: 'client_credentials', data: {} })
         expect(await tokens.saveToken(a)).toBe(true)

@@ -52,7 +52,7 @@ describe('examples: npm run example -- resource-server', () => {
       expect(token?.split('.')).toHaveLength(3)
       const ok = await fetch(`${base}/api/hello`, { headers: { authorization: `Bearer ${token}` } })
       expect(ok.status).toBe(200)
-      expect(await ok.json()).toEqual({ hello: 'abc', scopes: ['read'] })
+      expect(await ok.json()).toEqual({ hello: 'abc', subjectType: 'client', scopes: ['read'] })
       const refused = await fetch(`${base}/api/hello`, { headers: { authorization: 'Bearer forged.token.value' } })
       expect(refused.status).toBe(401)
       expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"')

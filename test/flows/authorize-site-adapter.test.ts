@@ -100,6 +100,7 @@ async function startCustom(options: CustomOptions): Promise<CustomServer> {
     clientId: CONFIDENTIAL.clientId,
     clientSecret: CONFIDENTIAL.clientSecret,
     redirectUris: [CONFIDENTIAL.redirectUri],
+    responseTypes: ['code', 'token'],
     name: 'Confidential Test Client',
   })
   const tokenStore = new LocalTokenStore({ clock: clock.now })

@@ -164,13 +164,16 @@ export interface TestServer {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const clock = new TestClock()
   const clientStore = new LocalClientStore()
+  // The fixtures are registered for the implicit grant when it is on (clients get only `code` by default).
+  const responseTypes = options.implicit === false ? ['code'] : ['code', 'token']
   await clientStore.addClient({
     clientId: CONFIDENTIAL.clientId,
     clientSecret: CONFIDENTIAL.clientSecret,
     redirectUris: [CONFIDENTIAL.redirectUri],
+    responseTypes,
     name: 'Confidential Test Client',
   })
-  await clientStore.addClient({ clientId: PUBLIC_CLIENT.clientId, redirectUris: [PUBLIC_CLIENT.redirectUri] })
+  await clientStore.addClient({ clientId: PUBLIC_CLIENT.clientId, redirectUris: [PUBLIC_CLIENT.redirectUri], responseTypes })
   for (const client of options.clients ?? []) await clientStore.addClient(client)
   const tokenStore = new LocalTokenStore({ clock: clock.now })
   const server = createServer()

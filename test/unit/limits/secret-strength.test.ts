@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { checkClientSecretStrength, isLoopbackIssuer, isSlowSecretHash, weakSecretClients } from '../../../src/checks/client-secret-strength.ts'
-import { createClient } from '../../../src/stores/memory-client-store.ts'
+import { createClient } from '../../../src/stores/client-registration.ts'
 import { generateClientSecret } from '../../../src/tokens/hash.ts'
 
 describe('client secret strength (issue 17 item 2)', () => {

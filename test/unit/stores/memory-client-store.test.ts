@@ -12,7 +12,7 @@ describe('createClient', () => {
       clientSecretHash: undefined,
       redirectUris: ['http://127.0.0.1/cb'],
       grantTypes: ['*'],
-      responseTypes: ['*'],
+      responseTypes: ['code'],
       tokenEndpointAuthMethods: ['none'],
       scopes: undefined,
       requirePkce: false,

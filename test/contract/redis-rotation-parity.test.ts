@@ -1,18 +1,18 @@
 /**
- * The rotation rule is written twice: `decideRotation` (TypeScript, src/stores/rotation.ts) and the ROTATE
+ * The rotation rule is written twice: `decideRotation` (TypeScript, src/stores/family.ts) and the ROTATE
  * Lua script of RedisStore. This file runs one truth table, and then random states, through both and
  * through LocalTokenStore (the reference), and compares the outcome and everything the step changed.
  */
 import fc from 'fast-check'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LocalTokenStore } from '../../../src/stores/memory-token-store.ts'
-import { RedisStore } from '../../../src/stores/redis.ts'
-import { decideRotation } from '../../../src/stores/family.ts'
-import type { AccessTokenStore, RotationOutcome, RotationRequest } from '../../../src/stores/types.ts'
-import type { AccessToken, RefreshToken } from '../../../src/types.ts'
-import { deleteByPrefix, newClient, REDIS_URL, uniquePrefix } from '../../contract/redis-helpers.ts'
-import { probeService, whenReachable } from '../../contract/services.ts'
+import { LocalTokenStore } from '../../src/stores/memory-token-store.ts'
+import { RedisStore } from '../../src/stores/redis.ts'
+import { decideRotation } from '../../src/stores/family.ts'
+import type { AccessTokenStore, RotationOutcome, RotationRequest } from '../../src/stores/types.ts'
+import type { AccessToken, RefreshToken } from '../../src/types.ts'
+import { deleteByPrefix, newClient, REDIS_URL, uniquePrefix } from './redis-helpers.ts'
+import { probeService, whenReachable } from './services.ts'
 
 const SEED = 20261129
 const NOW = 1_800_000_000
@@ -135,7 +135,7 @@ whenReachable(service, () => {
     return remote.outcome
   }
 
-  describe('RedisStore rotation script = decideRotation (src/stores/rotation.ts), with the same effects as LocalTokenStore', () => {
+  describe('RedisStore rotation script = decideRotation (src/stores/family.ts), with the same effects as LocalTokenStore', () => {
     // The rows of test/unit/stores/rotation.test.ts, with the successor state made concrete in the store.
     it.each<[string, RotationOutcome, Scenario]>([
       ['unknown token', 'invalid', { current: undefined, successor: 'none', request: {} }],

@@ -1,12 +1,10 @@
 /**
- * What the key-value stores (Redis, memcached) share: how records become JSON and back, how long an entry
- * lives, and how a driver failure is reported. Internal: not exported from the package.
+ * How the key-value stores (Redis, memcached) keep records as JSON: the codecs that put back the optional
+ * properties JSON leaves out, and how long an entry lives natively. Internal: not exported from the package.
  *
  * @module
  */
 import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../types.ts'
-
-export { REVOKED_FAMILY_SECONDS } from './family.ts'
 
 /**
  * Milliseconds from `nowMs` (the store's clock) until `expiresAt` (epoch seconds), at least 1.
@@ -19,11 +17,10 @@ export function ttlMs(expiresAt: number, nowMs: number): number {
   return Math.max(1, Math.ceil(expiresAt * 1000 - nowMs))
 }
 
-export { unavailable } from './errors.ts'
-
 /**
  * Parses a stored record and puts back the optional properties JSON leaves out, so a record read back
- * has the same keys as the one saved.
+ * has the same keys as the one saved. The grant's `context` comes back as it was written (its fields that
+ * were `undefined` stay absent, which reads the same); a record saved without one reads `context: undefined`.
  */
 function decode<T>(json: string, optional: readonly (keyof T)[]): T {
   const record = JSON.parse(json) as Record<string, unknown>
@@ -38,15 +35,15 @@ export function decodeClient(json: string): Client {
 
 /** Parses a stored {@link AuthorizationCode}. */
 export function decodeCode(json: string): AuthorizationCode {
-  return decode<AuthorizationCode>(json, ['redirectUri', 'codeChallenge', 'codeChallengeMethod'])
+  return decode<AuthorizationCode>(json, ['redirectUri', 'codeChallenge', 'codeChallengeMethod', 'context'])
 }
 
 /** Parses a stored {@link AccessToken}. */
 export function decodeAccessToken(json: string): AccessToken {
-  return decode<AccessToken>(json, ['userId', 'familyId', 'sealed', 'uniqueKey', 'refreshTokenHash'])
+  return decode<AccessToken>(json, ['userId', 'familyId', 'sealed', 'uniqueKey', 'refreshTokenHash', 'context'])
 }
 
 /** Parses a stored {@link RefreshToken}. */
 export function decodeRefreshToken(json: string): RefreshToken {
-  return decode<RefreshToken>(json, ['userId', 'rotatedAt', 'successorHash', 'accessTokenHash'])
+  return decode<RefreshToken>(json, ['userId', 'rotatedAt', 'successorHash', 'accessTokenHash', 'context'])
 }

@@ -1,36 +1,21 @@
 /**
- * What the SQL stores (`sqlite.ts`, `postgres.ts`, `mysql.ts`) share: the mapping between records and
- * rows, option checks, error wrapping and the purge schedule. Internal: not exported by the package.
- *
- * Every store keeps the same tables (names after a configurable prefix):
- *
- * | table | key | what |
- * | --- | --- | --- |
- * | `clients` | `client_id` | registered clients; list columns as JSON text |
- * | `codes` | `code_hash` | authorization codes; `consumed` flips once (RFC 6749 section 4.1.2) |
- * | `access_tokens` | `token_hash` | access tokens, by family |
- * | `refresh_tokens` | `token_hash` | refresh tokens, rotated-out ones kept until they expire |
- * | `families` | `family_id` | one row per token family: the row every write to the family locks first, and whether it was revoked |
- * | `unique_tokens` | `unique_key` | the newest access token saved under each `uniqueKey` |
- * | `schema_migrations` | `version` | the migrations applied |
- *
- * Times are whole seconds since the epoch (BIGINT); `data` and the scope lists are JSON text.
+ * Records to rows and back, for every SQL store: the values bound for an insert, in the column order of
+ * `schema.ts`, and the checked records read back (a row a driver returns is `unknown` until proven
+ * otherwise). Internal.
  *
  * @module
  */
-export { familiesOf, familyExpiry, REVOKED_FAMILY_SECONDS } from './family.ts'
-export { describeError, unreachableError } from './errors.ts'
-import { describeError, unreachableError } from './errors.ts'
-import { StoreUnavailableError } from '../errors.ts'
 import type {
   AccessToken,
   AuthorizationCode,
   Client,
   ClientAuthMethod,
   CodeChallengeMethod,
+  GrantContext,
   RefreshToken,
   UserData,
-} from '../types.ts'
+} from '../../types.ts'
+import { columnsOf } from './schema.ts'
 
 /** A value bound to a SQL parameter. Booleans are bound as 0/1, absent values as NULL. */
 export type SqlValue = string | number | null
@@ -38,82 +23,11 @@ export type SqlValue = string | number | null
 /** A row as a driver returns it, before it is checked. */
 export type SqlRow = Readonly<Record<string, unknown>>
 
-/** The latest schema version the SQL stores know (see each store's migrations). */
-export const SCHEMA_VERSION = 1
-
-
-/** The opportunistic purge runs at most this often (seconds). */
-export const PURGE_INTERVAL_SECONDS = 60
-
-/** The default table prefix, so the tables never collide with an application's own `clients` or `codes`. */
-export const DEFAULT_TABLE_PREFIX = 'oauth2_'
-
-/** Table names (without prefix). */
-export type TableName =
-  | 'clients'
-  | 'codes'
-  | 'access_tokens'
-  | 'refresh_tokens'
-  | 'families'
-  | 'unique_tokens'
-  | 'schema_migrations'
-
-/** Every table, in the order the migrations create them. */
-export const TABLE_NAMES: readonly TableName[] = [
-  'clients',
-  'codes',
-  'access_tokens',
-  'refresh_tokens',
-  'families',
-  'unique_tokens',
-  'schema_migrations',
-]
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
-/** 63 is PostgreSQL's limit, 64 MySQL's; `schema_migrations` is the longest table name. */
-const MAX_PREFIX = 63 - 'schema_migrations'.length
-
-/** Checks a table prefix: letters, digits and `_`, starting with a letter or `_`; may be empty. Throws a TypeError. */
-export function checkTablePrefix(prefix: string): string {
-  if (typeof prefix !== 'string' || (prefix !== '' && !IDENTIFIER.test(prefix)) || prefix.length > MAX_PREFIX) {
-    throw new TypeError(
-      `tablePrefix must be empty or letters, digits and _ (starting with a letter or _), at most ${MAX_PREFIX} characters`,
-    )
-  }
-  return prefix
-}
-
-/** Checks a schema name (PostgreSQL): an unquoted identifier of at most 63 characters. Throws a TypeError. */
-export function checkSchemaName(schema: string): string {
-  if (typeof schema !== 'string' || !IDENTIFIER.test(schema) || schema.length > 63) {
-    throw new TypeError('schema must be letters, digits and _ (starting with a letter or _), at most 63 characters')
-  }
-  return schema
-}
-
-/** The store's clock (milliseconds, as `Date.now`) as whole epoch seconds. */
-export function epochSeconds(clock: () => number): number {
-  return Math.floor(clock() / 1000)
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Records to rows
 
 /** Columns of `codes`, in the order of {@link codeValues}. `consumed` is set by the store. */
-export const CODE_COLUMNS: readonly string[] = [
-  'code_hash',
-  'client_id',
-  'redirect_uri',
-  'effective_redirect_uri',
-  'scopes',
-  'user_id',
-  'data',
-  'code_challenge',
-  'code_challenge_method',
-  'family_id',
-  'issued_at',
-  'expires_at',
-]
+export const CODE_COLUMNS: readonly string[] = columnsOf('codes').filter((column) => column !== 'consumed')
 
 /** The values of a code's row, in the order of {@link CODE_COLUMNS}. */
 export function codeValues(code: AuthorizationCode): SqlValue[] {
@@ -130,24 +44,12 @@ export function codeValues(code: AuthorizationCode): SqlValue[] {
     code.familyId,
     code.issuedAt,
     code.expiresAt,
+    contextValue(code.context),
   ]
 }
 
 /** Columns of `access_tokens`, in the order of {@link accessValues}. */
-export const ACCESS_COLUMNS: readonly string[] = [
-  'token_hash',
-  'client_id',
-  'grant_type',
-  'user_id',
-  'data',
-  'scopes',
-  'family_id',
-  'issued_at',
-  'expires_at',
-  'sealed',
-  'unique_key',
-  'refresh_token_hash',
-]
+export const ACCESS_COLUMNS: readonly string[] = columnsOf('access_tokens')
 
 /** The values of an access token's row, in the order of {@link ACCESS_COLUMNS}. */
 export function accessValues(token: AccessToken): SqlValue[] {
@@ -164,24 +66,12 @@ export function accessValues(token: AccessToken): SqlValue[] {
     token.sealed ?? null,
     token.uniqueKey ?? null,
     token.refreshTokenHash ?? null,
+    contextValue(token.context),
   ]
 }
 
 /** Columns of `refresh_tokens`, in the order of {@link refreshValues}. */
-export const REFRESH_COLUMNS: readonly string[] = [
-  'token_hash',
-  'client_id',
-  'user_id',
-  'data',
-  'scopes',
-  'family_id',
-  'issued_at',
-  'expires_at',
-  'rotated_at',
-  'grace_used',
-  'successor_hash',
-  'access_token_hash',
-]
+export const REFRESH_COLUMNS: readonly string[] = columnsOf('refresh_tokens')
 
 /** The values of a refresh token's row, in the order of {@link REFRESH_COLUMNS}. */
 export function refreshValues(token: RefreshToken): SqlValue[] {
@@ -198,21 +88,12 @@ export function refreshValues(token: RefreshToken): SqlValue[] {
     token.graceUsed ? 1 : 0,
     token.successorHash ?? null,
     token.accessTokenHash ?? null,
+    contextValue(token.context),
   ]
 }
 
 /** Columns of `clients`, in the order of {@link clientValues}. */
-export const CLIENT_COLUMNS: readonly string[] = [
-  'client_id',
-  'client_secret_hash',
-  'redirect_uris',
-  'grant_types',
-  'response_types',
-  'token_endpoint_auth_methods',
-  'scopes',
-  'require_pkce',
-  'name',
-]
+export const CLIENT_COLUMNS: readonly string[] = columnsOf('clients')
 
 /** The values of a client's row, in the order of {@link CLIENT_COLUMNS}. */
 export function clientValues(client: Client): SqlValue[] {
@@ -318,6 +199,7 @@ export function codeFromRow(row: SqlRow): AuthorizationCode {
     familyId: text(row, 'family_id'),
     issuedAt: integer(row, 'issued_at'),
     expiresAt: integer(row, 'expires_at'),
+    context: contextFromRow(row),
   }
 }
 
@@ -341,6 +223,7 @@ export function accessFromRow(row: SqlRow): AccessToken {
     sealed: optionalText(row, 'sealed'),
     uniqueKey: optionalText(row, 'unique_key'),
     refreshTokenHash: optionalText(row, 'refresh_token_hash'),
+    context: contextFromRow(row),
   }
 }
 
@@ -359,6 +242,7 @@ export function refreshFromRow(row: SqlRow): RefreshToken {
     graceUsed: boolean(row, 'grace_used'),
     successorHash: optionalText(row, 'successor_hash'),
     accessTokenHash: optionalText(row, 'access_token_hash'),
+    context: contextFromRow(row),
   }
 }
 
@@ -401,120 +285,63 @@ export function clientFromRow(row: SqlRow): Client {
   })
 }
 
+
+/** The `context` column: the grant context as JSON, NULL when there is none. */
+function contextValue(context: GrantContext | undefined): string | null {
+  return context === undefined ? null : JSON.stringify(context)
+}
+
+/** The family columns written from a grant context when the family's row is created, in schema order. */
+export const FAMILY_CONTEXT_COLUMNS: readonly string[] = ['subject_type', 'auth_time', 'session_id', 'grant_id', 'resources']
+
+/** The values of {@link FAMILY_CONTEXT_COLUMNS}. */
+export function familyContextValues(context: GrantContext | undefined): SqlValue[] {
+  return [
+    context?.subjectType ?? null,
+    context?.authTime ?? null,
+    context?.sessionId ?? null,
+    context?.grantId ?? null,
+    context?.resources === undefined ? null : JSON.stringify(context.resources),
+  ]
+}
+
+/** The grant context of a row's `context` column, checked field by field. */
+function contextFromRow(row: SqlRow): GrantContext | undefined {
+  if (row['context'] === null || row['context'] === undefined) return undefined
+  const value = json(row, 'context')
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('column context: expected a JSON object')
+  const { subjectType, authTime, sessionId, grantId, resources } = value as Record<string, unknown>
+  const ok =
+    (subjectType === undefined || subjectType === 'user' || subjectType === 'client') &&
+    (authTime === undefined || Number.isSafeInteger(authTime)) &&
+    (sessionId === undefined || typeof sessionId === 'string') &&
+    (grantId === undefined || typeof grantId === 'string') &&
+    (resources === undefined || (Array.isArray(resources) && resources.every((item) => typeof item === 'string')))
+  if (!ok) throw new TypeError('column context: not a grant context')
+  return value
+}
+
+/** A record of the `records` table: value, version (as the opaque string callers pass back) and expiry. */
+export function storedRecordFromRow(row: SqlRow): { value: string; version: string; expiresAt: number | undefined } {
+  return { value: text(row, 'value'), version: String(integer(row, 'version')), expiresAt: optionalInteger(row, 'expires_at') }
+}
+
+/** A counter reading of the `counters` table. */
+export function counterFromRow(row: SqlRow): { count: number; resetAt: number } {
+  return { count: integer(row, 'count'), resetAt: integer(row, 'reset_at') }
+}
+
 /** The applied schema version from a `SELECT MAX(version) AS version` row (0 when none). */
 export function versionFromRow(row: SqlRow | undefined): number {
   return row === undefined ? 0 : (optionalInteger(row, 'version') ?? 0)
 }
 
-/** The error `migrate()` throws when the database was migrated by a newer release. */
-export function newerSchemaError(backend: string, version: number): Error {
-  return new Error(
-    `${backend}: the schema is at version ${version}, newer than the ${SCHEMA_VERSION} this oauth2-stack knows; upgrade oauth2-stack`,
-  )
+/** A column read as text (MySQL returns VARBINARY columns as bytes). */
+export function textColumn(row: SqlRow, column: string): string {
+  return text(row, column)
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Errors
-
-
-/**
- * A pooled connection for start-up (`connect()`, `migrate()`) within `timeoutMs`, or an
- * {@link unreachableError} naming the backend and its address. A connection that arrives after the
- * deadline goes straight back to the pool.
- */
-export async function connectWithin<C extends { release(): void }>(
-  connect: () => Promise<C>,
-  timeoutMs: number,
-  backend: string,
-  address: string,
-): Promise<C> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs)
-  })
-  const connecting = connect()
-  try {
-    return await Promise.race([connecting, timeout])
-  } catch (error) {
-    connecting.then(
-      (late) => late.release(),
-      () => {},
-    )
-    throw unreachableError(backend, address, error)
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-/**
- * Wraps a failure during a request as {@link StoreUnavailableError} (the controller answers 503
- * `temporarily_unavailable`, RFC 6749 section 4.1.2.1). When the tables are missing the message says
- * so: `migrate()` is never run implicitly.
- */
-export function storeFailure(
-  backend: string,
-  operation: string,
-  error: unknown,
-  isMissingTable: (error: unknown) => boolean,
-): StoreUnavailableError {
-  if (error instanceof StoreUnavailableError) return error
-  const hint = isMissingTable(error) ? ': its tables are missing (run migrate() at start-up)' : `: ${describeError(error)}`
-  return new StoreUnavailableError(`${backend} store: ${operation} failed${hint}`, { cause: error })
-}
-
-/** Reads a property of a value (an error, a driver's config) without trusting its type. */
-export function readProperty(error: unknown, key: string): unknown {
-  return typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[key] : undefined
-}
-
-/** Runs `attempt`, once more (up to `times` in all) when it fails with an error `retryable` accepts. */
-export async function withRetries<T>(times: number, retryable: (error: unknown) => boolean, attempt: () => Promise<T>): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (i >= times || !retryable(error)) throw error
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Purging
-
-/**
- * Runs a store's `purgeExpired` in the background, at most once per {@link PURGE_INTERVAL_SECONDS}, when
- * a write pokes it, after the write has answered. A failed opportunistic purge is ignored (the next one retries); `settle()` waits for a
- * running one, so `close()` never ends a pool under it.
- */
-export class PurgeSchedule {
-  readonly #clock: () => number
-  readonly #purge: () => Promise<unknown>
-  #next = 0
-  #running: Promise<void> | undefined
-
-  constructor(clock: () => number, purge: () => Promise<unknown>) {
-    this.#clock = clock
-    this.#purge = purge
-  }
-
-  /** Starts a purge if none ran in the last minute and none is running. */
-  poke(): void {
-    const now = epochSeconds(this.#clock)
-    if (now < this.#next || this.#running !== undefined) return
-    this.#next = now + PURGE_INTERVAL_SECONDS
-    // On a later turn of the event loop, never inside the write that poked it (SQLite runs synchronously).
-    this.#running = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#purge()).then(
-      () => {
-        this.#running = undefined
-      },
-      () => {
-        this.#running = undefined
-      },
-    )
-  }
-
-  /** Waits for a running purge, if any. */
-  async settle(): Promise<void> {
-    await this.#running
-  }
+/** A boolean column (BOOLEAN, or 0/1). */
+export function booleanColumn(row: SqlRow, column: string): boolean {
+  return boolean(row, column)
 }

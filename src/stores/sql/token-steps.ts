@@ -1,0 +1,132 @@
+/**
+ * Code consumption, token saving, refresh rotation and family revocation, written once for every SQL
+ * backend as {@link Steps} (see `steps.ts`).
+ *
+ * ## Lock order (every backend, every family write)
+ *
+ * 1. the `families` row of each family the write touches, in sorted order (`familiesOf`), created or
+ *    extended by an upsert that holds its row lock until the transaction ends;
+ * 2. then the token rows: the presented refresh token (`selectForRotation … FOR UPDATE`), then the rows
+ *    written or deleted.
+ *
+ * `saveToken`, `rotateRefreshToken` and `revokeFamily` all start at step 1, so writers to one family
+ * serialize on its row and never wait for each other in opposite orders; a revocation cannot miss a
+ * token saved or rotated beside it. Rotation finds the family through a plain read of the presented
+ * token (a token never changes family) before taking the family's lock. SQLite runs the same steps in a
+ * `BEGIN IMMEDIATE` transaction, where its single writer lock already excludes other writers.
+ *
+ * Code consumption is one conditional `UPDATE … WHERE consumed = false`: the database re-checks the
+ * condition under the row's lock, so exactly one caller changes the row (RFC 6749 section 4.1.2).
+ *
+ * @module
+ */
+import type { AccessToken, RefreshToken } from '../../types.ts'
+import { decideRotation, familiesOf, familyExpiry, REVOKED_FAMILY_SECONDS } from '../family.ts'
+import type { CodeConsumption, RotationOutcome, RotationRequest } from '../types.ts'
+import {
+  accessValues,
+  booleanColumn,
+  codeFromRow,
+  familyContextValues,
+  isConsumed,
+  refreshFromRow,
+  refreshValues,
+  successorFromRow,
+  textColumn,
+} from './rows.ts'
+import type { Statements } from './statements.ts'
+import { first, run, type Steps } from './steps.ts'
+
+/** What the token steps need: the statements, and whether the dialect has `RETURNING`. */
+export interface TokenSql {
+  readonly statements: Statements
+  readonly returning: boolean
+}
+
+/** RFC 6749 section 4.1.2 (single use): the conditional `UPDATE` decides; `RETURNING` saves a read where it exists. */
+export function* consumeCode(sql: TokenSql, codeHash: string, now: number): Steps<CodeConsumption | undefined> {
+  const s = sql.statements
+  if (sql.returning) {
+    const won = yield* first(s.consumeCode, [codeHash, now])
+    if (won !== undefined) return { outcome: 'consumed', code: codeFromRow(won) }
+    const row = yield* first(s.selectCode, [codeHash, now])
+    return row === undefined || !isConsumed(row) ? undefined : { outcome: 'reused', code: codeFromRow(row) }
+  }
+  const row = yield* first(s.selectCode, [codeHash, now])
+  if (row === undefined) return undefined
+  const code = codeFromRow(row)
+  if (isConsumed(row)) return { outcome: 'reused', code }
+  // The affected-row count tells the one winner (InnoDB re-reads the row under its lock).
+  const won = yield* run(s.consumeCode, [codeHash, now])
+  return { outcome: won === 1 ? 'consumed' : 'reused', code }
+}
+
+/** Lock order step 1: creates or extends the family's row (with the grant's context), locked; whether it is revoked. */
+function* lockFamily(sql: TokenSql, familyId: string, expiresAt: number, token: AccessToken | RefreshToken): Steps<boolean> {
+  const s = sql.statements
+  const values = [familyId, 0, expiresAt, ...familyContextValues(token.context)]
+  const row = sql.returning ? yield* first(s.lockFamily, values) : (yield* run(s.lockFamily, values), yield* first(s.selectFamily, [familyId]))
+  return row !== undefined && booleanColumn(row, 'revoked')
+}
+
+function* insertAccess(sql: TokenSql, token: AccessToken): Steps<void> {
+  yield* run(sql.statements.insertAccess, accessValues(token))
+  if (token.uniqueKey !== undefined) yield* run(sql.statements.upsertUnique, [token.uniqueKey, token.tokenHash, token.expiresAt])
+}
+
+/** Whether a token pair needs a transaction: a family to lock, or more than one row. */
+export function needsTransaction(accessToken: AccessToken, refreshToken: RefreshToken | undefined): boolean {
+  return refreshToken !== undefined || accessToken.familyId !== undefined || accessToken.uniqueKey !== undefined
+}
+
+/** Saves a token pair holding its families' locks; `false`, saving nothing, into a revoked family. */
+export function* saveToken(sql: TokenSql, accessToken: AccessToken, refreshToken: RefreshToken | undefined): Steps<boolean> {
+  const expiresAt = familyExpiry(accessToken, refreshToken)
+  for (const familyId of familiesOf(accessToken, refreshToken)) {
+    if (yield* lockFamily(sql, familyId, expiresAt, refreshToken ?? accessToken)) return false
+  }
+  yield* insertAccess(sql, accessToken)
+  if (refreshToken !== undefined) yield* run(sql.statements.insertRefresh, refreshValues(refreshToken))
+  return true
+}
+
+/** Marks the family revoked for a day and deletes its tokens, holding its lock. */
+export function* revokeFamily(sql: TokenSql, familyId: string, now: number): Steps<void> {
+  const s = sql.statements
+  yield* run(s.revokeFamily, [familyId, 1, now + REVOKED_FAMILY_SECONDS])
+  yield* run(s.deleteFamilyAccess, [familyId])
+  yield* run(s.deleteFamilyRefresh, [familyId])
+}
+
+/**
+ * RFC 9700 section 4.14.2, in the lock order above: find the family through the presented token, lock
+ * it, read the token `FOR UPDATE` with its successor, decide with `decideRotation`, apply the outcome.
+ */
+export function* rotateRefreshToken(sql: TokenSql, request: RotationRequest, now: number): Steps<RotationOutcome> {
+  const s = sql.statements
+  const owner = yield* first(s.selectFamilyOfToken, [request.presentedHash])
+  if (owner === undefined) return 'invalid'
+  const familyId = textColumn(owner, 'family_id')
+  const revoked = yield* lockFamily(sql, familyId, familyExpiry(request.accessToken, request.refreshToken), request.refreshToken)
+  const row = yield* first(s.selectForRotation, [request.presentedHash])
+  if (row === undefined) return 'invalid'
+  const current = refreshFromRow(row)
+  const successor = successorFromRow(row)
+  const decided = decideRotation(current, request, successor.rotated)
+  if (decided === 'invalid') return decided
+  if (decided === 'reused') {
+    yield* revokeFamily(sql, current.familyId, now)
+    return decided
+  }
+  if (revoked) return 'invalid'
+  if (decided === 'grace' && successor.exists && current.successorHash !== undefined) {
+    // The successor the client lost stays as a rotated-out tombstone: presenting it later is reuse
+    // (RFC 9700 section 4.14.2). The access token issued with it is deleted.
+    yield* run(s.markTombstone, [request.now, current.successorHash])
+    if (successor.accessTokenHash !== undefined) yield* run(s.deleteAccess, [successor.accessTokenHash])
+  }
+  yield* run(s.markRotated, [request.now, decided === 'grace' ? 1 : 0, request.refreshToken.tokenHash, current.tokenHash])
+  yield* insertAccess(sql, request.accessToken)
+  yield* run(s.insertRefresh, refreshValues(request.refreshToken))
+  return decided
+}
