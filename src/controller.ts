@@ -3,6 +3,10 @@ import { tokenEndpoint } from './endpoints/token.ts'
 import { introspectionEndpoint } from './endpoints/introspect.ts'
 import { METADATA_PATH, metadataEndpoint, type AuthorizationServerMetadata } from './endpoints/metadata.ts'
 import { toOAuthError } from './web/error-response.ts'
+import { AuditEvents } from './events/audit-events.ts'
+import { storeUnavailableEventOf } from './events/error-events.ts'
+import { consoleLogger, safeLog, type Logger } from './events/logger.ts'
+import { requestIdOf } from './events/request-id.ts'
 import { revocationEndpoint } from './endpoints/revoke.ts'
 import type { AnyOAuthError } from './errors.ts'
 import { Scope } from './checks/scope.ts'
@@ -14,16 +18,19 @@ import { weakSecretClients, type ClientSecretPolicy } from './checks/client-secr
 import { RecordLimiter } from './limits/limiter.ts'
 import { resolveLimits } from './limits/policies.ts'
 import { RateLimits } from './limits/rate-limits.ts'
+import { clientAddressOf } from './limits/client-address.ts'
 import { LocalRecordStore } from './stores/memory-record-store.ts'
 import { isRecordStore } from './stores/record-rules.ts'
 import { Sealer } from './internal/sealer.ts'
 import { TokenIssuer } from './issuer/token-issuer.ts'
 import { checkIssuer, checkPath, checkSeconds, MAX_CODE_LIFETIME, type AuthorizationControllerOptions } from './options.ts'
+import { checkReadiness, PROBE_ID, type ReadinessReport } from './readiness.ts'
 import type { InProcessCapability } from './stores/types.ts'
 import { RandomTokenGenerator } from './tokens/random.ts'
 import { publishesKeys } from './tokens/types.ts'
 import type { ClientStore } from './stores/types.ts'
 import type { Client } from './types.ts'
+import { traceDispatch, tracesDispatch, traceGrant, tracesGrants } from './tracing/channels.ts'
 import type { Request } from './web/request.ts'
 import { Response } from './web/response.ts'
 
@@ -59,6 +66,8 @@ export class AuthorizationController<Env = unknown> {
   readonly #endpointFields = new Map<string, string>()
   #metadata: AuthorizationServerMetadata | undefined
   #refreshPolicy: RefreshPolicy | undefined
+  readonly #events: AuditEvents<Env> | undefined
+  readonly #storeTimeoutMs: number
 
   constructor(options: AuthorizationControllerOptions<Env>) {
     if (options.accessTokenStore === undefined || options.authCodeStore === undefined || options.clientStore === undefined) {
@@ -66,6 +75,7 @@ export class AuthorizationController<Env = unknown> {
     }
     // Every call to an out-of-process store answers within storeTimeoutMs, and its failures become 503s.
     const timeoutMs = checkSeconds('storeTimeoutMs', options.storeTimeoutMs ?? 2000, 60_000, 'milliseconds')
+    this.#storeTimeoutMs = timeoutMs
     const guard = <T extends object>(store: T, name: string): T => ((store as InProcessCapability).inProcess === true ? store : guardStore(store, name, timeoutMs))
     this.#guard = guard
     const accessTokenStore = guard(options.accessTokenStore, 'accessTokenStore')
@@ -88,26 +98,36 @@ export class AuthorizationController<Env = unknown> {
       refreshPolicy: () => this.#refreshPolicy,
       sealer: unique === undefined || unique === false ? undefined : new Sealer(unique === true ? undefined : unique.key),
     })
+    const refreshPolicy = (): RefreshPolicy | undefined => this.#refreshPolicy
+    const logger = options.logger ?? consoleLogger
     // Rate counters, spent CSRF tokens and the CSRF key: the token store when it can keep records.
     const records = options.recordStore ?? (isRecordStore(options.accessTokenStore) ? options.accessTokenStore : new LocalRecordStore({ clock }))
     const recordStore = guard(records, 'recordStore')
+    const addressOptions = {
+      ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+      ...(options.clientAddress === undefined ? {} : { clientAddress: options.clientAddress }),
+    }
     const limits = new RateLimits<Env>({
       limiter: new RecordLimiter(recordStore, now),
       limits: resolveLimits(options.limits),
-      ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
-      ...(options.clientAddress === undefined ? {} : { clientAddress: options.clientAddress }),
-      warn: (message) => console.warn(message),
+      ...addressOptions,
     })
     const csrf = new CsrfGuard(this.issuer.startsWith('https:'), { key: new ServerKey(recordStore, 'csrf'), records: recordStore, now })
-    this.ready = warnAboutWeakSecrets(clientStore, { issuer: this.issuer, allowWeakClientSecrets: options.allowWeakClientSecrets === true })
-    const refreshPolicy = (): RefreshPolicy | undefined => this.#refreshPolicy
-    const report = options.onError ?? logServerErrors
+    this.ready = warnAboutWeakSecrets(clientStore, { issuer: this.issuer, allowWeakClientSecrets: options.allowWeakClientSecrets === true }, logger)
+    const events =
+      options.onEvent === undefined
+        ? undefined
+        : new AuditEvents<Env>({ onEvent: options.onEvent, logger, clock, clientAddress: clientAddressOf(addressOptions) })
+    this.#events = events
+    const report = options.onError ?? ((error: AnyOAuthError): void => logServerErrors(logger, error))
     // A throwing hook must not break dispatch's promise never to reject.
     const onError = (error: AnyOAuthError, request: Request): void => {
+      const event = events === undefined ? undefined : storeUnavailableEventOf(error)
+      if (event !== undefined) events?.emit(request, event)
       try {
         report(error, request)
-      } catch {
-        // ignored on purpose
+      } catch (thrown) {
+        safeLog(logger, 'error', { err: thrown }, 'onError threw')
       }
     }
     const realm = this.issuer.replaceAll('"', '')
@@ -126,8 +146,26 @@ export class AuthorizationController<Env = unknown> {
       now,
       newId: () => issuer.newId(),
       reportError: onError,
+      emit: events === undefined ? () => {} : (request, event) => events.emit(request, event),
       mintTokens: (subject) => issuer.mint(subject),
-      issueTokens: (subject) => issuer.issue(subject),
+      issueTokens:
+        events === undefined
+          ? (subject) => issuer.issue(subject)
+          : async (subject) => {
+              const body = await issuer.issue(subject)
+              // Only now: the store agreed to keep the tokens.
+              if (subject.request !== undefined) {
+                events.emit(subject.request, {
+                  type: 'token.issued',
+                  clientId: subject.client.clientId,
+                  userId: subject.userId,
+                  grantType: subject.grantType,
+                  scopes: subject.scopes,
+                  withRefreshToken: body.refresh_token !== undefined,
+                })
+              }
+              return body
+            },
       // A getter: the context holds these services, so it is made right after them.
       get endpointContext() {
         return endpointContext
@@ -223,7 +261,7 @@ export class AuthorizationController<Env = unknown> {
     const registry: GrantRegistry<Env> = {
       addTokenHandler: (handler) => {
         if (this.#tokenHandlers.has(handler.grantType)) throw new TypeError(`grant_type ${handler.grantType} is already registered`)
-        this.#tokenHandlers.set(handler.grantType, handler)
+        this.#tokenHandlers.set(handler.grantType, tracedTokenHandler(handler))
       },
       addAuthorizeHandler: (handler) => {
         if (this.#authorizeHandlers.has(handler.responseType)) {
@@ -262,6 +300,23 @@ export class AuthorizationController<Env = unknown> {
     return [...this.#authorizeHandlers.keys()]
   }
 
+  /**
+   * Whether every store answers within `storeTimeoutMs`: each distinct store is probed once with its
+   * `ping()` when it has one, else with a lookup that finds nothing. For readiness probes of hosts that
+   * mount the controller themselves (`oauth2-stack serve` answers `GET /readyz` with it). Never rejects.
+   */
+  readiness(): Promise<ReadinessReport> {
+    const { clientStore, accessTokenStore, authCodeStore } = this.#services
+    return checkReadiness(
+      [
+        { name: 'clientStore', store: clientStore, fallback: () => clientStore.fetchByClientId(PROBE_ID) },
+        { name: 'accessTokenStore', store: accessTokenStore, fallback: () => accessTokenStore.fetchByToken(PROBE_ID) },
+        { name: 'authCodeStore', store: authCodeStore, fallback: () => authCodeStore.fetchByCode(PROBE_ID) },
+      ],
+      this.#storeTimeoutMs,
+    )
+  }
+
   /** Whether a request path belongs to this controller (adapters pass other paths on). */
   handles(path: string): boolean {
     return this.#routes.has(path)
@@ -277,13 +332,39 @@ export class AuthorizationController<Env = unknown> {
     try {
       const route = this.#routes.get(request.path)
       if (route === undefined) return Promise.resolve(Response.json(404, { error: 'not_found', error_description: 'No OAuth 2.0 endpoint at this path.' }))
-      return Promise.resolve(route.handle(request, environ))
+      if (this.#events === undefined && !tracesDispatch()) return Promise.resolve(route.handle(request, environ))
+      return this.#observed(route, request, environ)
     } catch (error) {
       // Only a custom endpoint can throw here (the built-in ones answer every failure themselves).
       this.#services.reportError(toOAuthError(error), request)
       return Promise.resolve(Response.json(500, { error: 'server_error' }))
     }
   }
+
+  /** {@link dispatch} with audit events held until the response is decided, and a dispatch trace. */
+  #observed(route: Route<Env>, request: Request, environ: Env): Promise<Response> {
+    const events = this.#events
+    events?.begin(request, environ)
+    const run = (): Promise<Response> => Promise.resolve(route.handle(request, environ))
+    const answered = tracesDispatch() ? traceDispatch({ method: request.method, path: request.path, requestId: requestIdOf(request) }, run) : run()
+    if (events === undefined) return answered
+    return answered.then((response) => {
+      events.end(request)
+      return response
+    })
+  }
+}
+
+/** A token handler whose work is an `oauth2-stack:grant` trace when someone subscribes. */
+function tracedTokenHandler<Env>(handler: TokenHandler<Env>): TokenHandler<Env> {
+  const { grantType } = handler
+  // The handler as prototype: every other field it has (or gains) reads through.
+  const traced = Object.create(handler) as { -readonly [K in keyof TokenHandler<Env>]: TokenHandler<Env>[K] }
+  traced.handle = (context) =>
+    tracesGrants()
+      ? traceGrant({ grantType, clientId: context.client.clientId, requestId: requestIdOf(context.request) }, () => handler.handle(context))
+      : handler.handle(context)
+  return traced
 }
 
 /** An endpoint. A method, so that a controller for one environ type is usable where another is expected. */
@@ -292,15 +373,18 @@ interface Route<Env> {
 }
 
 /** Warns about stored short client secrets (issue 17): they keep working, but each wrong guess costs a scrypt. */
-async function warnAboutWeakSecrets(clientStore: ClientStore, policy: ClientSecretPolicy): Promise<void> {
+async function warnAboutWeakSecrets(clientStore: ClientStore, policy: ClientSecretPolicy, logger: Logger): Promise<void> {
   const listing = clientStore as ClientStore & { listClients?: () => Promise<Client[]> }
   if (typeof listing.listClients !== 'function') return
   try {
     const weak = weakSecretClients(await listing.listClients(), policy)
     if (weak.length === 0) return
     const names = weak.map((client) => client.clientId).join(', ')
-    console.warn(
-      `oauth2-stack: client secrets shorter than 43 characters on ${policy.issuer} (${names}): each wrong guess costs a scrypt. ` +
+    safeLog(
+      logger,
+      'warn',
+      { clients: weak.map((client) => client.clientId) },
+      `client secrets shorter than 43 characters on ${policy.issuer} (${names}): each wrong guess costs a scrypt. ` +
         'Give these clients generated secrets, or set allowWeakClientSecrets.',
     )
   } catch {
@@ -308,6 +392,8 @@ async function warnAboutWeakSecrets(clientStore: ClientStore, policy: ClientSecr
   }
 }
 
-function logServerErrors(error: AnyOAuthError): void {
-  if (error.error === 'server_error') console.error('oauth2-stack: server_error', error.cause)
+/** The default `onError`: `server_error`s at `error` with their cause, store outages at `warn`. */
+function logServerErrors(logger: Logger, error: AnyOAuthError): void {
+  if (error.error === 'server_error') safeLog(logger, 'error', { err: error.cause }, 'server_error')
+  else if (error.error === 'temporarily_unavailable') safeLog(logger, 'warn', { err: error.cause }, 'temporarily_unavailable')
 }

@@ -25,3 +25,24 @@ export type {
   UserData,
 } from './types.ts'
 export { isPublicClient } from './types.ts'
+export type {
+  AuditEvent,
+  AuditEventBase,
+  AuditEventHandler,
+  AuditEventInput,
+  AuditEventType,
+  ClientAuthFailedEvent,
+  CodeReusedEvent,
+  ConsentGrantedEvent,
+  RateLimitedEvent,
+  RefreshReusedEvent,
+  StoreUnavailableEvent,
+  TokenIssuedEvent,
+  TokenRefreshedEvent,
+  TokenRevokedEvent,
+  UserLoginFailedEvent,
+} from './events/types.ts'
+export type { Logger, LogMethod } from './events/logger.ts'
+export { requestIdOf } from './events/request-id.ts'
+export type { PingCapability, ReadinessReport, StoreReadiness } from './readiness.ts'
+export { TRACE_CHANNELS, type DispatchTrace, type GrantTrace, type StoreTrace } from './tracing/channels.ts'

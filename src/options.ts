@@ -1,4 +1,6 @@
 import type { AnyOAuthError } from './errors.ts'
+import type { Logger } from './events/logger.ts'
+import type { AuditEventHandler } from './events/types.ts'
 import type { Scope } from './checks/scope.ts'
 import type { ClientAddressFunction } from './limits/client-address.ts'
 import type { LimitsOptions } from './limits/policies.ts'
@@ -73,7 +75,8 @@ export interface AuthorizationControllerOptions<Env = unknown> {
   readonly uniqueToken?: boolean | { readonly key: Uint8Array }
   /**
    * Called with every OAuth error answered, for logging or metrics. `error.cause` holds the internal
-   * cause of a `server_error`. Default: log `server_error`s to `console.error`.
+   * cause of a `server_error`. Default: log `server_error`s at `error` and store outages
+   * (`temporarily_unavailable`) at `warn` through {@link AuthorizationControllerOptions.logger}.
    */
   readonly onError?: (error: AnyOAuthError, request: Request) => void
   /**
@@ -96,17 +99,34 @@ export interface AuthorizationControllerOptions<Env = unknown> {
    */
   readonly trustProxy?: number
   /**
-   * Tells the client's address for the rate limits, replacing the socket and `trustProxy` (e.g. for the
-   * Fetch adapter, whose `Request` has no socket). IPv6 addresses are counted per /64.
-   */
-  readonly clientAddress?: ClientAddressFunction<Env>
-  /**
    * Accept client secrets shorter than 43 characters on an issuer that is not a loopback one. They are
    * hashed with scrypt, so every wrong guess costs the server about 30 ms of CPU (issue 17). Without it
    * the controller warns at start-up about every stored client with such a secret (they keep working).
    * Default `false`.
    */
   readonly allowWeakClientSecrets?: boolean
+  /**
+   * Receives the audit events (`token.issued`, `refresh.reused`, `client.auth_failed`, …; see
+   * `AuditEvent`): typed data with the request id, client, user, address and time, never a secret,
+   * token, code or password. Called after the response is decided and the store agreed; what it throws
+   * or rejects with is logged, and a returned promise is not awaited, so it can neither break nor slow
+   * a request. Default: no events (and no cost).
+   */
+  readonly onEvent?: AuditEventHandler
+  /**
+   * Where the controller logs (pino's shape: `logger.error(fields, message)`; `pino()` fits): the
+   * default `onError` reporting, and failures of the `onError` and `onEvent` hooks. Default: errors and
+   * warnings to `console.error`.
+   */
+  readonly logger?: Logger
+  /**
+   * The client's address, for the rate limits and the audit events, from the adapter's `environ` and the
+   * request. Default: the socket's remote address (`nodeHandler`, Express, Fastify, Koa; none for the
+   * Fetch adapter, whose `Request` has no socket), or the `X-Forwarded-For` entry of `trustProxy`. Behind a
+   * reverse proxy, read the address from a header only that proxy sets. The rate limits count IPv6
+   * addresses per /64.
+   */
+  readonly clientAddress?: ClientAddressFunction<Env>
 }
 
 /** Introspection policy. */

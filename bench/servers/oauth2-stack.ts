@@ -20,7 +20,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { LocalClientStore, LocalTokenStore, openStore, type ClientStore, type TokenStore } from 'oauth2-stack/store'
+import { LocalClientStore, LocalTokenStore, type ClientStore, type TokenStore } from 'oauth2-stack/store'
+import { openStore } from 'oauth2-stack/store/open'
 
 const { Pool } = pg
 import { nodeHandler, Request, type AuthenticationResult, type NodeEnviron, type SiteAdapter } from 'oauth2-stack/web'

@@ -1,11 +1,11 @@
 /**
- * The JSON configuration file of `oauth2-stack --config <file>`, validated with zod. Every error names
- * the field (`users[1].password`) and says how to fix it.
+ * The JSON configuration file of `oauth2-stack --config <file>`, validated by hand (a dozen fields; the
+ * package has no schema-library dependency). Every error names the field (`users[1].password`) and says
+ * how to fix it; every wrong field is reported at once.
  *
  * @module
  */
 import { readFile } from 'node:fs/promises'
-import { z } from 'zod'
 import { checkIssuer } from '../options.ts'
 import { closest, UsageError } from './args.ts'
 
@@ -54,59 +54,143 @@ export interface CliConfig {
 }
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
-const seconds = (max: number): z.ZodOptional<z.ZodInt> => z.int().min(1).max(max).optional()
 
-const userSchema = z.strictObject({
-  username: z.string().min(1),
-  password: z.string().min(1),
-  name: z.string().optional(),
-  email: z.string().optional(),
-})
+/** Where a value sits in the file: `['users', 1, 'password']`. */
+type Path = readonly (string | number)[]
 
-const schema = z
-  .strictObject({
-    $schema: z.string().optional(),
-    issuer: z
-      .string()
-      .superRefine((issuer, context) => {
-        try {
-          checkIssuer(issuer)
-        } catch (error) {
-          context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) })
-        }
-      })
-      .optional(),
-    host: z.string().min(1).optional(),
-    port: z.int().min(0).max(65535).optional(),
-    store: z.string().min(1).optional(),
-    log: z.enum(['json', 'pretty']).optional(),
-    demo: z.boolean().optional(),
-    playground: z.boolean().optional(),
-    scopes: z.record(z.string().regex(SCOPE_TOKEN), z.string().min(1)).optional(),
-    defaultScopes: z.array(z.string().regex(SCOPE_TOKEN)).optional(),
-    users: z
-      .array(userSchema)
-      .superRefine((users, context) => {
-        const seen = new Set<string>()
-        users.forEach((user, index) => {
-          if (seen.has(user.username)) context.addIssue({ code: 'custom', path: [index, 'username'], message: `"${user.username}" appears twice` })
-          seen.add(user.username)
-        })
-      })
-      .optional(),
-    accessTokenLifetime: seconds(31_536_000),
-    refreshTokenLifetime: seconds(315_360_000),
-    authorizationCodeLifetime: seconds(600),
-  })
-  .superRefine((config, context) => {
-    // Runs once every field is valid: the default scopes must be among the scopes.
-    const known = config.scopes === undefined ? undefined : Object.keys(config.scopes)
-    config.defaultScopes?.forEach((scope, index) => {
-      if (known !== undefined && !known.includes(scope)) {
-        context.addIssue({ code: 'custom', path: ['defaultScopes', index], message: `"${scope}" is not one of the scopes` })
+/** One thing wrong with the file: a message for a path, or unknown fields of the object at the path. */
+type Issue = { readonly path: Path; readonly message: string } | { readonly path: Path; readonly unknownKeys: readonly string[] }
+
+/** Checks one value and appends what is wrong with it; returns whether it has the right shape. */
+type Check = (value: unknown, path: Path, issues: Issue[]) => boolean
+
+/** `string`, `number`, `boolean`, `array`, `null`, `object`… as the messages name a JSON value. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null'
+  return Array.isArray(value) ? 'array' : typeof value
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function invalidType(expected: string, value: unknown, path: Path, issues: Issue[]): false {
+  issues.push({ path, message: value === undefined ? 'missing' : `Invalid input: expected ${expected}, received ${kindOf(value)}` })
+  return false
+}
+
+/** A string of at least `min` characters that satisfies `rule` (which throws, or returns a message, when it does not). */
+function text(min: number, rule?: (value: string) => string | undefined): Check {
+  return (value, path, issues) => {
+    if (typeof value !== 'string') return invalidType('string', value, path, issues)
+    let message = value.length < min ? `Too small: expected string to have >=${min} characters` : undefined
+    if (message === undefined && rule !== undefined) {
+      try {
+        message = rule(value)
+      } catch (error) {
+        message = error instanceof Error ? error.message : String(error)
       }
-    })
+    }
+    if (message !== undefined) issues.push({ path, message })
+    return message === undefined
+  }
+}
+
+/** A whole number from `min` to `max`. */
+function wholeNumber(min: number, max: number): Check {
+  return (value, path, issues) => {
+    if (typeof value !== 'number') return invalidType('number', value, path, issues)
+    let message: string | undefined
+    if (!Number.isSafeInteger(value)) message = 'Invalid input: expected int, received number'
+    else if (value < min) message = `Too small: expected number to be >=${min}`
+    else if (value > max) message = `Too big: expected number to be <=${max}`
+    if (message !== undefined) issues.push({ path, message })
+    return message === undefined
+  }
+}
+
+const flag: Check = (value, path, issues) => typeof value === 'boolean' || invalidType('boolean', value, path, issues)
+
+function oneOf(options: readonly string[]): Check {
+  return (value, path, issues) => {
+    if (typeof value === 'string' && options.includes(value)) return true
+    issues.push({ path, message: `Invalid option: expected one of ${options.map((option) => JSON.stringify(option)).join('|')}` })
+    return false
+  }
+}
+
+/** A scope token (RFC 6749 section 3.3). */
+const scopeToken = text(1, (scope) => (SCOPE_TOKEN.test(scope) ? undefined : `${JSON.stringify(scope)} is not a valid scope token`))
+
+/** An object with exactly the fields `checks` names (each optional unless listed in `required`). */
+function strictObject(checks: Readonly<Record<string, Check>>, required: readonly string[] = []): Check {
+  return (value, path, issues) => {
+    if (!isPlainObject(value)) return invalidType('object', value, path, issues)
+    let valid = true
+    for (const [field, check] of Object.entries(checks)) {
+      if (value[field] === undefined && !required.includes(field)) continue
+      valid = check(value[field], [...path, field], issues) && valid
+    }
+    const unknownKeys = Object.keys(value).filter((key) => !Object.hasOwn(checks, key))
+    if (unknownKeys.length > 0) issues.push({ path, unknownKeys })
+    return valid && unknownKeys.length === 0
+  }
+}
+
+const scopesCheck: Check = (value, path, issues) => {
+  if (!isPlainObject(value)) return invalidType('record', value, path, issues)
+  let valid = true
+  for (const [scope, words] of Object.entries(value)) {
+    if (!SCOPE_TOKEN.test(scope)) {
+      issues.push({ path: [...path, scope], message: `scope name ${JSON.stringify(scope)} is not a valid scope token` })
+      valid = false
+    }
+    valid = text(1)(words, [...path, scope], issues) && valid
+  }
+  return valid
+}
+
+function listOf(item: Check): Check {
+  return (value, path, issues) => {
+    if (!Array.isArray(value)) return invalidType('array', value, path, issues)
+    return value.map((entry, index) => item(entry, [...path, index], issues)).every(Boolean)
+  }
+}
+
+const USER_CHECKS: Readonly<Record<string, Check>> = { username: text(1), password: text(1), name: text(0), email: text(0) }
+const userCheck = strictObject(USER_CHECKS, ['username', 'password'])
+
+const usersCheck: Check = (value, path, issues) => {
+  if (!listOf(userCheck)(value, path, issues)) return false
+  // A repeated username is reported, but the list has the right shape, so the cross-field rules still run.
+  const seen = new Set<string>()
+  ;(value as readonly ConfigUser[]).forEach((user, index) => {
+    if (seen.has(user.username)) issues.push({ path: [...path, index, 'username'], message: `${JSON.stringify(user.username)} appears twice` })
+    seen.add(user.username)
   })
+  return true
+}
+
+/** The check of each field of {@link CliConfig}. */
+const CONFIG_CHECKS: Readonly<Record<string, Check>> = {
+  $schema: text(0),
+  issuer: text(0, (issuer) => {
+    checkIssuer(issuer)
+    return undefined
+  }),
+  host: text(1),
+  port: wholeNumber(0, 65535),
+  store: text(1),
+  log: oneOf(['json', 'pretty']),
+  demo: flag,
+  playground: flag,
+  scopes: scopesCheck,
+  defaultScopes: listOf(scopeToken),
+  users: usersCheck,
+  accessTokenLifetime: wholeNumber(1, 31_536_000),
+  refreshTokenLifetime: wholeNumber(1, 315_360_000),
+  authorizationCodeLifetime: wholeNumber(1, 600),
+}
 
 /** How to fix each field, by its top-level name. */
 const FIXES: Readonly<Record<string, string>> = {
@@ -126,8 +210,8 @@ const FIXES: Readonly<Record<string, string>> = {
   authorizationCodeLifetime: 'use a whole number of seconds from 1 to 600 (RFC 6749 section 4.1.2)',
 }
 
-const FIELDS = Object.keys(FIXES)
-const USER_FIELDS = Object.keys(userSchema.shape)
+const FIELDS = Object.keys(CONFIG_CHECKS)
+const USER_FIELDS = Object.keys(USER_CHECKS)
 
 /**
  * Reads and validates a configuration file. Throws a {@link UsageError} (exit code 2) naming the file,
@@ -153,20 +237,28 @@ export async function loadConfig(file: string): Promise<CliConfig> {
 
 /** Validates an already parsed configuration; `source` names it in errors. */
 export function parseConfig(json: unknown, source: string): CliConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+  if (!isPlainObject(json)) {
     throw new UsageError(`config file ${source} must hold a JSON object, e.g. {"port": 8080}`)
   }
-  const result = schema.safeParse(json)
-  if (result.success) return result.data
-  const lines = result.error.issues.map((issue) => describeIssue(issue))
+  const issues: Issue[] = []
+  if (strictObject(CONFIG_CHECKS)(json, [], issues)) {
+    // Once every field has the right shape: the default scopes must be among the scopes.
+    const config = json as CliConfig
+    const known = config.scopes === undefined ? undefined : Object.keys(config.scopes)
+    config.defaultScopes?.forEach((scope, index) => {
+      if (known !== undefined && !known.includes(scope)) issues.push({ path: ['defaultScopes', index], message: `"${scope}" is not one of the scopes` })
+    })
+    // Every field was checked and no other is present, so the object is a CliConfig.
+    if (issues.length === 0) return config
+  }
+  const lines = issues.map((issue) => describeIssue(issue))
   throw new UsageError(`config file ${source} is invalid:\n${lines.map((line) => `  - ${line}`).join('\n')}`)
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    const nested = issue.path.length > 0
-    const candidates = nested ? USER_FIELDS : FIELDS
-    return issue.keys
+function describeIssue(issue: Issue): string {
+  if ('unknownKeys' in issue) {
+    const candidates = issue.path.length > 0 ? USER_FIELDS : FIELDS
+    return issue.unknownKeys
       .map((key) => {
         const where = formatPath([...issue.path, key])
         const guess = closest(key, candidates)
@@ -176,19 +268,16 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
   const field = typeof issue.path[0] === 'string' ? issue.path[0] : ''
   const fix = FIXES[field]
-  let message = issue.message
-  if (issue.code === 'invalid_key') message = `scope name ${JSON.stringify(issue.path[issue.path.length - 1])} is not a valid scope token`
-  else if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) message = 'missing'
-  return `${formatPath(issue.path)}: ${message}${fix === undefined ? '' : `; ${fix}`}`
+  return `${formatPath(issue.path)}: ${issue.message}${fix === undefined ? '' : `; ${fix}`}`
 }
 
 /** `users[1].password`, `scopes["a b"]`. */
-function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: Path): string {
   let out = ''
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`
-    else if (typeof part === 'string' && /^[A-Za-z_$][\w$]*$/.test(part)) out += out === '' ? part : `.${part}`
-    else out += `[${JSON.stringify(String(part))}]`
+    else if (/^[A-Za-z_$][\w$]*$/.test(part)) out += out === '' ? part : `.${part}`
+    else out += `[${JSON.stringify(part)}]`
   }
   return out === '' ? '(top level)' : out
 }

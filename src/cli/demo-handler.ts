@@ -3,6 +3,7 @@ import { fromNodeRequest, writeNodeResponse } from '../adapters/node-request.ts'
 import type { NodeEnviron } from '../adapters/node-http.ts'
 import { BodyDeadlines, readBody } from '../adapters/read-body.ts'
 import type { AuthorizationController } from '../controller.ts'
+import { requestIdOf } from '../events/request-id.ts'
 import type { Request } from '../web/request.ts'
 import { Response } from '../web/response.ts'
 import { authSchemeOf, clientIdOf, paramsOf, type RequestLogger } from './request-log.ts'
@@ -49,6 +50,7 @@ export function demoRequestHandler(
           status: res.statusCode,
           durationMs: performance.now() - started,
           time,
+          requestId: request === undefined ? undefined : requestIdOf(request),
           clientId: request === undefined ? undefined : clientIdOf(request),
           auth: request === undefined ? undefined : authSchemeOf(request),
           error: response === undefined ? undefined : errorOf(response),

@@ -19,6 +19,8 @@ import type { TokenStore } from '../stores/types.ts'
 import type { NodeEnviron } from '../adapters/node-http.ts'
 import { Response } from '../web/response.ts'
 import { demoRequestHandler } from './demo-handler.ts'
+import { DEFAULT_DRAIN_MS, Drain, type DrainResult } from './drain.ts'
+import { healthResponse } from './health.ts'
 import { escapeControlCharacters } from './printable.ts'
 import { DEMO_SCOPES, DemoSiteAdapter, type DemoUser } from './demo-site-adapter.ts'
 import {
@@ -61,8 +63,10 @@ export interface DemoServerOptions {
   readonly refreshTokenLifetime?: number
   /** Authorization-code lifetime in seconds. Default 600, so there is time to copy a code into curl. */
   readonly authorizationCodeLifetime?: number
-  /** One log line per request (and server errors) go here. Default: no request log. */
+  /** One log line per request, the audit events and server errors go here. Default: no request log. */
   readonly logger?: RequestLogger
+  /** How long {@link DemoServer.shutdown} waits for requests in flight, in milliseconds. Default 10000. */
+  readonly drainTimeoutMs?: number
 }
 
 /** A running demo server and what a newcomer needs to try it. */
@@ -87,8 +91,13 @@ export interface DemoServer {
   readonly devicePollCurl: string
   /** The playground page, when it is served. */
   readonly playgroundUrl: string | undefined
-  /** Stops listening and closes open connections (the stores are the caller's to close). */
+  /** Stops listening and closes open connections at once (the stores are the caller's to close). */
   close(): Promise<void>
+  /**
+   * Graceful shutdown: requests in flight are answered, new ones get 503 with `Connection: close`, and
+   * after at most `drainTimeoutMs` the server is closed (the stores are the caller's to close).
+   */
+  shutdown(): Promise<DrainResult>
 }
 
 /** The demo's fixed registrations, as the README describes them. */
@@ -185,16 +194,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       ...(options.accessTokenLifetime === undefined ? {} : { accessTokenLifetime: options.accessTokenLifetime }),
       // Ten minutes by default, so there is time to copy the code into the printed curl command.
       authorizationCodeLifetime: options.authorizationCodeLifetime ?? 600,
-      ...(logger === undefined
-        ? {}
-        : {
-            onError: (error) => {
-              if (error.error === 'server_error') {
-                const cause: unknown = error.cause
-                logger.event('error', 'server_error', { cause: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause) })
-              }
-            },
-          }),
+      // Server errors and store outages through the log (the controller's default onError), and the audit events.
+      ...(logger === undefined ? {} : { logger: logger.asLogger(), onEvent: (event) => logger.audit(event) }),
     })
   } catch (error) {
     server.close()
@@ -246,11 +247,18 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     scopes: Object.keys(scopes).slice(0, 4),
     user: DEMO.user,
   }
+  const drain = new Drain(server)
+  const notReady = (report: Awaited<ReturnType<typeof controller.readiness>>): void => {
+    const why = report.stores.filter((store) => !store.ready).map((store) => `${store.name}: ${store.error ?? 'unavailable'}`)
+    logger?.event('warn', 'not ready', { stores: why.join('; ') })
+  }
   server.on(
     'request',
-    demoRequestHandler(controller, {
+    drain.listener(demoRequestHandler(controller, {
       logger,
-      pages: (request) => {
+      pages: async (request) => {
+        const health = await healthResponse(request, controller, notReady)
+        if (health !== undefined) return health
         if (request.method !== 'GET' && request.method !== 'HEAD') return undefined
         if (request.path === '/' || request.path === '/index.html') return homePage(authorizationUrl, curl, deviceUrl, demo, playground)
         if (playground && (request.path === PLAYGROUND_PATH || request.path === `${PLAYGROUND_PATH}/` || request.path === PLAYGROUND_CALLBACK_PATH)) {
@@ -258,7 +266,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         }
         return undefined
       },
-    }),
+    })),
   )
 
   return {
@@ -277,6 +285,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         server.close((error) => (error ? reject(error) : resolve()))
         server.closeAllConnections()
       }),
+    shutdown: () => drain.drain(options.drainTimeoutMs ?? DEFAULT_DRAIN_MS),
   }
 }
 

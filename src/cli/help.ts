@@ -39,7 +39,8 @@ Run 'oauth2-stack <command> --help' for a command's options.
   serve: `Usage: oauth2-stack serve [options]
 
 Runs the demo/development authorization server: every grant, a login-and-consent page, the
-playground at /playground, and one log line per request on stdout (secrets redacted).
+playground at /playground, one log line per request and per audit event on stdout (secrets
+redacted), GET /healthz (alive) and GET /readyz (the store answers: 200, else 503).
 
 Options:
   --port <n>          Port to listen on; 0 picks a free one (default 8080)
@@ -51,6 +52,8 @@ ${STORE_OPTIONS}
   --log <format>      pretty or json (default: pretty on a terminal, json otherwise)
   --no-demo           Leave out the demo clients (abc / xyz, demo-public, playground), the
                       demo user (demo / demo) and the playground
+  --drain-timeout <s> On SIGTERM or SIGINT, seconds to finish the requests in flight before
+                      closing (default 10); new requests get 503 meanwhile
   -h, --help          Show this help
 
 Config file fields (all optional; command-line options win):

@@ -7,6 +7,9 @@
  *
  * @module
  */
+import { cleanText as clean } from '../events/audit-events.ts'
+import type { Logger } from '../events/logger.ts'
+import type { AuditEvent } from '../events/types.ts'
 import type { Request } from '../web/request.ts'
 
 /** How log lines look: one JSON object per line, or a short human-readable line. */
@@ -27,6 +30,8 @@ export interface RequestLogEntry {
   readonly durationMs: number
   /** When the request arrived. */
   readonly time: Date
+  /** The request's id, shared with its audit events (`requestIdOf`). */
+  readonly requestId?: string | undefined
   /** The client, from HTTP Basic credentials, the `client_id` form field or the `client_id` query parameter. */
   readonly clientId?: string | undefined
   /** The scheme of the `Authorization` header (`Basic`, `Bearer`), never its credentials. */
@@ -50,7 +55,6 @@ export interface RequestLoggerOptions {
 /** Parameter names that are safe to show although they match {@link isSecretName}. */
 const PUBLIC_NAMES = new Set(['code_challenge', 'code_challenge_method', 'token_type_hint', 'response_type', 'grant_type'])
 const SECRET_NAME = /secret|password|passwd|token|code|verifier|assertion|csrf|authorization|cookie|session|key/i
-const MAX_VALUE = 200
 const MAX_PARAMS = 20
 
 /** Whether a parameter with this name holds a secret (client secret, password, code, token, verifier, …). */
@@ -138,6 +142,7 @@ export class RequestLogger {
         status: entry.status,
         duration_ms: Math.round(entry.durationMs * 10) / 10,
       }
+      if (entry.requestId !== undefined) line.request_id = clean(entry.requestId)
       if (entry.clientId !== undefined) line.client_id = entry.clientId
       if (entry.auth !== undefined) line.auth = entry.auth
       if (entry.error !== undefined) line.error = clean(entry.error)
@@ -174,6 +179,45 @@ export class RequestLogger {
     this.#write([this.#dim(clock(new Date())), label, ...extra].join(' '))
   }
 
+  /**
+   * Logs an audit event: in JSON, one line `{"time", "level", "msg": "event", "type", "request_id", …}`
+   * with the event's fields in snake_case; `warn` for failures and reuse, `info` for the rest. Events
+   * carry no secret by construction, and every value is cleaned like any other logged value.
+   */
+  audit(event: AuditEvent): void {
+    const level = WARN_EVENTS.has(event.type) ? 'warn' : 'info'
+    const fields: Record<string, unknown> = {}
+    for (const [name, value] of Object.entries(event)) {
+      if (name === 'time' || name === 'type' || value === undefined) continue
+      fields[snakeCase(name)] = typeof value === 'string' ? clean(value) : Array.isArray(value) ? value.map((item) => clean(String(item))) : value
+    }
+    if (this.format === 'json') {
+      this.#write(JSON.stringify({ time: event.time, level, msg: 'event', type: event.type, ...fields }))
+      return
+    }
+    const extra = Object.entries(fields).map(([name, value]) => `${name}=${Array.isArray(value) ? value.join(',') : String(value)}`)
+    const label = level === 'info' ? event.type : this.#paint(33, event.type)
+    this.#write([this.#dim(clock(new Date(event.time))), label, this.#dim(extra.join(' '))].join(' '))
+  }
+
+  /**
+   * This log as the controller's `logger` option (pino's shape): an `err` field becomes `cause`
+   * (`Name: message`, no stack), other fields are kept when they are strings, numbers or booleans.
+   */
+  asLogger(): Logger {
+    const log =
+      (level: 'info' | 'warn' | 'error') =>
+      (fields: Readonly<Record<string, unknown>>, message: string): void => {
+        const flat: Record<string, string | number | boolean> = {}
+        for (const [name, value] of Object.entries(fields)) {
+          if (name === 'err') flat.cause = value instanceof Error ? `${value.name}: ${value.message}` : String(value)
+          else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') flat[name] = value
+        }
+        this.event(level, message, flat)
+      }
+    return { error: log('error'), warn: log('warn'), info: log('info'), debug: () => {} }
+  }
+
   #paint(code: number, text: string): string {
     return this.#color ? `\u001b[${code}m${text}\u001b[0m` : text
   }
@@ -183,10 +227,11 @@ export class RequestLogger {
   }
 }
 
-/** Cuts a value to a sane length and escapes control characters (no forged lines, no terminal escapes). */
-function clean(value: string): string {
-  const cut = value.length > MAX_VALUE ? `${value.slice(0, MAX_VALUE)}…` : value
-  return cut.replace(/[\u0000-\u001f\u007f-\u009f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
+/** Events that say something failed or was refused. */
+const WARN_EVENTS = new Set<AuditEvent['type']>(['code.reused', 'refresh.reused', 'client.auth_failed', 'rate_limited', 'store.unavailable', 'user.login_failed'])
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
 }
 
 function clock(time: Date): string {

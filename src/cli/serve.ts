@@ -7,13 +7,18 @@ import { checkIssuer } from '../options.ts'
 import { booleanOption, CliError, FailureError, parseCommand, portOption, stringOption, UsageError } from './args.ts'
 import type { CliConfig } from './config.ts'
 import { DEMO, isLoopbackHost, startDemoServer, type DemoServer } from './demo-server.ts'
+import { DEFAULT_DRAIN_MS } from './drain.ts'
 import { HELP } from './help.ts'
 import type { CliIo } from './io.ts'
 import { RequestLogger, type LogFormat } from './request-log.ts'
 import { configOf, STORE_OPTIONS, storeUrlOf } from './settings.ts'
 import { describeStoreUrl, openCliStore } from './store.ts'
 
-/** Runs `serve` until SIGINT or SIGTERM; resolves with the exit code. */
+/**
+ * Runs `serve` until SIGINT or SIGTERM, then shuts down gracefully: requests in flight are answered, new
+ * ones get 503, the drain is bounded by `--drain-timeout`, and the store serve opened is closed last.
+ * Resolves with the exit code.
+ */
 export async function serve(args: readonly string[], io: CliIo): Promise<number> {
   const command = 'serve'
   const parsed = parseCommand(
@@ -26,6 +31,7 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
       issuer: { type: 'string' },
       log: { type: 'string' },
       demo: { type: 'boolean' },
+      'drain-timeout': { type: 'string' },
     },
     0,
   )
@@ -63,6 +69,7 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
       ...(config.refreshTokenLifetime === undefined ? {} : { refreshTokenLifetime: config.refreshTokenLifetime }),
       ...(config.authorizationCodeLifetime === undefined ? {} : { authorizationCodeLifetime: config.authorizationCodeLifetime }),
       logger,
+      drainTimeoutMs: settings.drainTimeoutMs,
     })
   } catch (error) {
     await store.close().catch(() => undefined)
@@ -72,9 +79,12 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
   io.err(banner(demo, settings, store.persistent))
   logger.event('info', 'listening', { issuer: demo.issuer, store: describeStoreUrl(settings.storeUrl) })
   const signal = await io.waitForStop()
-  logger.event('info', 'stopping', { signal })
-  await demo.close().catch(() => undefined)
+  logger.event('info', 'stopping', { signal, drain_timeout_ms: settings.drainTimeoutMs })
+  const result = await demo.shutdown().catch(() => ({ drained: false, abandoned: -1 }))
+  // Only after the last answer: a refresh in flight completes its rotation before its store goes away.
   await store.close().catch(() => undefined)
+  if (result.drained) logger.event('info', 'stopped', { signal })
+  else logger.event('warn', 'stopped before every request was answered', { signal, abandoned: result.abandoned })
   return 0
 }
 
@@ -85,6 +95,7 @@ interface ServeSettings {
   readonly storeUrl: string
   readonly log: LogFormat
   readonly demo: boolean
+  readonly drainTimeoutMs: number
 }
 
 function resolveSettings(parsed: Parameters<typeof stringOption>[0], config: CliConfig, io: CliIo): ServeSettings {
@@ -118,7 +129,12 @@ function resolveSettings(parsed: Parameters<typeof stringOption>[0], config: Cli
     throw new UsageError(`--log must be pretty or json; got ${JSON.stringify(logText)}`, command)
   }
   const log: LogFormat = logText ?? config.log ?? (io.stdoutIsTTY ? 'pretty' : 'json')
-  return { port, host, issuer, storeUrl: storeUrlOf(parsed, config, io.env), log, demo }
+  const drainText = stringOption(parsed, 'drain-timeout')
+  const drainSeconds = drainText === undefined ? DEFAULT_DRAIN_MS / 1000 : Number(drainText)
+  if (drainText !== undefined && !(/^\d+(\.\d+)?$/.test(drainText) && drainSeconds <= 600)) {
+    throw new UsageError(`--drain-timeout must be a number of seconds from 0 to 600; got ${JSON.stringify(drainText)}`, command)
+  }
+  return { port, host, issuer, storeUrl: storeUrlOf(parsed, config, io.env), log, demo, drainTimeoutMs: Math.round(drainSeconds * 1000) }
 }
 
 function startFailure(error: unknown, settings: ServeSettings): CliError {
@@ -141,6 +157,7 @@ function banner(demo: DemoServer, settings: ServeSettings, persistent: boolean):
 Store:    ${store}
 Log:      ${log}
 Metadata: ${demo.issuer}/.well-known/oauth-authorization-server
+Health:   ${demo.issuer}/healthz (alive)   ${demo.issuer}/readyz (the store answers)
 
 Register clients with: oauth2-stack client add --help
 

@@ -7,10 +7,8 @@
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { openStore, type AdministeredClientStore } from '../stores/from-url.ts'
-import { LocalClientStore } from '../stores/memory-client-store.ts'
-import { LocalTokenStore } from '../stores/memory-token-store.ts'
-import type { TokenStore } from '../stores/types.ts'
+import { backendForScheme, schemeOf, STORE_DRIVERS } from '../stores/drivers.ts'
+import { openStore, type OpenedStore } from '../stores/from-url.ts'
 import { FailureError, UsageError } from './args.ts'
 
 /** Where `serve` and the admin commands keep data unless told otherwise: a SQLite file under `./.data`. */
@@ -19,29 +17,11 @@ export const DEFAULT_STORE_URL = 'sqlite:./.data/oauth2-stack.db'
 /** The environment variable read when `--store` is not given (keeps database passwords out of `ps`). */
 export const STORE_ENV = 'OAUTH2_STACK_STORE'
 
-/** An open store, as the commands use it. */
-export interface CliStore {
-  /** Where clients live; it can also add, remove and list them. */
-  readonly clientStore: AdministeredClientStore
-  /** Where codes and tokens live. */
-  readonly tokenStore: TokenStore
-  /** Whether anything survives the process (`memory:` and `sqlite::memory:` do not). */
-  readonly persistent: boolean
-  /** Creates or upgrades the tables. */
-  migrate(): Promise<void>
-  /** Closes connections and files. */
-  close(): Promise<void>
-}
-
-const DRIVERS: Readonly<Record<string, string>> = {
-  'sqlite:': 'better-sqlite3',
-  'postgres:': 'pg',
-  'postgresql:': 'pg',
-  'mysql:': 'mysql2',
-  'redis:': 'ioredis',
-  'rediss:': 'ioredis',
-  'memcached:': 'memjs',
-}
+/**
+ * An open store, as the commands use it: what `openStore` opened (`persistent` tells whether anything
+ * survives the process; `memory:` and `sqlite::memory:` do not).
+ */
+export type CliStore = OpenedStore
 
 /**
  * Opens the store a URL names: `memory:` (in this process only), `sqlite:<path>` (its directory is
@@ -51,19 +31,11 @@ const DRIVERS: Readonly<Record<string, string>> = {
  * driver is missing or unreachable; never puts the URL's password in a message.
  */
 export async function openCliStore(url: string, options: { readonly migrate?: boolean } = {}): Promise<CliStore> {
-  const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(url)?.[1]?.toLowerCase() ?? ''
-  if (scheme === 'memory:') {
-    if (url !== 'memory:') throw new UsageError(`the memory store takes no path: use --store memory:`)
-    const clientStore = new LocalClientStore()
-    const tokenStore = new LocalTokenStore()
-    return { clientStore, tokenStore, persistent: false, migrate: async () => {}, close: async () => {} }
-  }
+  const scheme = schemeOf(url)
   let migrate = options.migrate === true
-  let persistent = true
   if (scheme === 'sqlite:') {
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '')
     if (path === ':memory:') {
-      persistent = false
       migrate = true
     } else if (path !== '') {
       const file = resolve(path)
@@ -74,15 +46,15 @@ export async function openCliStore(url: string, options: { readonly migrate?: bo
     }
   }
   try {
-    const opened = await openStore(url, { migrate })
-    return { clientStore: opened.clientStore, tokenStore: opened.tokenStore, persistent, migrate: () => opened.migrate(), close: () => opened.close() }
+    return await openStore(url, { migrate })
   } catch (error) {
-    const driver = DRIVERS[scheme]
-    if (isMissingModule(error) && driver !== undefined) {
+    const backend = backendForScheme(scheme)
+    if (isMissingModule(error) && backend !== undefined) {
+      const driver = STORE_DRIVERS[backend].package
       throw new FailureError(`the ${scheme} store needs the ${driver} package: npm install ${driver} (or use --store memory: to try things out)`, { cause: error })
     }
     if (error instanceof TypeError) {
-      throw new UsageError(`--store ${describeStoreUrl(url)}: ${error.message}; memory: works too`)
+      throw new UsageError(`--store ${describeStoreUrl(url)}: ${error.message}${scheme === 'memory:' ? '' : '; memory: works too'}`)
     }
     throw new FailureError(`cannot open the store ${describeStoreUrl(url)}: ${message(error)}`, { cause: error })
   }

@@ -1,6 +1,8 @@
 import { authenticateClient } from '../client-auth/authenticate-client.ts'
 import type { Limits } from '../limits/rate-limits.ts'
+import { readClientCredentials } from './read-credentials.ts'
 import { InvalidRequest, type AnyOAuthError } from '../errors.ts'
+import type { AuditEventInput } from '../events/types.ts'
 import type { Params } from '../internal/params.ts'
 import type { ClientStore } from '../stores/types.ts'
 import type { Client } from '../types.ts'
@@ -15,6 +17,8 @@ export interface ClientEndpointServices {
   readonly clientStore: ClientStore
   /** The rate limits; failed client authentication is counted per (client, address) when given. */
   readonly limits?: Limits<unknown>
+  /** Records an audit event (`GrantServices.emit`); a failed client authentication is `client.auth_failed`. */
+  emit?(request: Request, event: AuditEventInput): void
 }
 
 /** What a client-authenticated endpoint handler receives. */
@@ -79,7 +83,19 @@ export async function answerClientEndpoint<Env, Services extends ClientEndpointS
     return await handle({ request, environ, params, services, authenticate: () => authenticateClient(request, services.clientStore, limit) })
   } catch (thrown) {
     const error = toOAuthError(thrown)
+    if (error.error === 'invalid_client') services.emit?.(request, authFailedEvent(request))
     onError(error, request)
     return jsonErrorResponse(error, realm)
   }
+}
+
+/** `client.auth_failed` for a request answered `invalid_client`: who it claimed to be and how (never the secret). */
+function authFailedEvent(request: Request): AuditEventInput {
+  let presented: { readonly clientId: string; readonly method: string } | undefined
+  try {
+    presented = readClientCredentials(request)
+  } catch {
+    // Malformed credentials: no client to name.
+  }
+  return { type: 'client.auth_failed', clientId: presented?.clientId, method: presented?.method, endpoint: request.path }
 }

@@ -142,6 +142,8 @@ export class AuthorizeEndpoint<Env> {
       switch (result.type) {
         case 'granted': {
           const params = await pending.issue({ userId: result.userId, data: result.data ?? NO_USER_DATA })
+          // After issue: the code (or token) is stored.
+          this.#services.emit(request, { type: 'consent.granted', clientId: client.clientId, userId: result.userId, responseType, scopes })
           // RFC 9207 section 2: iss on every authorization response.
           const location = buildRedirect(redirectUri, { ...params, state, iss: this.#services.issuer }, handler.responseMode)
           const response = Response.redirect(location, status)

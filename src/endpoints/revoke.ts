@@ -15,7 +15,7 @@ import { findToken } from './find-token.ts'
  * answering the same for another client's token tells a client nothing about tokens it does not own.
  */
 export function revocationEndpoint<Env>(context: GrantEndpointContext<Env>): (request: Request, environ: Env) => Promise<Response> {
-  return clientEndpoint('revocation', context, async ({ params, services, authenticate }) => {
+  return clientEndpoint('revocation', context, async ({ request, params, services, authenticate }) => {
     const client = await authenticate()
     const token = params.values.get('token')
     if (token === undefined || token.length === 0) throw new InvalidRequest('The token parameter is missing.')
@@ -23,6 +23,7 @@ export function revocationEndpoint<Env>(context: GrantEndpointContext<Env>): (re
     if (found !== undefined && found.record.clientId === client.clientId) {
       if (found.kind === 'refresh_token') await services.accessTokenStore.revokeFamily(found.record.familyId)
       else await services.accessTokenStore.revokeAccessToken(found.hash)
+      services.emit(request, { type: 'token.revoked', clientId: client.clientId, userId: found.record.userId, tokenKind: found.kind })
     }
     return new Response(200, { ...NO_STORE_HEADERS }, '')
   })

@@ -118,6 +118,7 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
       // trigger that, so someone holding just the code cannot revoke the rightful client's tokens.
       checkBindings(record, context)
       await services.accessTokenStore.revokeFamily(record.familyId)
+      services.emit(request, { type: 'code.reused', clientId: client.clientId, userId: record.userId })
       throw new InvalidGrant('The authorization code was already used; the tokens issued from it are revoked.')
     }
     checkBindings(record, context)
@@ -129,6 +130,7 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
       scopes: record.scopes,
       withRefreshToken: true,
       familyId: record.familyId,
+      request,
     })
   }
 }

@@ -32,6 +32,7 @@ export class ClientCredentialsGrant<Env = unknown> implements Grant<Env> {
       data: NO_USER_DATA,
       scopes,
       withRefreshToken: false,
+      request,
     })
   }
 }

@@ -199,6 +199,7 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
           scopes: poll.authorization.scopes,
           withRefreshToken: true,
           familyId: poll.authorization.familyId,
+          request,
         })
     }
   }

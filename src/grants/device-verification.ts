@@ -133,7 +133,9 @@ export class DeviceVerification<Env> {
     switch (result.type) {
       case 'granted': {
         const user = { userId: result.userId, data: result.data ?? NO_USER_DATA }
-        return (await store.approve(userCodeHash, user, services.now())) ? approvedPage() : gone()
+        if (!(await store.approve(userCodeHash, user, services.now()))) return gone()
+        services.emit(request, { type: 'consent.granted', clientId: client.clientId, userId: user.userId, responseType: 'device_code', scopes })
+        return approvedPage()
       }
       case 'denied':
         return (await store.deny(userCodeHash, services.now())) ? deniedPage() : gone()

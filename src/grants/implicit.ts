@@ -48,6 +48,7 @@ export class ImplicitGrant<Env = unknown> implements Grant<Env> {
           data: user.data,
           scopes,
           withRefreshToken: false,
+          request: context.request,
         })
         return {
           access_token: body.access_token,

@@ -106,8 +106,10 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
     switch (outcome) {
       case 'rotated':
       case 'grace':
+        services.emit(request, { type: 'token.refreshed', clientId: client.clientId, userId: current.userId, scopes, outcome })
         return minted.body
       case 'reused':
+        services.emit(request, { type: 'refresh.reused', clientId: client.clientId, userId: current.userId })
         throw new InvalidGrant('The refresh token was already used; every token of its grant is revoked.')
       case 'invalid':
         throw new InvalidGrant('The refresh token is invalid, expired or revoked.')

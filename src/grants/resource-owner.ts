@@ -61,7 +61,7 @@ export class ResourceOwnerGrant<Env = unknown> implements Grant<Env> {
     }
     if (result.type !== 'granted') {
       await services.limits.signInFailed(username, address)
-      throw new InvalidGrant('Invalid resource owner credentials.')
+      throw this.#loginFailed(context)
     }
     await services.limits.signInSucceeded(username, address)
     return services.issueTokens({
@@ -71,6 +71,13 @@ export class ResourceOwnerGrant<Env = unknown> implements Grant<Env> {
       data: result.data ?? NO_USER_DATA,
       scopes,
       withRefreshToken: true,
+      request,
     })
+  }
+
+  /** Emits `user.login_failed` (the username, never the password) and makes the RFC 6749 section 5.2 error. */
+  #loginFailed({ request, client, services }: TokenRequestContext<Env>): InvalidGrant {
+    services.emit(request, { type: 'user.login_failed', clientId: client.clientId, username: request.postParam('username') })
+    return new InvalidGrant('Invalid resource owner credentials.')
   }
 }

@@ -3,6 +3,7 @@ import type { AccessTokenStore, AuthCodeStore, ClientStore, RecordStore } from '
 import type { TokenGenerator } from '../tokens/types.ts'
 import type { Client, UserData } from '../types.ts'
 import type { AnyOAuthError } from '../errors.ts'
+import type { AuditEventInput } from '../events/types.ts'
 import type { Request } from '../web/request.ts'
 import type { Response } from '../web/response.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
@@ -44,6 +45,11 @@ export interface GrantServices<Env = unknown> {
   readonly limits: Limits<Env>
   /** Server-held records: rate counters, spent CSRF tokens, the CSRF key (the `recordStore` option). */
   readonly recordStore: RecordStore
+  /**
+   * Records an audit event of `request` for the controller's `onEvent` hook; it is delivered after the
+   * response is decided. Call it only once the store agreed. A no-op without `onEvent`.
+   */
+  emit(request: Request, event: AuditEventInput): void
   /** Makes an access token (and a refresh token when asked and enabled) without storing them. */
   mintTokens(subject: TokenSubject): Promise<MintedTokens>
   /**

@@ -1,9 +1,25 @@
 import { isOAuthError, StoreUnavailableError } from '../errors.ts'
+import { traceStore, tracesStores } from '../tracing/channels.ts'
+
+/** What went wrong with a guarded store call, for the `store.unavailable` audit event. */
+export interface StoreFailure {
+  /** The call, e.g. `accessTokenStore.saveToken`. */
+  readonly operation: string
+  readonly reason: 'timeout' | 'failure'
+}
+
+const failures = new WeakMap<Error, StoreFailure>()
+
+/** The call behind a `StoreUnavailableError` a guarded store rejected with, if it came from one. */
+export function storeFailureOf(error: unknown): StoreFailure | undefined {
+  return error instanceof Error ? failures.get(error) : undefined
+}
 
 /**
  * Wraps a store so that every call answers within `timeoutMs` and every infrastructure failure becomes a
  * `StoreUnavailableError` (answered 503 `temporarily_unavailable`), never a hang or a 500 with internal
- * text. OAuth errors a seed-style store throws (e.g. `ClientNotFoundError`) pass through.
+ * text. OAuth errors a seed-style store throws (e.g. `ClientNotFoundError`) pass through. Each call is
+ * an `oauth2-stack:store` trace when someone subscribes.
  */
 export function guardStore<T extends object>(store: T, name: string, timeoutMs: number): T {
   const wrapped = new Map<PropertyKey, unknown>()
@@ -14,7 +30,9 @@ export function guardStore<T extends object>(store: T, name: string, timeoutMs: 
       let guarded = wrapped.get(property)
       if (guarded === undefined) {
         const method = value as (...args: unknown[]) => unknown
-        guarded = (...args: unknown[]): unknown => call(method, target, args, `${name}.${String(property)}`, timeoutMs)
+        const label = `${name}.${String(property)}`
+        guarded = (...args: unknown[]): unknown =>
+          tracesStores() ? traceStore({ operation: label }, () => Promise.resolve(call(method, target, args, label, timeoutMs))) : call(method, target, args, label, timeoutMs)
         wrapped.set(property, guarded)
       }
       return guarded
@@ -32,7 +50,7 @@ function call(method: (...args: unknown[]) => unknown, target: object, args: unk
   if (!(result instanceof Promise)) return result
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailableError(`${label} did not answer within ${timeoutMs} ms`)), timeoutMs)
+    timer = setTimeout(() => reject(noted(new StoreUnavailableError(`${label} did not answer within ${timeoutMs} ms`), label, 'timeout')), timeoutMs)
   })
   return Promise.race([result, timeout]).then(
     (value: unknown) => {
@@ -47,6 +65,12 @@ function call(method: (...args: unknown[]) => unknown, target: object, args: unk
 }
 
 function unavailable(error: unknown, label: string): Error {
-  if (isOAuthError(error) || error instanceof StoreUnavailableError) return error
-  return new StoreUnavailableError(`${label} failed`, { cause: error })
+  if (isOAuthError(error)) return error
+  if (error instanceof StoreUnavailableError) return failures.has(error) ? error : noted(error, label, 'failure')
+  return noted(new StoreUnavailableError(`${label} failed`, { cause: error }), label, 'failure')
+}
+
+function noted(error: StoreUnavailableError, operation: string, reason: StoreFailure['reason']): StoreUnavailableError {
+  failures.set(error, { operation, reason })
+  return error
 }

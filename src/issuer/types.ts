@@ -1,4 +1,5 @@
 import type { AccessToken, Client, RefreshToken, UserData } from '../types.ts'
+import type { Request } from '../web/request.ts'
 
 /** A successful token response (RFC 6749 section 5.1), field names as on the wire. */
 export interface TokenResponseBody {
@@ -25,6 +26,8 @@ export interface TokenSubject {
   readonly refreshScopes?: readonly string[]
   /** Absolute expiry of the refresh token, when it continues a family. */
   readonly refreshExpiresAt?: number
+  /** The request asking for the tokens: `issueTokens` then emits `token.issued` for it once they are stored. */
+  readonly request?: Request
 }
 
 /** Tokens made but not stored yet: the records for the store and the response for the client. */

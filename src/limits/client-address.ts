@@ -4,10 +4,11 @@
  * function says. IPv6 addresses count per /64 (one subscriber usually holds a whole /64); IPv4-mapped
  * IPv6 addresses count as the IPv4 address.
  *
- * Pure functions, no I/O.
+ * Pure functions, no I/O. The socket's address comes from `events/client-address.ts`.
  *
  * @module
  */
+import { socketAddressOf } from '../events/client-address.ts'
 import type { Request } from '../web/request.ts'
 
 /** The key of requests whose address cannot be known (the Fetch adapter without a `clientAddress` option). */
@@ -30,25 +31,6 @@ export interface ClientAddressOptions<Env = unknown> {
   readonly trustProxy?: number
   /** Replaces both the socket and `trustProxy`. */
   readonly clientAddress?: ClientAddressFunction<Env>
-}
-
-interface SocketHolder {
-  readonly socket?: { readonly remoteAddress?: unknown } | null
-}
-
-/**
- * The peer address of the connection, from the `environ` of the Node-based adapters: `{ req }`
- * (node:http, Express), `{ request }` (Fastify), `{ ctx }` (Koa). `undefined` for the Fetch adapter,
- * whose `Request` has no socket.
- */
-export function socketAddress(environ: unknown): string | undefined {
-  if (typeof environ !== 'object' || environ === null) return undefined
-  const env = environ as { readonly req?: SocketHolder; readonly request?: SocketHolder & { readonly raw?: SocketHolder }; readonly ctx?: { readonly req?: SocketHolder } }
-  for (const holder of [env.req, env.request, env.request?.raw, env.ctx?.req]) {
-    const address = typeof holder === 'object' && holder !== null ? holder.socket?.remoteAddress : undefined
-    if (typeof address === 'string' && address !== '') return address
-  }
-  return undefined
 }
 
 /**
@@ -90,16 +72,23 @@ export function addressKey(address: string | undefined): string {
 }
 
 /**
- * A function giving the counted address of a request (see {@link addressKey}) under the options. Throws
- * a `TypeError` for a `trustProxy` that is not a whole number from 1 to 10.
+ * A function giving the client's address of a request under the options, as it came (for the audit
+ * events): the host's `clientAddress`, else the `X-Forwarded-For` entry of `trustProxy`, else the
+ * socket's. Throws a `TypeError` for a `trustProxy` that is not a whole number from 1 to 10.
  */
-export function addressResolver<Env>(options: ClientAddressOptions<Env>): (environ: Env, request: Request) => string {
+export function clientAddressOf<Env>(options: ClientAddressOptions<Env>): (environ: Env, request: Request) => string | undefined {
   const custom = options.clientAddress
-  if (custom !== undefined) return (environ, request) => addressKey(custom(environ, request))
+  if (custom !== undefined) return custom
   const hops = options.trustProxy
-  if (hops === undefined) return (environ) => addressKey(socketAddress(environ))
+  if (hops === undefined) return (environ) => socketAddressOf(environ)
   if (!Number.isSafeInteger(hops) || hops < 1 || hops > 10) throw new TypeError('trustProxy must be a whole number of proxies from 1 to 10')
-  return (environ, request) => addressKey(forwardedAddress(request.header('x-forwarded-for'), hops) ?? socketAddress(environ))
+  return (environ, request) => forwardedAddress(request.header('x-forwarded-for'), hops) ?? socketAddressOf(environ)
+}
+
+/** {@link clientAddressOf}, keyed as the rate limits count it (see {@link addressKey}). */
+export function addressResolver<Env>(options: ClientAddressOptions<Env>): (environ: Env, request: Request) => string {
+  const address = clientAddressOf(options)
+  return (environ, request) => addressKey(address(environ, request))
 }
 
 const IPV4_WITH_PORT = /^(\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?$/

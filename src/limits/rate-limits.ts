@@ -1,5 +1,5 @@
 import type { Request } from '../web/request.ts'
-import { addressResolver, UNKNOWN_ADDRESS, type ClientAddressOptions } from './client-address.ts'
+import { addressResolver, type ClientAddressOptions } from './client-address.ts'
 import type { Limiter } from './limiter.ts'
 import type { ActiveLimit, ActiveLimits } from './policies.ts'
 
@@ -10,8 +10,6 @@ export type Wait = number
 export interface RateLimitsOptions<Env> extends ClientAddressOptions<Env> {
   readonly limiter: Limiter
   readonly limits: ActiveLimits
-  /** Told once when a request's address cannot be known, so every such request shares one count. */
-  readonly warn?: (message: string) => void
 }
 
 /**
@@ -56,24 +54,19 @@ export class RateLimits<Env = unknown> implements Limits<Env> {
   readonly #limiter: Limiter
   readonly #limits: ActiveLimits
   readonly #resolve: (environ: Env, request: Request) => string
-  #warn: ((message: string) => void) | undefined
 
   constructor(options: RateLimitsOptions<Env>) {
     this.#limiter = options.limiter
     this.#limits = options.limits
     this.#resolve = addressResolver(options)
-    this.#warn = options.warn
   }
 
-  /** The client's address as it is counted (IPv6 per /64), or `unknown`. */
+  /**
+   * The client's address as it is counted (IPv6 per /64), or `unknown` (the Fetch adapter without a
+   * `clientAddress` option): then every such request shares one count (`docs/limits.md`).
+   */
   address(environ: Env, request: Request): string {
-    const address = this.#resolve(environ, request)
-    if (address === UNKNOWN_ADDRESS && this.#warn !== undefined) {
-      const warn = this.#warn
-      this.#warn = undefined
-      warn('oauth2-stack: the client address of a request is unknown (Fetch adapter?); every such request shares one rate-limit count. Pass the clientAddress option.')
-    }
-    return address
+    return this.#resolve(environ, request)
   }
 
   /**

@@ -2,16 +2,25 @@
  * Opens the stores a URL names, loading only the driver it needs (each store module is imported on
  * demand, so a deployment installs just its own database's driver).
  *
+ * Published as `oauth2-stack/store/open` (not `oauth2-stack/store`, which holds no driver and so bundles
+ * for any runtime).
+ *
  * @example
  * ```ts
+ * import { openStore } from 'oauth2-stack/store/open'
+ *
  * const { clientStore, tokenStore, close } = await openStore(process.env.OAUTH2_STORE ?? 'sqlite:./oauth2.db', { migrate: true })
  * ```
  *
  * @module
  */
 import type { Client } from '../types.ts'
-import type { ClientRegistration } from './memory-client-store.ts'
-import type { ClientStore, TokenStore } from './types.ts'
+import { backendForScheme, MEMORY_SCHEME, schemeOf, STORE_DRIVERS, supportedStoreUrls } from './drivers.ts'
+import { LocalClientStore, type ClientRegistration } from './memory-client-store.ts'
+import { LocalRecordStore } from './memory-record-store.ts'
+import { LocalTokenStore } from './memory-token-store.ts'
+import { isRecordStore } from './record-rules.ts'
+import type { ClientStore, RecordStore, TokenStore } from './types.ts'
 
 /** A client store that can also register, remove and list clients (every store in oauth2-stack can). */
 export interface AdministeredClientStore extends ClientStore {
@@ -29,6 +38,16 @@ export interface OpenedStore {
   readonly clientStore: AdministeredClientStore
   /** Where codes and tokens are kept. */
   readonly tokenStore: TokenStore
+  /**
+   * Records with a time to live, consume-once markers and windowed counters. It is the opened store itself
+   * when that store implements {@link RecordStore} (`isRecordStore`); otherwise, and for `memory:`, an
+   * in-process `LocalRecordStore` (its `inProcess` flag is `true`): its records are neither shared with
+   * other processes nor kept across a restart, so a deployment of several processes needs a backend that
+   * implements `RecordStore`.
+   */
+  readonly recordStore: RecordStore
+  /** Whether what the stores keep survives this process: `false` for `memory:` and `sqlite::memory:`. */
+  readonly persistent: boolean
   /** Creates or upgrades the SQL tables (idempotent); nothing to do for Redis and memcached. Run it at start-up. */
   migrate(): Promise<void>
   /** Closes the connections (or the SQLite file) the stores opened. */
@@ -55,10 +74,12 @@ interface Connectable {
   close(): Promise<void>
 }
 
-const SUPPORTED = 'sqlite:<path>, sqlite::memory:, postgres://, postgresql://, mysql://, redis://, rediss:// and memcached://'
+/** A store that is its own client store and token store, as the SQL and Redis stores are. */
+type WholeStore = AdministeredClientStore & TokenStore & Connectable & { migrate?(): Promise<void> }
 
 /**
  * Opens the stores for a URL and checks that the backend answers:
+ * - `memory:`: `LocalClientStore`, `LocalTokenStore` and `LocalRecordStore`, in this process only
  * - `sqlite:<path>` (`sqlite:./oauth2.db`, `sqlite:///var/lib/oauth2.db`) or `sqlite::memory:`: `SqliteStore`
  * - `postgres://…` / `postgresql://…`: `PostgresStore` with its own pool
  * - `mysql://…`: `MysqlStore` with its own pool (MySQL or MariaDB)
@@ -66,64 +87,63 @@ const SUPPORTED = 'sqlite:<path>, sqlite::memory:, postgres://, postgresql://, m
  * - `memcached://host:port[,host:port…]`: `MemcacheTokenStore` for codes and tokens, paired with an
  *   in-memory `LocalClientStore` (memcached may evict, so it keeps no clients)
  *
+ * Each backend's driver package is loaded only when its URL is opened (`drivers.ts` names them).
  * Rejects with a `TypeError` naming the supported schemes for any other URL, and with an `Error` naming
  * the backend and its address when it cannot be reached. The URL itself (it may hold a password) is
  * never put in an error.
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
-  const colon = url.indexOf(':')
-  const scheme = colon <= 0 ? '' : url.slice(0, colon + 1).toLowerCase()
+  const scheme = schemeOf(url)
+  const rest = url.slice(scheme.length)
   const { clock } = options
-  const keyOptions = { ...(options.keyPrefix === undefined ? {} : { prefix: options.keyPrefix }), ...(clock === undefined ? {} : { clock }) }
-  const sqlOptions = {
-    ...(options.tablePrefix === undefined ? {} : { tablePrefix: options.tablePrefix }),
-    ...(clock === undefined ? {} : { clock }),
+  const clockOption = clock === undefined ? {} : { clock }
+  const keyOptions = { ...(options.keyPrefix === undefined ? {} : { prefix: options.keyPrefix }), ...clockOption }
+  const sqlOptions = { ...(options.tablePrefix === undefined ? {} : { tablePrefix: options.tablePrefix }), ...clockOption }
+  if (scheme === MEMORY_SCHEME) {
+    if (rest !== '') throw new TypeError('a memory: store URL takes no path: use memory:')
+    const clientStore = new LocalClientStore()
+    const tokenStore = new LocalTokenStore(clockOption)
+    return { clientStore, tokenStore, recordStore: new LocalRecordStore(clockOption), persistent: false, migrate: async () => {}, close: async () => {} }
   }
-  let opened: OpenedStore & Connectable
-  switch (scheme) {
-    case 'sqlite:': {
-      let path = url.slice(colon + 1)
-      if (path.startsWith('//')) path = path.slice(2)
+  let opened: Omit<OpenedStore, 'recordStore' | 'persistent'> & Connectable
+  let recordStore: RecordStore | undefined
+  let persistent = true
+  switch (backendForScheme(scheme)) {
+    case 'sqlite': {
+      const path = rest.startsWith('//') ? rest.slice(2) : rest
       if (path === '') throw new TypeError('a sqlite: store URL needs a path (sqlite:./oauth2.db) or sqlite::memory:')
-      const { SqliteStore } = await import('./sqlite.ts')
-      opened = sameStore(new SqliteStore({ path, ...sqlOptions }))
+      persistent = path !== ':memory:'
+      const { SqliteStore } = await STORE_DRIVERS.sqlite.load()
+      ;({ opened, recordStore } = wholeStore(new SqliteStore({ path, ...sqlOptions })))
       break
     }
-    case 'postgres:':
-    case 'postgresql:': {
-      const { PostgresStore } = await import('./postgres.ts')
+    case 'postgres': {
+      const { PostgresStore } = await STORE_DRIVERS.postgres.load()
       const schema = options.schema === undefined ? {} : { schema: options.schema }
-      opened = sameStore(new PostgresStore({ connectionString: url, ...schema, ...sqlOptions }))
+      ;({ opened, recordStore } = wholeStore(new PostgresStore({ connectionString: url, ...schema, ...sqlOptions })))
       break
     }
-    case 'mysql:': {
-      const { MysqlStore } = await import('./mysql.ts')
-      opened = sameStore(new MysqlStore({ uri: url, ...sqlOptions }))
+    case 'mysql': {
+      const { MysqlStore } = await STORE_DRIVERS.mysql.load()
+      ;({ opened, recordStore } = wholeStore(new MysqlStore({ uri: url, ...sqlOptions })))
       break
     }
-    case 'redis:':
-    case 'rediss:': {
-      const { RedisStore } = await import('./redis.ts')
-      const store: AdministeredClientStore & TokenStore & Connectable = new RedisStore({ url, ...keyOptions })
-      opened = { clientStore: store, tokenStore: store, migrate: async () => {}, connect: () => store.connect(), close: () => store.close() }
+    case 'redis': {
+      const { RedisStore } = await STORE_DRIVERS.redis.load()
+      ;({ opened, recordStore } = wholeStore(new RedisStore({ url, ...keyOptions })))
       break
     }
-    case 'memcached:': {
-      const servers = url.slice(colon + 1).replace(/^\/\//, '').replace(/\/+$/, '')
+    case 'memcache': {
+      const servers = rest.replace(/^\/\//, '').replace(/\/+$/, '')
       if (servers === '') throw new TypeError('a memcached: store URL needs servers: memcached://host:port[,host:port]')
-      const [{ MemcacheTokenStore }, { LocalClientStore }] = await Promise.all([import('./memcache.ts'), import('./memory-client-store.ts')])
+      const { MemcacheTokenStore } = await STORE_DRIVERS.memcache.load()
       const store: TokenStore & Connectable = new MemcacheTokenStore({ servers, ...keyOptions })
-      opened = {
-        clientStore: new LocalClientStore(),
-        tokenStore: store,
-        migrate: async () => {},
-        connect: () => store.connect(),
-        close: () => store.close(),
-      }
+      if (isRecordStore(store)) recordStore = store
+      opened = { clientStore: new LocalClientStore(), tokenStore: store, migrate: async () => {}, connect: () => store.connect(), close: () => store.close() }
       break
     }
-    default:
-      throw new TypeError(`unsupported store URL scheme ${scheme === '' ? '(none)' : `"${scheme}"`}: use ${SUPPORTED}`)
+    case undefined:
+      throw new TypeError(`unsupported store URL scheme ${scheme === '' ? '(none)' : `"${scheme}"`}: use ${supportedStoreUrls()}`)
   }
   try {
     await opened.connect()
@@ -133,16 +153,26 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     throw error
   }
   const { clientStore, tokenStore } = opened
-  return { clientStore, tokenStore, migrate: () => opened.migrate(), close: () => opened.close() }
+  return {
+    clientStore,
+    tokenStore,
+    recordStore: recordStore ?? new LocalRecordStore(clockOption),
+    persistent,
+    migrate: () => opened.migrate(),
+    close: () => opened.close(),
+  }
 }
 
-/** A SQL store is its own client store and token store. */
-function sameStore(store: AdministeredClientStore & TokenStore & Connectable & { migrate(): Promise<void> }): OpenedStore & Connectable {
+/** A store that is its own client store, token store and, when it implements it, record store. */
+function wholeStore(store: WholeStore): { opened: Omit<OpenedStore, 'recordStore' | 'persistent'> & Connectable; recordStore: RecordStore | undefined } {
   return {
-    clientStore: store,
-    tokenStore: store,
-    migrate: () => store.migrate(),
-    connect: () => store.connect(),
-    close: () => store.close(),
+    opened: {
+      clientStore: store,
+      tokenStore: store,
+      migrate: async () => store.migrate?.(),
+      connect: () => store.connect(),
+      close: () => store.close(),
+    },
+    recordStore: isRecordStore(store) ? store : undefined,
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Storing and retrieving clients, codes and tokens (the seed's `oauth2.store`): the store interfaces and
- * the in-memory stores.
+ * the in-memory stores. It loads no database driver, so it bundles for any runtime; each backend has its
+ * own subpath (`oauth2-stack/store/postgres`, …), and `openStore` lives in `oauth2-stack/store/open`.
  *
  * @module
  */
@@ -33,4 +34,4 @@ export { LocalTokenStore, type LocalTokenStoreOptions } from './memory-token-sto
 export type { DeviceApproval, DeviceAuthorization, DeviceCodeStore, DevicePoll } from './device-code-store.ts'
 export { LocalDeviceCodeStore, type LocalDeviceCodeStoreOptions } from './memory-device-code-store.ts'
 export { RecordDeviceCodeStore, type RecordDeviceCodeStoreOptions } from './record-device-code-store.ts'
-export { openStore, type OpenedStore, type OpenStoreOptions, type AdministeredClientStore } from './from-url.ts'
+export type { AdministeredClientStore } from './from-url.ts'

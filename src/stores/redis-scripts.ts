@@ -65,7 +65,7 @@ function tokenScript(body: string): RedisScript {
 }
 
 /** Stores a code: its record, expiry and `consumed = 0`. */
-export const SAVE_CODE = tokenScript(`
+export const SAVE_CODE: RedisScript = tokenScript(`
 local key = prefix .. 'code:' .. ARGV[2]
 redis.call('DEL', key)
 redis.call('HSET', key, 'r', ARGV[3], 'exp', ARGV[4], 'consumed', '0')
@@ -74,7 +74,7 @@ return 1
 `)
 
 /** The first caller flips `consumed` and wins; the record stays until it expires so reuse is seen. */
-export const CONSUME_CODE = tokenScript(`
+export const CONSUME_CODE: RedisScript = tokenScript(`
 local v = redis.call('HMGET', prefix .. 'code:' .. ARGV[2], 'r', 'exp', 'consumed')
 if not v[1] or tonumber(v[2]) <= tonumber(ARGV[3]) then return false end
 if v[3] == '1' then return {'reused', v[1]} end
@@ -87,7 +87,7 @@ return {'consumed', v[1]}
  * '1' when a refresh token follows; ARGV[4..8] access, ARGV[9..18] refresh. Refuses (0) a family revoked
  * meanwhile, in the same step as the write.
  */
-export const SAVE_TOKEN = tokenScript(`
+export const SAVE_TOKEN: RedisScript = tokenScript(`
 if is_revoked(ARGV[2]) or (ARGV[3] == '1' and is_revoked(ARGV[14])) then return 0 end
 put_access(4)
 if ARGV[3] == '1' then put_refresh(9) end
@@ -99,7 +99,7 @@ return 1
  * access, [11..20] refresh. The decision mirrors decideRotation in src/stores/family.ts line by line: change
  * both together (test/contract/redis-rotation-parity.test.ts runs one truth table through both).
  */
-export const ROTATE = tokenScript(`
+export const ROTATE: RedisScript = tokenScript(`
 local key = prefix .. 'rt:' .. ARGV[2]
 local now, grace = tonumber(ARGV[4]), tonumber(ARGV[5])
 local cur = redis.call('HMGET', key, 'client', 'exp', 'family', 'rotatedAt', 'graceUsed', 'successor')
@@ -140,20 +140,20 @@ return outcome
 `)
 
 /** Deletes a family's members and refuses new tokens into it for a day. */
-export const REVOKE_FAMILY = tokenScript(`
+export const REVOKE_FAMILY: RedisScript = tokenScript(`
 revoke(ARGV[2])
 return 1
 `)
 
 /** Stores a client and adds it to the set of clients. */
-export const PUT_CLIENT = tokenScript(`
+export const PUT_CLIENT: RedisScript = tokenScript(`
 redis.call('SET', prefix .. 'client:' .. ARGV[2], ARGV[3])
 redis.call('SADD', prefix .. 'clients', ARGV[2])
 return 1
 `)
 
 /** Removes a client; returns whether it existed. */
-export const REMOVE_CLIENT = tokenScript(`
+export const REMOVE_CLIENT: RedisScript = tokenScript(`
 local removed = redis.call('DEL', prefix .. 'client:' .. ARGV[2])
 redis.call('SREM', prefix .. 'clients', ARGV[2])
 return removed

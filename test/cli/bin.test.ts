@@ -15,7 +15,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bi
 describe('the oauth2-stack binary', () => {
   it('package.json declares it and an npm script for the sources', () => {
     expect(pkg.bin).toEqual({ 'oauth2-stack': 'dist/cli/main.js' })
-    expect(pkg.scripts.cli).toBe('tsx --tsconfig tsconfig.json src/cli/main.ts')
+    expect(pkg.scripts.cli).toBe('tsx --conditions=oauth2-stack:source src/cli/main.ts')
   })
 
   it('the built file starts with a node shebang and answers --version and --help', async () => {

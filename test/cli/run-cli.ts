@@ -33,7 +33,7 @@ function spawnCli(args: readonly string[], options: RunOptions): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, OAUTH2_STACK_STORE: '', ...options.env }
   delete env.FORCE_COLOR
   const tsx = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href
-  return spawn(process.execPath, ['--import', tsx, join(ROOT, 'src/cli/main.ts'), ...args], {
+  return spawn(process.execPath, ['--conditions=oauth2-stack:source', '--import', tsx, join(ROOT, 'src/cli/main.ts'), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...env, TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json') },
     stdio: ['pipe', 'pipe', 'pipe'],

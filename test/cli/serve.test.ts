@@ -123,7 +123,9 @@ describe('serve: the flows against the persistent store', () => {
     firstRun = await server.stop()
     expect(firstRun.code).toBe(0)
     outputs.push({ stdout: firstRun.stdout, stderr: firstRun.stderr })
-    expect(firstRun.stdout.trim().split('\n').at(-1)).toMatch(/"msg":"stopping","signal":"SIGTERM"/)
+    const lastLines = firstRun.stdout.trim().split('\n').slice(-2)
+    expect(lastLines[0]).toMatch(/"msg":"stopping","signal":"SIGTERM"/)
+    expect(lastLines[1]).toMatch(/"msg":"stopped","signal":"SIGTERM"/)
     // No --log this time: stdout is not a terminal, so the log is JSON.
     server = await startServe(['--store', store, '--config', config, '--port', '0'])
     const introspected = await postForm(`${server.issuer}/introspect`, { token: secrets.serviceToken ?? '' }, basic('billing', secrets.clientSecret ?? ''))

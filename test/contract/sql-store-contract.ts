@@ -2,7 +2,8 @@
  * The contract every SQL store passes beyond the store and record contracts: the backend scenarios
  * (migrations, namespaces, two pools, a second OS process, purge, failures, ownership, options), written
  * once and run by `postgres.test.ts`, `mysql.test.ts` and `sqlite.test.ts` through a small harness.
- * It also registers `describeStoreContract` and `describeRecordStoreContract` for the backend.
+ * It also registers `describeStoreContract`, `describeRecordStoreContract` and the device-code contract
+ * (through `RecordDeviceCodeStore`) for the backend.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { StoreUnavailableError } from '../../src/errors.ts'
@@ -11,6 +12,8 @@ import { migrationsTableStatement, schemaStatements } from '../../src/stores/sql
 import { SCHEMA_VERSION, TABLE_NAMES } from '../../src/stores/sql/schema.ts'
 import type { SqlStore } from '../../src/stores/sql/store.ts'
 import type { GrantContext } from '../../src/types.ts'
+import { RecordDeviceCodeStore } from '../../src/stores/record-device-code-store.ts'
+import { describeDeviceCodeStoreContract } from './device-code-contract.ts'
 import { describeRecordStoreContract } from './record-contract.ts'
 import { access, code, refresh, rotation } from './records.ts'
 import { raceFromSecondProcess } from './second-process.ts'
@@ -112,6 +115,11 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
     const clock = new FakeClock()
     const store = h.store(h.main, clock)
     return { recordStore: store, clock, close: async () => (await store.close(), await h.clear(h.main)) }
+  })
+
+  describeDeviceCodeStoreContract(`${h.name} through RecordDeviceCodeStore`, async () => {
+    const store = h.store(h.main, new FakeClock())
+    return { store: new RecordDeviceCodeStore(store), close: async () => (await store.close(), await h.clear(h.main)) }
   })
 
   describe(`${h.name}: SQL store contract`, () => {

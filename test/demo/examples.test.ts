@@ -32,7 +32,7 @@ async function freePort(): Promise<number> {
 describe('examples: npm run example -- resource-server', () => {
   it('issues a JWT with client credentials and the guarded API accepts it, refusing anything else', async () => {
     const port = await freePort()
-    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/run.ts', 'resource-server'], {
+    const child = spawn(process.execPath, ['--conditions=oauth2-stack:source', '--import', 'tsx', 'examples/run.ts', 'resource-server'], {
       cwd: root,
       env: { ...process.env, PORT: String(port), TSX_TSCONFIG_PATH: 'tsconfig.json' },
     })
@@ -72,7 +72,7 @@ describe('examples: npm run example -- <name>', () => {
 
   it.each(Object.entries(examples))('%s serves the confirmation form and issues a code on confirm', async (name, authorizePath) => {
     const port = await freePort()
-    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/run.ts', name], {
+    const child = spawn(process.execPath, ['--conditions=oauth2-stack:source', '--import', 'tsx', 'examples/run.ts', name], {
       cwd: root,
       env: { ...process.env, PORT: String(port), TSX_TSCONFIG_PATH: 'tsconfig.json' },
     })

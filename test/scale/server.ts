@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { DemoSiteAdapter } from '../../src/cli/demo-site-adapter.ts'
 import { AuthorizationCodeGrant, RefreshToken, Scope } from '../../src/grants/index.ts'
 import { AuthorizationController } from '../../src/index.ts'
-import { openStore } from '../../src/stores/index.ts'
+import { openStore } from '../../src/stores/from-url.ts'
 import { RedisStore } from '../../src/stores/redis.ts'
 import { nodeHandler } from '../../src/web/index.ts'
 

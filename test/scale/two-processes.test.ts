@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openStore } from '../../src/stores/index.ts'
+import { openStore } from '../../src/stores/from-url.ts'
 import { POSTGRES_URL, probeService, whenReachable } from '../contract/services.ts'
 import { authorizeInBrowser } from '../helpers/test-server.ts'
 
@@ -20,7 +20,7 @@ const backends = [
 ]
 
 async function start(url: string, prefix: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/scale/server.ts', url, prefix], {
+  const child = spawn(process.execPath, ['--conditions=oauth2-stack:source', '--import', 'tsx', 'test/scale/server.ts', url, prefix], {
     cwd: root,
     env: { ...process.env, TSX_TSCONFIG_PATH: 'tsconfig.json' },
     stdio: ['ignore', 'pipe', 'pipe'],

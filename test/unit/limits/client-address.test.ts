@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { addressKey, addressResolver, forwardedAddress, socketAddress, UNKNOWN_ADDRESS } from '../../../src/limits/client-address.ts'
+import { addressKey, addressResolver, clientAddressOf, forwardedAddress, UNKNOWN_ADDRESS } from '../../../src/limits/client-address.ts'
 import { Request } from '../../../src/web/request.ts'
 
 const socket = (remoteAddress: string | undefined): { socket: { remoteAddress: string | undefined } } => ({ socket: { remoteAddress } })
-
-describe('socketAddress: the peer address from each adapter environ', () => {
-  it('node:http and Express { req }, Fastify { request }, Fastify raw, Koa { ctx }', () => {
-    expect(socketAddress({ req: socket('10.0.0.1'), res: {} })).toBe('10.0.0.1')
-    expect(socketAddress({ request: socket('10.0.0.2'), reply: {} })).toBe('10.0.0.2')
-    expect(socketAddress({ request: { raw: socket('10.0.0.3') } })).toBe('10.0.0.3')
-    expect(socketAddress({ ctx: { req: socket('10.0.0.4') } })).toBe('10.0.0.4')
-  })
-
-  it('the Fetch adapter (a Request without a socket), a closed socket, or no environ: unknown', () => {
-    expect(socketAddress({ request: new globalThis.Request('http://localhost/') })).toBeUndefined()
-    expect(socketAddress({ req: socket(undefined) })).toBeUndefined()
-    expect(socketAddress({ req: { socket: null } })).toBeUndefined()
-    expect(socketAddress(undefined)).toBeUndefined()
-    expect(socketAddress('10.0.0.1')).toBeUndefined()
-  })
-})
 
 describe('forwardedAddress: X-Forwarded-For behind trusted proxies', () => {
   it('takes the entry that many places from the right, so entries a client prepends are ignored', () => {
@@ -77,6 +60,14 @@ describe('addressResolver', () => {
     expect(addressResolver({ trustProxy: 1 })(environ, request())).toBe('10.0.0.2')
     expect(() => addressResolver({ trustProxy: 0 })).toThrow(TypeError)
     expect(() => addressResolver({ trustProxy: 1.5 })).toThrow(TypeError)
+  })
+
+  it('each adapter environ gives its socket; the Fetch adapter none', () => {
+    const request0 = request()
+    expect(addressResolver({})({ request: { raw: socket('10.0.0.3') } }, request0)).toBe('10.0.0.3')
+    expect(addressResolver({})({ ctx: { req: socket('10.0.0.4') } }, request0)).toBe('10.0.0.4')
+    expect(addressResolver({})({ request: new globalThis.Request('http://localhost/') }, request0)).toBe(UNKNOWN_ADDRESS)
+    expect(clientAddressOf({ trustProxy: 1 })(environ, request('6.6.6.6, 2001:db8::1'))).toBe('2001:db8::1')
   })
 
   it('clientAddress replaces both, and its answer is keyed like a socket address', () => {

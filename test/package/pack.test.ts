@@ -1,0 +1,166 @@
+/**
+ * The package as a user installs it: `npm pack` in a copy of the checkout without `dist/` (so `prepack`
+ * must build), the tarball installed into an empty project (dependencies from the npm registry), every
+ * subpath imported from ESM, the types compiled from an ESM and two CommonJS TypeScript projects,
+ * `npx oauth2-stack --help`, and publint and @arethetypeswrong on the tarball. A system test: it runs npm
+ * and tsc, so it takes tens of seconds.
+ */
+import { execFile } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { publint } from 'publint'
+import { formatMessage } from 'publint/utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  readonly name: string
+  readonly version: string
+  readonly exports: Readonly<Record<string, unknown>>
+  readonly devDependencies: Readonly<Record<string, string>>
+}
+const subpaths = Object.keys(pkg.exports).filter((subpath) => subpath !== './package.json')
+const specifiers = subpaths.map((subpath) => `${pkg.name}${subpath.slice(1)}`)
+
+/**
+ * Pure-JavaScript peers and the type packages the declarations name, installed beside the tarball at the
+ * versions the suite tests (better-sqlite3 is a native addon: left out; its types are not).
+ */
+const PEERS = ['express', 'koa', 'fastify', 'pg', 'mysql2', 'ioredis', 'redis', 'memjs'] as const
+const TYPES = ['@types/node', '@types/express', '@types/koa', '@types/pg', '@types/memjs', '@types/better-sqlite3'] as const
+
+/** npm and node children get the environment without the npm_* variables of an enclosing `npm test`. */
+const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)))
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+const tsc = join(root, 'node_modules/typescript/bin/tsc')
+
+/** Each step runs npm, node or tsc on a machine that may be busy: generous limits, never a race. */
+const SLOW = 180_000
+
+const work = mkdtempSync(join(tmpdir(), 'oauth2-pack-'))
+const checkout = join(work, 'checkout')
+const app = join(work, 'app')
+let tarball = ''
+let packedFiles: string[] = []
+
+async function sh(file: string, args: readonly string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
+  return run(file, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 240_000 })
+}
+
+beforeAll(async () => {
+  // A fresh checkout: the sources and configuration, no dist/ (node_modules linked for tsc).
+  mkdirSync(checkout)
+  for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'README.md', 'LICENSE', 'CHANGELOG.md', 'SECURITY.md']) {
+    cpSync(join(root, entry), join(checkout, entry), { recursive: true })
+  }
+  symlinkSync(join(root, 'node_modules'), join(checkout, 'node_modules'), 'dir')
+  const packed = await sh(npm, ['pack', '--json', '--pack-destination', work], checkout)
+  const [report] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[]
+  if (report === undefined) throw new Error(`npm pack reported nothing: ${packed.stdout}`)
+  tarball = join(work, report.filename)
+  packedFiles = report.files.map((file) => file.path)
+
+  mkdirSync(app)
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'pack-smoke', version: '1.0.0', private: true, type: 'module' }))
+  const peers = [...PEERS, ...TYPES].map((name) => `${name}@${pkg.devDependencies[name] ?? 'latest'}`)
+  await sh(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', tarball, ...peers], app)
+}, 300_000)
+
+afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000)
+
+describe('npm pack: the tarball a user installs', () => {
+  it('ships the build, the sources the maps point to, the binary, LICENSE, README, CHANGELOG, and no tests', () => {
+    for (const file of ['package.json', 'LICENSE', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/cli/main.js', 'src/index.ts']) {
+      expect(packedFiles, file).toContain(file)
+    }
+    expect(packedFiles.filter((file) => /^(test|bench|examples|docs)\//.test(file) || file.endsWith('.tgz'))).toEqual([])
+  }, SLOW)
+
+  it('every subpath imports from ESM in the installed package; only the SQLite backend may need its native driver', async () => {
+    const script = `
+      const results = {}
+      for (const specifier of ${JSON.stringify(specifiers)}) {
+        try { results[specifier] = Object.keys(await import(specifier)).length }
+        catch (error) { results[specifier] = error.code + ': ' + error.message.split('\\n')[0] }
+      }
+      console.log(JSON.stringify(results))`
+    const { stdout } = await sh(process.execPath, ['--input-type=module', '-e', script], app)
+    const results = JSON.parse(stdout) as Record<string, number | string>
+    for (const specifier of specifiers) {
+      const result = results[specifier]
+      if (specifier === `${pkg.name}/store/sqlite` && typeof result === 'string') {
+        expect(result).toMatch(/^ERR_MODULE_NOT_FOUND: Cannot find package 'better-sqlite3'/)
+      } else {
+        expect(result, specifier).toBeGreaterThan(0)
+      }
+    }
+  }, SLOW)
+
+  it('npx oauth2-stack --help runs the installed binary', async () => {
+    const { stdout } = await sh(npm, ['exec', '--no', '--', 'oauth2-stack', '--help'], app)
+    expect(stdout).toMatch(/^oauth2-stack: an OAuth 2\.0 authorization server/)
+    expect(stdout).toContain('Usage: oauth2-stack <command> [options]')
+  }, SLOW)
+
+  it('the types compile from an ESM TypeScript project (module nodenext) against every subpath', async () => {
+    const dir = join(app, 'esm-ts')
+    mkdirSync(dir)
+    const lines = specifiers.map((specifier, index) => `import * as m${index} from '${specifier}'`)
+    writeFileSync(join(dir, 'index.ts'), `${lines.join('\n')}\nconsole.log([${specifiers.map((_, index) => `m${index}`).join(', ')}].length)\n`)
+    // skipLibCheck as most projects set it: third-party declarations (@types/koa and its dependencies) do not
+    // always agree with each other; each import above must still resolve to this package's declarations.
+    const config = { compilerOptions: { module: 'nodenext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'] }, files: ['index.ts'] }
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config))
+    const { stdout } = await sh(process.execPath, [tsc, '-p', dir, '--listFiles'], app)
+    for (const subpath of subpaths) {
+      const types = (pkg.exports[subpath] as { types: string }).types.slice(2)
+      expect(stdout, subpath).toContain(`/node_modules/${pkg.name}/${types}`)
+    }
+  }, SLOW)
+
+  it.each([
+    ['commonjs', 'node10'],
+    ['nodenext', 'nodenext'],
+  ])('a CommonJS TypeScript project (module %s) compiles against the types and runs through require(esm)', async (module, moduleResolution) => {
+    const dir = join(app, `cjs-${module}`)
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'commonjs' }))
+    writeFileSync(
+      join(dir, 'index.ts'),
+      [
+        `import { AuthorizationController } from '${pkg.name}'`,
+        `import { LocalClientStore } from '${pkg.name}/store'`,
+        `import { openStore } from '${pkg.name}/store/open'`,
+        `import { AuthorizationCodeGrant } from '${pkg.name}/grant'`,
+        `const clients: LocalClientStore = new LocalClientStore()`,
+        `console.log([typeof AuthorizationController, typeof openStore, typeof AuthorizationCodeGrant, typeof clients.fetchByClientId].join(' '))`,
+      ].join('\n'),
+    )
+    const config = { compilerOptions: { module, moduleResolution, target: 'es2022', strict: true, skipLibCheck: true, outDir: 'out', types: ['node'] }, files: ['index.ts'] }
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config))
+    await sh(process.execPath, [tsc, '-p', dir], app)
+    expect(readFileSync(join(dir, 'out/index.js'), 'utf8')).toContain(`require("${pkg.name}")`)
+    const { stdout } = await sh(process.execPath, ['--no-warnings', join(dir, 'out/index.js')], app)
+    expect(stdout.trim()).toBe('function function function function')
+  }, SLOW)
+
+  it('publint (strict) finds nothing in the tarball', async () => {
+    const bytes = readFileSync(tarball)
+    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+    const { messages, pkg: linted } = await publint({ pack: { tarball: buffer }, strict: true })
+    expect(messages.map((message) => formatMessage(message, linted) ?? message.code)).toEqual([])
+  }, SLOW)
+
+  it('@arethetypeswrong finds nothing but the CommonJS-from-node16 warning of an ESM-only package', async () => {
+    // `module: node16` in a CommonJS project cannot type require() of ESM (TypeScript allows it from 5.8
+    // with `module: node20` or `nodenext`, tested above); attw checks with its own older TypeScript.
+    const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js')
+    const { stdout } = await sh(process.execPath, [attw, tarball, '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'ascii'], app)
+    expect(stdout).toContain('No problems found')
+    expect(existsSync(tarball)).toBe(true)
+  }, SLOW)
+})
