@@ -4,7 +4,7 @@ import { introspectionEndpoint } from './endpoints/introspect.ts'
 import { METADATA_PATH, metadataEndpoint, type AuthorizationServerMetadata } from './endpoints/metadata.ts'
 import { toOAuthError } from './web/error-response.ts'
 import { AuditEvents } from './events/audit-events.ts'
-import { storeUnavailableEventOf } from './events/error-events.ts'
+import { rateLimitedEventOf, storeUnavailableEventOf } from './events/error-events.ts'
 import { consoleLogger, safeLog, type Logger } from './events/logger.ts'
 import { requestIdOf } from './events/request-id.ts'
 import { revocationEndpoint } from './endpoints/revoke.ts'
@@ -122,7 +122,7 @@ export class AuthorizationController<Env = unknown> {
     const report = options.onError ?? ((error: AnyOAuthError): void => logServerErrors(logger, error))
     // A throwing hook must not break dispatch's promise never to reject.
     const onError = (error: AnyOAuthError, request: Request): void => {
-      const event = events === undefined ? undefined : storeUnavailableEventOf(error)
+      const event = events === undefined ? undefined : (storeUnavailableEventOf(error) ?? rateLimitedEventOf(error))
       if (event !== undefined) events?.emit(request, event)
       try {
         report(error, request)

@@ -197,10 +197,13 @@ export class TooManyRequests extends OAuthError {
   override readonly redirectable: boolean = false
   /** Seconds until the request may be tried again; sent as `Retry-After`. */
   readonly retryAfter: number
+  /** The limit that refused it (a name of the controller's `limits` option), for the `rate_limited` event. */
+  readonly limit: string | undefined
 
-  constructor(description: string, retryAfter: number, options?: OAuthErrorOptions) {
+  constructor(description: string, retryAfter: number, options?: OAuthErrorOptions & { readonly limit?: string }) {
     super(description, options)
     this.retryAfter = Math.max(1, Math.ceil(retryAfter))
+    this.limit = options?.limit
   }
 }
 

@@ -129,10 +129,10 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
     }
     // Each request holds a pending code for its lifetime: limited per (client, address), and capped.
     const requested = await services.limits.deviceAuthorizationRequested(client.clientId, services.limits.address(environ, request))
-    if (requested > 0) throw new TooManyRequests(`Too many device authorization requests; try again in ${requested} seconds.`, requested)
+    if (requested > 0) throw new TooManyRequests(`Too many device authorization requests; try again in ${requested} seconds.`, requested, { limit: 'deviceAuthorization' })
     const scopes = (this.#scope ?? services.scope).parse(params.values.get('scope'), client.scopes)
     const capped = await services.limits.deviceCodeIssued(client.clientId)
-    if (capped > 0) throw new TooManyRequests(`Too many pending device codes; try again in ${capped} seconds.`, capped)
+    if (capped > 0) throw new TooManyRequests(`Too many pending device codes; try again in ${capped} seconds.`, capped, { limit: 'devicePending' })
     const now = services.now()
     const familyId = services.newId()
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {

@@ -1,5 +1,5 @@
 import { bodyErrorToOAuthError, toOAuthError } from '../web/error-response.ts'
-import { InvalidRequest } from '../errors.ts'
+import { InvalidRequest, TooManyRequests } from '../errors.ts'
 import type { CsrfGuard } from '../web/csrf.ts'
 import { waitInWords } from '../limits/rate-limits.ts'
 import { applySignInLimits } from '../limits/sign-in.ts'
@@ -91,7 +91,7 @@ export class DeviceVerification<Env> {
     const { store, alphabet, length } = this.#config
     const address = services.limits.address(environ, request)
     const wait = await services.limits.userCodeLockedFor(address)
-    if (wait > 0) return this.#lockedOut(request, csrf, typed, wait)
+    if (wait > 0) return this.#lockedOut(request, services, csrf, typed, wait)
     if (typed.trim() === '') return this.#entry(request, csrf, 400, '', 'Enter the code shown on your device.')
     const code = normalizeUserCode(typed, alphabet, length)
     const authorization = code === undefined ? undefined : await store.fetchByUserCode(hashToken(code), services.now())
@@ -108,7 +108,7 @@ export class DeviceVerification<Env> {
   async #decide(request: Request, environ: Env, services: GrantServices<Env>, csrf: CsrfGuard, typed: string): Promise<Response> {
     const address = services.limits.address(environ, request)
     const wait = await services.limits.userCodeLockedFor(address)
-    if (wait > 0) return this.#lockedOut(request, csrf, typed, wait)
+    if (wait > 0) return this.#lockedOut(request, services, csrf, typed, wait)
     const code = normalizeUserCode(typed, this.#config.alphabet, this.#config.length)
     const userCodeHash = hashToken(code ?? '')
     // The token was issued by a check step that found this code (a MAC under the server's key), for this
@@ -148,7 +148,9 @@ export class DeviceVerification<Env> {
   }
 
   /** The code form again, with 429 and when to try again. */
-  async #lockedOut(request: Request, csrf: CsrfGuard, typed: string, wait: number): Promise<Response> {
+  async #lockedOut(request: Request, services: GrantServices<Env>, csrf: CsrfGuard, typed: string, wait: number): Promise<Response> {
+    // Reported like every refused request (the `rate_limited` event, the `onError` hook).
+    services.reportError(new TooManyRequests('Too many wrong user codes.', wait, { limit: 'userCodeGuesses' }), request)
     const response = await this.#entry(request, csrf, 429, typed, `Too many wrong codes. Try again in ${waitInWords(wait)}.`)
     response.headers['retry-after'] = String(wait)
     return response

@@ -19,5 +19,5 @@ export async function applySignInLimits(limits: Pick<Limits, 'signInLockedFor' |
 
 /** The answer to a sign-in while the name is locked: never redirected, shown with `Retry-After`. */
 export function signInRefused(wait: number): TooManyRequests {
-  return new TooManyRequests(`Too many failed sign-ins. Try again in ${waitInWords(wait)}.`, wait)
+  return new TooManyRequests(`Too many failed sign-ins. Try again in ${waitInWords(wait)}.`, wait, { limit: 'signIn' })
 }

@@ -6,7 +6,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AuthorizationController } from '../../src/index.ts'
+import { AuthorizationController, type AuditEvent } from '../../src/index.ts'
 import { SECRET_HASH_CHANNEL } from '../../src/tokens/hash.ts'
 import { LocalClientStore, LocalTokenStore } from '../../src/stores/index.ts'
 import { authorizeUrl, openLoginPage, submitForm } from '../helpers/browser.ts'
@@ -203,5 +203,25 @@ describe('the client address behind a proxy of ours (trustProxy)', () => {
     for (let i = 0; i < 10; i++) await postToken(proxied.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, 'wrong'], ...via(`10.9.9.${i}, 198.51.100.77`) })
     expect((await postToken(proxied.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret], ...via('198.51.100.77') })).status).toBe(429)
     expect((await postToken(proxied.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret], ...via('198.51.100.78') })).status).toBe(200)
+  })
+})
+
+describe('issue 16: a refused request is reported as a rate_limited event', () => {
+  let observed: TestServer
+  const events: AuditEvent[] = []
+  beforeAll(async () => {
+    observed = await startTestServer({
+      controller: { clientAddress: (_environ, request) => request.header('x-test-address'), onEvent: (event) => void events.push(event) },
+    })
+  })
+  afterAll(() => observed.close())
+
+  it('names the limit and when to try again, and carries no secret', async () => {
+    for (let i = 0; i < 11; i++) await postToken(observed.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, 'wrong-secret'], ...from('198.51.100.90') })
+    await expect.poll(() => events.filter((event) => event.type === 'rate_limited').length).toBe(1)
+    const limited = events.find((event) => event.type === 'rate_limited')
+    expect(limited).toMatchObject({ type: 'rate_limited', limit: 'clientAuthentication' })
+    expect((limited as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(0)
+    expect(JSON.stringify(limited)).not.toContain('wrong-secret')
   })
 })
