@@ -20,6 +20,7 @@ export const LAYERS = [
   ['stores/'],
   ['web/'],
   ['events/'],
+  ['limits/'],
   ['client-auth/'],
   ['issuer/'],
   ['grants/'],

@@ -4,8 +4,7 @@ import { introspectionEndpoint } from './endpoints/introspect.ts'
 import { METADATA_PATH, metadataEndpoint, type AuthorizationServerMetadata } from './endpoints/metadata.ts'
 import { notFoundResponse, serverErrorResponse, toOAuthError } from './web/error-response.ts'
 import { AuditEvents } from './events/audit-events.ts'
-import { socketAddressOf } from './events/client-address.ts'
-import { storeUnavailableEventOf } from './events/error-events.ts'
+import { rateLimitedEventOf, storeUnavailableEventOf } from './events/error-events.ts'
 import { consoleLogger, safeLog, type Logger } from './events/logger.ts'
 import { requestIdOf } from './events/request-id.ts'
 import { revocationEndpoint } from './endpoints/revoke.ts'
@@ -14,6 +13,14 @@ import { Scope } from './checks/scope.ts'
 import type { AuthorizeHandler, Grant, GrantEndpointContext, GrantRegistry, GrantServices, RefreshPolicy, TokenHandler } from './grants/types.ts'
 import { CsrfGuard } from './web/csrf.ts'
 import { guardStore } from './internal/guard-store.ts'
+import { ServerKey } from './web/server-key.ts'
+import { weakSecretClients, type ClientSecretPolicy } from './checks/client-secret-strength.ts'
+import { RecordLimiter } from './limits/limiter.ts'
+import { resolveLimits } from './limits/policies.ts'
+import { RateLimits } from './limits/rate-limits.ts'
+import { clientAddressOf } from './limits/client-address.ts'
+import { LocalRecordStore } from './stores/memory-record-store.ts'
+import { isRecordStore } from './stores/record-rules.ts'
 import { Sealer } from './internal/sealer.ts'
 import { TokenIssuer } from './issuer/token-issuer.ts'
 import { checkIssuer, checkPath, checkSeconds, MAX_CODE_LIFETIME, type AuthorizationControllerOptions } from './options.ts'
@@ -21,6 +28,8 @@ import { checkReadiness, PROBE_ID, type ReadinessReport } from './readiness.ts'
 import type { InProcessCapability } from './stores/types.ts'
 import { RandomTokenGenerator } from './tokens/random.ts'
 import { publishesKeys } from './tokens/types.ts'
+import type { ClientStore } from './stores/types.ts'
+import type { Client } from './types.ts'
 import { traceDispatch, tracesDispatch, traceGrant, tracesGrants } from './tracing/channels.ts'
 import type { Request } from './web/request.ts'
 import { PUBLIC_JSON_HEADERS, Response } from './web/response.ts'
@@ -91,15 +100,29 @@ export class AuthorizationController<Env = unknown> {
     })
     const refreshPolicy = (): RefreshPolicy | undefined => this.#refreshPolicy
     const logger = options.logger ?? consoleLogger
+    // Rate counters, spent CSRF tokens and the CSRF key: the token store when it can keep records.
+    const records = options.recordStore ?? (isRecordStore(options.accessTokenStore) ? options.accessTokenStore : new LocalRecordStore({ clock }))
+    const recordStore = guard(records, 'recordStore')
+    const addressOptions = {
+      ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+      ...(options.clientAddress === undefined ? {} : { clientAddress: options.clientAddress }),
+    }
+    const limits = new RateLimits<Env>({
+      limiter: new RecordLimiter(recordStore, now),
+      limits: resolveLimits(options.limits),
+      ...addressOptions,
+    })
+    const csrf = new CsrfGuard(this.issuer.startsWith('https:'), { key: new ServerKey(recordStore, 'csrf'), records: recordStore, now })
+    this.ready = warnAboutWeakSecrets(clientStore, { issuer: this.issuer, allowWeakClientSecrets: options.allowWeakClientSecrets === true }, logger)
     const events =
       options.onEvent === undefined
         ? undefined
-        : new AuditEvents<Env>({ onEvent: options.onEvent, logger, clock, clientAddress: options.clientAddress ?? socketAddressOf })
+        : new AuditEvents<Env>({ onEvent: options.onEvent, logger, clock, clientAddress: clientAddressOf(addressOptions) })
     this.#events = events
     const report = options.onError ?? ((error: AnyOAuthError): void => logServerErrors(logger, error))
     // A throwing hook must not break dispatch's promise never to reject.
     const onError = (error: AnyOAuthError, request: Request): void => {
-      const event = events === undefined ? undefined : storeUnavailableEventOf(error)
+      const event = events === undefined ? undefined : (storeUnavailableEventOf(error) ?? rateLimitedEventOf(error))
       if (event !== undefined) events?.emit(request, event)
       try {
         report(error, request)
@@ -147,7 +170,9 @@ export class AuthorizationController<Env = unknown> {
       get endpointContext() {
         return endpointContext
       },
-      csrf: new CsrfGuard(this.issuer.startsWith('https:')),
+      limits,
+      recordStore,
+      csrf,
     }
     const endpointContext: GrantEndpointContext<Env> = { services: this.#services, realm, onError }
     const route = (path: string, handle: (request: Request, environ: Env) => Promise<Response>): void => {
@@ -173,6 +198,13 @@ export class AuthorizationController<Env = unknown> {
     const issuerPath = new URL(this.issuer).pathname.replace(/\/$/, '')
     if (issuerPath !== '') route(`${METADATA_PATH}${issuerPath}`, metadata)
   }
+
+  /**
+   * Settles when the start-up checks are done: today, a warning on `console.warn` naming every stored
+   * client whose secret is shorter than 43 characters on an issuer that is not a loopback one (unless
+   * `allowWeakClientSecrets`), when the client store can list its clients. Never rejects.
+   */
+  readonly ready: Promise<void>
 
   /** Path of the revocation endpoint (RFC 7009). */
   readonly revocationPath: string
@@ -337,6 +369,26 @@ function tracedTokenHandler<Env>(handler: TokenHandler<Env>): TokenHandler<Env> 
 /** An endpoint. A method, so that a controller for one environ type is usable where another is expected. */
 interface Route<Env> {
   handle(request: Request, environ: Env): Promise<Response>
+}
+
+/** Warns about stored short client secrets (issue 17): they keep working, but each wrong guess costs a scrypt. */
+async function warnAboutWeakSecrets(clientStore: ClientStore, policy: ClientSecretPolicy, logger: Logger): Promise<void> {
+  const listing = clientStore as ClientStore & { listClients?: () => Promise<Client[]> }
+  if (typeof listing.listClients !== 'function') return
+  try {
+    const weak = weakSecretClients(await listing.listClients(), policy)
+    if (weak.length === 0) return
+    const names = weak.map((client) => client.clientId).join(', ')
+    safeLog(
+      logger,
+      'warn',
+      { clients: weak.map((client) => client.clientId) },
+      `client secrets shorter than 43 characters on ${policy.issuer} (${names}): each wrong guess costs a scrypt. ` +
+        'Give these clients generated secrets, or set allowWeakClientSecrets.',
+    )
+  } catch {
+    // A store that cannot list now is checked by its own health; start-up goes on.
+  }
 }
 
 /** The default `onError`: `server_error`s at `error` with their cause, store outages at `warn`. */

@@ -30,6 +30,7 @@ export type OAuthErrorCode =
   | 'authorization_pending'
   | 'slow_down'
   | 'expired_token'
+  | 'too_many_requests'
 
 /** Options every OAuth error accepts. */
 export interface OAuthErrorOptions {
@@ -183,6 +184,29 @@ export class ExpiredToken extends OAuthError {
   override readonly redirectable: boolean = false
 }
 
+/**
+ * `too_many_requests`: a rate limit refuses the request until `retryAfter` seconds have passed (the
+ * controller's `limits` option; RFC 6749 section 4.3.2 and 10.10, OAuth 2.1 section 2.4.1, RFC 8628
+ * section 5.1). Answered with 429 and `Retry-After` (RFC 6585 section 4); never redirected: the
+ * authorization and verification pages show it to the user. RFC 6749 has no code for it; section 5.2
+ * allows extension codes, and this one names the status.
+ */
+export class TooManyRequests extends OAuthError {
+  readonly error = 'too_many_requests'
+  readonly status: number = 429
+  override readonly redirectable: boolean = false
+  /** Seconds until the request may be tried again; sent as `Retry-After`. */
+  readonly retryAfter: number
+  /** The limit that refused it (a name of the controller's `limits` option), for the `rate_limited` event. */
+  readonly limit: string | undefined
+
+  constructor(description: string, retryAfter: number, options?: OAuthErrorOptions & { readonly limit?: string }) {
+    super(description, options)
+    this.retryAfter = Math.max(1, Math.ceil(retryAfter))
+    this.limit = options?.limit
+  }
+}
+
 /** The seed's `OAuthBaseError`. */
 export { OAuthError as OAuthBaseError }
 
@@ -221,6 +245,7 @@ export type AnyOAuthError =
   | AuthorizationPending
   | SlowDown
   | ExpiredToken
+  | TooManyRequests
 
 /**
  * Thrown by a `SiteAdapter` (seed compatibility) when the user is not authenticated yet: the

@@ -9,6 +9,10 @@
  */
 export { AuthorizationController } from './controller.ts'
 export type { AuthorizationControllerOptions } from './options.ts'
+export { DEFAULT_LIMITS, type LimitName, type LimitPolicy, type LimitsOptions } from './limits/policies.ts'
+export type { ClientAddressFunction } from './limits/client-address.ts'
+export type { Limits } from './limits/rate-limits.ts'
+export type { ClientSecretPolicy } from './checks/client-secret-strength.ts'
 export type {
   AccessToken,
   AuthorizationCode,

@@ -2,7 +2,9 @@ import type { AnyOAuthError } from './errors.ts'
 import type { Logger } from './events/logger.ts'
 import type { AuditEventHandler } from './events/types.ts'
 import type { Scope } from './checks/scope.ts'
-import type { AccessTokenStore, AuthCodeStore, ClientStore } from './stores/types.ts'
+import type { ClientAddressFunction } from './limits/client-address.ts'
+import type { LimitsOptions } from './limits/policies.ts'
+import type { AccessTokenStore, AuthCodeStore, ClientStore, RecordStore } from './stores/types.ts'
 import type { TokenGenerator } from './tokens/types.ts'
 import type { Client } from './types.ts'
 import type { Request } from './web/request.ts'
@@ -78,6 +80,32 @@ export interface AuthorizationControllerOptions<Env = unknown> {
    */
   readonly onError?: (error: AnyOAuthError, request: Request) => void
   /**
+   * Where rate-limit counters, spent CSRF tokens and the server's CSRF key are kept (`RecordStore`).
+   * Default: the access-token store when it offers the `RecordStore` primitives (every built-in store
+   * does), else a `LocalRecordStore` in this process's memory — then each process counts on its own, so
+   * pass a shared one when running several. Bounded by `storeTimeoutMs` like the other stores.
+   */
+  readonly recordStore?: RecordStore
+  /**
+   * The rate limits (RFC 6749 section 4.3.2 and 10.10, OAuth 2.1 section 2.4.1, RFC 8628 section 5.1): per
+   * limit `{ max, windowSeconds }` or `false`; `false` turns every limit off. On by default; the limits,
+   * their defaults and what a limited request gets are in `docs/limits.md`.
+   */
+  readonly limits?: LimitsOptions | false
+  /**
+   * How many proxies of your own stand in front of the server, each appending the address it saw to
+   * `X-Forwarded-For`; the client's address (for the rate limits) is then the entry that many places from
+   * the right. Default: none, the socket's address is used and the header ignored (anyone can send it).
+   */
+  readonly trustProxy?: number
+  /**
+   * Accept client secrets shorter than 43 characters on an issuer that is not a loopback one. They are
+   * hashed with scrypt, so every wrong guess costs the server about 30 ms of CPU (issue 17). Without it
+   * the controller warns at start-up about every stored client with such a secret (they keep working).
+   * Default `false`.
+   */
+  readonly allowWeakClientSecrets?: boolean
+  /**
    * Receives the audit events (`token.issued`, `refresh.reused`, `client.auth_failed`, …; see
    * `AuditEvent`): typed data with the request id, client, user, address and time, never a secret,
    * token, code or password. Called after the response is decided and the store agreed; what it throws
@@ -92,11 +120,13 @@ export interface AuthorizationControllerOptions<Env = unknown> {
    */
   readonly logger?: Logger
   /**
-   * The client's address for the audit events, from the adapter's `environ`. Default: the socket's
-   * remote address (`nodeHandler`, Express, Fastify, Koa; none for the Fetch adapter). Behind a reverse
-   * proxy, read the address from a header only that proxy sets.
+   * The client's address, for the rate limits and the audit events, from the adapter's `environ` and the
+   * request. Default: the socket's remote address (`nodeHandler`, Express, Fastify, Koa; none for the
+   * Fetch adapter, whose `Request` has no socket), or the `X-Forwarded-For` entry of `trustProxy`. Behind a
+   * reverse proxy, read the address from a header only that proxy sets. The rate limits count IPv6
+   * addresses per /64.
    */
-  readonly clientAddress?: (environ: Env) => string | undefined
+  readonly clientAddress?: ClientAddressFunction<Env>
 }
 
 /** Introspection policy. */

@@ -45,8 +45,11 @@ export class DemoSiteAdapter implements SiteAdapter {
   async authenticate(request: Request): Promise<AuthenticationResult> {
     const password = request.postParam('grant_type') === 'password'
     if (!password && request.postParam('action') !== 'approve') return { type: 'unauthenticated' }
-    const user = this.#check(request.postParam('username'), request.postParam('password'))
+    const username = request.postParam('username')
+    const user = this.#check(username, request.postParam('password'))
     if (user !== undefined) return { type: 'granted', userId: user.username, data: user.data }
+    // A wrong password for a name: reported, so the core counts it against the sign-in limits.
+    if (username !== undefined && username !== '') return { type: 'failed', username }
     return password ? { type: 'denied' } : { type: 'unauthenticated' }
   }
 

@@ -1,10 +1,19 @@
 import { isClientIdSyntax, isClientSecretSyntax } from '../checks/identifier.ts'
-import { InvalidClient } from '../errors.ts'
+import { InvalidClient, TooManyRequests } from '../errors.ts'
+import type { Limits } from '../limits/rate-limits.ts'
 import type { ClientStore } from '../stores/types.ts'
 import { checkClientSecret, DUMMY_SECRET_HASH } from '../tokens/hash.ts'
 import type { Client } from '../types.ts'
 import type { Request } from '../web/request.ts'
 import { readClientCredentials } from './read-credentials.ts'
+import { isSlowSecretHash } from '../checks/client-secret-strength.ts'
+
+/** The rate limit of failed client authentication (the controller's `clientAuthentication` limit). */
+export interface ClientAuthenticationLimit {
+  readonly limits: Pick<Limits, 'clientAuthenticationStarts' | 'clientAuthenticationFailed' | 'clientAuthenticationSucceeded'>
+  /** The client's address as counted; asked only when a secret is presented. */
+  readonly address: () => string
+}
 
 /**
  * Authenticates the client of a token-endpoint request (RFC 6749 section 2.3 and 3.2.1) and resolves to
@@ -17,11 +26,14 @@ import { readClientCredentials } from './read-credentials.ts'
  * - Secrets are compared in constant time. Unknown clients are checked against a dummy hash, so they cost
  *   what a client with a generated secret costs (a short, scrypt-hashed secret costs more; client ids are
  *   not secrets, RFC 6749 section 2.2).
+ * - With `limit`, wrong secrets are counted per (client, address) and a locked pair gets
+ *   `TooManyRequests` before any secret is hashed (OAuth 2.1 section 2.4.1); for a short, scrypt-hashed
+ *   secret every attempt is counted before the hash, so concurrent floods are bounded too.
  * - A `client_id` that no registration accepts (not `*VSCHAR`) or a secret with a control character (a NUL
  *   byte) is refused before any store call, on the unknown client's path: the same dummy compare, the
  *   same `invalid_client`.
  */
-export async function authenticateClient(request: Request, clientStore: ClientStore): Promise<Client> {
+export async function authenticateClient(request: Request, clientStore: ClientStore, limit?: ClientAuthenticationLimit): Promise<Client> {
   const presented = readClientCredentials(request)
   if (presented === undefined) throw new InvalidClient('Client authentication is required.')
   if (!isClientIdSyntax(presented.clientId) || (presented.secret !== undefined && !isClientSecretSyntax(presented.secret))) {
@@ -32,10 +44,20 @@ export async function authenticateClient(request: Request, clientStore: ClientSt
     if (client?.clientSecretHash === undefined && client?.tokenEndpointAuthMethods.includes('none') === true) return client
     throw new InvalidClient('Client authentication failed.')
   }
+  const slow = isSlowSecretHash(client?.clientSecretHash)
+  const address = limit?.address()
+  if (limit !== undefined && address !== undefined) {
+    const wait = await limit.limits.clientAuthenticationStarts(presented.clientId, address, slow)
+    if (wait > 0) throw new TooManyRequests(`Too many failed client authentications; try again in ${wait} seconds.`, wait, { limit: 'clientAuthentication' })
+  }
   const allowed = client !== undefined && client.tokenEndpointAuthMethods.includes(presented.method)
   const checked = checkClientSecret(presented.secret, client?.clientSecretHash ?? DUMMY_SECRET_HASH)
   const valid = typeof checked === 'boolean' ? checked : await checked
-  if (client === undefined || !allowed || !valid) throw new InvalidClient('Client authentication failed.')
+  if (client === undefined || !allowed || !valid) {
+    if (limit !== undefined && address !== undefined) await limit.limits.clientAuthenticationFailed(presented.clientId, address, slow)
+    throw new InvalidClient('Client authentication failed.')
+  }
+  if (limit !== undefined && address !== undefined) await limit.limits.clientAuthenticationSucceeded(presented.clientId, address, slow)
   return client
 }
 

@@ -1,4 +1,5 @@
 import { authenticateClient } from '../client-auth/authenticate-client.ts'
+import type { Limits } from '../limits/rate-limits.ts'
 import { readClientCredentials } from './read-credentials.ts'
 import { InvalidRequest, type AnyOAuthError } from '../errors.ts'
 import type { AuditEventInput } from '../events/types.ts'
@@ -14,6 +15,8 @@ const FORM = 'application/x-www-form-urlencoded'
 /** What a client endpoint needs from the controller's services (`GrantServices` has it). */
 export interface ClientEndpointServices {
   readonly clientStore: ClientStore
+  /** The rate limits; failed client authentication is counted per (client, address) when given. */
+  readonly limits?: Limits<unknown>
   /** Records an audit event (`GrantServices.emit`); a failed client authentication is `client.auth_failed`. */
   emit?(request: Request, event: AuditEventInput): void
 }
@@ -75,7 +78,9 @@ export async function answerClientEndpoint<Env, Services extends ClientEndpointS
     const params = request.formParams()
     // RFC 6749 section 3.2: parameters MUST NOT be included more than once.
     if (params.repeated !== undefined) throw new InvalidRequest(`Repeated parameter: ${[...params.repeated].join(', ')}.`)
-    return await handle({ request, environ, params, services, authenticate: () => authenticateClient(request, services.clientStore) })
+    const { limits } = services
+    const limit = limits === undefined ? undefined : { limits, address: () => limits.address(environ, request) }
+    return await handle({ request, environ, params, services, authenticate: () => authenticateClient(request, services.clientStore, limit) })
   } catch (thrown) {
     const error = toOAuthError(thrown)
     if (error.error === 'invalid_client') services.emit?.(request, authFailedEvent(request))

@@ -10,6 +10,7 @@ import {
 } from '../errors.ts'
 import type { AuthorizeHandler, AuthorizeRequestContext, GrantServices } from '../grants/types.ts'
 import { CSRF_FIELD, type CsrfGuard } from '../web/csrf.ts'
+import { applySignInLimits } from '../limits/sign-in.ts'
 import type { Params } from '../internal/params.ts'
 import { NO_USER_DATA, type Client } from '../types.ts'
 import type { Request } from '../web/request.ts'
@@ -125,7 +126,7 @@ export class AuthorizeEndpoint<Env> {
       // A POST without the CSRF field is an authorization request sent by POST (RFC 6749 section 3.1):
       // nothing in it is a decision, so it only gets the page. A POST with a wrong token is refused.
       const decision = post && request.postParam(CSRF_FIELD) !== undefined
-      if (decision && !this.#csrf.verify(request, binding)) {
+      if (decision && !(await this.#csrf.verify(request, binding))) {
         target = undefined
         throw new InvalidRequest('This form has expired or was not sent from this site. Start the sign-in again.')
       }
@@ -137,6 +138,8 @@ export class AuthorizeEndpoint<Env> {
         throw new AccessDenied('The resource owner denied the request.')
       }
       const result = await callAuthenticate(adapter, request, environ, scopes, client)
+      // A password typed on the form: the sign-in limits (RFC 6749 section 4.3.2) decide first.
+      if (decision) await applySignInLimits(this.#services.limits, result, this.#services.limits.address(environ, request))
       switch (result.type) {
         case 'granted': {
           const params = await pending.issue({ userId: result.userId, data: result.data ?? NO_USER_DATA })
@@ -153,6 +156,7 @@ export class AuthorizeEndpoint<Env> {
         case 'respond':
           return protectPage(result.response)
         case 'unauthenticated':
+        case 'failed':
           return await this.#renderPage(adapter, request, environ, scopes, client, binding, param)
       }
     } catch (thrown) {

@@ -17,8 +17,8 @@ export interface AuditEventsConfig<Env> {
   readonly logger: Logger
   /** The controller's clock, in milliseconds. */
   readonly clock: () => number
-  /** The client's address for a request's environ (a method: `Env` stays bivariant, as in the grant types). */
-  clientAddress(environ: Env): string | undefined
+  /** The client's address for a request and its environ (a method: `Env` stays bivariant, as in the grant types). */
+  clientAddress(environ: Env, request: Request): string | undefined
 }
 
 interface RequestRecord {
@@ -43,7 +43,7 @@ export class AuditEvents<Env> {
   begin(request: Request, environ: Env): void {
     let address: string | undefined
     try {
-      address = this.#config.clientAddress(environ)
+      address = this.#config.clientAddress(environ, request)
     } catch (error) {
       safeLog(this.#config.logger, 'error', { err: error }, 'clientAddress threw')
     }

@@ -8,6 +8,12 @@ import { StoreUnavailableError, type AnyOAuthError } from '../errors.ts'
 import { storeFailureOf } from '../internal/guard-store.ts'
 import type { AuditEventInput } from './types.ts'
 
+/** `rate_limited` for a request a rate limit refused (429 `too_many_requests`). */
+export function rateLimitedEventOf(error: AnyOAuthError): AuditEventInput | undefined {
+  if (error.error !== 'too_many_requests') return undefined
+  return { type: 'rate_limited', limit: error.limit ?? 'unknown', retryAfterSeconds: error.retryAfter }
+}
+
 /** `store.unavailable` for a `temporarily_unavailable` answered because a store failed or timed out. */
 export function storeUnavailableEventOf(error: AnyOAuthError): AuditEventInput | undefined {
   if (error.error !== 'temporarily_unavailable') return undefined

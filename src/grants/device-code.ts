@@ -8,6 +8,7 @@ import {
   InvalidRequest,
   ServerError,
   SlowDown,
+  TooManyRequests,
   UnauthorizedClient,
 } from '../errors.ts'
 import { randomBase64url } from '../internal/crypto.ts'
@@ -15,13 +16,10 @@ import type { DeviceCodeStore } from '../stores/device-code-store.ts'
 import { hashToken } from '../tokens/hash.ts'
 import { Response } from '../web/response.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
-import { DeviceVerification, type UserCodeFailure } from './device-verification.ts'
+import { DeviceVerification } from './device-verification.ts'
 import type { Scope } from '../checks/scope.ts'
 import type { Grant, GrantRegistry, GrantServices, ScopeGrantOptions, TokenRequestContext, TokenResponseBody } from './types.ts'
-import { checkUserCodeFormat, formatUserCode, generateUserCode, GuessLimiter, USER_CODE_ALPHABET, type UserCodeAttemptLimits } from './user-code.ts'
-
-export type { UserCodeFailure } from './device-verification.ts'
-export type { UserCodeAttemptLimits } from './user-code.ts'
+import { checkUserCodeFormat, formatUserCode, generateUserCode, USER_CODE_ALPHABET } from './user-code.ts'
 
 /** The grant type of the device flow (RFC 8628 section 3.4). */
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code'
@@ -44,13 +42,6 @@ export interface DeviceCodeGrantOptions<Env = unknown> extends ScopeGrantOptions
   readonly verificationPath?: string
   /** A site adapter for the verification page only, overriding the controller's. */
   readonly siteAdapter?: SiteAdapter<Env>
-  /** Limits on wrong user codes (RFC 8628 section 5.1): per browser and in total, per window. */
-  readonly userCodeAttempts?: UserCodeAttemptLimits
-  /**
-   * Told about every failed attempt at the verification page (wrong code, or refused while locked out),
-   * e.g. to count failures per client address, which only the host can see. Errors it throws are ignored.
-   */
-  readonly limiter?: (failure: UserCodeFailure<Env>) => void | Promise<void>
 }
 
 /** How often a colliding user code is drawn again before giving up. */
@@ -62,7 +53,10 @@ const SAVE_ATTEMPTS = 5
  * the user code on the verification page of another device and approves, and meanwhile the device polls
  * the token endpoint with `grant_type=urn:ietf:params:oauth:grant-type:device_code`.
  *
- * Public clients may use it; a client must be allowed the grant type. Device codes are bound to their
+ * Public clients may use it; a client must be allowed the grant type. Wrong user codes, requests to the
+ * device authorization endpoint and pending codes are limited by the controller's `limits`
+ * (`userCodeGuesses`, `deviceAuthorization`, `devicePendingPerClient`, `devicePendingTotal`; RFC 8628
+ * section 5.1; the arithmetic is in `docs/limits.md`). Device codes are bound to their
  * client and redeemed exactly once: after the tokens are handed out, the device code answers
  * `invalid_grant` (RFC 8628 leaves it open; the session is over and the code is spent). An approval issues
  * a refresh token too when refresh tokens are enabled.
@@ -84,8 +78,6 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
   readonly #verificationPath: string
   readonly #scope: Scope | undefined
   readonly #siteAdapter: SiteAdapter<Env> | undefined
-  readonly #guesses: GuessLimiter
-  readonly #limiter: DeviceCodeGrantOptions<Env>['limiter']
   /** The device authorization handler, made once (not per request). */
   readonly #authorizeHandler: ClientEndpointHandler<Env, GrantServices<Env>> = (request) => this.#authorize(request)
 
@@ -103,8 +95,6 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
     if (this.#authorizationPath === this.#verificationPath) throw new TypeError('DeviceCodeGrant: the two paths must differ')
     this.#scope = options.scope
     this.#siteAdapter = options.siteAdapter
-    this.#guesses = new GuessLimiter(options.userCodeAttempts)
-    this.#limiter = options.limiter
   }
 
   register(registry: GrantRegistry<Env>): void {
@@ -115,8 +105,6 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
       alphabet: this.#alphabet,
       length: this.#length,
       siteAdapter: this.#siteAdapter,
-      guesses: this.#guesses,
-      limiter: this.#limiter,
     })
     registry.addEndpoint({
       path: this.#authorizationPath,
@@ -136,12 +124,17 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
   }
 
   /** The device authorization endpoint (RFC 8628 section 3.1 and 3.2). */
-  async #authorize({ params, services, authenticate }: ClientRequest<Env, GrantServices<Env>>): Promise<Response> {
+  async #authorize({ request, environ, params, services, authenticate }: ClientRequest<Env, GrantServices<Env>>): Promise<Response> {
     const client = await authenticate()
     if (!allows(client.grantTypes, DEVICE_CODE_GRANT_TYPE)) {
       throw new UnauthorizedClient(`The client is not allowed to use grant_type ${DEVICE_CODE_GRANT_TYPE}.`)
     }
+    // Each request holds a pending code for its lifetime: limited per (client, address), and capped.
+    const requested = await services.limits.deviceAuthorizationRequested(client.clientId, services.limits.address(environ, request))
+    if (requested > 0) throw new TooManyRequests(`Too many device authorization requests; try again in ${requested} seconds.`, requested, { limit: 'deviceAuthorization' })
     const scopes = (this.#scope ?? services.scope).parse(params.values.get('scope'), client.scopes)
+    const capped = await services.limits.deviceCodeIssued(client.clientId)
+    if (capped > 0) throw new TooManyRequests(`Too many pending device codes; try again in ${capped} seconds.`, capped, { limit: 'devicePending' })
     const now = services.now()
     const familyId = services.newId()
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {

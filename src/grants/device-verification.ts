@@ -1,6 +1,8 @@
 import { bodyErrorToOAuthError, toOAuthError } from '../web/error-response.ts'
-import { InvalidRequest } from '../errors.ts'
+import { InvalidRequest, TooManyRequests } from '../errors.ts'
 import type { CsrfGuard } from '../web/csrf.ts'
+import { waitInWords } from '../limits/rate-limits.ts'
+import { applySignInLimits } from '../limits/sign-in.ts'
 import type { DeviceAuthorization, DeviceCodeStore } from '../stores/device-code-store.ts'
 import { hashToken } from '../tokens/hash.ts'
 import { NO_USER_DATA, type Client } from '../types.ts'
@@ -11,20 +13,7 @@ import type { SiteAdapter } from '../web/site-adapter.ts'
 import { messagePage } from '../web/pages.ts'
 import { approvedPage, deniedPage, entryPage } from './device-pages.ts'
 import type { GrantServices } from './types.ts'
-import { formatUserCode, normalizeUserCode, type GuessLimiter } from './user-code.ts'
-
-/** A failed attempt at the verification page, as the `limiter` hook of `DeviceCodeGrant` sees it. */
-export interface UserCodeFailure<Env = unknown> {
-  readonly request: Request
-  /** What the framework adapter passed to `dispatch` (e.g. the Node request, for the client's address). */
-  readonly environ: Env
-  /** `wrong_code`: unknown, expired or used; `locked_out`: refused unchecked because a limit is reached. */
-  readonly reason: 'wrong_code' | 'locked_out'
-  /** Wrong codes from this browser in the current window. */
-  readonly browserFailures: number
-  /** Wrong codes from every browser in the current window (this process). */
-  readonly globalFailures: number
-}
+import { formatUserCode, normalizeUserCode } from './user-code.ts'
 
 /** What the verification page needs from the grant. */
 export interface VerificationConfig<Env> {
@@ -32,19 +21,19 @@ export interface VerificationConfig<Env> {
   readonly alphabet: string
   readonly length: number
   readonly siteAdapter: SiteAdapter<Env> | undefined
-  readonly guesses: GuessLimiter
-  readonly limiter: ((failure: UserCodeFailure<Env>) => void | Promise<void>) | undefined
 }
 
 const ENTER = 'device-verification\0enter'
-const BROWSER = 'device-verification\0browser'
 const decideBinding = (userCodeHash: string): string => `device-verification\0decide\0${userCodeHash}`
 
 /**
  * The verification page (RFC 8628 section 3.3): GET shows a form for the user code (prefilled from
- * `?user_code=`, never submitted on its own, section 5.4); its POST checks the code, rate-limited per
- * browser and globally (section 5.1), and shows the site adapter's login/consent page, whose POST (with
- * the code in the query) approves or denies. Every POST carries a CSRF token bound to its step.
+ * `?user_code=`, never submitted on its own, section 5.4); its POST checks the code and shows the site
+ * adapter's login/consent page, whose POST (with the code in the query) approves or denies. Every POST
+ * carries a single-use CSRF token bound to its step; the decision's token is a MAC under the server's key
+ * over the user code's hash, issued only by a check that found the code, so the decision step accepts
+ * only a code this browser's check step accepted. Every failed lookup, at either step, counts against the
+ * client's address (the `userCodeGuesses` limit, RFC 8628 section 5.1).
  */
 export class DeviceVerification<Env> {
   readonly #config: VerificationConfig<Env>
@@ -59,7 +48,7 @@ export class DeviceVerification<Env> {
       if (request.bodyError !== undefined) throw bodyErrorToOAuthError(request.bodyError)
       const csrf = services.csrf
       if (request.method === 'GET' || request.method === 'HEAD') {
-        return this.#entry(request, csrf, 200, request.getParam('user_code') ?? '', undefined)
+        return await this.#entry(request, csrf, 200, request.getParam('user_code') ?? '', undefined)
       }
       if (request.method !== 'POST') {
         const response = messagePage(405, 'Method not allowed', 'This page accepts GET and POST only.')
@@ -73,13 +62,18 @@ export class DeviceVerification<Env> {
       const error = toOAuthError(thrown)
       services.reportError(error, request)
       const status = error.status === 401 ? 400 : error.status
+      if (error.error === 'too_many_requests') {
+        const page = messagePage(status, 'Too many attempts', error.description)
+        page.headers['retry-after'] = String(error.retryAfter)
+        return page
+      }
       return messagePage(status, 'Something went wrong', `${error.description} Start again on your device.`)
     }
   }
 
   /** The code form, with a CSRF token for the code-entry step. */
-  #entry(request: Request, csrf: CsrfGuard, status: number, userCode: string, error: string | undefined): Response {
-    const issued = csrf.issue(request, ENTER)
+  async #entry(request: Request, csrf: CsrfGuard, status: number, userCode: string, error: string | undefined): Promise<Response> {
+    const issued = await csrf.issue(request, ENTER)
     const response = entryPage(status, {
       action: `${request.basePath}${request.path}`,
       csrfInput: csrfInput(issued.token),
@@ -91,28 +85,20 @@ export class DeviceVerification<Env> {
     return response
   }
 
-  /** The code-entry POST: rate limits, then the code, then the site adapter's login/consent page. */
+  /** The code-entry POST: the address's limit, then the code, then the site adapter's login/consent page. */
   async #check(request: Request, environ: Env, services: GrantServices<Env>, csrf: CsrfGuard): Promise<Response> {
     const typed = request.postParam('user_code') ?? ''
-    if (!csrf.verify(request, ENTER)) return this.#entry(request, csrf, 400, typed, 'This form has expired. Enter the code again.')
-    const { guesses, store, alphabet, length } = this.#config
-    // With the CSRF cookie verified, an HMAC under it names this browser without storing the cookie.
-    const browser = csrf.issue(request, BROWSER).token
-    const now = services.now()
-    const wait = guesses.lockedFor(browser, now)
-    if (wait > 0) {
-      await this.#failed(request, environ, 'locked_out', guesses.counts(browser, now))
-      const minutes = Math.ceil(wait / 60)
-      const response = this.#entry(request, csrf, 429, typed, `Too many wrong codes. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`)
-      response.headers['retry-after'] = String(wait)
-      return response
-    }
+    if (!(await csrf.verify(request, ENTER))) return this.#entry(request, csrf, 400, typed, 'This form has expired. Enter the code again.')
+    const { store, alphabet, length } = this.#config
+    const address = services.limits.address(environ, request)
+    const wait = await services.limits.userCodeLockedFor(address)
+    if (wait > 0) return this.#lockedOut(request, services, csrf, typed, wait)
     if (typed.trim() === '') return this.#entry(request, csrf, 400, '', 'Enter the code shown on your device.')
     const code = normalizeUserCode(typed, alphabet, length)
-    const authorization = code === undefined ? undefined : await store.fetchByUserCode(hashToken(code), now)
+    const authorization = code === undefined ? undefined : await store.fetchByUserCode(hashToken(code), services.now())
     if (code === undefined || authorization === undefined) {
       // RFC 8628 section 5.1: wrong codes are counted and limited, so guessing one is hopeless.
-      await this.#failed(request, environ, 'wrong_code', guesses.fail(browser, now))
+      await services.limits.userCodeFailed(address)
       return this.#entry(request, csrf, 400, typed, 'That code is not valid, or it has expired or been used. Check the code on your device.')
     }
     const { client, adapter } = await this.#party(authorization, services)
@@ -121,21 +107,30 @@ export class DeviceVerification<Env> {
 
   /** The login/consent POST for one user code: deny, or authenticate and approve. */
   async #decide(request: Request, environ: Env, services: GrantServices<Env>, csrf: CsrfGuard, typed: string): Promise<Response> {
+    const address = services.limits.address(environ, request)
+    const wait = await services.limits.userCodeLockedFor(address)
+    if (wait > 0) return this.#lockedOut(request, services, csrf, typed, wait)
     const code = normalizeUserCode(typed, this.#config.alphabet, this.#config.length)
-    // The CSRF token binds this POST to the user code it was rendered for.
     const userCodeHash = hashToken(code ?? '')
-    if (code === undefined || !csrf.verify(request, decideBinding(userCodeHash))) {
+    // The token was issued by a check step that found this code (a MAC under the server's key), for this
+    // browser, and is spent now: anything else is a guess, and counted as one (RFC 8628 section 5.1).
+    if (code === undefined || !(await csrf.verify(request, decideBinding(userCodeHash)))) {
+      await services.limits.userCodeFailed(address)
       return this.#entry(request, csrf, 400, typed, 'This form has expired. Enter the code again.')
     }
     const { store } = this.#config
     const authorization = await store.fetchByUserCode(userCodeHash, services.now())
-    if (authorization === undefined) return gone()
+    if (authorization === undefined) {
+      await services.limits.userCodeFailed(address)
+      return gone()
+    }
     const { client, adapter } = await this.#party(authorization, services)
     const scopes = authorization.scopes
     if (await adapter.userHasDeniedAccess(request, environ, scopes, client)) {
       return (await store.deny(userCodeHash, services.now())) ? deniedPage() : gone()
     }
     const result = await callAuthenticate(adapter, request, environ, scopes, client)
+    await applySignInLimits(services.limits, result, address)
     switch (result.type) {
       case 'granted': {
         const user = { userId: result.userId, data: result.data ?? NO_USER_DATA }
@@ -148,8 +143,18 @@ export class DeviceVerification<Env> {
       case 'respond':
         return protectPage(result.response)
       case 'unauthenticated':
+      case 'failed':
         return this.#consent(request, environ, csrf, adapter, client, authorization, code)
     }
+  }
+
+  /** The code form again, with 429 and when to try again. */
+  async #lockedOut(request: Request, services: GrantServices<Env>, csrf: CsrfGuard, typed: string, wait: number): Promise<Response> {
+    // Reported like every refused request (the `rate_limited` event, the `onError` hook).
+    services.reportError(new TooManyRequests('Too many wrong user codes.', wait, { limit: 'userCodeGuesses' }), request)
+    const response = await this.#entry(request, csrf, 429, typed, `Too many wrong codes. Try again in ${waitInWords(wait)}.`)
+    response.headers['retry-after'] = String(wait)
+    return response
   }
 
   /** The site adapter's login/consent page; its form posts back here with the user code in the query. */
@@ -173,15 +178,6 @@ export class DeviceVerification<Env> {
     const adapter = this.#config.siteAdapter ?? services.siteAdapter
     if (adapter === undefined) throw new TypeError('DeviceCodeGrant needs a site adapter: pass siteAdapter to the controller or the grant')
     return { client, adapter }
-  }
-
-  /** Tells the host's `limiter` hook; a throwing hook must not break the page. */
-  async #failed(request: Request, environ: Env, reason: UserCodeFailure['reason'], counts: { browser: number; global: number }): Promise<void> {
-    try {
-      await this.#config.limiter?.({ request, environ, reason, browserFailures: counts.browser, globalFailures: counts.global })
-    } catch {
-      // ignored on purpose
-    }
   }
 }
 

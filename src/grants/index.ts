@@ -12,8 +12,6 @@ export {
   DEVICE_CODE_GRANT_TYPE,
   DeviceCodeGrant,
   type DeviceCodeGrantOptions,
-  type UserCodeAttemptLimits,
-  type UserCodeFailure,
 } from './device-code.ts'
 export { Scope, parseScopeParameter, type ScopeOptions } from '../checks/scope.ts'
 export type { PkceOptions } from '../checks/pkce.ts'

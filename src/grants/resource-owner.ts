@@ -1,4 +1,5 @@
 import { InvalidGrant, InvalidRequest, UserNotAuthenticated } from '../errors.ts'
+import { signInRefused } from '../limits/sign-in.ts'
 import { NO_USER_DATA } from '../types.ts'
 import type { AuthenticationResult, PasswordSiteAdapter } from '../web/site-adapter.ts'
 import type { Scope } from '../checks/scope.ts'
@@ -13,8 +14,12 @@ export interface ResourceOwnerGrantOptions<Env = unknown> extends ScopeGrantOpti
 /**
  * The Resource Owner Password Credentials Grant (RFC 6749 section 4.3): `grant_type=password`. The site
  * adapter's `authenticate` reads `username` and `password` with `request.postParam` and resolves
- * `granted` or `denied`; wrong credentials give `invalid_grant`. Issues a refresh token when the
- * `RefreshToken` grant is added.
+ * `granted` or `denied` (or `failed`); wrong credentials give `invalid_grant`. Issues a refresh token
+ * when the `RefreshToken` grant is added.
+ *
+ * RFC 6749 section 4.3.2: guessing is limited per (username, address) and per username (the controller's
+ * `signIn` and `signInPerUser` limits): a locked name gets 429 `too_many_requests` before the site adapter
+ * is asked.
  *
  * Discouraged: RFC 9700 section 2.4 says it MUST NOT be used; it exists for migrations. Served only
  * when added to the controller.
@@ -38,8 +43,12 @@ export class ResourceOwnerGrant<Env = unknown> implements Grant<Env> {
 
   async #handle(context: TokenRequestContext<Env>): Promise<TokenResponseBody> {
     const { request, environ, client, services } = context
-    if (request.postParam('username') === undefined) throw new InvalidRequest('The username parameter is missing.')
+    const username = request.postParam('username')
+    if (username === undefined) throw new InvalidRequest('The username parameter is missing.')
     if (request.postParam('password') === undefined) throw new InvalidRequest('The password parameter is missing.')
+    const address = services.limits.address(environ, request)
+    const wait = await services.limits.signInLockedFor(username, address)
+    if (wait > 0) throw signInRefused(wait)
     const scopes = (this.#scope ?? services.scope).parse(request.postParam('scope'), client.scopes)
     const adapter = this.#siteAdapter ?? services.siteAdapter
     if (adapter === undefined) throw new TypeError('ResourceOwnerGrant needs a site adapter')
@@ -47,10 +56,14 @@ export class ResourceOwnerGrant<Env = unknown> implements Grant<Env> {
     try {
       result = await adapter.authenticate(request, environ, scopes, client)
     } catch (error) {
-      if (error instanceof UserNotAuthenticated) throw this.#loginFailed(context)
-      throw error
+      if (!(error instanceof UserNotAuthenticated)) throw error
+      result = { type: 'failed', username }
     }
-    if (result.type !== 'granted') throw this.#loginFailed(context)
+    if (result.type !== 'granted') {
+      await services.limits.signInFailed(username, address)
+      throw this.#loginFailed(context)
+    }
+    await services.limits.signInSucceeded(username, address)
     return services.issueTokens({
       client,
       grantType: 'password',

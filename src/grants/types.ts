@@ -1,4 +1,5 @@
-import type { AccessTokenStore, AuthCodeStore, ClientStore } from '../stores/types.ts'
+import type { Limits } from '../limits/rate-limits.ts'
+import type { AccessTokenStore, AuthCodeStore, ClientStore, RecordStore } from '../stores/types.ts'
 import type { TokenGenerator } from '../tokens/types.ts'
 import type { Client, UserData } from '../types.ts'
 import type { AnyOAuthError } from '../errors.ts'
@@ -40,6 +41,10 @@ export interface GrantServices<Env = unknown> {
   newId(): string
   /** Hands an answered error to the controller's `onError` hook (endpoints added by grants call it). */
   reportError(error: AnyOAuthError, request: Request): void
+  /** The controller's rate limits (its `limits` option), with the client's address. */
+  readonly limits: Limits<Env>
+  /** Server-held records: rate counters, spent CSRF tokens, the CSRF key (the `recordStore` option). */
+  readonly recordStore: RecordStore
   /**
    * Records an audit event of `request` for the controller's `onEvent` hook; it is delivered after the
    * response is decided. Call it only once the store agreed. A no-op without `onEvent`.

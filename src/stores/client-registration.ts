@@ -1,4 +1,5 @@
 import { hasControlCharacter, isClientIdSyntax, isClientSecretSyntax } from '../checks/identifier.ts'
+import { checkClientSecretStrength, type ClientSecretPolicy } from '../checks/client-secret-strength.ts'
 import { checkRegisteredUri, type RegisteredUriProblem } from '../checks/registered-uri.ts'
 import { hashClientSecret } from '../tokens/hash.ts'
 import type { Client, ClientAuthMethod } from '../types.ts'
@@ -42,9 +43,11 @@ export interface ClientRegistration {
 
 /**
  * Builds a validated {@link Client} record from a registration, hashing the secret. Throws a `TypeError`
- * naming what is wrong. Every client store uses it, so all apply the same rules.
+ * naming what is wrong. Every client store uses it, so all apply the same rules. With `policy` (where the
+ * issuer is known: the CLI, a registration endpoint), a secret shorter than 43 characters is refused on
+ * an issuer that is not a loopback one unless `allowWeakClientSecrets` is set.
  */
-export async function createClient(registration: ClientRegistration): Promise<Client> {
+export async function createClient(registration: ClientRegistration, policy?: ClientSecretPolicy): Promise<Client> {
   const { clientId } = registration
   // RFC 6749 appendix A.1: client_id = *VSCHAR.
   if (typeof clientId !== 'string' || !isClientIdSyntax(clientId)) {
@@ -60,6 +63,7 @@ export async function createClient(registration: ClientRegistration): Promise<Cl
   if (registration.clientSecret !== undefined && !isClientSecretSyntax(registration.clientSecret)) {
     throw new TypeError(`client ${clientId}: clientSecret must not contain control characters`)
   }
+  if (registration.clientSecret !== undefined && policy !== undefined) checkClientSecretStrength(clientId, registration.clientSecret, policy)
   if (registration.clientSecretHash !== undefined && !/^(sha256|scrypt)\$/.test(registration.clientSecretHash)) {
     throw new TypeError(`client ${clientId}: clientSecretHash must come from hashClientSecret`)
   }

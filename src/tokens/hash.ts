@@ -2,6 +2,10 @@ import { constantTimeEqual, randomBase64url, scrypt, sha256Base64url, sha256Byte
 
 // Where it has always been found (tests, the demo's site adapter).
 export { constantTimeEqual } from '../internal/crypto.ts'
+import { publishSecretHash, SECRET_HASH_CHANNEL } from '../tracing/channels.ts'
+
+/** Re-exported from the tracing module: the channel told of every client-secret check. */
+export { SECRET_HASH_CHANNEL }
 
 /**
  * SHA-256 of a code or token, base64url: the key under which stores keep it. A fast hash is right here:
@@ -55,6 +59,7 @@ export function verifyClientSecret(secret: string, stored: string): Promise<bool
 export function checkClientSecret(secret: string, stored: string): boolean | Promise<boolean> {
   const fast = parsedSha256(stored)
   if (fast !== undefined) {
+    publishSecretHash('sha256')
     const digest = sha256Bytes(`${fast.salt}$${secret}`)
     return digest.length === fast.expected.length && timingSafeEqual(digest, fast.expected)
   }
@@ -87,6 +92,7 @@ async function verifySlow(secret: string, stored: string, parts: string[]): Prom
   if (stored.startsWith(SCRYPT_PREFIX) && parts.length === 4) {
     const [, cost = '', salt = '', expected = ''] = parts
     if (Number(cost) !== SCRYPT_COST) return false
+    publishSecretHash('scrypt')
     const key = await scrypt(secret, salt, SCRYPT_KEY_LENGTH, SCRYPT_COST)
     return constantTimeEqual(key.toString('base64url'), expected)
   }

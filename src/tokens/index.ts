@@ -8,4 +8,4 @@ export { RandomTokenGenerator, type RandomTokenGeneratorOptions } from './random
 export { Uuid4 } from './uuid4.ts'
 export { JwtTokenGenerator, type JwtAlgorithm, type JwtSigningKey, type JwtTokenGeneratorOptions } from './jwt.ts'
 export type { ExpiresInByGrantType, PublishesKeys, TokenContext, TokenGenerator, TokenGeneratorOptions } from './types.ts'
-export { generateClientSecret, hashClientSecret, hashToken, verifyClientSecret } from './hash.ts'
+export { generateClientSecret, hashClientSecret, hashToken, SECRET_HASH_CHANNEL, verifyClientSecret } from './hash.ts'

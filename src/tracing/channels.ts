@@ -55,6 +55,7 @@ interface Channel<C extends object> {
 
 interface DiagnosticsChannelModule {
   tracingChannel?: <C extends object>(name: string) => Channel<C>
+  channel?: (name: string) => { readonly hasSubscribers: boolean; publish(message: unknown): void }
 }
 
 /** The channel names, for subscribers. */
@@ -116,4 +117,22 @@ export function traceGrant<T>(context: GrantTrace, work: () => Promise<T>): Prom
 /** Runs `work` inside an `oauth2-stack:store` trace (call only when {@link tracesStores}). */
 export function traceStore<T>(context: StoreTrace, work: () => Promise<T>): Promise<T> {
   return storeChannel === undefined ? work() : storeChannel.tracePromise(work, context)
+}
+
+/**
+ * The plain channel told of every client-secret check, with `{ algorithm: 'sha256' | 'scrypt' }` (never the
+ * secret): what a check costs, for metrics and for tests that count hash work.
+ */
+export const SECRET_HASH_CHANNEL = 'oauth2-stack:client-secret-hash'
+const secretHashChannel = ((): ReturnType<NonNullable<DiagnosticsChannelModule['channel']>> | undefined => {
+  try {
+    return diagnostics?.channel?.(SECRET_HASH_CHANNEL)
+  } catch {
+    return undefined
+  }
+})()
+
+/** Tells {@link SECRET_HASH_CHANNEL} that a client secret is being checked with `algorithm`. */
+export function publishSecretHash(algorithm: 'sha256' | 'scrypt'): void {
+  if (secretHashChannel?.hasSubscribers === true) secretHashChannel.publish({ algorithm })
 }

@@ -63,6 +63,7 @@ export function errorFields(error: AnyOAuthError): Record<string, string> {
 export function jsonErrorResponse(error: AnyOAuthError, realm: string): Response {
   const headers: Record<string, string> = {}
   if (error.error === 'invalid_client') headers['www-authenticate'] = `Basic realm="${realm}", charset="UTF-8"`
+  if (error.error === 'too_many_requests') headers['retry-after'] = String(error.retryAfter)
   return Response.json(error.status, errorFields(error), headers)
 }
 

@@ -43,7 +43,7 @@ export interface ConsentPageInput<Env> {
  */
 export async function renderConsentPage<Env>(adapter: SiteAdapter<Env>, csrf: CsrfGuard, input: ConsentPageInput<Env>): Promise<Response> {
   const { request, environ, client, scopes, formAction } = input
-  const issued = csrf.issue(request, input.binding)
+  const issued = await csrf.issue(request, input.binding)
   const page = await adapter.renderAuthPage(request, new Response(200, { 'content-type': 'text/html; charset=utf-8' }), environ, scopes, client, {
     client,
     scopes,

@@ -50,5 +50,7 @@ export function errorPage(error: AnyOAuthError): Response {
 <p>${escapeHtml(error.description)}</p>
 <p>Error code: <code>${escapeHtml(error.error)}</code></p>
 <p>Go back to the application you came from and try again.</p></main></body></html>`
-  return Response.html(status, body)
+  const response = Response.html(status, body)
+  if (error.error === 'too_many_requests') response.headers['retry-after'] = String(error.retryAfter)
+  return response
 }

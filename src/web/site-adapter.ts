@@ -10,9 +10,18 @@ import type { Response } from './response.ts'
  *   `UserNotAuthenticated` means the same.
  * - `denied`: the user refused; the client gets `access_denied` (at the token endpoint, `invalid_grant`).
  * - `respond`: answer with this response instead (e.g. a redirect to the host's own login page).
+ * - `failed`: a sign-in with this `username` and a wrong password was attempted on the login form; the
+ *   core counts it against the rate limits (`signIn`, `signInPerUser`; RFC 6749 section 4.3.2) and shows
+ *   the login/consent page again like `unauthenticated` — or, once the name is locked for this address,
+ *   a page saying when to try again. At the token endpoint it is `invalid_grant` like `denied`.
+ *
+ * When a `granted` follows a password typed on the form, the core refuses it too while the name is
+ * locked (so a locked name is no oracle); give `username` when you count failures under another name
+ * than `userId`. Commit a session only once the core has answered.
  */
 export type AuthenticationResult =
-  | { readonly type: 'granted'; readonly userId: string; readonly data?: UserData }
+  | { readonly type: 'granted'; readonly userId: string; readonly data?: UserData; readonly username?: string }
+  | { readonly type: 'failed'; readonly username: string }
   | { readonly type: 'unauthenticated' }
   | { readonly type: 'denied' }
   | { readonly type: 'respond'; readonly response: Response }

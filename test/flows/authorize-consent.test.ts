@@ -184,9 +184,9 @@ describe('RFC 6749 section 10.12 / RFC 9700 section 4.7: the decision POST is CS
 
     // The browser drops the cookie; resubmitting the same form (back button, double click) is refused.
     expectCsrfRejected(await withoutNewCode(() => submitForm(page, { action: 'approve', ...USER, cookie: null })))
-    // Observed, not guaranteed: the CSRF token is an HMAC keyed by the cookie value, not a nonce. A client
-    // that ignores Max-Age=0 and replays the old cookie value is still accepted and gets a second code.
-    // The CSRF guard only promises that a *cross-site* request cannot make a decision; see the report.
+    // A client that ignores Max-Age=0 and replays the old cookie with the old token is refused too: the
+    // token was spent by the decision (issue 17 item 9).
+    expectCsrfRejected(await withoutNewCode(() => submitForm(page, { action: 'approve', ...USER })))
   })
 })
 

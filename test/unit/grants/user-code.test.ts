@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DeviceCodeGrant } from '../../../src/grants/device-code.ts'
-import { checkUserCodeFormat, formatUserCode, generateUserCode, GuessLimiter, normalizeUserCode, USER_CODE_ALPHABET } from '../../../src/grants/user-code.ts'
+import { checkUserCodeFormat, formatUserCode, generateUserCode, normalizeUserCode, USER_CODE_ALPHABET } from '../../../src/grants/user-code.ts'
 import { LocalDeviceCodeStore } from '../../../src/stores/memory-device-code-store.ts'
 
 describe('user codes (RFC 8628 section 6.1)', () => {
@@ -30,34 +30,6 @@ describe('user codes (RFC 8628 section 6.1)', () => {
     expect(() => checkUserCodeFormat('A-B', 30)).toThrow(/userCodeAlphabet/)
     expect(() => checkUserCodeFormat(USER_CODE_ALPHABET, 3)).toThrow(/userCodeLength/)
     expect(() => checkUserCodeFormat('0123456789', 5)).toThrow(/2\^20/)
-  })
-})
-
-describe('GuessLimiter (RFC 8628 section 5.1)', () => {
-  it('refuses a browser after perBrowser failures until its window ends', () => {
-    const limiter = new GuessLimiter({ perBrowser: 3, global: 100, windowSeconds: 60 })
-    for (let i = 0; i < 3; i++) expect(limiter.lockedFor('a', 1000 + i)).toBe(0)
-    expect(limiter.fail('a', 1000)).toEqual({ browser: 1, global: 1 })
-    limiter.fail('a', 1001)
-    limiter.fail('a', 1002)
-    expect(limiter.lockedFor('a', 1010)).toBe(50)
-    expect(limiter.lockedFor('b', 1010)).toBe(0)
-    expect(limiter.lockedFor('a', 1060)).toBe(0)
-    expect(limiter.fail('a', 1060)).toEqual({ browser: 1, global: 1 })
-  })
-
-  it('refuses everyone after the global cap', () => {
-    const limiter = new GuessLimiter({ perBrowser: 100, global: 4, windowSeconds: 60 })
-    for (const browser of ['a', 'b', 'c', 'd']) limiter.fail(browser, 500)
-    expect(limiter.lockedFor('fresh', 530)).toBe(30)
-    expect(limiter.counts('fresh', 530)).toEqual({ browser: 0, global: 4 })
-    expect(limiter.lockedFor('fresh', 560)).toBe(0)
-  })
-
-  it('rejects limits that are not positive whole numbers', () => {
-    expect(() => new GuessLimiter({ perBrowser: 0 })).toThrow(TypeError)
-    expect(() => new GuessLimiter({ global: 1.5 })).toThrow(TypeError)
-    expect(() => new GuessLimiter({ windowSeconds: -1 })).toThrow(TypeError)
   })
 })
 
