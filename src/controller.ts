@@ -283,6 +283,7 @@ export class AuthorizationController<Env = unknown> {
         this.#refreshPolicy = policy
       },
       guardStore: this.#guard,
+      recordStore: this.#services.recordStore,
     }
     grant.register(registry)
     this.#metadata = undefined

@@ -13,7 +13,6 @@ import { escapeHtml } from '../internal/html.ts'
 import type { AdministeredClientStore } from '../stores/from-url.ts'
 import { storedUriProblems } from '../stores/client-registration.ts'
 import { LocalClientStore } from '../stores/memory-client-store.ts'
-import { LocalDeviceCodeStore } from '../stores/memory-device-code-store.ts'
 import { LocalTokenStore } from '../stores/memory-token-store.ts'
 import type { TokenStore } from '../stores/types.ts'
 import type { NodeEnviron } from '../adapters/node-http.ts'
@@ -207,7 +206,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   controller.addGrant(new ClientCredentialsGrant())
   controller.addGrant(new RefreshToken({ expiresIn: options.refreshTokenLifetime ?? 2592000 }))
   // RFC 8628: the demo's site adapter serves the login and consent on the device page too.
-  controller.addGrant(new DeviceCodeGrant<NodeEnviron>({ deviceCodeStore: new LocalDeviceCodeStore() }))
+  controller.addGrant(new DeviceCodeGrant<NodeEnviron>())
   const deviceUrl = `${issuer}/device`
   const deviceCurl = `curl -s -d client_id=${DEMO.publicClient.clientId} -d scope=profile ${issuer}/device_authorization`
   const devicePollCurl = [

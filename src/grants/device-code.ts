@@ -13,6 +13,7 @@ import {
 } from '../errors.ts'
 import { randomBase64url } from '../internal/crypto.ts'
 import type { DeviceCodeStore } from '../stores/device-code-store.ts'
+import { RecordDeviceCodeStore } from '../stores/record-device-code-store.ts'
 import { hashToken } from '../tokens/hash.ts'
 import { Response } from '../web/response.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
@@ -26,8 +27,12 @@ export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_c
 
 /** Options of {@link DeviceCodeGrant}. */
 export interface DeviceCodeGrantOptions<Env = unknown> extends ScopeGrantOptions {
-  /** Where pending requests live; `LocalDeviceCodeStore` for one process, a shared store for several. */
-  readonly deviceCodeStore: DeviceCodeStore
+  /**
+   * Where pending requests live. By default a `RecordDeviceCodeStore` over the controller's record store
+   * (its `recordStore` option, else its token store when that keeps records): shared by every process on
+   * the same store and kept across restarts. `LocalDeviceCodeStore` keeps them in this process only.
+   */
+  readonly deviceCodeStore?: DeviceCodeStore
   /** Lifetime of the device code and the user code in seconds (RFC 8628 section 3.2). Default 600; at most 3600. */
   readonly expiresIn?: number
   /** Seconds the device waits between polls (RFC 8628 section 3.2 `interval`). Default 5; at most 300. */
@@ -63,13 +68,13 @@ const SAVE_ATTEMPTS = 5
  *
  * @example
  * ```ts
- * controller.addGrant(new DeviceCodeGrant({ deviceCodeStore: new LocalDeviceCodeStore() }))
+ * controller.addGrant(new DeviceCodeGrant()) // device codes kept in the controller's record store
  * ```
  */
 export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
-  readonly #givenStore: DeviceCodeStore
-  /** The store as the controller guards it (set by {@link register}). */
-  #store: DeviceCodeStore
+  readonly #givenStore: DeviceCodeStore | undefined
+  /** The store as the controller guards it, or the default over its records (set by {@link register}). */
+  #store: DeviceCodeStore | undefined
   readonly #expiresIn: number
   readonly #interval: number
   readonly #alphabet: string
@@ -81,10 +86,8 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
   /** The device authorization handler, made once (not per request). */
   readonly #authorizeHandler: ClientEndpointHandler<Env, GrantServices<Env>> = (request) => this.#authorize(request)
 
-  constructor(options: DeviceCodeGrantOptions<Env>) {
-    if (options.deviceCodeStore === undefined) throw new TypeError('DeviceCodeGrant needs a deviceCodeStore')
+  constructor(options: DeviceCodeGrantOptions<Env> = {}) {
     this.#givenStore = options.deviceCodeStore
-    this.#store = options.deviceCodeStore
     this.#expiresIn = whole('expiresIn', options.expiresIn ?? 600, 1, 3600)
     this.#interval = whole('interval', options.interval ?? 5, 1, 300)
     this.#alphabet = options.userCodeAlphabet ?? USER_CODE_ALPHABET
@@ -97,11 +100,19 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
     this.#siteAdapter = options.siteAdapter
   }
 
+  /** The store, once the grant is registered with a controller (its endpoints exist only then). */
+  #registered(): DeviceCodeStore {
+    if (this.#store === undefined) throw new TypeError('DeviceCodeGrant: add the grant to a controller first')
+    return this.#store
+  }
+
   register(registry: GrantRegistry<Env>): void {
     // The controller bounds every call of an out-of-process store, as it does for its own stores.
-    this.#store = registry.guardStore(this.#givenStore, 'deviceCodeStore')
+    const store =
+      this.#givenStore === undefined ? new RecordDeviceCodeStore(registry.recordStore) : registry.guardStore(this.#givenStore, 'deviceCodeStore')
+    this.#store = store
     const verification = new DeviceVerification({
-      store: this.#store,
+      store,
       alphabet: this.#alphabet,
       length: this.#length,
       siteAdapter: this.#siteAdapter,
@@ -141,7 +152,7 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
       // The device code is a 256-bit random handle; the user code is short, for people (section 6.1).
       const deviceCode = randomBase64url(32)
       const userCode = generateUserCode(this.#alphabet, this.#length)
-      const saved = await this.#store.save({
+      const saved = await this.#registered().save({
         deviceCodeHash: hashToken(deviceCode),
         userCodeHash: hashToken(userCode),
         clientId: client.clientId,
@@ -174,10 +185,10 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
     if (deviceCode === undefined || deviceCode.length === 0) throw new InvalidRequest('The device_code parameter is missing.')
     const deviceCodeHash = hashToken(deviceCode)
     // Check the binding before polling, so another client's requests neither slow down nor redeem it.
-    const record = await this.#store.fetchByDeviceCode(deviceCodeHash)
+    const record = await this.#registered().fetchByDeviceCode(deviceCodeHash)
     if (record === undefined) throw new InvalidGrant('The device code is invalid.')
     if (record.clientId !== client.clientId) throw new InvalidGrant('The device code was issued to another client.')
-    const poll = await this.#store.poll(deviceCodeHash, services.now())
+    const poll = await this.#registered().poll(deviceCodeHash, services.now())
     // RFC 8628 section 3.5: the device's answers while the user decides.
     switch (poll?.status) {
       case undefined:

@@ -152,6 +152,11 @@ export interface GrantRegistry<Env = unknown> {
    * `name` labels its errors (e.g. `deviceCodeStore`).
    */
   guardStore<T extends object>(store: T, name: string): T
+  /**
+   * The controller's record store (its `recordStore` option), already guarded: where a grant keeps state
+   * that every process sharing the store must see (e.g. device codes through `RecordDeviceCodeStore`).
+   */
+  readonly recordStore: RecordStore
   /** Adds an endpoint; a `TypeError` if its path is taken. */
   addEndpoint(handler: EndpointHandler<Env>): void
 }

@@ -9,9 +9,8 @@
 import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEVICE_CODE_GRANT_TYPE, DeviceCodeGrant } from '../../src/grants/index.ts'
-import { LocalDeviceCodeStore } from '../../src/stores/index.ts'
 import type { NodeEnviron } from '../../src/web/index.ts'
-import { openLoginPage, PROTECTED_PAGE_HEADERS, protectedPageHeaders, request, submitForm, unescapeHtml, type LoginPage, type RawResult } from '../helpers/browser.ts'
+import { enterCode, formOf, openLoginPage, PROTECTED_PAGE_HEADERS, protectedPageHeaders, submitForm, type RawResult } from '../helpers/browser.ts'
 import { CONFIDENTIAL_BASIC, expectTokenError, insecure, noAuth, publicClient, refresh } from '../helpers/oauth-client.ts'
 import { CONFIDENTIAL, postToken, PUBLIC_CLIENT, startTestServer, USER, type TestServer } from '../helpers/test-server.ts'
 
@@ -23,7 +22,7 @@ type Device = oauth.DeviceAuthorizationResponse
 /** Starts a test server with the device grant added after start (the adapters route new endpoints). */
 async function deviceServer(options: Partial<ConstructorParameters<typeof DeviceCodeGrant<NodeEnviron>>[0]> = {}): Promise<{ server: TestServer; as: oauth.AuthorizationServer }> {
   const server = await startTestServer({ clients: [{ ...NO_DEVICE, redirectUris: ['https://no-device.example/cb'] }] })
-  server.controller.addGrant(new DeviceCodeGrant<NodeEnviron>({ deviceCodeStore: new LocalDeviceCodeStore(), ...options }))
+  server.controller.addGrant(new DeviceCodeGrant<NodeEnviron>(options))
   const issuer = new URL(server.issuer)
   const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }))
   return { server, as }
@@ -39,21 +38,6 @@ async function startDevice(as: oauth.AuthorizationServer, scope = 'read write', 
 function poll(server: TestServer, deviceCode: string, as: 'public' | 'confidential' = 'public'): ReturnType<typeof postToken> {
   const form = { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode }
   return as === 'public' ? postToken(server.url, { ...form, client_id: PUBLIC_CLIENT.clientId }) : postToken(server.url, form, { basic: CONFIDENTIAL_BASIC })
-}
-
-/** Types a code into the verification page's form. */
-function enterCode(page: LoginPage, userCode: string, cookie = page.cookie): Promise<RawResult> {
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
-  if (cookie !== '') headers.cookie = cookie
-  return request(page.action, { method: 'POST', headers, body: new URLSearchParams({ csrf_token: page.csrfToken, user_code: userCode }) })
-}
-
-/** The login/consent form on a page answered to a POST, for {@link submitForm}. */
-function formOf(result: RawResult, from: LoginPage): LoginPage {
-  const csrfToken = /name="csrf_token" value="([^"]+)"/.exec(result.body)?.[1]
-  const action = /<form method="post" action="([^"]+)"/.exec(result.body)?.[1]
-  if (csrfToken === undefined || action === undefined) throw new Error(`no form on the page (${result.status}): ${result.body.slice(0, 300)}`)
-  return { ...result, cookie: from.cookie, csrfToken: unescapeHtml(csrfToken), action: new URL(unescapeHtml(action), from.action) }
 }
 
 /** What a person does: open the verification page, type the code, sign in and decide. */

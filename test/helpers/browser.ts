@@ -195,3 +195,18 @@ export function cookiePathCovers(cookiePath: string | undefined, requestPath: st
   if (!requestPath.startsWith(cookiePath)) return false
   return cookiePath.endsWith('/') || requestPath[cookiePath.length] === '/'
 }
+
+/** Types a code into the verification page's form. */
+export function enterCode(page: LoginPage, userCode: string, cookie = page.cookie): Promise<RawResult> {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
+  if (cookie !== '') headers.cookie = cookie
+  return request(page.action, { method: 'POST', headers, body: new URLSearchParams({ csrf_token: page.csrfToken, user_code: userCode }) })
+}
+
+/** The login/consent form on a page answered to a POST, for {@link submitForm}. */
+export function formOf(result: RawResult, from: LoginPage): LoginPage {
+  const csrfToken = /name="csrf_token" value="([^"]+)"/.exec(result.body)?.[1]
+  const action = /<form method="post" action="([^"]+)"/.exec(result.body)?.[1]
+  if (csrfToken === undefined || action === undefined) throw new Error(`no form on the page (${result.status}): ${result.body.slice(0, 300)}`)
+  return { ...result, cookie: from.cookie, csrfToken: unescapeHtml(csrfToken), action: new URL(unescapeHtml(action), from.action) }
+}

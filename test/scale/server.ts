@@ -1,10 +1,10 @@
 /**
  * One authorization-server process for the scale-out test: `tsx test/scale/server.ts <store url> <prefix>`
- * serves every grant from the shared store with the demo login, and prints `READY <port>`.
+ * serves the code, refresh and device grants from the shared store with a test login, and prints `READY <port>`.
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { AuthorizationCodeGrant, RefreshToken, Scope } from '../../src/grants/index.ts'
+import { AuthorizationCodeGrant, DeviceCodeGrant, RefreshToken, Scope } from '../../src/grants/index.ts'
 import { AuthorizationController } from '../../src/index.ts'
 import { openStore } from '../../src/stores/from-url.ts'
 import { RedisStore } from '../../src/stores/redis.ts'
@@ -33,6 +33,9 @@ const controller = new AuthorizationController({
 })
 controller.addGrant(new AuthorizationCodeGrant())
 controller.addGrant(new RefreshToken({ expiresIn: 3600 }))
+// Device codes in the shared store's records (the grant's default): a code asked for at one process is
+// approved and redeemed at the other.
+controller.addGrant(new DeviceCodeGrant())
 const server = createServer(nodeHandler(controller))
 server.listen(0, '127.0.0.1', () => console.log(`READY ${(server.address() as AddressInfo).port}`))
 process.once('SIGTERM', () => {

@@ -1,13 +1,15 @@
 /**
  * Scale-out: two server processes sharing one PostgreSQL or Redis behave as one server — a code issued by
  * one is redeemed at the other, a code raced at both is redeemed once, refresh rotation and reuse detection
- * hold across them.
+ * hold across them, and the device flow (RFC 8628) is asked for at one, approved and redeemed at the other.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEVICE_CODE_GRANT_TYPE } from '../../src/grants/index.ts'
 import { openStore } from '../../src/stores/from-url.ts'
 import { POSTGRES_URL, probeService, whenReachable } from '../contract/services.ts'
 import { stopChild, waitForOutput } from '../helpers/child-output.ts'
+import { enterCode, formOf, openLoginPage, submitForm } from '../helpers/browser.ts'
 import { authorizeInBrowser } from '../helpers/test-server.ts'
 
 const root = new URL('../../', import.meta.url)
@@ -40,6 +42,7 @@ for (const backend of backends) {
       beforeAll(async () => {
         const opened = await openStore(backend.url, { tablePrefix: prefix, keyPrefix: prefix, migrate: true })
         await opened.clientStore.addClient({ clientId: 'scale-client', clientSecret: SECRET, redirectUris: [REDIRECT] })
+        await opened.clientStore.addClient({ clientId: 'scale-device', redirectUris: [], grantTypes: [DEVICE_CODE_GRANT_TYPE, 'refresh_token'] })
         ;[a, b] = await Promise.all([start(backend.url, prefix), start(backend.url, prefix)])
         cleanup = async () => {
           if (backend.name === 'Redis') {
@@ -125,6 +128,31 @@ for (const backend of backends) {
         // The family is revoked everywhere: the newest refresh token fails at the other process too.
         const newest = await token(b.base, { grant_type: 'refresh_token', refresh_token: rotated.json.refresh_token as string })
         expect(newest.json.error).toBe('invalid_grant')
+      })
+
+      it('the device flow spans both processes: asked for at one, approved and redeemed at the other, once', async () => {
+        const form = { 'content-type': 'application/x-www-form-urlencoded' }
+        const started = await fetch(`${a.base}/device_authorization`, { method: 'POST', headers: form, body: new URLSearchParams({ client_id: 'scale-device', scope: 'read' }) })
+        expect(started.status).toBe(200)
+        const device = (await started.json()) as { device_code: string; user_code: string }
+        // The person types the code at the other process, which finds it in the shared store.
+        const entry = await openLoginPage(`${b.base}/device`)
+        const consent = await enterCode(entry, device.user_code)
+        expect(consent.status, consent.body.slice(0, 300)).toBe(200)
+        const done = await submitForm(formOf(consent, entry), { action: 'approve', username: 'alice', password: 'wonderland' })
+        expect(done.status).toBe(200)
+        const poll = async (at: string): Promise<{ status: number; json: Record<string, unknown> }> => {
+          const response = await fetch(`${at}/token`, {
+            method: 'POST',
+            headers: form,
+            body: new URLSearchParams({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: 'scale-device' }),
+          })
+          return { status: response.status, json: (await response.json()) as Record<string, unknown> }
+        }
+        const [first, second] = await Promise.all([poll(a.base), poll(b.base)])
+        const answers = JSON.stringify([first, second])
+        expect([first, second].filter((answer) => answer.status === 200), answers).toHaveLength(1)
+        expect([first, second].find((answer) => answer.status !== 200)?.json.error, answers).toMatch(/^(invalid_grant|slow_down)$/)
       })
     })
   })
