@@ -1,3 +1,4 @@
+import { ConfigurationError } from './errors.ts'
 import { AuthorizeEndpoint } from './endpoints/authorize.ts'
 import { tokenEndpoint } from './endpoints/token.ts'
 import { introspectionEndpoint } from './endpoints/introspect.ts'
@@ -71,7 +72,7 @@ export class AuthorizationController<Env = unknown> {
 
   constructor(options: AuthorizationControllerOptions<Env>) {
     if (options.accessTokenStore === undefined || options.authCodeStore === undefined || options.clientStore === undefined) {
-      throw new TypeError('AuthorizationController needs accessTokenStore, authCodeStore and clientStore')
+      throw new ConfigurationError('AuthorizationController needs accessTokenStore, authCodeStore and clientStore')
     }
     // Every call to an out-of-process store answers within storeTimeoutMs, and its failures become 503s.
     const timeoutMs = checkSeconds('storeTimeoutMs', options.storeTimeoutMs ?? 2000, 60_000, 'milliseconds')
@@ -85,7 +86,7 @@ export class AuthorizationController<Env = unknown> {
     this.issuer = checkIssuer(options.issuer)
     this.authorizePath = checkPath('authorizePath', options.authorizePath ?? '/authorize')
     this.tokenPath = checkPath('tokenPath', options.tokenPath ?? '/token')
-    if (this.authorizePath === this.tokenPath) throw new TypeError('authorizePath and tokenPath must differ')
+    if (this.authorizePath === this.tokenPath) throw new ConfigurationError('authorizePath and tokenPath must differ')
     const clock = options.clock ?? Date.now
     const now = (): number => Math.floor(clock() / 1000)
     const tokenGenerator = options.tokenGenerator ?? new RandomTokenGenerator()
@@ -176,7 +177,7 @@ export class AuthorizationController<Env = unknown> {
     }
     const endpointContext: GrantEndpointContext<Env> = { services: this.#services, realm, onError }
     const route = (path: string, handle: (request: Request, environ: Env) => Promise<Response>): void => {
-      if (this.#routes.has(path)) throw new TypeError(`two endpoints at ${path}`)
+      if (this.#routes.has(path)) throw new ConfigurationError(`two endpoints at ${path}`)
       this.#routes.set(path, { handle })
     }
     const context = this.#services.endpointContext
@@ -259,27 +260,27 @@ export class AuthorizationController<Env = unknown> {
   addGrant(grant: Grant<Env>): this {
     const registry: GrantRegistry<Env> = {
       addTokenHandler: (handler) => {
-        if (this.#tokenHandlers.has(handler.grantType)) throw new TypeError(`grant_type ${handler.grantType} is already registered`)
+        if (this.#tokenHandlers.has(handler.grantType)) throw new ConfigurationError(`grant_type ${handler.grantType} is already registered`)
         this.#tokenHandlers.set(handler.grantType, tracedTokenHandler(handler))
       },
       addAuthorizeHandler: (handler) => {
         if (this.#authorizeHandlers.has(handler.responseType)) {
-          throw new TypeError(`response_type ${handler.responseType} is already registered`)
+          throw new ConfigurationError(`response_type ${handler.responseType} is already registered`)
         }
         if (handler.siteAdapter === undefined && this.#services.siteAdapter === undefined) {
-          throw new TypeError(`response_type ${handler.responseType} needs a site adapter: pass siteAdapter to the controller or the grant`)
+          throw new ConfigurationError(`response_type ${handler.responseType} needs a site adapter: pass siteAdapter to the controller or the grant`)
         }
         this.#authorizeHandlers.set(handler.responseType, handler)
       },
       addEndpoint: (handler) => {
         const path = checkPath('endpoint path', handler.path)
-        if (this.#routes.has(path)) throw new TypeError(`two endpoints at ${path}`)
+        if (this.#routes.has(path)) throw new ConfigurationError(`two endpoints at ${path}`)
         this.#routes.set(path, { handle: (request, environ) => handler.handle(request, environ, this.#services) })
         this.#metadata = undefined
         if (handler.metadataField !== undefined) this.#endpointFields.set(handler.metadataField, handler.path)
       },
       enableRefreshTokens: (policy) => {
-        if (this.#refreshPolicy !== undefined) throw new TypeError('refresh tokens are already enabled')
+        if (this.#refreshPolicy !== undefined) throw new ConfigurationError('refresh tokens are already enabled')
         this.#refreshPolicy = policy
       },
       guardStore: this.#guard,

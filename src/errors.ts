@@ -5,8 +5,9 @@
  * with, and whether it may be sent back to the client's redirect URI. The controller turns them into RFC
  * responses in one place (`src/web/error-response.ts`); nothing else formats errors.
  *
- * Misconfiguration is not an OAuth error: it throws a `TypeError` when the controller, a grant or a store
- * is built, and never reaches a client.
+ * Misconfiguration is not an OAuth error: it throws a {@link ConfigurationError} (a `TypeError` with the
+ * stable `code` {@link CONFIGURATION_ERROR_CODE}) when the controller, a grant or a store is built, or when
+ * code calls the library wrongly, and never reaches a client.
  *
  * @module
  */
@@ -274,4 +275,29 @@ export class StoreUnavailableError extends Error {
 /** Whether `value` is one of oauth2-stack's OAuth errors. */
 export function isOAuthError(value: unknown): value is AnyOAuthError {
   return value instanceof OAuthError
+}
+
+/** The `code` every {@link ConfigurationError} carries, Node-style, for hosts that test for misuse. */
+export const CONFIGURATION_ERROR_CODE = 'ERR_OAUTH2_STACK_CONFIGURATION'
+
+/**
+ * A misconfiguration or a wrong call (a bad option, an option missing, a store or grant used wrongly):
+ * thrown when the controller, a grant or a store is built or called, never turned into an OAuth response.
+ * A `TypeError`, so `instanceof TypeError` keeps working; `code` is always {@link CONFIGURATION_ERROR_CODE}.
+ *
+ * @example
+ * ```ts
+ * try { new RefreshToken({ expiresIn: -1 }) } catch (error) {
+ *   if ((error as { code?: string }).code === CONFIGURATION_ERROR_CODE) console.error('fix the options:', error)
+ * }
+ * ```
+ */
+export class ConfigurationError extends TypeError {
+  /** Always {@link CONFIGURATION_ERROR_CODE}. */
+  readonly code: typeof CONFIGURATION_ERROR_CODE = CONFIGURATION_ERROR_CODE
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'ConfigurationError'
+  }
 }

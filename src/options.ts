@@ -1,3 +1,4 @@
+import { ConfigurationError } from './errors.ts'
 import type { AnyOAuthError } from './errors.ts'
 import type { Logger } from './events/logger.ts'
 import type { AuditEventHandler } from './events/types.ts'
@@ -147,14 +148,14 @@ export function checkIssuer(issuer: string): string {
   try {
     url = new URL(issuer)
   } catch {
-    throw new TypeError(`issuer ${JSON.stringify(issuer)} is not a URL`)
+    throw new ConfigurationError(`issuer ${JSON.stringify(issuer)} is not a URL`)
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new TypeError(`issuer ${JSON.stringify(issuer)} must use https (http is allowed on loopback hosts only)`)
+    throw new ConfigurationError(`issuer ${JSON.stringify(issuer)} must use https (http is allowed on loopback hosts only)`)
   }
   if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
-    throw new TypeError(`issuer ${JSON.stringify(issuer)} must not have a query or fragment (RFC 8414 section 2)`)
+    throw new ConfigurationError(`issuer ${JSON.stringify(issuer)} must not have a query or fragment (RFC 8414 section 2)`)
   }
   return issuer
 }
@@ -162,7 +163,7 @@ export function checkIssuer(issuer: string): string {
 /** Throws a `TypeError` unless `value` is a whole number from 1 to `max`. */
 export function checkSeconds(name: string, value: number, max: number = Number.MAX_SAFE_INTEGER, unit: string = 'seconds'): number {
   if (!Number.isSafeInteger(value) || value <= 0 || value > max) {
-    throw new TypeError(`${name} must be a whole number of ${unit} from 1 to ${max}`)
+    throw new ConfigurationError(`${name} must be a whole number of ${unit} from 1 to ${max}`)
   }
   return value
 }
@@ -170,7 +171,7 @@ export function checkSeconds(name: string, value: number, max: number = Number.M
 /** Throws a `TypeError` unless `path` is an absolute path without query. */
 export function checkPath(name: string, path: string): string {
   if (!path.startsWith('/') || path.includes('?') || path.includes('#')) {
-    throw new TypeError(`${name} must be an absolute path such as /token`)
+    throw new ConfigurationError(`${name} must be an absolute path such as /token`)
   }
   return path
 }

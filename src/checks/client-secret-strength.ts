@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { ConfigurationError } from '../errors.ts'
 import type { Client } from '../types.ts'
 
 /** The shortest secret treated as strong: 43 base64url characters, 256 bits. */
@@ -43,7 +44,7 @@ export function weakSecretClients(clients: readonly Client[], policy: ClientSecr
 /** Throws a `TypeError` when the policy refuses this secret (short, on a non-loopback issuer, not allowed). */
 export function checkClientSecretStrength(clientId: string, secret: string, policy: ClientSecretPolicy): void {
   if (secret.length >= STRONG_SECRET_LENGTH || policy.allowWeakClientSecrets === true || isLoopbackIssuer(policy.issuer)) return
-  throw new TypeError(
+  throw new ConfigurationError(
     `client ${clientId}: a client secret of fewer than ${STRONG_SECRET_LENGTH} characters is refused on ${policy.issuer}; ` +
       'use one from generateClientSecret(), or set allowWeakClientSecrets',
   )

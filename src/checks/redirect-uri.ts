@@ -8,6 +8,7 @@
  * @module
  */
 
+import { ConfigurationError } from '../errors.ts'
 import { checkRegisteredUri } from './registered-uri.ts'
 
 /**
@@ -18,7 +19,7 @@ import { checkRegisteredUri } from './registered-uri.ts'
  */
 export function assertRegistrableRedirectUri(uri: string): void {
   const problem = checkRegisteredUri(uri, { kind: 'redirect' })
-  if (problem !== undefined) throw new TypeError(`redirect ${problem.message}`)
+  if (problem !== undefined) throw new ConfigurationError(`redirect ${problem.message}`)
 }
 
 /**

@@ -1,4 +1,4 @@
-import { InvalidScope } from '../errors.ts'
+import { ConfigurationError, InvalidScope } from '../errors.ts'
 
 /** Options of {@link Scope} (the seed's `Scope(available, default)`). */
 export interface ScopeOptions {
@@ -28,13 +28,13 @@ export class Scope {
 
   constructor(options: ScopeOptions = {}) {
     for (const name of [...(options.available ?? []), ...(options.default ?? [])]) {
-      if (!SCOPE_TOKEN.test(name)) throw new TypeError(`scope ${JSON.stringify(name)} is not a valid scope-token (RFC 6749 section 3.3)`)
+      if (!SCOPE_TOKEN.test(name)) throw new ConfigurationError(`scope ${JSON.stringify(name)} is not a valid scope-token (RFC 6749 section 3.3)`)
     }
     const available = options.available ?? options.default
     this.#available = available === undefined ? undefined : new Set(available)
     if (options.default !== undefined && this.#available !== undefined) {
       for (const name of options.default) {
-        if (!this.#available.has(name)) throw new TypeError(`default scope ${JSON.stringify(name)} is not in available`)
+        if (!this.#available.has(name)) throw new ConfigurationError(`default scope ${JSON.stringify(name)} is not in available`)
       }
     }
     this.#default = options.default === undefined ? undefined : Object.freeze([...new Set(options.default)])

@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors.ts'
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -124,7 +125,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   const host = options.host ?? '127.0.0.1'
   const demo = options.demo ?? true
   if (demo && !isLoopbackHost(host)) {
-    throw new TypeError(`The demo server only binds loopback hosts (its credentials are public); got ${host}`)
+    throw new ConfigurationError(`The demo server only binds loopback hosts (its credentials are public); got ${host}`)
   }
   const playground = demo && (options.playground ?? true)
   const clientStore = options.clientStore ?? new LocalClientStore()

@@ -1,13 +1,6 @@
 import { isClientIdSyntax } from '../checks/identifier.ts'
 import { buildRedirect, matchRedirectUri } from '../checks/redirect-uri.ts'
-import {
-  AccessDenied,
-  InvalidClient,
-  InvalidRequest,
-  UnauthorizedClient,
-  UnsupportedResponseType,
-  type AnyOAuthError,
-} from '../errors.ts'
+import { AccessDenied, type AnyOAuthError, ConfigurationError, InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedResponseType } from '../errors.ts'
 import type { AuthorizeHandler, AuthorizeRequestContext, GrantServices } from '../grants/types.ts'
 import { CSRF_FIELD, type CsrfGuard } from '../web/csrf.ts'
 import { applySignInLimits } from '../limits/sign-in.ts'
@@ -120,7 +113,7 @@ export class AuthorizeEndpoint<Env> {
       }
       const pending = await handler.validate(context)
       const adapter = handler.siteAdapter ?? this.#services.siteAdapter
-      if (adapter === undefined) throw new TypeError(`no site adapter for response_type ${responseType}`)
+      if (adapter === undefined) throw new ConfigurationError(`no site adapter for response_type ${responseType}`)
       const scopes = pending.scopes
       const binding = OAUTH_PARAMETERS.map((name) => param(name) ?? '').join('\0')
       // A POST without the CSRF field is an authorization request sent by POST (RFC 6749 section 3.1):

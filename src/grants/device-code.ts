@@ -1,16 +1,6 @@
 import { allows } from '../checks/allows.ts'
 import { answerClientEndpoint, type ClientEndpointHandler, type ClientRequest } from '../client-auth/client-endpoint.ts'
-import {
-  AccessDenied,
-  AuthorizationPending,
-  ExpiredToken,
-  InvalidGrant,
-  InvalidRequest,
-  ServerError,
-  SlowDown,
-  TooManyRequests,
-  UnauthorizedClient,
-} from '../errors.ts'
+import { AccessDenied, AuthorizationPending, ConfigurationError, ExpiredToken, InvalidGrant, InvalidRequest, ServerError, SlowDown, TooManyRequests, UnauthorizedClient } from '../errors.ts'
 import { randomBase64url } from '../internal/crypto.ts'
 import type { DeviceCodeStore } from '../stores/device-code-store.ts'
 import { RecordDeviceCodeStore } from '../stores/record-device-code-store.ts'
@@ -95,14 +85,14 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
     checkUserCodeFormat(this.#alphabet, this.#length)
     this.#authorizationPath = options.deviceAuthorizationPath ?? '/device_authorization'
     this.#verificationPath = options.verificationPath ?? '/device'
-    if (this.#authorizationPath === this.#verificationPath) throw new TypeError('DeviceCodeGrant: the two paths must differ')
+    if (this.#authorizationPath === this.#verificationPath) throw new ConfigurationError('DeviceCodeGrant: the two paths must differ')
     this.#scope = options.scope
     this.#siteAdapter = options.siteAdapter
   }
 
   /** The store, once the grant is registered with a controller (its endpoints exist only then). */
   #registered(): DeviceCodeStore {
-    if (this.#store === undefined) throw new TypeError('DeviceCodeGrant: add the grant to a controller first')
+    if (this.#store === undefined) throw new ConfigurationError('DeviceCodeGrant: add the grant to a controller first')
     return this.#store
   }
 
@@ -220,7 +210,7 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
 
 function whole(name: string, value: number, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new TypeError(`DeviceCodeGrant: ${name} must be a whole number from ${min} to ${max}`)
+    throw new ConfigurationError(`DeviceCodeGrant: ${name} must be a whole number from ${min} to ${max}`)
   }
   return value
 }

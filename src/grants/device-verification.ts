@@ -1,5 +1,5 @@
 import { bodyErrorToOAuthError, toOAuthError } from '../web/error-response.ts'
-import { InvalidRequest, TooManyRequests } from '../errors.ts'
+import { ConfigurationError, InvalidRequest, TooManyRequests } from '../errors.ts'
 import type { CsrfGuard } from '../web/csrf.ts'
 import { waitInWords } from '../limits/rate-limits.ts'
 import { applySignInLimits } from '../limits/sign-in.ts'
@@ -176,7 +176,7 @@ export class DeviceVerification<Env> {
     const client = await services.clientStore.fetchByClientId(authorization.clientId)
     if (client === undefined) throw new InvalidRequest('The application that asked is no longer registered.')
     const adapter = this.#config.siteAdapter ?? services.siteAdapter
-    if (adapter === undefined) throw new TypeError('DeviceCodeGrant needs a site adapter: pass siteAdapter to the controller or the grant')
+    if (adapter === undefined) throw new ConfigurationError('DeviceCodeGrant needs a site adapter: pass siteAdapter to the controller or the grant')
     return { client, adapter }
   }
 }

@@ -1,4 +1,4 @@
-import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts'
+import { ConfigurationError, InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts'
 import { hashToken } from '../tokens/hash.ts'
 import { parseScopeParameter } from '../checks/scope.ts'
 import type { Grant, GrantRegistry, TokenRequestContext, TokenResponseBody } from './types.ts'
@@ -48,11 +48,11 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
 
   constructor(options: RefreshTokenOptions) {
     if (!Number.isSafeInteger(options.expiresIn) || options.expiresIn <= 0) {
-      throw new TypeError('RefreshToken: expiresIn must be a positive whole number of seconds')
+      throw new ConfigurationError('RefreshToken: expiresIn must be a positive whole number of seconds')
     }
     const grace = options.graceSeconds ?? 0
     if (!Number.isSafeInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) {
-      throw new TypeError(`RefreshToken: graceSeconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}`)
+      throw new ConfigurationError(`RefreshToken: graceSeconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}`)
     }
     this.#expiresIn = options.expiresIn
     this.#graceSeconds = grace
@@ -94,7 +94,7 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
       refreshScopes: current.scopes,
       refreshExpiresAt: current.expiresAt,
     })
-    if (minted.refreshToken === undefined) throw new TypeError('refresh tokens are not enabled')
+    if (minted.refreshToken === undefined) throw new ConfigurationError('refresh tokens are not enabled')
     const outcome = await services.accessTokenStore.rotateRefreshToken({
       presentedHash,
       clientId: client.clientId,

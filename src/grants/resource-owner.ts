@@ -1,4 +1,4 @@
-import { InvalidGrant, InvalidRequest, UserNotAuthenticated } from '../errors.ts'
+import { ConfigurationError, InvalidGrant, InvalidRequest, UserNotAuthenticated } from '../errors.ts'
 import { signInRefused } from '../limits/sign-in.ts'
 import { NO_USER_DATA } from '../types.ts'
 import type { AuthenticationResult, PasswordSiteAdapter } from '../web/site-adapter.ts'
@@ -51,7 +51,7 @@ export class ResourceOwnerGrant<Env = unknown> implements Grant<Env> {
     if (wait > 0) throw signInRefused(wait)
     const scopes = (this.#scope ?? services.scope).parse(request.postParam('scope'), client.scopes)
     const adapter = this.#siteAdapter ?? services.siteAdapter
-    if (adapter === undefined) throw new TypeError('ResourceOwnerGrant needs a site adapter')
+    if (adapter === undefined) throw new ConfigurationError('ResourceOwnerGrant needs a site adapter')
     let result: AuthenticationResult
     try {
       result = await adapter.authenticate(request, environ, scopes, client)

@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors.ts'
 import { randomInt } from '../internal/crypto.ts'
 
 /**
@@ -9,14 +10,14 @@ export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ'
 /** Validates a user-code alphabet and length at start-up; throws a `TypeError` naming the problem. */
 export function checkUserCodeFormat(alphabet: string, length: number): void {
   if (!/^[A-Z0-9]+$/.test(alphabet) || new Set(alphabet).size !== alphabet.length || alphabet.length < 2) {
-    throw new TypeError('DeviceCodeGrant: userCodeAlphabet must be 2 or more distinct characters from A-Z and 0-9')
+    throw new ConfigurationError('DeviceCodeGrant: userCodeAlphabet must be 2 or more distinct characters from A-Z and 0-9')
   }
   if (!Number.isSafeInteger(length) || length < 4 || length > 32) {
-    throw new TypeError('DeviceCodeGrant: userCodeLength must be a whole number from 4 to 32')
+    throw new ConfigurationError('DeviceCodeGrant: userCodeLength must be a whole number from 4 to 32')
   }
   // RFC 8628 section 5.1: the code space must be large enough that rate-limited guessing is hopeless.
   if (length * Math.log2(alphabet.length) < 20) {
-    throw new TypeError('DeviceCodeGrant: userCodeAlphabet and userCodeLength give fewer than 2^20 codes')
+    throw new ConfigurationError('DeviceCodeGrant: userCodeAlphabet and userCodeLength give fewer than 2^20 codes')
   }
 }
 

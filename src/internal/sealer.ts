@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors.ts'
 import { createCipheriv, createDecipheriv, randomBytes } from './crypto.ts'
 
 /**
@@ -8,7 +9,7 @@ export class Sealer {
   readonly #key: Buffer
 
   constructor(key: Uint8Array | undefined) {
-    if (key !== undefined && key.length !== 32) throw new TypeError('uniqueToken.key must be 32 bytes')
+    if (key !== undefined && key.length !== 32) throw new ConfigurationError('uniqueToken.key must be 32 bytes')
     this.#key = key === undefined ? randomBytes(32) : Buffer.from(key)
   }
 

@@ -30,6 +30,7 @@
  *
  * @module
  */
+import { ConfigurationError } from '../errors.ts'
 
 /** One limit: at most `max` events per fixed window of `windowSeconds`. */
 export interface LimitPolicy {
@@ -90,7 +91,7 @@ const NAMES = Object.keys(DEFAULT_LIMITS) as LimitName[]
 export function resolveLimits(options: LimitsOptions | false | undefined): ActiveLimits {
   const given: Readonly<Record<string, LimitPolicy | false | undefined>> = options === false ? {} : (options ?? {})
   for (const name of Object.keys(given)) {
-    if (!(NAMES as string[]).includes(name)) throw new TypeError(`limits: unknown limit ${JSON.stringify(name)} (known: ${NAMES.join(', ')})`)
+    if (!(NAMES as string[]).includes(name)) throw new ConfigurationError(`limits: unknown limit ${JSON.stringify(name)} (known: ${NAMES.join(', ')})`)
   }
   const active: Partial<Record<LimitName, ActiveLimit | undefined>> = {}
   for (const name of NAMES) {
@@ -102,11 +103,11 @@ export function resolveLimits(options: LimitsOptions | false | undefined): Activ
 }
 
 function checkPolicy(name: string, policy: LimitPolicy): LimitPolicy {
-  if (typeof policy !== 'object' || policy === null) throw new TypeError(`limits.${name} must be { max, windowSeconds } or false`)
+  if (typeof policy !== 'object' || policy === null) throw new ConfigurationError(`limits.${name} must be { max, windowSeconds } or false`)
   const { max, windowSeconds } = policy
-  if (!Number.isSafeInteger(max) || max < 1) throw new TypeError(`limits.${name}.max must be a whole number from 1`)
+  if (!Number.isSafeInteger(max) || max < 1) throw new ConfigurationError(`limits.${name}.max must be a whole number from 1`)
   if (!Number.isSafeInteger(windowSeconds) || windowSeconds < 1 || windowSeconds > 86_400) {
-    throw new TypeError(`limits.${name}.windowSeconds must be a whole number of seconds from 1 to 86400`)
+    throw new ConfigurationError(`limits.${name}.windowSeconds must be a whole number of seconds from 1 to 86400`)
   }
   return { max, windowSeconds }
 }

@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors.ts'
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose'
 import type { AccessTokenStore } from '../stores/types.ts'
 import { hashToken } from '../tokens/hash.ts'
@@ -60,7 +61,7 @@ const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
  * `insufficient_scope` when a required scope is missing.
  */
 export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
-  if (options.store === undefined && options.jwks === undefined) throw new TypeError('createTokenVerifier needs a store, a jwks, or both')
+  if (options.store === undefined && options.jwks === undefined) throw new ConfigurationError('createTokenVerifier needs a store, a jwks, or both')
   const clock = options.clock ?? Date.now
   const keys = options.jwks === undefined ? undefined : keyGetter(options.jwks)
   const audience = options.audience ?? options.issuer

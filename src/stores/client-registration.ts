@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors.ts'
 import { hasControlCharacter, isClientIdSyntax, isClientSecretSyntax } from '../checks/identifier.ts'
 import { checkClientSecretStrength, type ClientSecretPolicy } from '../checks/client-secret-strength.ts'
 import { checkRegisteredUri, type RegisteredUriProblem } from '../checks/registered-uri.ts'
@@ -51,41 +52,41 @@ export async function createClient(registration: ClientRegistration, policy?: Cl
   const { clientId } = registration
   // RFC 6749 appendix A.1: client_id = *VSCHAR.
   if (typeof clientId !== 'string' || !isClientIdSyntax(clientId)) {
-    throw new TypeError('clientId must be a non-empty string of printable ASCII characters')
+    throw new ConfigurationError('clientId must be a non-empty string of printable ASCII characters')
   }
   if (registration.clientSecret !== undefined && registration.clientSecretHash !== undefined) {
-    throw new TypeError(`client ${clientId}: give clientSecret or clientSecretHash, not both`)
+    throw new ConfigurationError(`client ${clientId}: give clientSecret or clientSecretHash, not both`)
   }
   if (registration.clientSecret !== undefined && registration.clientSecret.length === 0) {
-    throw new TypeError(`client ${clientId}: clientSecret must not be empty`)
+    throw new ConfigurationError(`client ${clientId}: clientSecret must not be empty`)
   }
   // RFC 6749 appendix A.2: client_secret = *VSCHAR; a control character (a trailing NUL) never belongs.
   if (registration.clientSecret !== undefined && !isClientSecretSyntax(registration.clientSecret)) {
-    throw new TypeError(`client ${clientId}: clientSecret must not contain control characters`)
+    throw new ConfigurationError(`client ${clientId}: clientSecret must not contain control characters`)
   }
   if (registration.clientSecret !== undefined && policy !== undefined) checkClientSecretStrength(clientId, registration.clientSecret, policy)
   if (registration.clientSecretHash !== undefined && !/^(sha256|scrypt)\$/.test(registration.clientSecretHash)) {
-    throw new TypeError(`client ${clientId}: clientSecretHash must come from hashClientSecret`)
+    throw new ConfigurationError(`client ${clientId}: clientSecretHash must come from hashClientSecret`)
   }
   if (registration.name !== undefined && hasControlCharacter(registration.name)) {
-    throw new TypeError(`client ${clientId}: name must not contain control characters`)
+    throw new ConfigurationError(`client ${clientId}: name must not contain control characters`)
   }
   const redirectUris = [...(registration.redirectUris ?? [])]
   for (const uri of redirectUris) {
     const problem = checkRegisteredUri(uri, { kind: 'redirect' })
-    if (problem !== undefined) throw new TypeError(`client ${clientId}: redirect ${problem.message}`)
+    if (problem !== undefined) throw new ConfigurationError(`client ${clientId}: redirect ${problem.message}`)
   }
   const clientSecretHash =
     registration.clientSecretHash ??
     (registration.clientSecret === undefined ? undefined : await hashClientSecret(registration.clientSecret))
   const isPublic = clientSecretHash === undefined
   const methods = registration.tokenEndpointAuthMethods ?? (isPublic ? ['none'] : ['client_secret_basic', 'client_secret_post'])
-  if (methods.length === 0) throw new TypeError(`client ${clientId}: tokenEndpointAuthMethods must not be empty`)
+  if (methods.length === 0) throw new ConfigurationError(`client ${clientId}: tokenEndpointAuthMethods must not be empty`)
   if (isPublic && methods.some((method) => method !== 'none')) {
-    throw new TypeError(`client ${clientId}: a client without a secret can only use tokenEndpointAuthMethods ['none']`)
+    throw new ConfigurationError(`client ${clientId}: a client without a secret can only use tokenEndpointAuthMethods ['none']`)
   }
   if (!isPublic && methods.includes('none')) {
-    throw new TypeError(`client ${clientId}: a client with a secret must authenticate; remove 'none'`)
+    throw new ConfigurationError(`client ${clientId}: a client with a secret must authenticate; remove 'none'`)
   }
   return Object.freeze({
     clientId,

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { ConfigurationError } from '../errors.ts'
 import type { Client } from '../types.ts'
 import { backendForScheme, MEMORY_SCHEME, schemeOf, STORE_DRIVERS, supportedStoreUrls } from './drivers.ts'
 import { LocalClientStore, type ClientRegistration } from './memory-client-store.ts'
@@ -100,7 +101,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   const keyOptions = { ...(options.keyPrefix === undefined ? {} : { prefix: options.keyPrefix }), ...clockOption }
   const sqlOptions = { ...(options.tablePrefix === undefined ? {} : { tablePrefix: options.tablePrefix }), ...clockOption }
   if (scheme === MEMORY_SCHEME) {
-    if (rest !== '') throw new TypeError('a memory: store URL takes no path: use memory:')
+    if (rest !== '') throw new ConfigurationError('a memory: store URL takes no path: use memory:')
     const clientStore = new LocalClientStore()
     const tokenStore = new LocalTokenStore(clockOption)
     return { clientStore, tokenStore, recordStore: new LocalRecordStore(clockOption), persistent: false, migrate: async () => {}, close: async () => {} }
@@ -111,7 +112,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   switch (backendForScheme(scheme)) {
     case 'sqlite': {
       const path = rest.startsWith('//') ? rest.slice(2) : rest
-      if (path === '') throw new TypeError('a sqlite: store URL needs a path (sqlite:./oauth2.db) or sqlite::memory:')
+      if (path === '') throw new ConfigurationError('a sqlite: store URL needs a path (sqlite:./oauth2.db) or sqlite::memory:')
       persistent = path !== ':memory:'
       const { SqliteStore } = await STORE_DRIVERS.sqlite.load()
       ;({ opened, recordStore } = wholeStore(new SqliteStore({ path, ...sqlOptions })))
@@ -135,7 +136,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     }
     case 'memcache': {
       const servers = rest.replace(/^\/\//, '').replace(/\/+$/, '')
-      if (servers === '') throw new TypeError('a memcached: store URL needs servers: memcached://host:port[,host:port]')
+      if (servers === '') throw new ConfigurationError('a memcached: store URL needs servers: memcached://host:port[,host:port]')
       const { MemcacheTokenStore } = await STORE_DRIVERS.memcache.load()
       const store: TokenStore & Connectable = new MemcacheTokenStore({ servers, ...keyOptions })
       if (isRecordStore(store)) recordStore = store
@@ -143,7 +144,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       break
     }
     case undefined:
-      throw new TypeError(`unsupported store URL scheme ${scheme === '' ? '(none)' : `"${scheme}"`}: use ${supportedStoreUrls()}`)
+      throw new ConfigurationError(`unsupported store URL scheme ${scheme === '' ? '(none)' : `"${scheme}"`}: use ${supportedStoreUrls()}`)
   }
   try {
     await opened.connect()

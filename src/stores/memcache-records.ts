@@ -17,7 +17,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { StoreUnavailableError } from '../errors.ts'
+import { ConfigurationError, StoreUnavailableError } from '../errors.ts'
 import type { CasItem, MemcacheConnection } from './memcache-connection.ts'
 import { checkRecordKey, checkRecordValue, checkWindow } from './record-rules.ts'
 import type { CounterReading, RecordStore, StoredRecord } from './types.ts'
@@ -46,7 +46,7 @@ interface Window {
  */
 function requireExpiry(expiresAt: number | undefined): asserts expiresAt is number {
   if (expiresAt === undefined) {
-    throw new TypeError(
+    throw new ConfigurationError(
       'MemcacheTokenStore refuses records without an expiry: memcached evicts items when memory runs short and loses them on a restart, ' +
         'so signing keys, registered clients and remembered grants need a durable store (SQL or Redis)',
     )

@@ -5,7 +5,7 @@
  * @module
  */
 import { Client as MemjsClient } from 'memjs'
-import { StoreUnavailableError } from '../errors.ts'
+import { ConfigurationError, StoreUnavailableError } from '../errors.ts'
 import type { AccessToken, AuthorizationCode, RefreshToken } from '../types.ts'
 import { unreachableError } from './errors.ts'
 import { decideRotation, familiesOf } from './family.ts'
@@ -137,7 +137,7 @@ export class MemcacheTokenStore extends RecordFacade implements AccessTokenStore
   constructor(options: MemcacheTokenStoreOptions) {
     const prefix = options.prefix ?? 'oauth2:'
     if (typeof prefix !== 'string' || !/^[\x21-\x7e]{0,100}$/.test(prefix)) {
-      throw new TypeError('MemcacheTokenStore: prefix must be at most 100 printable ASCII characters without spaces')
+      throw new ConfigurationError('MemcacheTokenStore: prefix must be at most 100 printable ASCII characters without spaces')
     }
     const { client, owned } = memjsClientFor(options)
     const mc = new MemcacheConnection({ client, prefix, clock: options.clock ?? Date.now, callTimeoutMs: options.callTimeoutMs ?? 1000 })
@@ -350,11 +350,11 @@ export class MemcacheTokenStore extends RecordFacade implements AccessTokenStore
 /** The memjs client for the options: the one passed in, or one made from the server list to fail fast. */
 function memjsClientFor(options: MemcacheTokenStoreOptions): { client: MemjsClient; owned: boolean } {
   if (options.client !== undefined) {
-    if (options.servers !== undefined) throw new TypeError('MemcacheTokenStore: give client or servers, not both')
+    if (options.servers !== undefined) throw new ConfigurationError('MemcacheTokenStore: give client or servers, not both')
     return { client: options.client, owned: false }
   }
   if (typeof options.servers !== 'string' || options.servers === '') {
-    throw new TypeError("MemcacheTokenStore needs { client } (a memjs client) or { servers: 'host:port' }")
+    throw new ConfigurationError("MemcacheTokenStore needs { client } (a memjs client) or { servers: 'host:port' }")
   }
   const timeout = (options.timeoutMs ?? 500) / 1000
   const logger = { log: () => undefined }

@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors.ts'
 import {
   SLOW_DOWN_SECONDS,
   type DeviceApproval,
@@ -55,7 +56,7 @@ export class LocalDeviceCodeStore implements DeviceCodeStore {
   constructor(options: LocalDeviceCodeStoreOptions = {}) {
     const retain = options.retainExpiredSeconds ?? 600
     if (!Number.isSafeInteger(retain) || retain < 0) {
-      throw new TypeError('LocalDeviceCodeStore: retainExpiredSeconds must be a whole number of seconds, 0 or more')
+      throw new ConfigurationError('LocalDeviceCodeStore: retainExpiredSeconds must be a whole number of seconds, 0 or more')
     }
     this.#retain = retain
   }

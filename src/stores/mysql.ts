@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { ConfigurationError } from '../errors.ts'
 import { createHash } from 'node:crypto'
 import mysql from 'mysql2/promise'
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
@@ -94,7 +95,7 @@ export class MysqlStore extends SqlStore {
   /** Builds the store. Nothing connects until the first call; see {@link MysqlStore.connect}. */
   constructor(options: MysqlStoreOptions) {
     const { pool: given, uri } = options
-    if ((given === undefined) === (uri === undefined)) throw new TypeError('MysqlStore: give exactly one of pool or uri')
+    if ((given === undefined) === (uri === undefined)) throw new ConfigurationError('MysqlStore: give exactly one of pool or uri')
     const dialect = mysqlDialect({ prefix: options.tablePrefix ?? DEFAULT_TABLE_PREFIX })
     const connectTimeoutMs = options.connectTimeoutMs ?? 5000
     const maxConnections = 'maxConnections' in options ? options.maxConnections : undefined

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { ConfigurationError } from '../errors.ts'
 import pg from 'pg'
 import type { Pool, PoolClient } from 'pg'
 import { DEFAULT_TABLE_PREFIX } from './sql/dialect.ts'
@@ -89,7 +90,7 @@ export class PostgresStore extends SqlStore {
   constructor(options: PostgresStoreOptions) {
     const { pool: given, connectionString } = options
     if ((given === undefined) === (connectionString === undefined)) {
-      throw new TypeError('PostgresStore: give exactly one of pool or connectionString')
+      throw new ConfigurationError('PostgresStore: give exactly one of pool or connectionString')
     }
     const schema = options.schema ?? 'public'
     const dialect = postgresDialect({ schema, prefix: options.tablePrefix ?? DEFAULT_TABLE_PREFIX })

@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from '../errors.ts'
+import { ConfigurationError, StoreUnavailableError } from '../errors.ts'
 import {
   SLOW_DOWN_SECONDS,
   type DeviceApproval,
@@ -52,7 +52,7 @@ export class RecordDeviceCodeStore implements DeviceCodeStore {
   constructor(records: RecordStore, options: RecordDeviceCodeStoreOptions = {}) {
     const retain = options.retainExpiredSeconds ?? 600
     if (!Number.isSafeInteger(retain) || retain < 0) {
-      throw new TypeError('RecordDeviceCodeStore: retainExpiredSeconds must be a whole number of seconds, 0 or more')
+      throw new ConfigurationError('RecordDeviceCodeStore: retainExpiredSeconds must be a whole number of seconds, 0 or more')
     }
     this.#records = records
     this.#retain = retain

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Redis } from 'ioredis'
-import { StoreUnavailableError } from '../errors.ts'
+import { ConfigurationError, StoreUnavailableError } from '../errors.ts'
 import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../types.ts'
 import { unreachableError } from './errors.ts'
 import { decodeAccessToken, decodeClient, decodeCode, decodeRefreshToken, ttlMs } from './json-records.ts'
@@ -128,7 +128,7 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
 
   constructor(options: RedisStoreOptions) {
     const prefix = options.prefix ?? 'oauth2:'
-    if (typeof prefix !== 'string') throw new TypeError('RedisStore: prefix must be a string')
+    if (typeof prefix !== 'string') throw new ConfigurationError('RedisStore: prefix must be a string')
     const clock = options.clock ?? Date.now
     const connectTimeoutMs = options.connectTimeoutMs ?? 5000
     const { driver, owned } = driverFor(options, connectTimeoutMs)
@@ -297,14 +297,14 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
 /** The driver seam for the options: the client passed in (ioredis or node-redis, told by its shape), or an ioredis client made from the URL. */
 function driverFor(options: RedisStoreOptions, connectTimeoutMs: number): { driver: RedisDriver; owned: boolean } {
   if (options.client !== undefined) {
-    if (options.url !== undefined) throw new TypeError('RedisStore: give client or url, not both')
+    if (options.url !== undefined) throw new ConfigurationError('RedisStore: give client or url, not both')
     const client: object = options.client
     if (isIoredisClient(client)) return { driver: ioredisDriver(client, false), owned: false }
     if (isNodeRedisClient(client)) return { driver: nodeRedisDriver(client), owned: false }
-    throw new TypeError('RedisStore: client must be an ioredis 5 Redis or a node-redis 5 client')
+    throw new ConfigurationError('RedisStore: client must be an ioredis 5 Redis or a node-redis 5 client')
   }
   if (typeof options.url === 'string') {
     return { driver: ioredisDriver(ioredisFromUrl(options.url, options.commandTimeoutMs ?? 1000, connectTimeoutMs), true), owned: true }
   }
-  throw new TypeError('RedisStore needs { client } (an ioredis or node-redis client) or { url }')
+  throw new ConfigurationError('RedisStore needs { client } (an ioredis or node-redis client) or { url }')
 }

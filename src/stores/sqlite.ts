@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { ConfigurationError } from '../errors.ts'
 import type BetterSqlite3 from 'better-sqlite3'
 import { describeError } from './errors.ts'
 import { DEFAULT_TABLE_PREFIX } from './sql/dialect.ts'
@@ -79,7 +80,7 @@ export class SqliteStore extends SqlStore {
   constructor(options: SqliteStoreOptions) {
     const { path, database } = options
     if ((path === undefined) === (database === undefined)) {
-      throw new TypeError('SqliteStore: give exactly one of path or database')
+      throw new ConfigurationError('SqliteStore: give exactly one of path or database')
     }
     const dialect = sqliteDialect({ prefix: options.tablePrefix ?? DEFAULT_TABLE_PREFIX })
     const opened = database === undefined ? open(path ?? '', options) : { db: database, driver: driverOf(database), address: nameOf(database) }

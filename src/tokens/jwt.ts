@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors.ts'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 import { randomUUID, type KeyObject } from '../internal/crypto.ts'
 import { RandomTokenGenerator } from './random.ts'
@@ -58,7 +59,7 @@ export class JwtTokenGenerator implements TokenGenerator, PublishesKeys {
   #keys: PublishedKey[]
 
   constructor(options: JwtTokenGeneratorOptions) {
-    if (options.keys.length === 0) throw new TypeError('JwtTokenGenerator needs at least one signing key')
+    if (options.keys.length === 0) throw new ConfigurationError('JwtTokenGenerator needs at least one signing key')
     this.#issuer = options.issuer
     const audience = options.audience ?? options.issuer
     this.#audience = typeof audience === 'string' ? audience : [...audience]

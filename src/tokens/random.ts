@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors.ts'
 import { randomBytes } from '../internal/crypto.ts'
 import { checkExpiresIn, type ExpiresInByGrantType, type TokenGenerator, type TokenGeneratorOptions } from './types.ts'
 
@@ -23,7 +24,7 @@ export class RandomTokenGenerator implements TokenGenerator {
   constructor(options: RandomTokenGeneratorOptions = {}) {
     const bytes = options.bytes ?? 32
     if (!Number.isSafeInteger(bytes) || bytes < 32 || bytes > 1024) {
-      throw new TypeError('RandomTokenGenerator: bytes must be a whole number from 32 to 1024')
+      throw new ConfigurationError('RandomTokenGenerator: bytes must be a whole number from 32 to 1024')
     }
     this.#bytes = bytes
     this.#expiresIn = checkExpiresIn(options.expiresIn)

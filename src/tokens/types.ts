@@ -2,6 +2,7 @@
  * What a token generator is told about the token it makes. Opaque generators ignore it; a JWT
  * generator (later) signs it.
  */
+import { ConfigurationError } from '../errors.ts'
 export interface TokenContext {
   /** `access_token`, `refresh_token` or `authorization_code`. */
   readonly kind: 'access_token' | 'refresh_token' | 'authorization_code'
@@ -58,7 +59,7 @@ export function checkExpiresIn(expiresIn: ExpiresInByGrantType | undefined): Exp
   const table = expiresIn ?? {}
   for (const [grantType, seconds] of Object.entries(table)) {
     if (!Number.isSafeInteger(seconds) || seconds <= 0) {
-      throw new TypeError(`expiresIn.${grantType} must be a positive whole number of seconds`)
+      throw new ConfigurationError(`expiresIn.${grantType} must be a positive whole number of seconds`)
     }
   }
   return table

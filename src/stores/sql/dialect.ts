@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ConfigurationError } from '../../errors.ts'
 import type { ColumnKind, TableName } from './schema.ts'
 
 /** The backends, as named in messages. */
@@ -70,7 +71,7 @@ export const DEFAULT_TABLE_PREFIX = 'oauth2_'
 /** Checks a table prefix: letters, digits and `_`, starting with a letter or `_`; may be empty. Throws a TypeError. */
 export function checkTablePrefix(prefix: string): string {
   if (typeof prefix !== 'string' || (prefix !== '' && !IDENTIFIER.test(prefix)) || prefix.length > MAX_PREFIX) {
-    throw new TypeError(
+    throw new ConfigurationError(
       `tablePrefix must be empty or letters, digits and _ (starting with a letter or _), at most ${MAX_PREFIX} characters`,
     )
   }
@@ -80,7 +81,7 @@ export function checkTablePrefix(prefix: string): string {
 /** Checks a schema name (PostgreSQL): an unquoted identifier of at most 63 characters. Throws a TypeError. */
 export function checkSchemaName(schema: string): string {
   if (typeof schema !== 'string' || !IDENTIFIER.test(schema) || schema.length > 63) {
-    throw new TypeError('schema must be letters, digits and _ (starting with a letter or _), at most 63 characters')
+    throw new ConfigurationError('schema must be letters, digits and _ (starting with a letter or _), at most 63 characters')
   }
   return schema
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ConfigurationError } from '../../errors.ts'
 import { createRequire } from 'node:module'
 import type { SqlRow, SqlValue } from './rows.ts'
 import type { SyncSqlConnection } from './steps.ts'
@@ -29,7 +30,7 @@ export interface SqliteDatabaseLike {
 export function driverOf(database: unknown): SqliteDriverName {
   const candidate = database as Partial<Record<'prepare' | 'exec' | 'pragma', unknown>> | null
   if (typeof candidate !== 'object' || candidate === null || typeof candidate.prepare !== 'function' || typeof candidate.exec !== 'function') {
-    throw new TypeError('SqliteStore: database must be an open better-sqlite3 Database or a node:sqlite DatabaseSync')
+    throw new ConfigurationError('SqliteStore: database must be an open better-sqlite3 Database or a node:sqlite DatabaseSync')
   }
   return typeof candidate.pragma === 'function' ? 'better-sqlite3' : 'node:sqlite'
 }
