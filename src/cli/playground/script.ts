@@ -9,7 +9,12 @@
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import type * as TypeScript from 'typescript'
+
+/** The part of the `typescript` dev dependency used when running from the sources (never from dist). */
+interface Transpiler {
+  readonly ScriptTarget: { readonly ES2020: number }
+  transpileModule(text: string, options: { compilerOptions: { target: number }; fileName: string }): { outputText: string }
+}
 
 /** The files of `browser/`, in the order they run: declarations first, `main` (which starts the page) last. */
 const FILES = ['context', 'http', 'flows', 'dom', 'diagram', 'steps', 'main'] as const
@@ -34,6 +39,6 @@ function compiled(name: string): string {
   const file = new URL(`./browser/${name}.${fromSources ? 'ts' : 'js'}`, import.meta.url)
   const text = readFileSync(file, 'utf8').replace(/^"use strict";\n/, '')
   if (!fromSources) return text
-  const ts = createRequire(import.meta.url)('typescript') as typeof TypeScript
+  const ts = createRequire(import.meta.url)('typescript') as Transpiler
   return ts.transpileModule(text, { compilerOptions: { target: ts.ScriptTarget.ES2020 }, fileName: file.pathname }).outputText
 }
