@@ -15,6 +15,7 @@
  * @module
  */
 import { ConfigurationError } from '../errors.ts'
+import type { ClientSecretPolicy } from '../checks/client-secret-strength.ts'
 import type { Client } from '../types.ts'
 import { backendForScheme, MEMORY_SCHEME, schemeOf, STORE_DRIVERS, supportedStoreUrls } from './drivers.ts'
 import { LocalClientStore, type ClientRegistration } from './memory-client-store.ts'
@@ -25,8 +26,12 @@ import type { ClientStore, RecordStore, TokenStore } from './types.ts'
 
 /** A client store that can also register, remove and list clients (every store in oauth2-stack can). */
 export interface AdministeredClientStore extends ClientStore {
-  /** Registers (or replaces) a client, validated and its secret hashed by `createClient`. */
-  addClient(registration: ClientRegistration): Promise<Client>
+  /**
+   * Registers (or replaces) a client, validated and its secret hashed by `createClient`.
+   * With `policy` (the issuer it serves, `allowWeakClientSecrets`), a secret shorter than 43 characters
+   * is refused on an issuer that is not a loopback one (RFC 6749 section 10.10; see `createClient`).
+   */
+  addClient(registration: ClientRegistration, policy?: ClientSecretPolicy): Promise<Client>
   /** Removes a client; resolves whether it existed. */
   removeClient(clientId: string): Promise<boolean>
   /** Every registered client. */

@@ -1,3 +1,4 @@
+import type { ClientSecretPolicy } from '../checks/client-secret-strength.ts'
 import { createClient, type ClientRegistration } from './client-registration.ts'
 import type { Client } from '../types.ts'
 import type { ClientStore } from './types.ts'
@@ -19,9 +20,13 @@ export class LocalClientStore implements ClientStore {
   readonly inProcess = true
   readonly #clients = new Map<string, Client>()
 
-  /** Registers (or replaces) a client and resolves to its stored record. */
-  async addClient(registration: ClientRegistration): Promise<Client> {
-    const client = await createClient(registration)
+  /**
+   * Registers (or replaces) a client and resolves to its stored record.
+   * With `policy` (the issuer it serves, `allowWeakClientSecrets`), a secret shorter than 43 characters
+   * is refused on an issuer that is not a loopback one (RFC 6749 section 10.10; see `createClient`).
+   */
+  async addClient(registration: ClientRegistration, policy?: ClientSecretPolicy): Promise<Client> {
+    const client = await createClient(registration, policy)
     this.#clients.set(client.clientId, client)
     return client
   }

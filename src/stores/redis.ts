@@ -6,6 +6,7 @@
  * @module
  */
 import type { Redis } from 'ioredis'
+import type { ClientSecretPolicy } from '../checks/client-secret-strength.ts'
 import { ConfigurationError, StoreUnavailableError } from '../errors.ts'
 import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../types.ts'
 import { unreachableError } from './errors.ts'
@@ -177,9 +178,11 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
   /**
    * Registers (or replaces) a client and resolves to its stored record. The registration is validated
    * and the secret hashed as `LocalClientStore.addClient` does; an invalid one throws a `TypeError`.
+   * With `policy` (the issuer it serves, `allowWeakClientSecrets`), a secret shorter than 43 characters
+   * is refused on an issuer that is not a loopback one (RFC 6749 section 10.10; see `createClient`).
    */
-  async addClient(registration: ClientRegistration): Promise<Client> {
-    const client = await createClient(registration)
+  async addClient(registration: ClientRegistration, policy?: ClientSecretPolicy): Promise<Client> {
+    const client = await createClient(registration, policy)
     await this.#redis.run('addClient', PUT_CLIENT, [client.clientId, JSON.stringify(client)])
     return client
   }

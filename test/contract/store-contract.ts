@@ -133,6 +133,16 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         expect(fetched?.grantTypes).toEqual(['*'])
       })
 
+      it('refuses a short secret at registration on an issuer off loopback, unless weak secrets are allowed (RFC 6749 section 10.10)', async () => {
+        const weak = { clientId: 'weak', clientSecret: 'xyz', redirectUris: [CALLBACK] }
+        await expect(clients.addClient(weak, { issuer: 'https://as.example.com' })).rejects.toBeInstanceOf(TypeError)
+        expect(await clients.fetchByClientId('weak')).toBeUndefined()
+        await clients.addClient(weak, { issuer: 'http://localhost:8080' })
+        await clients.addClient({ ...weak, clientId: 'weak-allowed' }, { issuer: 'https://as.example.com', allowWeakClientSecrets: true })
+        await clients.addClient({ ...weak, clientId: 'strong', clientSecret: 'S'.repeat(43) }, { issuer: 'https://as.example.com' })
+        expect((await clients.listClients()).map((client) => client.clientId).sort()).toEqual(['strong', 'weak', 'weak-allowed'])
+      })
+
       it('replaces a client registered again under the same id', async () => {
         await clients.addClient({ clientId: 'abc', clientSecret: 'xyz', redirectUris: [CALLBACK], name: 'Old' })
         const replaced = await clients.addClient({ clientId: 'abc', redirectUris: ['http://127.0.0.1/new'] })

@@ -7,6 +7,7 @@
  * @module
  */
 import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../../types.ts'
+import type { ClientSecretPolicy } from '../../checks/client-secret-strength.ts'
 import { createClient, type ClientRegistration } from '../memory-client-store.ts'
 import { checkRecordKey, checkRecordValue, checkWindow } from '../record-rules.ts'
 import type {
@@ -98,9 +99,13 @@ export class SqlStore implements ClientStore, AuthCodeStore, AccessTokenStore, R
 
   // ---- ClientStore ------------------------------------------------------------------------------------
 
-  /** Registers (or replaces) a client, validated and its secret hashed by `createClient`. */
-  async addClient(registration: ClientRegistration): Promise<Client> {
-    const client = await createClient(registration)
+  /**
+   * Registers (or replaces) a client, validated and its secret hashed by `createClient`.
+   * With `policy` (the issuer it serves, `allowWeakClientSecrets`), a secret shorter than 43 characters
+   * is refused on an issuer that is not a loopback one (RFC 6749 section 10.10; see `createClient`).
+   */
+  async addClient(registration: ClientRegistration, policy?: ClientSecretPolicy): Promise<Client> {
+    const client = await createClient(registration, policy)
     await this.#call('addClient', (s) => run(s.upsertClient, clientValues(client)))
     return client
   }
