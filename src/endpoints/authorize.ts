@@ -148,8 +148,10 @@ export class AuthorizeEndpoint<Env> {
           throw new AccessDenied('The resource owner denied the request.')
         case 'respond':
           return protectPage(result.response)
-        case 'unauthenticated':
         case 'failed':
+          this.#services.emit(request, { type: 'user.login_failed', clientId: client.clientId, username: result.username })
+          return await this.#renderPage(adapter, request, environ, scopes, client, binding, param)
+        case 'unauthenticated':
           return await this.#renderPage(adapter, request, environ, scopes, client, binding, param)
       }
     } catch (thrown) {

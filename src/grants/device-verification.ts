@@ -142,8 +142,10 @@ export class DeviceVerification<Env> {
         return (await store.deny(userCodeHash, services.now())) ? deniedPage() : gone()
       case 'respond':
         return protectPage(result.response)
-      case 'unauthenticated':
       case 'failed':
+        services.emit(request, { type: 'user.login_failed', clientId: client.clientId, username: result.username })
+        return this.#consent(request, environ, csrf, adapter, client, authorization, code)
+      case 'unauthenticated':
         return this.#consent(request, environ, csrf, adapter, client, authorization, code)
     }
   }

@@ -113,6 +113,13 @@ describe('audit events per flow', () => {
     const [loginFailed] = await eventsOf(events, 'user.login_failed')
     expect(loginFailed).toMatchObject({ clientId: CONFIDENTIAL.clientId, username: USER.username, userId: undefined })
 
+    // The login form: a refused sign-in the site adapter reports is an event too (never the password).
+    const page = await openLoginPage(`${server.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state: 's1' }).toString()}`)
+    const refused = await submitForm(page, { action: 'approve', username: USER.username, password: 'not-the-password' })
+    expect(refused.status).toBe(401)
+    const formFailures = await eventsOf(events, 'user.login_failed', 2)
+    expect(formFailures[1]).toMatchObject({ clientId: CONFIDENTIAL.clientId, username: USER.username, userId: undefined })
+
     const revoke = await fetch(`${server.url}/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${CONFIDENTIAL.clientId}:${CONFIDENTIAL.clientSecret}`).toString('base64')}` },

@@ -33,7 +33,10 @@ export class TestSiteAdapter implements SiteAdapter {
     const user = this.#users.get(request.postParam('username') ?? '')
     const signedIn = user !== undefined && user.password === request.postParam('password')
     if (passwordGrant) return signedIn ? { type: 'granted', userId: user.username, data: user.data } : { type: 'denied' }
-    if (request.postParam('action') !== 'approve' || !signedIn) return { type: 'unauthenticated' }
+    if (request.postParam('action') !== 'approve') return { type: 'unauthenticated' }
+    // A sign-in that was tried and refused is reported, so the core counts it (limits, user.login_failed).
+    const username = request.postParam('username')
+    if (!signedIn) return username === undefined || username === '' ? { type: 'unauthenticated' } : { type: 'failed', username }
     return { type: 'granted', userId: user.username, data: user.data }
   }
 
