@@ -90,7 +90,6 @@ const MISSING = new Set([1146, 1049])
  */
 export class MysqlStore extends SqlStore {
   readonly #pool: Pool
-  readonly #address: string
 
   /** Builds the store. Nothing connects until the first call; see {@link MysqlStore.connect}. */
   constructor(options: MysqlStoreOptions) {
@@ -105,6 +104,7 @@ export class MysqlStore extends SqlStore {
     let closed = false
     super({
       dialect,
+      address,
       clock: options.clock ?? Date.now,
       engine: poolEngine({
         backend: 'MySQL',
@@ -135,7 +135,6 @@ export class MysqlStore extends SqlStore {
       }),
     })
     this.#pool = pool
-    this.#address = address
   }
 
   /** The pool the store uses. */
@@ -143,10 +142,6 @@ export class MysqlStore extends SqlStore {
     return this.#pool
   }
 
-  /** Where the server is, for messages: `host:port` or the socket path (never a password). */
-  get address(): string {
-    return this.#address
-  }
 }
 
 /** Statements on a pool or a connection: prepared (`execute`) with values, plain (`query`) without (DDL, locks). */

@@ -84,7 +84,6 @@ const RETRYABLE = new Set(['40001', '40P01'])
  */
 export class PostgresStore extends SqlStore {
   readonly #pool: Pool
-  readonly #address: string
 
   /** Builds the store. Nothing connects until the first call; see {@link PostgresStore.connect}. */
   constructor(options: PostgresStoreOptions) {
@@ -105,6 +104,7 @@ export class PostgresStore extends SqlStore {
     if (owned || pool.listenerCount('error') === 0) pool.on('error', ignore)
     super({
       dialect,
+      address,
       clock: options.clock ?? Date.now,
       engine: poolEngine({
         backend: 'PostgreSQL',
@@ -129,7 +129,6 @@ export class PostgresStore extends SqlStore {
       }),
     })
     this.#pool = pool
-    this.#address = address
   }
 
   /** The pool the store uses. */
@@ -137,10 +136,6 @@ export class PostgresStore extends SqlStore {
     return this.#pool
   }
 
-  /** Where the server is, for messages: `host:port` or the socket directory (never a password). */
-  get address(): string {
-    return this.#address
-  }
 }
 
 function client(connection: PoolClient): PooledClient {

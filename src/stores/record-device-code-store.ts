@@ -1,11 +1,6 @@
 import { ConfigurationError, StoreUnavailableError } from '../errors.ts'
-import {
-  SLOW_DOWN_SECONDS,
-  type DeviceApproval,
-  type DeviceAuthorization,
-  type DeviceCodeStore,
-  type DevicePoll,
-} from './device-code-store.ts'
+import type { DeviceApproval, DeviceAuthorization, DeviceCodeStore, DevicePoll } from './device-code-store.ts'
+import { SLOW_DOWN_SECONDS } from './device-code-store.ts'
 import type { RecordStore, StoredRecord } from './types.ts'
 
 /** Options of {@link RecordDeviceCodeStore}. */

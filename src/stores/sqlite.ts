@@ -96,6 +96,7 @@ export class SqliteStore extends SqlStore {
     }
     super({
       dialect,
+      address,
       clock: options.clock ?? Date.now,
       engine: {
         // Driven synchronously: nothing else runs on the one connection in between.

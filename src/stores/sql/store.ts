@@ -37,6 +37,8 @@ export interface SqlStoreParts {
   readonly engine: SqlEngine
   /** Milliseconds since the epoch, like `Date.now`. */
   readonly clock: () => number
+  /** Where the database is, for messages: `host:port`, a socket or a file (never a password). */
+  readonly address: string
 }
 
 /**
@@ -50,14 +52,21 @@ export class SqlStore implements ClientStore, AuthCodeStore, AccessTokenStore, R
   readonly #clock: () => number
   readonly #sql: { readonly statements: Statements; readonly returning: boolean }
   readonly #purge: PurgeSchedule
+  readonly #address: string
 
   constructor(parts: SqlStoreParts) {
+    this.#address = parts.address
     this.#dialect = parts.dialect
     this.#engine = parts.engine
     this.#clock = parts.clock
     // Built once per store, never per request.
     this.#sql = { statements: buildStatements(parts.dialect), returning: parts.dialect.returning }
     this.#purge = new PurgeSchedule(this.#clock, () => this.purgeExpired())
+  }
+
+  /** Where the database is, for messages: `host:port`, the socket, or the file (never a password). */
+  get address(): string {
+    return this.#address
   }
 
   /**
