@@ -8,7 +8,8 @@
  * @module
  */
 export { AuthorizationController } from './controller.ts'
-export type { AuthorizationControllerOptions } from './options.ts'
+export type { AuthorizationControllerOptions, IntrospectionOptions } from './options.ts'
+export type { AuthorizationServerMetadata } from './endpoints/metadata.ts'
 export type {
   AccessToken,
   AuthorizationCode,
@@ -37,6 +38,7 @@ export type {
   TokenRefreshedEvent,
   TokenRevokedEvent,
   UserLoginFailedEvent,
+  WithoutBase,
 } from './events/types.ts'
 export type { Logger, LogMethod } from './events/logger.ts'
 export { requestIdOf } from './events/request-id.ts'

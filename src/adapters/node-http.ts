@@ -28,7 +28,7 @@ export interface NodeHandlerOptions {
  * `http.createServer(nodeHandler(controller)).listen(8080)`.
  *
  * It reads the body once, with a size limit and a timeout, and hands the controller a framework-free
- * {@link Request}; all checks (method, content type, parameters) and all error formatting happen in the
+ * {@link web!Request}; all checks (method, content type, parameters) and all error formatting happen in the
  * core. Set the server's own `headersTimeout` and `requestTimeout` too, to bound slow clients before the
  * body.
  */

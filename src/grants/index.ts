@@ -17,7 +17,14 @@ export {
 } from './device-code.ts'
 export { Scope, parseScopeParameter, type ScopeOptions } from '../checks/scope.ts'
 export type { PkceOptions } from '../checks/pkce.ts'
-export { answerClientEndpoint, type ClientEndpointHandler, type ClientRequest } from '../client-auth/client-endpoint.ts'
+export {
+  answerClientEndpoint,
+  type ClientEndpointHandler,
+  type ClientEndpointServices,
+  type ClientRequest,
+  type EndpointContext,
+} from '../client-auth/client-endpoint.ts'
+export type { Params } from '../internal/params.ts'
 export type {
   AuthorizeHandler,
   AuthorizeRequestContext,

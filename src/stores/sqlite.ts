@@ -21,7 +21,8 @@ import { SqliteConnection, driverOf, sqliteOpener, type SqliteDatabaseLike, type
 import { driveSync } from './sql/steps.ts'
 import { SqlStore } from './sql/store.ts'
 
-export type { SqliteDriverName } from './sql/sqlite-driver.ts'
+export type { SqliteDatabaseLike, SqliteDriverName, StatementLike } from './sql/sqlite-driver.ts'
+export type { SqlValue } from './sql/rows.ts'
 
 /**
  * An open SQLite database the store can use: a `better-sqlite3` `Database`, or a `node:sqlite`
