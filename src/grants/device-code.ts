@@ -69,6 +69,9 @@ const SAVE_ATTEMPTS = 5
  *
  * @example
  * ```ts
+ * import { DeviceCodeGrant } from 'oauth2-stack/grant'
+ * import { LocalDeviceCodeStore } from 'oauth2-stack/store'
+ *
  * controller.addGrant(new DeviceCodeGrant({ deviceCodeStore: new LocalDeviceCodeStore() }))
  * ```
  */

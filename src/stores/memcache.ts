@@ -126,6 +126,9 @@ interface Written {
  *
  * @example
  * ```ts
+ * import { AuthorizationController } from 'oauth2-stack'
+ * import { MemcacheTokenStore } from 'oauth2-stack/store/memcache'
+ *
  * const tokenStore = new MemcacheTokenStore({ servers: '127.0.0.1:11211' })
  * const controller = new AuthorizationController({ issuer, clientStore, authCodeStore: tokenStore, accessTokenStore: tokenStore })
  * ```

@@ -114,6 +114,9 @@ export type RedisStoreOptions = RedisStoreClientOptions | RedisStoreUrlOptions
  *
  * @example
  * ```ts
+ * import { AuthorizationController } from 'oauth2-stack'
+ * import { RedisStore } from 'oauth2-stack/store/redis'
+ *
  * const store = await RedisStore.connect({ url: 'redis://127.0.0.1:6379' })
  * await store.addClient({ clientId: 'abc', clientSecret: 'xyz', redirectUris: ['http://localhost/callback'] })
  * const controller = new AuthorizationController({ issuer, clientStore: store, authCodeStore: store, accessTokenStore: store })

@@ -4,11 +4,12 @@
  *
  * @example
  * ```ts
+ * import { AuthorizationController } from 'oauth2-stack'
  * import { SqliteStore } from 'oauth2-stack/store/sqlite'
  *
  * const store = new SqliteStore({ path: './oauth2.db' })
  * await store.migrate() // at start-up, never at request time
- * const controller = new AuthorizationController({ clientStore: store, tokenStore: store, ... })
+ * const controller = new AuthorizationController({ issuer, siteAdapter, clientStore: store, accessTokenStore: store, authCodeStore: store })
  * ```
  *
  * @module
