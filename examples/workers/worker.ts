@@ -37,7 +37,11 @@ let served: Promise<Served> | undefined
 
 async function serve(env: WorkerEnv): Promise<Served> {
   const clientStore = new LocalClientStore()
-  await clientStore.addClient({ clientId: env.CLIENT_ID, clientSecret: env.CLIENT_SECRET, redirectUris: ['http://localhost/callback'] })
+  await clientStore.addClient({
+    clientId: env.CLIENT_ID,
+    clientSecret: env.CLIENT_SECRET,
+    redirectUris: ['http://localhost/callback'],
+  })
   const tokenStore = new LocalTokenStore()
   const controller = new AuthorizationController<FetchEnviron>({
     issuer: env.ISSUER,
@@ -58,7 +62,8 @@ export default {
     const { controller, handler } = await served
     const { pathname } = new URL(request.url)
     // RFC 8414 section 3: with the issuer under /oauth, the metadata lives at the root, the issuer's path appended.
-    if (pathname === `/.well-known/oauth-authorization-server${new URL(env.ISSUER).pathname}`) return Response.json(controller.metadata)
+    if (pathname === `/.well-known/oauth-authorization-server${new URL(env.ISSUER).pathname}`)
+      return Response.json(controller.metadata)
     if (pathname.startsWith('/oauth/')) return handler(request)
     return new Response('The app. OAuth 2.0 lives under /oauth.', { status: 404 })
   },

@@ -18,15 +18,27 @@ describe('API reference (TypeDoc)', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }))
 
   it('documents every subpath export with zero warnings', { timeout: 120_000 }, async () => {
-    const config = JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8')) as { entryPoints: string[]; treatWarningsAsErrors: boolean }
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> }
-    const sources = Object.values(manifest.exports).flatMap((target) => (typeof target === 'string' ? [] : [target['oauth2-stack:source']?.replace(/^\.\//, '') ?? '']))
+    const config = JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8')) as {
+      entryPoints: string[]
+      treatWarningsAsErrors: boolean
+    }
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, string | Record<string, string>>
+    }
+    const sources = Object.values(manifest.exports).flatMap((target) =>
+      typeof target === 'string' ? [] : [target['oauth2-stack:source']?.replace(/^\.\//, '') ?? ''],
+    )
     expect(config.treatWarningsAsErrors).toBe(true)
     expect([...new Set(config.entryPoints)].sort()).toEqual([...new Set(sources)].sort())
 
-    const result = await run(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out], { cwd: root }).then(
+    const result = await run(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out], {
+      cwd: root,
+    }).then(
       ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
-      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? 1, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({
+        code: error.code ?? 1,
+        output: `${error.stdout ?? ''}${error.stderr ?? ''}`,
+      }),
     )
     expect(result.output).not.toMatch(/\[warning\]|\[error\]/)
     expect(result).toMatchObject({ code: 0 })

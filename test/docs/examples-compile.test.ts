@@ -54,7 +54,11 @@ function markdownSamples(path: string): Sample[] {
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
   )
 }
 
@@ -84,33 +88,55 @@ function exampleSamples(path: string): Sample[] {
 /** The names a module exports (declarations and export lists). */
 function exportedNames(path: string): string[] {
   const text = readFileSync(join(root, path), 'utf8')
-  const declared = [...text.matchAll(/^export (?:declare )?(?:async )?(?:function\*? |class |const |let |interface |type |enum )(\w+)/gm)].map((m) => m[1] ?? '')
+  const declared = [
+    ...text.matchAll(
+      /^export (?:declare )?(?:async )?(?:function\*? |class |const |let |interface |type |enum )(\w+)/gm,
+    ),
+  ].map((m) => m[1] ?? '')
   const listed = [...text.matchAll(/^export (?:type )?\{([^}]*)\}/gm)].flatMap((m) =>
-    (m[1] ?? '').split(',').map((part) => part.trim().replace(/^type /, '').split(/\s+as\s+/).pop() ?? ''),
+    (m[1] ?? '').split(',').map(
+      (part) =>
+        part
+          .trim()
+          .replace(/^type /, '')
+          .split(/\s+as\s+/)
+          .pop() ?? '',
+    ),
   )
   return [...declared, ...listed].filter((name) => name.length > 0)
 }
 
 /** Whether `code` defines `name` itself (import, declaration, parameter-free destructuring). */
 const defines = (code: string, name: string): boolean =>
-  new RegExp(`(^|\\n)\\s*import\\b[^;\\n]*\\b${name}\\b|\\b(const|let|var|function|class)\\s+(\\{[^}]*\\b${name}\\b[^}]*\\}|${name}\\b)`).test(code)
-const uses = (code: string, name: string): boolean => new RegExp(`(?<![.\\w'"])${name}\\b`).test(code.replaceAll('...', '   '))
+  new RegExp(
+    `(^|\\n)\\s*import\\b[^;\\n]*\\b${name}\\b|\\b(const|let|var|function|class)\\s+(\\{[^}]*\\b${name}\\b[^}]*\\}|${name}\\b)`,
+  ).test(code)
+const uses = (code: string, name: string): boolean =>
+  new RegExp(`(?<![.\\w'"])${name}\\b`).test(code.replaceAll('...', '   '))
 
 /** The package's public entry files: an `@example` there imports from the package, never from its own file. */
-const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> }
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  exports: Record<string, string | Record<string, string>>
+}
 const PUBLIC_ENTRIES = new Set(
-  Object.values(manifest.exports).flatMap((target) => (typeof target === 'string' ? [] : [target['oauth2-stack:source']?.replace(/^\.\//, '') ?? ''])),
+  Object.values(manifest.exports).flatMap((target) =>
+    typeof target === 'string' ? [] : [target['oauth2-stack:source']?.replace(/^\.\//, '') ?? ''],
+  ),
 )
 
 function moduleText(sample: Sample, dir: string): string {
   const prelude: string[] = [`// ${sample.origin}`]
-  const own = sample.file === undefined || PUBLIC_ENTRIES.has(sample.file) || reachable(sample.file) ? [] : exportedNames(sample.file)
+  const own =
+    sample.file === undefined || PUBLIC_ENTRIES.has(sample.file) || reachable(sample.file)
+      ? []
+      : exportedNames(sample.file)
   const imported = own.filter((name) => uses(sample.code, name) && !defines(sample.code, name))
   if (imported.length > 0 && sample.file !== undefined) {
     prelude.push(`import { ${imported.join(', ')} } from '${relative(dir, join(root, sample.file))}'`)
   }
   for (const [name, type] of Object.entries(CONTEXT)) {
-    if (uses(sample.code, name) && !defines(sample.code, name) && !imported.includes(name)) prelude.push(`declare const ${name}: ${type}`)
+    if (uses(sample.code, name) && !defines(sample.code, name) && !imported.includes(name))
+      prelude.push(`declare const ${name}: ${type}`)
   }
   return `${prelude.join('\n')}\n${sample.code}\nexport {}\n`
 }
@@ -126,7 +152,10 @@ describe('README samples and TSDoc @example blocks compile against the package',
 
   it('finds every sample (one per ```ts block of the README and per @example tag)', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8').match(/^```ts$/gm)?.length ?? 0
-    const tags = sourceFiles('src').reduce((count, file) => count + (readFileSync(join(root, file), 'utf8').match(/^\s*\*\s*@example\b/gm)?.length ?? 0), 0)
+    const tags = sourceFiles('src').reduce(
+      (count, file) => count + (readFileSync(join(root, file), 'utf8').match(/^\s*\*\s*@example\b/gm)?.length ?? 0),
+      0,
+    )
     expect(readme).toBeGreaterThan(0)
     expect(tags).toBeGreaterThan(0)
     expect(samples).toHaveLength(readme + tags)
@@ -135,7 +164,9 @@ describe('README samples and TSDoc @example blocks compile against the package',
 
   it('type-checks them all with the project options (tsc --noEmit)', { timeout: 120_000 }, async () => {
     mkdirSync(dir, { recursive: true })
-    samples.forEach((sample, index) => writeFileSync(join(dir, `sample-${String(index).padStart(2, '0')}.ts`), moduleText(sample, dir)))
+    samples.forEach((sample, index) =>
+      writeFileSync(join(dir, `sample-${String(index).padStart(2, '0')}.ts`), moduleText(sample, dir)),
+    )
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
@@ -145,7 +176,9 @@ describe('README samples and TSDoc @example blocks compile against the package',
         include: ['*.ts'],
       }),
     )
-    const result = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: root }).then(
+    const result = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], {
+      cwd: root,
+    }).then(
       () => '',
       (error: Error & { stdout?: string }) => error.stdout ?? error.message,
     )

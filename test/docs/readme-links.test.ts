@@ -41,8 +41,11 @@ describe('README links', () => {
     expect(links.filter((link) => link.startsWith('#') && !anchors.has(link.slice(1)))).toEqual([])
   })
 
-  it.each(['README.md', 'docs/architecture.md', 'CHANGELOG.md', 'SECURITY.md', 'examples/workers/README.md'])('%s refers to no file outside the repository', (path) => {
-    const text = readFileSync(join(root, path), 'utf8')
-    expect(text).not.toMatch(/\/work\/|`shared\/|\]\(\.\.\/\.\.\//)
-  })
+  it.each(['README.md', 'docs/architecture.md', 'CHANGELOG.md', 'SECURITY.md', 'examples/workers/README.md'])(
+    '%s refers to no file outside the repository',
+    (path) => {
+      const text = readFileSync(join(root, path), 'utf8')
+      expect(text).not.toMatch(/\/work\/|`shared\/|\]\(\.\.\/\.\.\//)
+    },
+  )
 })

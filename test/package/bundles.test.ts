@@ -36,7 +36,11 @@ const PEERS_OF: Readonly<Record<string, readonly string[]>> = {
 }
 
 /** The package name of a bare specifier (`@scope/name/x` → `@scope/name`). */
-const packageOf = (specifier: string): string => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
+const packageOf = (specifier: string): string =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/')
 
 /** Resolves as a consumer's install would, recording the peers reached and refusing what is not installed. */
 function consumerInstall(peers: Set<string>, strays: Set<string>): Plugin {
@@ -68,24 +72,27 @@ describe('every entry point bundles with esbuild (dist, platform node, ESM)', ()
     for (const subpath of Object.keys(PEERS_OF)) expect(manifest.exports).toHaveProperty([subpath])
   })
 
-  it.each(entries)('%s: bundles with no unresolved import and reaches no optional peer but its own', async (subpath, target) => {
-    const peers = new Set<string>()
-    const strays = new Set<string>()
-    const result = await build({
-      entryPoints: [new URL(target, root).pathname],
-      absWorkingDir: root.pathname,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      write: false,
-      logLevel: 'silent',
-      plugins: [consumerInstall(peers, strays)],
-    })
-    expect(result.errors).toEqual([])
-    expect([...strays]).toEqual([])
-    const allowed = PEERS_OF[subpath] ?? []
-    expect([...peers].filter((peer) => !allowed.includes(peer))).toEqual([])
-  })
+  it.each(entries)(
+    '%s: bundles with no unresolved import and reaches no optional peer but its own',
+    async (subpath, target) => {
+      const peers = new Set<string>()
+      const strays = new Set<string>()
+      const result = await build({
+        entryPoints: [new URL(target, root).pathname],
+        absWorkingDir: root.pathname,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        write: false,
+        logLevel: 'silent',
+        plugins: [consumerInstall(peers, strays)],
+      })
+      expect(result.errors).toEqual([])
+      expect([...strays]).toEqual([])
+      const allowed = PEERS_OF[subpath] ?? []
+      expect([...peers].filter((peer) => !allowed.includes(peer))).toEqual([])
+    },
+  )
 
   it.each(['.', './store', './grant', './web', './fetch', './resource', './error', './tokengenerator'])(
     '%s: bundles with nothing external but node builtins (no driver, no framework)',
@@ -105,7 +112,9 @@ describe('every entry point bundles with esbuild (dist, platform node, ESM)', ()
       })
       expect(result.errors).toEqual([])
       const modules = Object.keys(result.metafile.inputs).filter((input) => input.includes('node_modules/'))
-      const packages = new Set(modules.map((input) => packageOf(input.slice(input.lastIndexOf('node_modules/') + 'node_modules/'.length))))
+      const packages = new Set(
+        modules.map((input) => packageOf(input.slice(input.lastIndexOf('node_modules/') + 'node_modules/'.length))),
+      )
       expect([...packages]).toEqual(['jose'].filter((name) => packages.has(name)))
     },
   )
@@ -114,7 +123,10 @@ describe('every entry point bundles with esbuild (dist, platform node, ESM)', ()
     const peers = new Set<string>()
     const strays = new Set<string>()
     const result = await build({
-      stdin: { contents: "import 'left-pad-not-a-dependency'; import 'pg'; import 'node:crypto'", resolveDir: root.pathname },
+      stdin: {
+        contents: "import 'left-pad-not-a-dependency'; import 'pg'; import 'node:crypto'",
+        resolveDir: root.pathname,
+      },
       bundle: true,
       platform: 'node',
       format: 'esm',

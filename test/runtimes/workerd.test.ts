@@ -20,7 +20,11 @@ const SECRET = 'AAAAAAAAAAAAAAAAAAAAhigh-entropy-test-secret-0123456789'
 const REDIRECT = 'http://localhost/callback'
 
 /** The platform package's binary (there even when install scripts did not run), then the wrapper's. */
-const BINARY = ['node_modules/@cloudflare/workerd-linux-64/bin/workerd', 'node_modules/@cloudflare/workerd-linux-arm64/bin/workerd', 'node_modules/workerd/bin/workerd']
+const BINARY = [
+  'node_modules/@cloudflare/workerd-linux-64/bin/workerd',
+  'node_modules/@cloudflare/workerd-linux-arm64/bin/workerd',
+  'node_modules/workerd/bin/workerd',
+]
   .map((path) => new URL(path, root).pathname)
   .find((path) => existsSync(path))
 
@@ -97,7 +101,11 @@ describe('Fetch adapter on workerd (examples/workers, memory store)', () => {
   })
 
   const client: oauth.Client = { client_id: CLIENT_ID }
-  const server = (): oauth.AuthorizationServer => ({ issuer: base, token_endpoint: `${base}/token`, authorization_endpoint: `${base}/authorize` })
+  const server = (): oauth.AuthorizationServer => ({
+    issuer: base,
+    token_endpoint: `${base}/token`,
+    authorization_endpoint: `${base}/authorize`,
+  })
 
   it('serves the RFC 8414 metadata at the root well-known path, for its issuer', async () => {
     const issuer = new URL(base)
@@ -109,9 +117,15 @@ describe('Fetch adapter on workerd (examples/workers, memory store)', () => {
   })
 
   it('serves client_credentials to oauth4webapi', async () => {
-    const response = await oauth.clientCredentialsGrantRequest(server(), client, oauth.ClientSecretBasic(SECRET), new URLSearchParams({ scope: 'read' }), {
-      [oauth.allowInsecureRequests]: true,
-    })
+    const response = await oauth.clientCredentialsGrantRequest(
+      server(),
+      client,
+      oauth.ClientSecretBasic(SECRET),
+      new URLSearchParams({ scope: 'read' }),
+      {
+        [oauth.allowInsecureRequests]: true,
+      },
+    )
     const tokens = await oauth.processClientCredentialsResponse(server(), client, response)
     expect(tokens.token_type).toBe('bearer')
     expect(tokens.scope).toBe('read')
@@ -121,7 +135,10 @@ describe('Fetch adapter on workerd (examples/workers, memory store)', () => {
   it('refuses a wrong client secret with invalid_client (RFC 6749 section 5.2)', async () => {
     const response = await fetch(`${base}/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${btoa(`${CLIENT_ID}:${SECRET.slice(0, -1)}x`)}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${btoa(`${CLIENT_ID}:${SECRET.slice(0, -1)}x`)}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'grant_type=client_credentials',
     })
     expect(response.status).toBe(401)
@@ -157,9 +174,17 @@ describe('Fetch adapter on workerd (examples/workers, memory store)', () => {
     expect(submitted.status).toBe(303)
     const callback = new URL(submitted.headers.get('location') ?? '')
     const params = oauth.validateAuthResponse(server(), client, callback.searchParams, 'workerd-state')
-    const response = await oauth.authorizationCodeGrantRequest(server(), client, oauth.ClientSecretBasic(SECRET), params, REDIRECT, verifier, {
-      [oauth.allowInsecureRequests]: true,
-    })
+    const response = await oauth.authorizationCodeGrantRequest(
+      server(),
+      client,
+      oauth.ClientSecretBasic(SECRET),
+      params,
+      REDIRECT,
+      verifier,
+      {
+        [oauth.allowInsecureRequests]: true,
+      },
+    )
     const tokens = await oauth.processAuthorizationCodeResponse(server(), client, response)
     expect(tokens.token_type).toBe('bearer')
   })
