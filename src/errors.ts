@@ -8,7 +8,7 @@
  * Misconfiguration is not an OAuth error: it throws a `TypeError` when the controller, a grant or a store
  * is built, and never reaches a client.
  *
- * @module
+ * @module oauth2-stack/error
  */
 
 /**

@@ -5,7 +5,7 @@
  * token generators, the web layer and errors have their own subpaths: `oauth2-stack/grant`, `/store`,
  * `/tokengenerator`, `/web` and `/error`.
  *
- * @module
+ * @module oauth2-stack
  */
 export { AuthorizationController } from './controller.ts'
 export type { AuthorizationControllerOptions, IntrospectionOptions } from './options.ts'

@@ -1,7 +1,7 @@
 /**
  * Grant classes and helpers (the seed's `oauth2.grant`).
  *
- * @module
+ * @module oauth2-stack/grant
  */
 export { AuthorizationCodeGrant, type AuthorizationCodeGrantOptions } from './authorization-code.ts'
 export { ImplicitGrant, type ImplicitGrantOptions } from './implicit.ts'

@@ -12,7 +12,7 @@
  * const { clientStore, tokenStore, close } = await openStore(process.env.OAUTH2_STORE ?? 'sqlite:./oauth2.db', { migrate: true })
  * ```
  *
- * @module
+ * @module oauth2-stack/store/open
  */
 import type { Client } from '../types.ts'
 import { backendForScheme, MEMORY_SCHEME, schemeOf, STORE_DRIVERS, supportedStoreUrls } from './drivers.ts'

@@ -2,7 +2,7 @@
  * A memcached store for authorization codes, tokens and short-lived records (the seed's
  * `MemcacheTokenStore`), on [memjs](https://github.com/memcachier/memjs) 1.3, an optional peer dependency.
  *
- * @module
+ * @module oauth2-stack/store/memcache
  */
 import { Client as MemjsClient } from 'memjs'
 import { StoreUnavailableError } from '../errors.ts'

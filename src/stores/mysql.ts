@@ -13,7 +13,7 @@
  * const controller = new AuthorizationController({ issuer, siteAdapter, clientStore: store, accessTokenStore: store, authCodeStore: store })
  * ```
  *
- * @module
+ * @module oauth2-stack/store/mysql
  */
 import { createHash } from 'node:crypto'
 import mysql from 'mysql2/promise'

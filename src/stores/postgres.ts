@@ -13,7 +13,7 @@
  * const controller = new AuthorizationController({ issuer, siteAdapter, clientStore: store, accessTokenStore: store, authCodeStore: store })
  * ```
  *
- * @module
+ * @module oauth2-stack/store/postgres
  */
 import pg from 'pg'
 import type { Pool, PoolClient } from 'pg'

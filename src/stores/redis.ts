@@ -3,7 +3,7 @@
  * seed's `RedisTokenStore`), on [ioredis](https://github.com/redis/ioredis) 5 or
  * [node-redis](https://github.com/redis/node-redis) 5, optional peer dependencies.
  *
- * @module
+ * @module oauth2-stack/store/redis
  */
 import type { Redis } from 'ioredis'
 import { StoreUnavailableError } from '../errors.ts'

@@ -12,7 +12,7 @@
  * const controller = new AuthorizationController({ issuer, siteAdapter, clientStore: store, accessTokenStore: store, authCodeStore: store })
  * ```
  *
- * @module
+ * @module oauth2-stack/store/sqlite
  */
 import type BetterSqlite3 from 'better-sqlite3'
 import { describeError } from './errors.ts'
