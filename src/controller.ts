@@ -43,13 +43,18 @@ import { PUBLIC_JSON_HEADERS, Response } from './web/response.ts'
  *
  * @example
  * ```ts
+ * import { createServer } from 'node:http'
+ * import { AuthorizationController } from 'oauth2-stack'
+ * import { AuthorizationCodeGrant, RefreshToken } from 'oauth2-stack/grant'
+ * import { nodeHandler } from 'oauth2-stack/web'
+ *
  * const controller = new AuthorizationController({
  *   issuer: 'https://auth.example.com',
  *   accessTokenStore: tokenStore, authCodeStore: tokenStore, clientStore, siteAdapter,
  * })
  * controller.addGrant(new AuthorizationCodeGrant())
  * controller.addGrant(new RefreshToken({ expiresIn: 2592000 }))
- * http.createServer(nodeHandler(controller)).listen(8080)
+ * createServer(nodeHandler(controller)).listen(8080)
  * ```
  */
 export class AuthorizationController<Env = unknown> {

@@ -9,7 +9,7 @@
  * stable `code` {@link CONFIGURATION_ERROR_CODE}) when the controller, a grant or a store is built, or when
  * code calls the library wrongly, and never reaches a client.
  *
- * @module
+ * @module oauth2-stack/error
  */
 
 /**

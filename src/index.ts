@@ -5,10 +5,11 @@
  * token generators, the web layer and errors have their own subpaths: `oauth2-stack/grant`, `/store`,
  * `/tokengenerator`, `/web` and `/error`.
  *
- * @module
+ * @module oauth2-stack
  */
 export { AuthorizationController } from './controller.ts'
-export type { AuthorizationControllerOptions } from './options.ts'
+export type { AuthorizationControllerOptions, IntrospectionOptions } from './options.ts'
+export type { AuthorizationServerMetadata } from './endpoints/metadata.ts'
 export { DEFAULT_LIMITS, type LimitName, type LimitPolicy, type LimitsOptions } from './limits/policies.ts'
 export type { ClientAddressFunction } from './limits/client-address.ts'
 export type { Limits } from './limits/rate-limits.ts'
@@ -41,6 +42,7 @@ export type {
   TokenRefreshedEvent,
   TokenRevokedEvent,
   UserLoginFailedEvent,
+  WithoutBase,
 } from './events/types.ts'
 export type { Logger, LogMethod } from './events/logger.ts'
 export { requestIdOf } from './events/request-id.ts'

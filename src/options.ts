@@ -26,7 +26,7 @@ export interface AuthorizationControllerOptions<Env = unknown> {
   readonly clientStore: ClientStore
   /** Login and consent; grants may override it. Required by the code, implicit and password grants. */
   readonly siteAdapter?: SiteAdapter<Env>
-  /** Makes codes and tokens. Default: {@link RandomTokenGenerator} (256 bits). */
+  /** Makes codes and tokens. Default: {@link "oauth2-stack/tokengenerator"!RandomTokenGenerator} (256 bits). */
   readonly tokenGenerator?: TokenGenerator
   /**
    * The issuer identifier: an `https` URL (or `http` on a loopback host for development) without query or

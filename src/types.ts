@@ -37,7 +37,7 @@ export interface Client {
   readonly responseTypes: readonly string[]
   /** How the client authenticates at the token endpoint. Confidential clients may use either secret method. */
   readonly tokenEndpointAuthMethods: readonly ClientAuthMethod[]
-  /** The scopes this client may ask for; `undefined` leaves it to the grant's {@link Scope}. */
+  /** The scopes this client may ask for; `undefined` leaves it to the grant's {@link "oauth2-stack/grant"!Scope}. */
   readonly scopes: readonly string[] | undefined
   /** Whether this client must use PKCE even when confidential. Public clients always must. */
   readonly requirePkce: boolean

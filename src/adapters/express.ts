@@ -1,3 +1,8 @@
+/**
+ * The Express adapter (Express 4 and 5): `oauth2Router`, `oauth2ErrorHandler`.
+ *
+ * @module oauth2-stack/express
+ */
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse, Router } from 'express'
 import { Router as createRouter } from 'express'
 import type { AuthorizationController } from '../controller.ts'

@@ -1,3 +1,8 @@
+/**
+ * The Fastify adapter: `oauth2Plugin`.
+ *
+ * @module oauth2-stack/fastify
+ */
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 import type { AuthorizationController } from '../controller.ts'

@@ -1,3 +1,8 @@
+/**
+ * The Fetch-API adapter (Hono, Bun, Deno, Workers): `fetchHandler`.
+ *
+ * @module oauth2-stack/fetch
+ */
 import type { AuthorizationController } from '../controller.ts'
 import { Request, type BodyError } from '../web/request.ts'
 import { notFoundResponse } from '../web/error-response.ts'

@@ -1,3 +1,8 @@
+/**
+ * The Koa adapter: `oauth2Middleware`.
+ *
+ * @module oauth2-stack/koa
+ */
 import type { Context, Middleware, Next } from 'koa'
 import type { AuthorizationController } from '../controller.ts'
 import type { ParsedForm } from '../internal/params.ts'

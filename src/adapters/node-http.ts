@@ -1,3 +1,8 @@
+/**
+ * The `node:http` adapter: `nodeHandler`.
+ *
+ * @module oauth2-stack/node
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AuthorizationController } from '../controller.ts'
 import { serverErrorResponse } from '../web/error-response.ts'
@@ -28,7 +33,7 @@ export interface NodeHandlerOptions {
  * `http.createServer(nodeHandler(controller)).listen(8080)`.
  *
  * It reads the body once, with a size limit and a timeout, and hands the controller a framework-free
- * {@link Request}; all checks (method, content type, parameters) and all error formatting happen in the
+ * {@link "oauth2-stack/web"!Request}; all checks (method, content type, parameters) and all error formatting happen in the
  * core. Set the server's own `headersTimeout` and `requestTimeout` too, to bound slow clients before the
  * body.
  */

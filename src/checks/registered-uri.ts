@@ -71,6 +71,8 @@ const PORT = /^(?:0|[1-9][0-9]{0,4})$/
  *
  * @example
  * ```ts
+ * import { checkRegisteredUri } from 'oauth2-stack/store'
+ *
  * checkRegisteredUri('http://127.0.0.1\\@evil.example/cb', { kind: 'redirect' })?.code // 'forbidden_character'
  * ```
  */

@@ -55,7 +55,7 @@ export function clientEndpoint<Env, Services extends ClientEndpointServices>(
 }
 
 /**
- * Answers one request the way {@link clientEndpoint} does, without building a function: for endpoints
+ * Answers one request the way `clientEndpoint` (the function-building form) does, without building a function: for endpoints
  * whose context is known only per call (a grant's endpoint gets the controller's services with the request).
  */
 export async function answerClientEndpoint<Env, Services extends ClientEndpointServices>(

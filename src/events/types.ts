@@ -123,8 +123,8 @@ export type AuditEventType = AuditEvent['type']
 /** An event before the controller adds what every event carries; `clientId` and `userId` may be given. */
 export type AuditEventInput = WithoutBase<AuditEvent>
 
-/** Distributes over the union, so each member keeps its own fields. */
-type WithoutBase<E> = E extends AuditEvent ? Omit<E, keyof AuditEventBase> & Partial<Pick<AuditEventBase, 'clientId' | 'userId'>> : never
+/** An event type without the fields the controller adds; distributes over the union, so each member keeps its own fields. */
+export type WithoutBase<E> = E extends AuditEvent ? Omit<E, keyof AuditEventBase> & Partial<Pick<AuditEventBase, 'clientId' | 'userId'>> : never
 
 /** Receives the audit events; may return a promise, which is not awaited. */
 export type AuditEventHandler = (event: AuditEvent) => void | Promise<void>

@@ -32,6 +32,8 @@ export interface AuthorizationCodeGrantOptions<Env = unknown> extends ScopeGrant
  *
  * @example
  * ```ts
+ * import { AuthorizationCodeGrant } from 'oauth2-stack/grant'
+ *
  * controller.addGrant(new AuthorizationCodeGrant({ pkce: { requireForAllClients: true } }))
  * ```
  */

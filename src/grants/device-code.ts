@@ -58,6 +58,8 @@ const SAVE_ATTEMPTS = 5
  *
  * @example
  * ```ts
+ * import { DeviceCodeGrant } from 'oauth2-stack/grant'
+ *
  * controller.addGrant(new DeviceCodeGrant()) // device codes kept in the controller's record store
  * ```
  */

@@ -1,7 +1,7 @@
 /**
  * Grant classes and helpers (the seed's `oauth2.grant`).
  *
- * @module
+ * @module oauth2-stack/grant
  */
 export { AuthorizationCodeGrant, type AuthorizationCodeGrantOptions } from './authorization-code.ts'
 export { ImplicitGrant, type ImplicitGrantOptions } from './implicit.ts'
@@ -15,7 +15,14 @@ export {
 } from './device-code.ts'
 export { Scope, parseScopeParameter, type ScopeOptions } from '../checks/scope.ts'
 export type { PkceOptions } from '../checks/pkce.ts'
-export { answerClientEndpoint, type ClientEndpointHandler, type ClientRequest } from '../client-auth/client-endpoint.ts'
+export {
+  answerClientEndpoint,
+  type ClientEndpointHandler,
+  type ClientEndpointServices,
+  type ClientRequest,
+  type EndpointContext,
+} from '../client-auth/client-endpoint.ts'
+export type { Params } from '../internal/params.ts'
 export type {
   AuthorizeHandler,
   AuthorizeRequestContext,

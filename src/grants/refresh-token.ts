@@ -39,6 +39,8 @@ const MAX_GRACE_SECONDS = 300
  *
  * @example
  * ```ts
+ * import { RefreshToken } from 'oauth2-stack/grant'
+ *
  * controller.addGrant(new RefreshToken({ expiresIn: 2592000 }))
  * ```
  */

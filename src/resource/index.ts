@@ -3,7 +3,7 @@
  * JWTs through the authorization server's JWKS — and guard APIs in node:http, Express, Fastify, Koa and
  * any Fetch-API runtime.
  *
- * @module
+ * @module oauth2-stack/resource
  */
 export { BearerError, type BearerErrorCode } from './errors.ts'
 export { createTokenVerifier, SUBJECT_TYPE_CLAIM, subjectTypeOfClaims, verifyAccessToken, type TokenVerifier, type VerifiedToken, type VerifyOptions } from './verify.ts'

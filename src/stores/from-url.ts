@@ -12,7 +12,7 @@
  * const { clientStore, tokenStore, close } = await openStore(process.env.OAUTH2_STORE ?? 'sqlite:./oauth2.db', { migrate: true })
  * ```
  *
- * @module
+ * @module oauth2-stack/store/open
  */
 import { ConfigurationError } from '../errors.ts'
 import type { ClientSecretPolicy } from '../checks/client-secret-strength.ts'

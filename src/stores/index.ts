@@ -3,7 +3,7 @@
  * the in-memory stores. It loads no database driver, so it bundles for any runtime; each backend has its
  * own subpath (`oauth2-stack/store/postgres`, …), and `openStore` lives in `oauth2-stack/store/open`.
  *
- * @module
+ * @module oauth2-stack/store
  */
 export type {
   AccessTokenStore,

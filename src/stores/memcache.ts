@@ -2,7 +2,7 @@
  * A memcached store for authorization codes, tokens and short-lived records (the seed's
  * `MemcacheTokenStore`), on [memjs](https://github.com/memcachier/memjs) 1.3, an optional peer dependency.
  *
- * @module
+ * @module oauth2-stack/store/memcache
  */
 import { Client as MemjsClient } from 'memjs'
 import { ConfigurationError, StoreUnavailableError } from '../errors.ts'
@@ -126,6 +126,9 @@ interface Written {
  *
  * @example
  * ```ts
+ * import { AuthorizationController } from 'oauth2-stack'
+ * import { MemcacheTokenStore } from 'oauth2-stack/store/memcache'
+ *
  * const tokenStore = new MemcacheTokenStore({ servers: '127.0.0.1:11211' })
  * const controller = new AuthorizationController({ issuer, clientStore, authCodeStore: tokenStore, accessTokenStore: tokenStore })
  * ```

@@ -11,6 +11,8 @@ export { createClient, type ClientRegistration } from './client-registration.ts'
  *
  * @example
  * ```ts
+ * import { LocalClientStore } from 'oauth2-stack/store'
+ *
  * const clientStore = new LocalClientStore()
  * await clientStore.addClient({ clientId: 'abc', clientSecret: 'xyz', redirectUris: ['http://localhost/callback'] })
  * ```

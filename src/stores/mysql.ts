@@ -5,14 +5,15 @@
  * @example
  * ```ts
  * import mysql from 'mysql2/promise'
+ * import { AuthorizationController } from 'oauth2-stack'
  * import { MysqlStore } from 'oauth2-stack/store/mysql'
  *
- * const store = new MysqlStore({ pool: mysql.createPool(process.env.DATABASE_URL) })
+ * const store = new MysqlStore({ pool: mysql.createPool(process.env.DATABASE_URL ?? 'mysql://localhost/oauth2') })
  * await store.migrate() // at start-up or from a deploy script, never at request time
- * const controller = new AuthorizationController({ clientStore: store, tokenStore: store, ... })
+ * const controller = new AuthorizationController({ issuer, siteAdapter, clientStore: store, accessTokenStore: store, authCodeStore: store })
  * ```
  *
- * @module
+ * @module oauth2-stack/store/mysql
  */
 import { ConfigurationError } from '../errors.ts'
 import { createHash } from 'node:crypto'

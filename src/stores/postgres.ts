@@ -5,14 +5,15 @@
  * @example
  * ```ts
  * import pg from 'pg'
+ * import { AuthorizationController } from 'oauth2-stack'
  * import { PostgresStore } from 'oauth2-stack/store/postgres'
  *
  * const store = new PostgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) })
  * await store.migrate() // at start-up or from a deploy script, never at request time
- * const controller = new AuthorizationController({ clientStore: store, tokenStore: store, ... })
+ * const controller = new AuthorizationController({ issuer, siteAdapter, clientStore: store, accessTokenStore: store, authCodeStore: store })
  * ```
  *
- * @module
+ * @module oauth2-stack/store/postgres
  */
 import { ConfigurationError } from '../errors.ts'
 import pg from 'pg'

@@ -3,7 +3,7 @@
  * seed's `RedisTokenStore`), on [ioredis](https://github.com/redis/ioredis) 5 or
  * [node-redis](https://github.com/redis/node-redis) 5, optional peer dependencies.
  *
- * @module
+ * @module oauth2-stack/store/redis
  */
 import type { Redis } from 'ioredis'
 import type { ClientSecretPolicy } from '../checks/client-secret-strength.ts'
@@ -115,6 +115,9 @@ export type RedisStoreOptions = RedisStoreClientOptions | RedisStoreUrlOptions
  *
  * @example
  * ```ts
+ * import { AuthorizationController } from 'oauth2-stack'
+ * import { RedisStore } from 'oauth2-stack/store/redis'
+ *
  * const store = await RedisStore.connect({ url: 'redis://127.0.0.1:6379' })
  * await store.addClient({ clientId: 'abc', clientSecret: 'xyz', redirectUris: ['http://localhost/callback'] })
  * const controller = new AuthorizationController({ issuer, clientStore: store, authCodeStore: store, accessTokenStore: store })

@@ -4,14 +4,15 @@
  *
  * @example
  * ```ts
+ * import { AuthorizationController } from 'oauth2-stack'
  * import { SqliteStore } from 'oauth2-stack/store/sqlite'
  *
  * const store = new SqliteStore({ path: './oauth2.db' })
  * await store.migrate() // at start-up, never at request time
- * const controller = new AuthorizationController({ clientStore: store, tokenStore: store, ... })
+ * const controller = new AuthorizationController({ issuer, siteAdapter, clientStore: store, accessTokenStore: store, authCodeStore: store })
  * ```
  *
- * @module
+ * @module oauth2-stack/store/sqlite
  */
 import { ConfigurationError } from '../errors.ts'
 import type BetterSqlite3 from 'better-sqlite3'
@@ -22,7 +23,8 @@ import { SqliteConnection, driverOf, sqliteOpener, type SqliteDatabaseLike, type
 import { driveSync } from './sql/steps.ts'
 import { SqlStore } from './sql/store.ts'
 
-export type { SqliteDriverName } from './sql/sqlite-driver.ts'
+export type { SqliteDatabaseLike, SqliteDriverName, StatementLike } from './sql/sqlite-driver.ts'
+export type { SqlValue } from './sql/rows.ts'
 
 /**
  * An open SQLite database the store can use: a `better-sqlite3` `Database`, or a `node:sqlite`

@@ -2,7 +2,7 @@
  * Token generators (the seed's `oauth2.tokengenerator`) and the hashing used to keep tokens and client
  * secrets at rest.
  *
- * @module
+ * @module oauth2-stack/tokengenerator
  */
 export { RandomTokenGenerator, type RandomTokenGeneratorOptions } from './random.ts'
 export { Uuid4 } from './uuid4.ts'

@@ -47,6 +47,8 @@ interface PublishedKey {
  *
  * @example
  * ```ts
+ * import { JwtTokenGenerator } from 'oauth2-stack/tokengenerator'
+ *
  * const tokenGenerator = new JwtTokenGenerator({ issuer, keys: [await JwtTokenGenerator.generateKey('ES256')] })
  * ```
  */

@@ -5,7 +5,7 @@
  * `nodeHandler` lives in `oauth2-stack/node` (an adapter: adapters sit above `web/`); it is re-exported here
  * through the package's own entry, as the seed's module had it, so no folder of `src/` imports upwards.
  *
- * @module
+ * @module oauth2-stack/web
  */
 export { Request, type BodyError, type HeaderMap, type RequestInit } from './request.ts'
 export { Response, NO_STORE_HEADERS, PAGE_HEADERS, PUBLIC_JSON_HEADERS, protectPage } from './response.ts'

@@ -22,6 +22,7 @@ import { oauth2Middleware } from '../../src/adapters/koa.ts'
 import { oauth2Plugin } from '../../src/adapters/fastify.ts'
 import { fetchHandler } from '../../src/adapters/fetch.ts'
 import express from 'express'
+import express4 from 'express4'
 import Koa from 'koa'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
@@ -72,8 +73,9 @@ export async function mount(
       server.on('request', nodeHandler(controller, nodeOptions))
       return
     case 'express':
-    case 'express-parsed': {
-      const app = express()
+    case 'express-parsed':
+    case 'express4': {
+      const app = ADAPTER === 'express4' ? express4() : express()
       if (ADAPTER === 'express-parsed') app.use(express.urlencoded({ extended: false, limit: '64kb' }))
       app.get(wellKnown, (_req, res) => {
         res.json(controller.metadata)

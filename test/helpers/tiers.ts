@@ -10,8 +10,8 @@ export const TIERS = {
   flows: ['flows'],
   /** The store contract and each backend's extras, against the real services. */
   stores: ['contract'],
-  /** Whole programs: CLI, demo, examples, package exports, other runtimes, two processes, faults, tracing. */
-  system: ['cli', 'demo', 'faults', 'package', 'runtimes', 'scale', 'tracing'],
+  /** Whole programs: CLI, demo, examples, docs, package exports, other runtimes, two processes, faults, tracing. */
+  system: ['cli', 'demo', 'docs', 'faults', 'package', 'runtimes', 'scale', 'tracing'],
   /** Chromium. */
   'system:browser': ['browser'],
   /** The soak. */

@@ -14,7 +14,7 @@ import type { SyncSqlConnection } from './steps.ts'
 export type SqliteDriverName = 'better-sqlite3' | 'node:sqlite'
 
 /** What both drivers' prepared statements offer (the part the store uses). */
-interface StatementLike {
+export interface StatementLike {
   all(...values: SqlValue[]): unknown[]
   run(...values: SqlValue[]): { readonly changes: number | bigint }
 }

@@ -48,6 +48,6 @@ describe('DeviceCodeGrant options', () => {
   })
 
   it('needs a store', () => {
-    expect(() => new DeviceCodeGrant({} as never)).toThrow(/deviceCodeStore/)
+    expect(() => new DeviceCodeGrant({})).toThrow(/deviceCodeStore/)
   })
 })

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import express from 'express'
+import express4 from 'express4'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 import Koa from 'koa'
@@ -37,7 +38,7 @@ async function saveToken(token: string, scopes: readonly string[], expiresIn = 3
   })
 }
 
-type Framework = 'node' | 'express' | 'fastify' | 'koa' | 'hono'
+type Framework = 'node' | 'express' | 'express4' | 'fastify' | 'koa' | 'hono'
 
 async function protectedServer(framework: Framework): Promise<{ url: string; server: Server }> {
   const server = createServer()
@@ -50,8 +51,9 @@ async function protectedServer(framework: Framework): Promise<{ url: string; ser
       })
       break
     }
-    case 'express': {
-      const app = express()
+    case 'express':
+    case 'express4': {
+      const app = framework === 'express4' ? express4() : express()
       app.get('/api', expressBearer(options, ['read']), (req, res) => {
         res.type('json').send(ok(verifiedToken(req)?.subject))
       })
@@ -102,7 +104,7 @@ async function protectedServer(framework: Framework): Promise<{ url: string; ser
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`, server }
 }
 
-describe.each<Framework>(['node', 'express', 'fastify', 'koa', 'hono'])('RFC 6750 bearer guard on %s', (framework) => {
+describe.each<Framework>(['node', 'express', 'express4', 'fastify', 'koa', 'hono'])('RFC 6750 bearer guard on %s', (framework) => {
   let target: { url: string; server: Server }
   beforeAll(async () => {
     await saveToken('good-token', ['read', 'write'])
