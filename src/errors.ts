@@ -287,6 +287,9 @@ export const CONFIGURATION_ERROR_CODE = 'ERR_OAUTH2_STACK_CONFIGURATION'
  *
  * @example
  * ```ts
+ * import { CONFIGURATION_ERROR_CODE } from 'oauth2-stack/error'
+ * import { RefreshToken } from 'oauth2-stack/grant'
+ *
  * try { new RefreshToken({ expiresIn: -1 }) } catch (error) {
  *   if ((error as { code?: string }).code === CONFIGURATION_ERROR_CODE) console.error('fix the options:', error)
  * }

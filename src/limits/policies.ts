@@ -57,7 +57,10 @@ export type LimitName =
  *
  * @example
  * ```ts
- * new AuthorizationController({ ..., limits: { signIn: { max: 5, windowSeconds: 600 }, deviceAuthorization: false } })
+ * import type { LimitsOptions } from 'oauth2-stack'
+ *
+ * // Passed as `new AuthorizationController({ ...stores, issuer, limits })`.
+ * const limits: LimitsOptions = { signIn: { max: 5, windowSeconds: 600 }, deviceAuthorization: false }
  * ```
  */
 export type LimitsOptions = { readonly [Name in LimitName]?: LimitPolicy | false }

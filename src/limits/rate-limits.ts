@@ -13,7 +13,7 @@ export interface RateLimitsOptions<Env> extends ClientAddressOptions<Env> {
 }
 
 /**
- * The rate limits as endpoints and grants use them (`GrantServices.limits`); see {@link RateLimits}.
+ * The rate limits as endpoints and grants use them (`GrantServices.limits`); see `RateLimits`.
  * Methods answer the seconds to wait, 0 when the request may go on.
  *
  * @typeParam Env - the type of `environ` given to `dispatch`.
@@ -21,7 +21,7 @@ export interface RateLimitsOptions<Env> extends ClientAddressOptions<Env> {
 export interface Limits<Env = unknown> {
   /** The client's address as counted (IPv6 per /64), or `unknown`. */
   address(environ: Env, request: Request): string
-  /** Before a presented client secret is checked (`clientAuthentication`); see {@link RateLimits}. */
+  /** Before a presented client secret is checked (`clientAuthentication`); see `RateLimits`. */
   clientAuthenticationStarts(clientId: string, address: string, slowHash: boolean): Promise<Wait>
   /** A wrong client secret. */
   clientAuthenticationFailed(clientId: string, address: string, counted: boolean): Promise<void>
