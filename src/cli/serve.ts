@@ -42,7 +42,7 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
   const config = await configOf(parsed)
   const settings = resolveSettings(parsed, config, io)
 
-  const store = await openCliStore(settings.storeUrl, { migrate: true })
+  const store = await openCliStore(settings.storeUrl, { migrate: true, warn: (line) => io.err(line) })
   let demo: DemoServer
   const logger = new RequestLogger({
     format: settings.log,
