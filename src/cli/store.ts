@@ -26,11 +26,12 @@ export type CliStore = OpenedStore
 
 /**
  * Opens the store a URL names: `memory:` (in this process only), `sqlite:<path>` (once a SQLite
- * driver is known to load, its directory is created; `warn` gets the line saying better-sqlite3 is
- * installed but broken, when node:sqlite stands in for it (default: stderr); a file that does not exist yet is migrated at once, since it holds nothing to protect),
- * `sqlite::memory:` (migrated at once), or any URL `openStore` takes. With `migrate`, creates or upgrades the tables.
+ * driver is known to load, its directory is created; a file that does not exist yet is migrated at
+ * once, since it holds nothing to protect), `sqlite::memory:` (migrated at once), or any URL `openStore` takes. With `migrate`, creates or upgrades the tables.
  * Throws a {@link UsageError} for an unsupported URL and a {@link FailureError} when the backend or its
- * driver is missing or unreachable; never puts the URL's password in a message.
+ * driver is missing or unreachable; never puts the URL's password in a message. `warn` gets the line
+ * saying better-sqlite3 is installed but does not load, when node:sqlite stands in for it (serve shows
+ * it above its banner; the admin commands, whose stderr scripts read, work the same and leave it out).
  */
 export async function openCliStore(url: string, options: { readonly migrate?: boolean; readonly warn?: (line: string) => void } = {}): Promise<CliStore> {
   const scheme = schemeOf(url)
@@ -38,7 +39,7 @@ export async function openCliStore(url: string, options: { readonly migrate?: bo
   if (scheme === 'sqlite:') {
     // The driver first: when none loads, say what to run and create nothing (no empty .data/ left behind).
     const warning = sqliteDriverWarning()
-    if (warning !== undefined) (options.warn ?? ((line) => process.stderr.write(line)))(`oauth2-stack: warning: ${warning}\n`)
+    if (warning !== undefined) options.warn?.(`oauth2-stack: warning: ${warning}\n`)
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '')
     if (path === ':memory:') {
       migrate = true
