@@ -48,7 +48,8 @@ Options:
                       a non-loopback host is refused unless you add --no-demo
   --issuer <url>      Issuer identifier: https, or http on a loopback host (default http://<host>:<port>)
 ${STORE_OPTIONS}
-                      serve creates or upgrades the tables at start
+                      serve creates or upgrades the tables at start. SQLite needs no install
+                      on Node 22.13 and later (node:sqlite); on Node 20: npm install better-sqlite3@12
   --log <format>      pretty or json (default: pretty on a terminal, json otherwise)
   --no-demo           Leave out the demo clients (abc / xyz, demo-public, playground), the
                       demo user (demo / demo) and the playground

@@ -42,7 +42,7 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
   const config = await configOf(parsed)
   const settings = resolveSettings(parsed, config, io)
 
-  const store = await openCliStore(settings.storeUrl, { migrate: true })
+  const store = await openCliStore(settings.storeUrl, { migrate: true, warn: (line) => io.err(line) })
   let demo: DemoServer
   const logger = new RequestLogger({
     format: settings.log,
@@ -81,6 +81,8 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
   const signal = await io.waitForStop()
   logger.event('info', 'stopping', { signal, drain_timeout_ms: settings.drainTimeoutMs })
   const result = await demo.shutdown().catch(() => ({ drained: false, abandoned: -1 }))
+  // The audit events of the last answers go out a timer turn after each response: let them out before `stopped`.
+  await new Promise((resolve) => setTimeout(resolve, 0))
   // Only after the last answer: a refresh in flight completes its rotation before its store goes away.
   await store.close().catch(() => undefined)
   if (result.drained) logger.event('info', 'stopped', { signal })

@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { backendForScheme, schemeOf, STORE_DRIVERS } from '../stores/drivers.ts'
 import { openStore, type OpenedStore } from '../stores/from-url.ts'
+import { SQLITE_INSTALL, sqliteOpener } from '../stores/sql/sqlite-driver.ts'
 import { FailureError, UsageError } from './args.ts'
 
 /** Where `serve` and the admin commands keep data unless told otherwise: a SQLite file under `./.data`. */
@@ -24,16 +25,21 @@ export const STORE_ENV = 'OAUTH2_STACK_STORE'
 export type CliStore = OpenedStore
 
 /**
- * Opens the store a URL names: `memory:` (in this process only), `sqlite:<path>` (its directory is
- * created; a file that does not exist yet is migrated at once, since it holds nothing to protect),
- * `sqlite::memory:` (migrated at once), or any URL `openStore` takes. With `migrate`, creates or upgrades the tables.
+ * Opens the store a URL names: `memory:` (in this process only), `sqlite:<path>` (once a SQLite
+ * driver is known to load, its directory is created; a file that does not exist yet is migrated at
+ * once, since it holds nothing to protect), `sqlite::memory:` (migrated at once), or any URL `openStore` takes. With `migrate`, creates or upgrades the tables.
  * Throws a {@link UsageError} for an unsupported URL and a {@link FailureError} when the backend or its
- * driver is missing or unreachable; never puts the URL's password in a message.
+ * driver is missing or unreachable; never puts the URL's password in a message. `warn` gets the line
+ * saying better-sqlite3 is installed but does not load, when node:sqlite stands in for it (serve shows
+ * it above its banner; the admin commands, whose stderr scripts read, work the same and leave it out).
  */
-export async function openCliStore(url: string, options: { readonly migrate?: boolean } = {}): Promise<CliStore> {
+export async function openCliStore(url: string, options: { readonly migrate?: boolean; readonly warn?: (line: string) => void } = {}): Promise<CliStore> {
   const scheme = schemeOf(url)
   let migrate = options.migrate === true
   if (scheme === 'sqlite:') {
+    // The driver first: when none loads, say what to run and create nothing (no empty .data/ left behind).
+    const warning = sqliteDriverWarning()
+    if (warning !== undefined) options.warn?.(`oauth2-stack: warning: ${warning}\n`)
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '')
     if (path === ':memory:') {
       migrate = true
@@ -57,6 +63,26 @@ export async function openCliStore(url: string, options: { readonly migrate?: bo
       throw new UsageError(`--store ${describeStoreUrl(url)}: ${error.message}${scheme === 'memory:' ? '' : '; memory: works too'}`)
     }
     throw new FailureError(`cannot open the store ${describeStoreUrl(url)}: ${message(error)}`, { cause: error })
+  }
+}
+
+/**
+ * Checks that a SQLite driver loads (better-sqlite3, else node:sqlite) and returns the one-line warning
+ * when better-sqlite3 is installed but broken and node:sqlite stands in. Throws a {@link FailureError}
+ * saying exactly what to run when no driver loads.
+ */
+function sqliteDriverWarning(): string | undefined {
+  try {
+    return sqliteOpener(undefined).warning
+  } catch (error) {
+    const node = process.versions.node
+    const text = message(error).replace(/^SQLite: /, '')
+    if (/^no driver:/.test(text)) {
+      throw new FailureError(`the sqlite: store needs better-sqlite3 on Node ${node} (node:sqlite comes with Node 22.13 and later): run ${SQLITE_INSTALL} (or use --store memory: to try things out)`, {
+        cause: error,
+      })
+    }
+    throw new FailureError(`the sqlite: store has no driver: ${text}`, { cause: error })
   }
 }
 

@@ -46,8 +46,10 @@ export interface SqliteStoreOptions {
   readonly database?: SqliteDatabase
   /**
    * Which driver opens `path`. Default: `better-sqlite3` when it is installed and loads in this runtime,
-   * else `node:sqlite` when the runtime has it (Node 22.13 and later); without either the constructor
-   * throws an `Error` saying what to install (`npm install better-sqlite3@12`).
+   * else `node:sqlite` when the runtime has it (Node 22.13 and later; a better-sqlite3 that is installed
+   * but does not load, e.g. built for another Node, gets one process warning, code
+   * `OAUTH2_STACK_SQLITE_FALLBACK`); without either the constructor throws an `Error` saying what to
+   * run (`npm install better-sqlite3@12`, or `npm rebuild better-sqlite3`).
    */
   readonly driver?: SqliteDriverName
   /**
@@ -135,7 +137,9 @@ export class SqliteStore extends SqlStore {
 }
 
 function open(path: string, options: SqliteStoreOptions): { db: SqliteDatabase; driver: SqliteDriverName; address: string } {
-  const { open: openFile, driver } = sqliteOpener(options.driver)
+  const { open: openFile, driver, warning } = sqliteOpener(options.driver)
+  // better-sqlite3 installed but built for another Node: node:sqlite serves instead, said once per process.
+  if (warning !== undefined) process.emitWarning(warning, { code: 'OAUTH2_STACK_SQLITE_FALLBACK' })
   try {
     const db = openFile(path)
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)

@@ -4,9 +4,9 @@
  * stored redirect URIs that today's registration rule refuses; `client add` refuses such names.
  */
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli, tempDir } from './run-cli.ts'
+import { sqliteOpener } from '../../src/stores/sql/sqlite-driver.ts'
 
 const SLOW = 60_000
 const dir = tempDir()
@@ -20,7 +20,7 @@ const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/
 beforeAll(async () => {
   expect((await runCli(['migrate', '--store', store])).code).toBe(0)
   // A row as an older version (or another tool) stored it: a name with terminal escapes, a URI today's rule refuses.
-  const db = new Database(join(dir.path, 'clients.db'))
+  const db = openSqlite(join(dir.path, 'clients.db'))
   try {
     db.prepare(
       `INSERT INTO oauth2_clients (client_id, client_secret_hash, redirect_uris, grant_types, response_types, token_endpoint_auth_methods, scopes, require_pkce, name)
@@ -74,3 +74,8 @@ describe('client add: refused before the store', () => {
     expect(result.stderr).toContain('has a character a URI may not contain')
   }, SLOW)
 })
+
+/** The file through whichever SQLite driver this Node loads (node:sqlite where better-sqlite3 is built for another Node). */
+function openSqlite(path: string) {
+  return sqliteOpener(undefined).open(path)
+}

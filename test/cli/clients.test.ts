@@ -4,9 +4,9 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCli, tempDir } from './run-cli.ts'
+import { sqliteOpener } from '../../src/stores/sql/sqlite-driver.ts'
 
 const SLOW = 60_000
 const dir = tempDir()
@@ -43,7 +43,7 @@ describe('client commands on a SQLite file', () => {
     expect(result.stdout).toMatch(/grant types\s+client_credentials\n/)
     expect(result.stdout).toMatch(/scopes\s+invoices, reports\n/)
 
-    const db = new Database(file, { readonly: true })
+    const db = openSqlite(file)
     try {
       const dump = JSON.stringify(db.prepare('SELECT * FROM oauth2_clients').all())
       expect(dump).toContain('"client_id":"billing"')
@@ -95,9 +95,9 @@ describe('client commands on a SQLite file', () => {
 
   it('adding an existing client_id fails (exit 1) and keeps the old secret', async () => {
     const hashOf = (): unknown => {
-      const db = new Database(file, { readonly: true })
+      const db = openSqlite(file)
       try {
-        return db.prepare("SELECT client_secret_hash FROM oauth2_clients WHERE client_id = 'billing'").get()
+        return db.prepare("SELECT client_secret_hash FROM oauth2_clients WHERE client_id = 'billing'").all()[0]
       } finally {
         db.close()
       }
@@ -156,3 +156,8 @@ describe('store failures: exit 1, a message that says what to do, no password', 
     expect(result.stderr).toContain('warning: this store keeps nothing after the command exits')
   }, SLOW)
 })
+
+/** The file through whichever SQLite driver this Node loads (node:sqlite where better-sqlite3 is built for another Node). */
+function openSqlite(path: string) {
+  return sqliteOpener(undefined).open(path)
+}

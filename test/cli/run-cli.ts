@@ -1,8 +1,8 @@
 /**
  * Runs `oauth2-stack` as a subprocess, from the TypeScript sources (through tsx, as `npm run cli` does),
- * so the tests never depend on a stale build. `test/cli/bin.test.ts` checks the built binary.
+ * so the tests never depend on a stale build (or, with `bin`, an installed package's binary). `test/cli/bin.test.ts` checks the built binary.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,16 +28,19 @@ export interface RunOptions {
   readonly input?: string
   /** Working directory. Default: the repository root. */
   readonly cwd?: string
+  /** A built `oauth2-stack` script to run with this Node (an installed package's) instead of the sources. */
+  readonly bin?: string
 }
 
 function spawnCli(args: readonly string[], options: RunOptions): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, OAUTH2_STACK_STORE: '', ...options.env }
   delete env.FORCE_COLOR
+  const spawnOptions: SpawnOptions = { cwd: options.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] }
+  if (options.bin !== undefined) return spawn(process.execPath, [options.bin, ...args], { ...spawnOptions, env })
   const tsx = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href
   return spawn(process.execPath, ['--conditions=oauth2-stack:source', '--import', tsx, join(ROOT, 'src/cli/main.ts'), ...args], {
-    cwd: options.cwd ?? ROOT,
+    ...spawnOptions,
     env: { ...env, TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json') },
-    stdio: ['pipe', 'pipe', 'pipe'],
   })
 }
 

@@ -1,9 +1,11 @@
 /**
  * `oauth2-stack serve` as a subprocess on a temporary SQLite file: the flows work, `token revoke` from a
- * second process takes effect, data survives a restart, the request log is one JSON line per request
+ * second process takes effect, data survives a restart, a better-sqlite3 built for another Node gives way
+ * to node:sqlite with one warning line, the request log is one JSON line per request
  * and never holds a secret, a password, a code or a token, and a busy port is exit code 1.
  */
 import { writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { createServer, type Server } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -55,6 +57,19 @@ describe('serve: the flows against the persistent store', () => {
     expect(lines.length).toBeGreaterThan(0)
     for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow()
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 'info', msg: 'listening', issuer: server.issuer, store })
+  })
+
+  it(`on Node ${process.versions.node}: better-sqlite3 when it loads, else node:sqlite after one warning line`, () => {
+    const { stderr } = server.output()
+    const warnings = stderr.split('\n').filter((line) => line.startsWith('oauth2-stack: warning:'))
+    if (betterSqliteLoads()) {
+      expect(warnings).toEqual([])
+    } else {
+      // node_modules was built for another Node (CI's Node 22 and 24 runs): the store serves through node:sqlite.
+      expect(warnings).toEqual([
+        expect.stringMatching(/^oauth2-stack: warning: better-sqlite3 is installed but does not load in Node [\d.]+ \(.+\); using node:sqlite instead \(npm rebuild better-sqlite3 to use it\)$/) as unknown,
+      ])
+    }
   })
 
   it('a configured user signs in through the consent page; the code and the refresh token work', async () => {
@@ -218,3 +233,14 @@ describe('serve: other modes and failures', () => {
     }
   }, SLOW)
 })
+
+/** Whether better-sqlite3's native module loads in this Node. */
+function betterSqliteLoads(): boolean {
+  try {
+    const Database = createRequire(import.meta.url)('better-sqlite3') as new (path: string) => { close(): void }
+    new Database(':memory:').close()
+    return true
+  } catch {
+    return false
+  }
+}

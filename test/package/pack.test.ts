@@ -2,8 +2,10 @@
  * The package as a user installs it: `npm pack` in a copy of the checkout without `dist/` (so `prepack`
  * must build), the tarball installed into an empty project (dependencies from the npm registry), every
  * subpath imported from ESM, the types compiled from an ESM and two CommonJS TypeScript projects,
- * `npx oauth2-stack --help`, and publint and @arethetypeswrong on the tarball. A system test: it runs npm
- * and tsc, so it takes tens of seconds.
+ * `npx oauth2-stack --help`, `oauth2-stack serve` on this Node with no other install step (node:sqlite on
+ * Node 22.13 and later: a sign-in, a token exchange and a restart that keeps them; on Node 20 the one line
+ * saying what to install, and nothing created), and publint and @arethetypeswrong on the tarball. A system
+ * test: it runs npm and tsc, so it takes tens of seconds.
  */
 import { execFile } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -14,6 +16,8 @@ import { promisify } from 'node:util'
 import { publint } from 'publint'
 import { formatMessage } from 'publint/utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { basic, postForm, runCli, startServe, type RunOptions } from '../cli/run-cli.ts'
+import { authorizeUrl, openLoginPage, pkcePair, responseParams, submitForm } from '../helpers/browser.ts'
 
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -163,4 +167,70 @@ describe('npm pack: the tarball a user installs', () => {
     expect(stdout).toContain('No problems found')
     expect(existsSync(tarball)).toBe(true)
   }, SLOW)
+})
+
+const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number)
+/** node:sqlite without a flag: Node 22.13 and later. */
+const hasNodeSqlite = nodeMajor > 22 || (nodeMajor === 22 && nodeMinor >= 13)
+const DEMO_REDIRECT = 'http://localhost/callback'
+
+describe(`oauth2-stack serve in the empty project, on Node ${process.versions.node} (no better-sqlite3 installed)`, () => {
+  // The installed binary, run by this Node (as npx would on this PATH), in the project's directory: the default store.
+  const cli = (): RunOptions => ({ cwd: app, bin: join(app, 'node_modules/.bin/oauth2-stack') })
+
+  if (hasNodeSqlite) {
+    it('serves from ./.data through node:sqlite: sign-in, consent and token exchange; a restart keeps clients and tokens', async () => {
+      let server = await startServe(['--port', '0', '--log', 'json'], cli())
+      const tokens: Record<string, string> = {}
+      let service = ''
+      try {
+        expect(server.output().stderr).toContain('Store:    sqlite:./.data/oauth2-stack.db\n')
+        expect(server.output().stderr).not.toContain('oauth2-stack: warning')
+        // A client registered by a second process on the same file, while the server runs.
+        const added = await runCli(['client', 'add', '--json', '--id', 'packed-service', '--grant', 'client_credentials'], cli())
+        expect(added.code, added.stderr).toBe(0)
+        service = (JSON.parse(added.stdout) as { client_secret: string }).client_secret
+
+        const pkce = pkcePair()
+        const page = await openLoginPage(
+          authorizeUrl(server.issuer, { response_type: 'code', client_id: 'abc', redirect_uri: DEMO_REDIRECT, state: 'packed', code_challenge: pkce.challenge, code_challenge_method: 'S256' }),
+        )
+        const decided = await submitForm(page, { action: 'approve', username: 'demo', password: 'demo' })
+        expect(decided.status).toBe(303)
+        const code = responseParams(decided.location, DEMO_REDIRECT).get('code') ?? ''
+        const exchanged = await postForm(`${server.issuer}/token`, { grant_type: 'authorization_code', code, redirect_uri: DEMO_REDIRECT, code_verifier: pkce.verifier }, basic('abc', 'xyz'))
+        expect(exchanged.status, JSON.stringify(exchanged.json)).toBe(200)
+        tokens.access = String(exchanged.json.access_token)
+        tokens.refresh = String(exchanged.json.refresh_token)
+        const credentials = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basic('packed-service', service))
+        expect(credentials.status).toBe(200)
+      } finally {
+        expect((await server.stop()).code).toBe(0)
+      }
+      expect(existsSync(join(app, '.data/oauth2-stack.db'))).toBe(true)
+
+      server = await startServe(['--port', '0', '--log', 'json'], cli())
+      try {
+        const introspected = await postForm(`${server.issuer}/introspect`, { token: tokens.access ?? '' }, basic('abc', 'xyz'))
+        expect(introspected.json).toMatchObject({ active: true, client_id: 'abc' })
+        const refreshed = await postForm(`${server.issuer}/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh ?? '' }, basic('abc', 'xyz'))
+        expect(refreshed.status, JSON.stringify(refreshed.json)).toBe(200)
+        const credentials = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basic('packed-service', service))
+        expect(credentials.status).toBe(200)
+      } finally {
+        expect((await server.stop()).code).toBe(0)
+      }
+    }, SLOW)
+  } else {
+    it('exits 1 with the one line saying what to install, and creates no .data/', async () => {
+      const result = await runCli(['serve', '--port', '0'], cli())
+      expect(result.code).toBe(1)
+      expect(result.stdout).toBe('')
+      expect(result.stderr).toBe(
+        `oauth2-stack: the sqlite: store needs better-sqlite3 on Node ${process.versions.node} (node:sqlite comes with Node 22.13 and later): ` +
+          'run npm install better-sqlite3@12 (or use --store memory: to try things out)\n',
+      )
+      expect(existsSync(join(app, '.data'))).toBe(false)
+    }, SLOW)
+  }
 })

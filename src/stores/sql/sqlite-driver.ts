@@ -88,18 +88,26 @@ export class SqliteConnection implements SyncSqlConnection {
 const require = createRequire(import.meta.url)
 
 type Opener = (path: string) => SqliteDatabaseLike
-let betterSqlite: Opener | Error | undefined
+/** Why a driver is not usable: better-sqlite3 either is not installed or is installed and does not load. */
+type Unusable = { readonly error: Error; readonly installed: boolean }
+let betterSqlite: Opener | Unusable | undefined
 let nodeSqlite: Opener | Error | undefined
+let fallbackWarned = false
 
 /** better-sqlite3, if installed and loadable in this runtime (its native module is built per Node version). */
-function loadBetterSqlite(): Opener | Error {
+function loadBetterSqlite(): Opener | Unusable {
   if (betterSqlite === undefined) {
     try {
       const Database = require('better-sqlite3') as new (path: string) => SqliteDatabaseLike
       new Database(':memory:').close()
       betterSqlite = (path) => new Database(path)
-    } catch (error) {
-      betterSqlite = error instanceof Error ? error : new Error(String(error))
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught))
+      const code = (error as { code?: unknown }).code
+      // Not installed: the package itself is not found. Anything else (ERR_DLOPEN_FAILED for a native module
+      // built for another Node, a missing build) means it is installed and broken.
+      const installed = !(code === 'MODULE_NOT_FOUND' && error.message.includes("'better-sqlite3'"))
+      betterSqlite = { error, installed }
     }
   }
   return betterSqlite
@@ -118,28 +126,56 @@ function loadNodeSqlite(): Opener | Error {
   return nodeSqlite
 }
 
-const INSTALL = 'npm install better-sqlite3@12'
+/** The command that makes SQLite work on a Node without node:sqlite (better-sqlite3 13 needs Node 22). */
+export const SQLITE_INSTALL = 'npm install better-sqlite3@12'
+
+/** Why a load failed, on one line: the two ABI versions of a native module built for another Node, else the message. */
+function reason(error: Error): string {
+  const abi = /NODE_MODULE_VERSION (\d+)[\s\S]*?requires\s+NODE_MODULE_VERSION (\d+)/.exec(error.message)
+  if (abi !== null) return `built for NODE_MODULE_VERSION ${abi[1] ?? '?'}, this Node needs ${abi[2] ?? '?'}`
+  const text = error.message.replace(/\s+/g, ' ').trim()
+  return text.length > 160 ? `${text.slice(0, 159)}…` : text
+}
+
+/** The driver to open files with, and (once per process) a one-line warning when better-sqlite3 is installed but broken. */
+export interface SqliteOpener {
+  readonly open: (path: string) => SqliteDatabaseLike
+  readonly driver: SqliteDriverName
+  /**
+   * Set the first time in a process that better-sqlite3 is installed but does not load (for example
+   * built for another Node version) and node:sqlite is used instead; the caller shows it.
+   */
+  readonly warning?: string
+}
 
 /**
  * The opener of `driver`, or (without one) better-sqlite3 when it is installed and loads, else
- * node:sqlite when the runtime has it. Throws an `Error` saying exactly what to install otherwise.
+ * node:sqlite when the runtime has it. Throws an `Error` saying exactly what to run otherwise.
  */
-export function sqliteOpener(driver: SqliteDriverName | undefined): { open: (path: string) => SqliteDatabaseLike; driver: SqliteDriverName } {
+export function sqliteOpener(driver: SqliteDriverName | undefined): SqliteOpener {
   const node = process.versions.node
   if (driver === 'node:sqlite') {
     const opener = loadNodeSqlite()
     if (opener instanceof Error) {
       throw new Error(
-        `SQLite: node:sqlite needs Node 22.13 or later without flags (this is Node ${node}); on this Node, ${INSTALL} and leave the driver option out`,
+        `SQLite: node:sqlite needs Node 22.13 or later without flags (this is Node ${node}); on this Node, ${SQLITE_INSTALL} and leave the driver option out`,
         { cause: opener },
       )
     }
     return { open: opener, driver }
   }
   const better = loadBetterSqlite()
-  if (!(better instanceof Error)) return { open: better, driver: 'better-sqlite3' }
-  if (driver === 'better-sqlite3') throw new Error(`SQLite: better-sqlite3 cannot be loaded (${better.message}); ${INSTALL}`, { cause: better })
+  if (typeof better === 'function') return { open: better, driver: 'better-sqlite3' }
+  const broken = `better-sqlite3 is installed but does not load in Node ${node} (${reason(better.error)})`
+  if (driver === 'better-sqlite3') {
+    throw new Error(`SQLite: ${better.installed ? `${broken}: npm rebuild better-sqlite3` : `better-sqlite3 is not installed: ${SQLITE_INSTALL}`}`, { cause: better.error })
+  }
   const opener = loadNodeSqlite()
-  if (!(opener instanceof Error)) return { open: opener, driver: 'node:sqlite' }
-  throw new Error(`SQLite: no driver: ${INSTALL} (Node ${node} has no node:sqlite; Node 22.13 and later have it built in)`, { cause: better })
+  if (!(opener instanceof Error)) {
+    if (!better.installed || fallbackWarned) return { open: opener, driver: 'node:sqlite' }
+    fallbackWarned = true
+    return { open: opener, driver: 'node:sqlite', warning: `${broken}; using node:sqlite instead (npm rebuild better-sqlite3 to use it)` }
+  }
+  if (better.installed) throw new Error(`SQLite: ${broken} and Node ${node} has no node:sqlite: npm rebuild better-sqlite3`, { cause: better.error })
+  throw new Error(`SQLite: no driver: ${SQLITE_INSTALL} (Node ${node} has no node:sqlite; Node 22.13 and later have it built in)`, { cause: better.error })
 }
