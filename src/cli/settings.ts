@@ -22,6 +22,8 @@ export interface ServeSetting {
   readonly type: 'string' | 'boolean'
   /** The configuration-file field that sets it too, if any. */
   readonly configField?: keyof CliConfig
+  /** What it takes, in words (`number`, `URL`, `true / false`). */
+  readonly value: string
   /** The default, in words. */
   readonly default: string
   /** What it does, in one sentence. */
@@ -32,25 +34,27 @@ export interface ServeSetting {
 
 /** The options of `serve`, by option name. A new option gets its environment variable and its row in the table from here. */
 export const SERVE_SETTINGS: Readonly<Record<string, ServeSetting>> = {
-  port: { type: 'string', configField: 'port', default: '8080', description: 'Port to listen on; 0 picks a free one.' },
-  host: { type: 'string', configField: 'host', default: '127.0.0.1', description: 'Address to bind; a non-loopback host needs --no-demo and --issuer.' },
+  port: { type: 'string', value: 'number', configField: 'port', default: '8080', description: 'Port to listen on; 0 picks a free one.' },
+  host: { type: 'string', value: 'address', configField: 'host', default: '127.0.0.1', description: 'Address to bind; a non-loopback host needs --no-demo and --issuer.' },
   issuer: {
     type: 'string',
+    value: 'URL',
     configField: 'issuer',
     default: 'http://<host>:<port>',
     description: 'Issuer identifier: https, or http on a loopback host.',
   },
   store: {
     type: 'string',
+    value: 'URL',
     configField: 'store',
     default: DEFAULT_STORE_URL,
     description: 'Store URL (memory:, sqlite:<file>, postgres://…, mysql://…, redis://…).',
     secret: true,
   },
-  config: { type: 'string', default: '(none)', description: 'JSON configuration file (docs/configuration.md).' },
-  log: { type: 'string', configField: 'log', default: 'pretty on a terminal, else json', description: 'Log format: pretty or json.' },
-  demo: { type: 'boolean', configField: 'demo', default: 'true', description: 'Seed the public demo clients and user (loopback hosts only).' },
-  'drain-timeout': { type: 'string', default: '10', description: 'Seconds to answer the requests in flight on SIGTERM or SIGINT, from 0 to 600.' },
+  config: { type: 'string', value: 'file', default: '(none)', description: 'JSON configuration file (docs/configuration.md).' },
+  log: { type: 'string', value: 'pretty / json', configField: 'log', default: 'pretty on a terminal, else json', description: 'Log format: pretty or json.' },
+  demo: { type: 'boolean', value: 'true / false', configField: 'demo', default: 'true', description: 'Seed the public demo clients and user (loopback hosts only).' },
+  'drain-timeout': { type: 'string', value: 'seconds', default: '10', description: 'Seconds to answer the requests in flight on SIGTERM or SIGINT, from 0 to 600.' },
 }
 
 /** `serve`'s option specification, for `parseCommand`. */
@@ -124,8 +128,8 @@ export function settingsTable(): string {
   const rows = Object.entries(SERVE_SETTINGS).map(([name, setting]) => {
     const flag = setting.type === 'boolean' ? `\`--${name}\` / \`--no-${name}\`` : `\`--${name}\``
     const field = setting.configField === undefined ? '—' : `\`${setting.configField}\``
-    const value = setting.type === 'boolean' ? 'true / false' : 'text'
-    return `| ${flag} | \`${envVariableOf(name)}\` | ${field} | ${value} | ${setting.default.replaceAll('|', '\\|')} | ${setting.description}${setting.secret === true ? ' Never echoed.' : ''} |`
+    const secret = setting.secret === true ? ' Its password is never printed.' : ''
+    return `| ${flag} | \`${envVariableOf(name)}\` | ${field} | ${setting.value} | \`${setting.default}\` | ${setting.description}${secret} |`
   })
   return ['| Option | Environment variable | Config file field | Value | Default | Description |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n')
 }
