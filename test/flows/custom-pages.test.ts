@@ -70,7 +70,7 @@ beforeAll(async () => {
   server = await startTestServer({
     controller: {
       pages,
-      siteAdapter: new RecordingSiteAdapter([{ username: USER.username, password: USER.password }]),
+      siteAdapter: new RecordingSiteAdapter([{ username: USER.username, password: USER.password, data: { name: 'Alice' } }]),
       logger: { error: (fields) => hookErrors.push(fields.err), warn: () => {}, info: () => {}, debug: () => {} },
     },
   })
