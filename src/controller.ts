@@ -6,7 +6,7 @@ import { METADATA_PATH, metadataEndpoint, type AuthorizationServerMetadata } fro
 import { notFoundResponse, serverErrorResponse, toOAuthError } from './web/error-response.ts'
 import { AuditEvents } from './events/audit-events.ts'
 import { rateLimitedEventOf, storeUnavailableEventOf } from './events/error-events.ts'
-import { consoleLogger, safeLog, type Logger } from './events/logger.ts'
+import { consoleLogger, logServerErrors, safeLog, type Logger } from './events/logger.ts'
 import { requestIdOf } from './events/request-id.ts'
 import { revocationEndpoint } from './endpoints/revoke.ts'
 import type { AnyOAuthError } from './errors.ts'
@@ -34,6 +34,7 @@ import type { Client } from './types.ts'
 import { traceDispatch, tracesDispatch, traceGrant, tracesGrants } from './tracing/channels.ts'
 import type { Request } from './web/request.ts'
 import { PUBLIC_JSON_HEADERS, Response } from './web/response.ts'
+import { PageRenderer } from './web/page-hooks.ts'
 
 /**
  * The heart of an authorization server (the seed's `oauth2.AuthorizationController`): holds the stores,
@@ -143,6 +144,7 @@ export class AuthorizationController<Env = unknown> {
       authCodeStore,
       accessTokenStore,
       siteAdapter: options.siteAdapter,
+      pages: new PageRenderer(options.pages, (error) => safeLog(logger, 'error', { err: error }, 'a pages hook threw')),
       scope: options.scope ?? new Scope(),
       tokenGenerator,
       authorizationCodeLifetime: checkSeconds('authorizationCodeLifetime', options.authorizationCodeLifetime ?? 60, MAX_CODE_LIFETIME),
@@ -396,10 +398,4 @@ async function warnAboutWeakSecrets(clientStore: ClientStore, policy: ClientSecr
   } catch {
     // A store that cannot list now is checked by its own health; start-up goes on.
   }
-}
-
-/** The default `onError`: `server_error`s at `error` with their cause, store outages at `warn`. */
-function logServerErrors(logger: Logger, error: AnyOAuthError): void {
-  if (error.error === 'server_error') safeLog(logger, 'error', { err: error.cause }, 'server_error')
-  else if (error.error === 'temporarily_unavailable') safeLog(logger, 'warn', { err: error.cause }, 'temporarily_unavailable')
 }

@@ -9,6 +9,7 @@ import type { AccessTokenStore, AuthCodeStore, ClientStore, RecordStore } from '
 import type { TokenGenerator } from './tokens/types.ts'
 import type { Client } from './types.ts'
 import type { Request } from './web/request.ts'
+import type { PageHooks } from './web/page-hooks.ts'
 import type { SiteAdapter } from './web/site-adapter.ts'
 
 /**
@@ -26,7 +27,16 @@ export interface AuthorizationControllerOptions<Env = unknown> {
   readonly clientStore: ClientStore
   /** Login and consent; grants may override it. Required by the code, implicit and password grants. */
   readonly siteAdapter?: SiteAdapter<Env>
-  /** Makes codes and tokens. Default: {@link "oauth2-stack/tokengenerator"!RandomTokenGenerator} (256 bits). */
+  /**
+   * Replaces or translates the pages the core renders itself: the authorization endpoint's error page
+   * (`error`), the message pages (`message`) and the device verification page (`devicePage`), each told
+   * the user's `ui_locales` (OpenID Connect Core section 3.1.2.1). A hook returns HTML it escaped itself
+   * (with `escapeHtml` from `oauth2-stack/web`) or a whole `Response`; the core keeps the anti-framing,
+   * no-referrer and no-store headers on it either way. The login-and-consent page stays the site adapter's
+   * `renderAuthPage` (its context carries `uiLocales`). Default: the built-in English pages.
+   */
+  readonly pages?: PageHooks
+    /** Makes codes and tokens. Default: {@link "oauth2-stack/tokengenerator"!RandomTokenGenerator} (256 bits). */
   readonly tokenGenerator?: TokenGenerator
   /**
    * The issuer identifier: an `https` URL (or `http` on a loopback host for development) without query or

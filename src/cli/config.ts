@@ -1,7 +1,9 @@
 /**
  * The JSON configuration file of `oauth2-stack --config <file>`, validated by hand (a dozen fields; the
  * package has no schema-library dependency). Every error names the field (`users[1].password`) and says
- * how to fix it; every wrong field is reported at once.
+ * how to fix it; every wrong field is reported at once. Each check carries the JSON Schema of what it
+ * accepts, so the published schema (`schema/oauth2-stack.config.schema.json`, {@link configSchema}) comes
+ * from the same table as the validator.
  *
  * @module
  */
@@ -61,8 +63,19 @@ type Path = readonly (string | number)[]
 /** One thing wrong with the file: a message for a path, or unknown fields of the object at the path. */
 type Issue = { readonly path: Path; readonly message: string } | { readonly path: Path; readonly unknownKeys: readonly string[] }
 
-/** Checks one value and appends what is wrong with it; returns whether it has the right shape. */
-type Check = (value: unknown, path: Path, issues: Issue[]) => boolean
+/** A JSON Schema (draft 2020-12) object, as the checks describe themselves. */
+export type JsonSchema = Readonly<Record<string, unknown>>
+
+/**
+ * Checks one value and appends what is wrong with it; returns whether it has the right shape. `schema`
+ * says the same in JSON Schema, as far as JSON Schema can (not: the issuer's URL parsing, distinct
+ * usernames, default scopes among the scopes).
+ */
+type Check = ((value: unknown, path: Path, issues: Issue[]) => boolean) & { readonly schema: JsonSchema }
+
+function check(schema: JsonSchema, run: (value: unknown, path: Path, issues: Issue[]) => boolean): Check {
+  return Object.assign(run, { schema })
+}
 
 /** `string`, `number`, `boolean`, `array`, `null`, `object`… as the messages name a JSON value. */
 function kindOf(value: unknown): string {
@@ -80,8 +93,8 @@ function invalidType(expected: string, value: unknown, path: Path, issues: Issue
 }
 
 /** A string of at least `min` characters that satisfies `rule` (which throws, or returns a message, when it does not). */
-function text(min: number, rule?: (value: string) => string | undefined): Check {
-  return (value, path, issues) => {
+function text(min: number, rule?: (value: string) => string | undefined, schema: JsonSchema = {}): Check {
+  return check({ type: 'string', ...(min > 0 ? { minLength: min } : {}), ...schema }, (value, path, issues) => {
     if (typeof value !== 'string') return invalidType('string', value, path, issues)
     let message = value.length < min ? `Too small: expected string to have >=${min} characters` : undefined
     if (message === undefined && rule !== undefined) {
@@ -93,12 +106,12 @@ function text(min: number, rule?: (value: string) => string | undefined): Check 
     }
     if (message !== undefined) issues.push({ path, message })
     return message === undefined
-  }
+  })
 }
 
 /** A whole number from `min` to `max`. */
 function wholeNumber(min: number, max: number): Check {
-  return (value, path, issues) => {
+  return check({ type: 'integer', minimum: min, maximum: max }, (value, path, issues) => {
     if (typeof value !== 'number') return invalidType('number', value, path, issues)
     let message: string | undefined
     if (!Number.isSafeInteger(value)) message = 'Invalid input: expected int, received number'
@@ -106,25 +119,29 @@ function wholeNumber(min: number, max: number): Check {
     else if (value > max) message = `Too big: expected number to be <=${max}`
     if (message !== undefined) issues.push({ path, message })
     return message === undefined
-  }
+  })
 }
 
-const flag: Check = (value, path, issues) => typeof value === 'boolean' || invalidType('boolean', value, path, issues)
+const flag: Check = check({ type: 'boolean' }, (value, path, issues) => typeof value === 'boolean' || invalidType('boolean', value, path, issues))
 
 function oneOf(options: readonly string[]): Check {
-  return (value, path, issues) => {
+  return check({ enum: options }, (value, path, issues) => {
     if (typeof value === 'string' && options.includes(value)) return true
     issues.push({ path, message: `Invalid option: expected one of ${options.map((option) => JSON.stringify(option)).join('|')}` })
     return false
-  }
+  })
 }
 
 /** A scope token (RFC 6749 section 3.3). */
-const scopeToken = text(1, (scope) => (SCOPE_TOKEN.test(scope) ? undefined : `${JSON.stringify(scope)} is not a valid scope token`))
+const scopeToken = text(1, (scope) => (SCOPE_TOKEN.test(scope) ? undefined : `${JSON.stringify(scope)} is not a valid scope token`), {
+  pattern: SCOPE_TOKEN.source,
+})
 
 /** An object with exactly the fields `checks` names (each optional unless listed in `required`). */
-function strictObject(checks: Readonly<Record<string, Check>>, required: readonly string[] = []): Check {
-  return (value, path, issues) => {
+function strictObject(checks: Readonly<Record<string, Check>>, required: readonly string[] = [], describe: (field: string) => JsonSchema = () => ({})): Check {
+  const properties = Object.fromEntries(Object.entries(checks).map(([field, fieldCheck]) => [field, { ...describe(field), ...fieldCheck.schema }]))
+  const schema = { type: 'object', properties, ...(required.length > 0 ? { required } : {}), additionalProperties: false }
+  return check(schema, (value, path, issues) => {
     if (!isPlainObject(value)) return invalidType('object', value, path, issues)
     let valid = true
     for (const [field, check] of Object.entries(checks)) {
@@ -134,10 +151,12 @@ function strictObject(checks: Readonly<Record<string, Check>>, required: readonl
     const unknownKeys = Object.keys(value).filter((key) => !Object.hasOwn(checks, key))
     if (unknownKeys.length > 0) issues.push({ path, unknownKeys })
     return valid && unknownKeys.length === 0
-  }
+  })
 }
 
-const scopesCheck: Check = (value, path, issues) => {
+const SCOPES_SCHEMA = { type: 'object', propertyNames: { pattern: SCOPE_TOKEN.source }, additionalProperties: { type: 'string', minLength: 1 } }
+
+const scopesCheck: Check = check(SCOPES_SCHEMA, (value, path, issues) => {
   if (!isPlainObject(value)) return invalidType('record', value, path, issues)
   let valid = true
   for (const [scope, words] of Object.entries(value)) {
@@ -148,19 +167,19 @@ const scopesCheck: Check = (value, path, issues) => {
     valid = text(1)(words, [...path, scope], issues) && valid
   }
   return valid
-}
+})
 
 function listOf(item: Check): Check {
-  return (value, path, issues) => {
+  return check({ type: 'array', items: item.schema }, (value, path, issues) => {
     if (!Array.isArray(value)) return invalidType('array', value, path, issues)
     return value.map((entry, index) => item(entry, [...path, index], issues)).every(Boolean)
-  }
+  })
 }
 
 const USER_CHECKS: Readonly<Record<string, Check>> = { username: text(1), password: text(1), name: text(0), email: text(0) }
 const userCheck = strictObject(USER_CHECKS, ['username', 'password'])
 
-const usersCheck: Check = (value, path, issues) => {
+const usersCheck: Check = check(listOf(userCheck).schema, (value, path, issues) => {
   if (!listOf(userCheck)(value, path, issues)) return false
   // A repeated username is reported, but the list has the right shape, so the cross-field rules still run.
   const seen = new Set<string>()
@@ -169,15 +188,22 @@ const usersCheck: Check = (value, path, issues) => {
     seen.add(user.username)
   })
   return true
-}
+})
+
+/** RFC 8414 section 2 as far as a pattern can say it: https, or http on a loopback host; no query or fragment. */
+const ISSUER_PATTERN = '^(?:[Hh][Tt][Tt][Pp][Ss]://[^?#\\s]+|[Hh][Tt][Tt][Pp]://(?:localhost|127\\.0\\.0\\.1|\\[::1\\])(?::[0-9]{1,5})?(?:/[^?#\\s]*)?)$'
 
 /** The check of each field of {@link CliConfig}. */
 const CONFIG_CHECKS: Readonly<Record<string, Check>> = {
   $schema: text(0),
-  issuer: text(0, (issuer) => {
-    checkIssuer(issuer)
-    return undefined
-  }),
+  issuer: text(
+    0,
+    (issuer) => {
+      checkIssuer(issuer)
+      return undefined
+    },
+    { pattern: ISSUER_PATTERN },
+  ),
   host: text(1),
   port: wholeNumber(0, 65535),
   store: text(1),
@@ -212,6 +238,25 @@ const FIXES: Readonly<Record<string, string>> = {
 
 const FIELDS = Object.keys(CONFIG_CHECKS)
 const USER_FIELDS = Object.keys(USER_CHECKS)
+const configCheck = strictObject(CONFIG_CHECKS, [], (field) => ({ description: FIXES[field] }))
+
+/** Where the published schema says it lives (its `$id`). */
+export const CONFIG_SCHEMA_ID = 'https://github.com/oauth2-stack/oauth2-stack/raw/main/schema/oauth2-stack.config.schema.json'
+
+/**
+ * The JSON Schema (draft 2020-12) of the configuration file, from the same checks as {@link parseConfig};
+ * `schema/oauth2-stack.config.schema.json` holds it (`oauth2-stack/config.schema.json` in the package).
+ * Three rules are the validator's alone: the issuer is parsed as a URL, usernames are distinct, and the
+ * default scopes are among the scopes.
+ */
+export function configSchema(): JsonSchema {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: CONFIG_SCHEMA_ID,
+    title: 'oauth2-stack configuration file (oauth2-stack serve --config <file>)',
+    ...configCheck.schema,
+  }
+}
 
 /**
  * Reads and validates a configuration file. Throws a {@link UsageError} (exit code 2) naming the file,
@@ -241,7 +286,7 @@ export function parseConfig(json: unknown, source: string): CliConfig {
     throw new UsageError(`config file ${source} must hold a JSON object, e.g. {"port": 8080}`)
   }
   const issues: Issue[] = []
-  if (strictObject(CONFIG_CHECKS)(json, [], issues)) {
+  if (configCheck(json, [], issues)) {
     // Once every field has the right shape: the default scopes must be among the scopes.
     const config = json as CliConfig
     const known = config.scopes === undefined ? undefined : Object.keys(config.scopes)

@@ -11,7 +11,7 @@ import { DEFAULT_DRAIN_MS } from './drain.ts'
 import { HELP } from './help.ts'
 import type { CliIo } from './io.ts'
 import { RequestLogger, type LogFormat } from './request-log.ts'
-import { configOf, STORE_OPTIONS, storeUrlOf } from './settings.ts'
+import { configOf, optionLabel, SERVE_OPTIONS, storeUrlOf, withEnvironment } from './settings.ts'
 import { describeStoreUrl, openCliStore } from './store.ts'
 
 /**
@@ -21,24 +21,13 @@ import { describeStoreUrl, openCliStore } from './store.ts'
  */
 export async function serve(args: readonly string[], io: CliIo): Promise<number> {
   const command = 'serve'
-  const parsed = parseCommand(
-    command,
-    args,
-    {
-      ...STORE_OPTIONS,
-      port: { type: 'string' },
-      host: { type: 'string' },
-      issuer: { type: 'string' },
-      log: { type: 'string' },
-      demo: { type: 'boolean' },
-      'drain-timeout': { type: 'string' },
-    },
-    0,
-  )
-  if (parsed.values.help === true) {
+  const fromArgs = parseCommand(command, args, SERVE_OPTIONS, 0)
+  if (fromArgs.values.help === true) {
     io.out(HELP[command] ?? '')
     return 0
   }
+  // Command line > OAUTH2_STACK_* environment > config file > defaults (docs/configuration.md).
+  const parsed = withEnvironment(command, fromArgs, SERVE_OPTIONS, io.env)
   const config = await configOf(parsed)
   const settings = resolveSettings(parsed, config, io)
 
@@ -103,9 +92,9 @@ interface ServeSettings {
 function resolveSettings(parsed: Parameters<typeof stringOption>[0], config: CliConfig, io: CliIo): ServeSettings {
   const command = 'serve'
   const portText = stringOption(parsed, 'port')
-  const port = portText === undefined ? (config.port ?? 8080) : portOption(portText, command)
+  const port = portText === undefined ? (config.port ?? 8080) : portOption(portText, command, optionLabel(parsed, 'port'))
   const host = stringOption(parsed, 'host') ?? config.host ?? '127.0.0.1'
-  if (host === '') throw new UsageError('--host must not be empty', command)
+  if (host === '') throw new UsageError(`${optionLabel(parsed, 'host')} must not be empty`, command)
   const demo = booleanOption(parsed, 'demo') ?? config.demo ?? true
   if (demo && !isLoopbackHost(host)) {
     throw new UsageError(
@@ -123,18 +112,18 @@ function resolveSettings(parsed: Parameters<typeof stringOption>[0], config: Cli
     try {
       checkIssuer(issuer)
     } catch (error) {
-      throw new UsageError(`--issuer: ${error instanceof Error ? error.message : String(error)}`, command)
+      throw new UsageError(`${optionLabel(parsed, 'issuer')}: ${error instanceof Error ? error.message : String(error)}`, command)
     }
   }
   const logText = stringOption(parsed, 'log')
   if (logText !== undefined && logText !== 'json' && logText !== 'pretty') {
-    throw new UsageError(`--log must be pretty or json; got ${JSON.stringify(logText)}`, command)
+    throw new UsageError(`${optionLabel(parsed, 'log')} must be pretty or json; got ${JSON.stringify(logText)}`, command)
   }
   const log: LogFormat = logText ?? config.log ?? (io.stdoutIsTTY ? 'pretty' : 'json')
   const drainText = stringOption(parsed, 'drain-timeout')
   const drainSeconds = drainText === undefined ? DEFAULT_DRAIN_MS / 1000 : Number(drainText)
   if (drainText !== undefined && !(/^\d+(\.\d+)?$/.test(drainText) && drainSeconds <= 600)) {
-    throw new UsageError(`--drain-timeout must be a number of seconds from 0 to 600; got ${JSON.stringify(drainText)}`, command)
+    throw new UsageError(`${optionLabel(parsed, 'drain-timeout')} must be a number of seconds from 0 to 600; got ${JSON.stringify(drainText)}`, command)
   }
   return { port, host, issuer, storeUrl: storeUrlOf(parsed, config, io.env), log, demo, drainTimeoutMs: Math.round(drainSeconds * 1000) }
 }

@@ -12,7 +12,6 @@ import { protectPage, Response } from '../web/response.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
 import { allows } from '../checks/allows.ts'
 import { bodyErrorToOAuthError, redirectErrorResponse, toOAuthError } from '../web/error-response.ts'
-import { errorPage } from '../web/pages.ts'
 
 /** The authorization-request parameters that must not be repeated (RFC 6749 section 3.1). */
 const OAUTH_PARAMETERS = [
@@ -57,8 +56,7 @@ export class AuthorizeEndpoint<Env> {
     try {
       if (request.bodyError !== undefined) throw bodyErrorToOAuthError(request.bodyError)
       if (request.method !== 'GET' && !post) {
-        const response = errorPage(new InvalidRequest('The authorization endpoint accepts GET and POST only.'))
-        response.statusCode = 405
+        const response = await this.#services.pages.error(request, new InvalidRequest('The authorization endpoint accepts GET and POST only.'), 405)
         response.headers.allow = 'GET, POST'
         return response
       }
@@ -157,7 +155,7 @@ export class AuthorizeEndpoint<Env> {
     } catch (thrown) {
       const error = toOAuthError(thrown)
       this.#onError(error, request)
-      if (target === undefined || !error.redirectable) return errorPage(error)
+      if (target === undefined || !error.redirectable) return await this.#services.pages.error(request, error)
       const response = redirectErrorResponse(error, target.redirectUri, target.mode, target.state, this.#services.issuer, post ? 303 : 302)
       if (post) response.addCookie(this.#csrf.clearCookie)
       return response
@@ -181,6 +179,9 @@ export class AuthorizeEndpoint<Env> {
       const value = param(name)
       if (value !== undefined) query.append(name, value)
     }
+    // The user's languages (OpenID Connect Core section 3.1.2.1) stay with the form, for the pages after it.
+    const uiLocales = param('ui_locales')
+    if (uiLocales !== undefined) query.append('ui_locales', uiLocales)
     const formAction = `${request.basePath}${request.path}?${query.toString()}`
     return renderConsentPage(adapter, this.#csrf, { request, environ, client, scopes, formAction, binding })
   }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { AnyOAuthError } from '../errors.ts'
 
 /** One logging method: structured fields first, then the message (pino's argument order). */
 export type LogMethod = (fields: Readonly<Record<string, unknown>>, message: string) => void
@@ -41,4 +42,10 @@ export function safeLog(logger: Logger, level: keyof Logger, fields: Readonly<Re
   } catch {
     // Nothing left to report to.
   }
+}
+
+/** The controller's default `onError`: `server_error`s at `error` with their cause, store outages at `warn`. */
+export function logServerErrors(logger: Logger, error: AnyOAuthError): void {
+  if (error.error === 'server_error') safeLog(logger, 'error', { err: error.cause }, 'server_error')
+  else if (error.error === 'temporarily_unavailable') safeLog(logger, 'warn', { err: error.cause }, 'temporarily_unavailable')
 }

@@ -1,20 +1,10 @@
 import { escapeHtml } from '../internal/html.ts'
-import { messagePage, simplePage } from '../web/pages.ts'
+import type { DevicePageModel, PageMessage } from '../web/page-hooks.ts'
+import { simplePage } from '../web/pages.ts'
 import type { Response } from '../web/response.ts'
 
 /** What the page asking for the user code shows. */
-export interface EntryPageModel {
-  /** Where the form posts to (the verification page itself). */
-  readonly action: string
-  /** The ready-made hidden CSRF field. */
-  readonly csrfInput: string
-  /** The code to put in the field (from `?user_code=` or the last attempt). */
-  readonly userCode: string
-  /** An error to show above the form. */
-  readonly error: string | undefined
-  /** The code's length without dashes, for the field's hint. */
-  readonly codeLength: number
-}
+export type EntryPageModel = DevicePageModel
 
 /**
  * The page where the user types the code shown on the device (RFC 8628 section 3.3). Self-contained HTML
@@ -38,11 +28,20 @@ ${model.csrfInput}
 }
 
 /** Shown once the user approved: the device gets its tokens at its next poll. */
-export function approvedPage(): Response {
-  return messagePage(200, 'Device connected', 'You are all set. Return to your device; it will continue on its own.')
+export const APPROVED: PageMessage = {
+  kind: 'device_approved',
+  status: 200,
+  title: 'Device connected',
+  text: 'You are all set. Return to your device; it will continue on its own.',
 }
 
 /** Shown once the user denied: the device is told at its next poll. */
-export function deniedPage(): Response {
-  return messagePage(200, 'Access denied', 'The device was not given access. You can close this page.')
+export const DENIED: PageMessage = { kind: 'device_denied', status: 200, title: 'Access denied', text: 'The device was not given access. You can close this page.' }
+
+/** Shown for a code that expired or was used meanwhile. */
+export const UNUSABLE: PageMessage = {
+  kind: 'device_code_unusable',
+  status: 400,
+  title: 'This code can no longer be used',
+  text: 'It has expired or was already used. Start again on your device.',
 }

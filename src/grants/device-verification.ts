@@ -10,8 +10,7 @@ import type { Request } from '../web/request.ts'
 import { callAuthenticate, csrfInput, renderConsentPage } from '../web/interaction.ts'
 import { protectPage, type Response } from '../web/response.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
-import { messagePage } from '../web/pages.ts'
-import { approvedPage, deniedPage, entryPage } from './device-pages.ts'
+import { APPROVED, DENIED, entryPage, UNUSABLE } from './device-pages.ts'
 import type { GrantServices } from './types.ts'
 import { formatUserCode, normalizeUserCode } from './user-code.ts'
 
@@ -48,10 +47,10 @@ export class DeviceVerification<Env> {
       if (request.bodyError !== undefined) throw bodyErrorToOAuthError(request.bodyError)
       const csrf = services.csrf
       if (request.method === 'GET' || request.method === 'HEAD') {
-        return await this.#entry(request, csrf, 200, request.getParam('user_code') ?? '', undefined)
+        return await this.#entry(request, services, 200, request.getParam('user_code') ?? '', undefined)
       }
       if (request.method !== 'POST') {
-        const response = messagePage(405, 'Method not allowed', 'This page accepts GET and POST only.')
+        const response = await services.pages.message(request, { kind: 'method_not_allowed', status: 405, title: 'Method not allowed', text: 'This page accepts GET and POST only.' })
         response.headers.allow = 'GET, POST'
         return response
       }
@@ -63,24 +62,25 @@ export class DeviceVerification<Env> {
       services.reportError(error, request)
       const status = error.status === 401 ? 400 : error.status
       if (error.error === 'too_many_requests') {
-        const page = messagePage(status, 'Too many attempts', error.description)
-        page.headers['retry-after'] = String(error.retryAfter)
-        return page
+        const retryAfter = error.retryAfter
+        return await services.pages.message(request, { kind: 'too_many_requests', status, title: 'Too many attempts', text: error.description, retryAfter })
       }
-      return messagePage(status, 'Something went wrong', `${error.description} Start again on your device.`)
+      const text = `${error.description} Start again on your device.`
+      return await services.pages.message(request, { kind: 'error', status, title: 'Something went wrong', text })
     }
   }
 
   /** The code form, with a CSRF token for the code-entry step. */
-  async #entry(request: Request, csrf: CsrfGuard, status: number, userCode: string, error: string | undefined): Promise<Response> {
-    const issued = await csrf.issue(request, ENTER)
-    const response = entryPage(status, {
-      action: `${request.basePath}${request.path}`,
+  async #entry(request: Request, services: GrantServices<Env>, status: number, userCode: string, error: string | undefined): Promise<Response> {
+    const issued = await services.csrf.issue(request, ENTER)
+    const model = {
+      action: `${request.basePath}${request.path}${localesQuery(request, '?')}`,
       csrfInput: csrfInput(issued.token),
       userCode: userCode.slice(0, 4 * this.#config.length),
       error,
       codeLength: this.#config.length,
-    })
+    }
+    const response = await services.pages.devicePage(request, status, model, () => entryPage(status, model))
     if (issued.setCookie !== undefined) response.addCookie(issued.setCookie)
     return response
   }
@@ -88,18 +88,18 @@ export class DeviceVerification<Env> {
   /** The code-entry POST: the address's limit, then the code, then the site adapter's login/consent page. */
   async #check(request: Request, environ: Env, services: GrantServices<Env>, csrf: CsrfGuard): Promise<Response> {
     const typed = request.postParam('user_code') ?? ''
-    if (!(await csrf.verify(request, ENTER))) return this.#entry(request, csrf, 400, typed, 'This form has expired. Enter the code again.')
+    if (!(await csrf.verify(request, ENTER))) return this.#entry(request, services, 400, typed, 'This form has expired. Enter the code again.')
     const { store, alphabet, length } = this.#config
     const address = services.limits.address(environ, request)
     const wait = await services.limits.userCodeLockedFor(address)
-    if (wait > 0) return this.#lockedOut(request, services, csrf, typed, wait)
-    if (typed.trim() === '') return this.#entry(request, csrf, 400, '', 'Enter the code shown on your device.')
+    if (wait > 0) return this.#lockedOut(request, services, typed, wait)
+    if (typed.trim() === '') return this.#entry(request, services, 400, '', 'Enter the code shown on your device.')
     const code = normalizeUserCode(typed, alphabet, length)
     const authorization = code === undefined ? undefined : await store.fetchByUserCode(hashToken(code), services.now())
     if (code === undefined || authorization === undefined) {
       // RFC 8628 section 5.1: wrong codes are counted and limited, so guessing one is hopeless.
       await services.limits.userCodeFailed(address)
-      return this.#entry(request, csrf, 400, typed, 'That code is not valid, or it has expired or been used. Check the code on your device.')
+      return this.#entry(request, services, 400, typed, 'That code is not valid, or it has expired or been used. Check the code on your device.')
     }
     const { client, adapter } = await this.#party(authorization, services)
     return this.#consent(request, environ, csrf, adapter, client, authorization, code)
@@ -109,37 +109,37 @@ export class DeviceVerification<Env> {
   async #decide(request: Request, environ: Env, services: GrantServices<Env>, csrf: CsrfGuard, typed: string): Promise<Response> {
     const address = services.limits.address(environ, request)
     const wait = await services.limits.userCodeLockedFor(address)
-    if (wait > 0) return this.#lockedOut(request, services, csrf, typed, wait)
+    if (wait > 0) return this.#lockedOut(request, services, typed, wait)
     const code = normalizeUserCode(typed, this.#config.alphabet, this.#config.length)
     const userCodeHash = hashToken(code ?? '')
     // The token was issued by a check step that found this code (a MAC under the server's key), for this
     // browser, and is spent now: anything else is a guess, and counted as one (RFC 8628 section 5.1).
     if (code === undefined || !(await csrf.verify(request, decideBinding(userCodeHash)))) {
       await services.limits.userCodeFailed(address)
-      return this.#entry(request, csrf, 400, typed, 'This form has expired. Enter the code again.')
+      return this.#entry(request, services, 400, typed, 'This form has expired. Enter the code again.')
     }
     const { store } = this.#config
     const authorization = await store.fetchByUserCode(userCodeHash, services.now())
     if (authorization === undefined) {
       await services.limits.userCodeFailed(address)
-      return gone()
+      return services.pages.message(request, UNUSABLE)
     }
     const { client, adapter } = await this.#party(authorization, services)
     const scopes = authorization.scopes
     if (await adapter.userHasDeniedAccess(request, environ, scopes, client)) {
-      return (await store.deny(userCodeHash, services.now())) ? deniedPage() : gone()
+      return (await store.deny(userCodeHash, services.now())) ? services.pages.message(request, DENIED) : services.pages.message(request, UNUSABLE)
     }
     const result = await callAuthenticate(adapter, request, environ, scopes, client)
     await applySignInLimits(services.limits, result, address)
     switch (result.type) {
       case 'granted': {
         const user = { userId: result.userId, data: result.data ?? NO_USER_DATA }
-        if (!(await store.approve(userCodeHash, user, services.now()))) return gone()
+        if (!(await store.approve(userCodeHash, user, services.now()))) return services.pages.message(request, UNUSABLE)
         services.emit(request, { type: 'consent.granted', clientId: client.clientId, userId: user.userId, responseType: 'device_code', scopes })
-        return approvedPage()
+        return services.pages.message(request, APPROVED)
       }
       case 'denied':
-        return (await store.deny(userCodeHash, services.now())) ? deniedPage() : gone()
+        return (await store.deny(userCodeHash, services.now())) ? services.pages.message(request, DENIED) : services.pages.message(request, UNUSABLE)
       case 'respond':
         return protectPage(result.response)
       case 'failed':
@@ -151,10 +151,10 @@ export class DeviceVerification<Env> {
   }
 
   /** The code form again, with 429 and when to try again. */
-  async #lockedOut(request: Request, services: GrantServices<Env>, csrf: CsrfGuard, typed: string, wait: number): Promise<Response> {
+  async #lockedOut(request: Request, services: GrantServices<Env>, typed: string, wait: number): Promise<Response> {
     // Reported like every refused request (the `rate_limited` event, the `onError` hook).
     services.reportError(new TooManyRequests('Too many wrong user codes.', wait, { limit: 'userCodeGuesses' }), request)
-    const response = await this.#entry(request, csrf, 429, typed, `Too many wrong codes. Try again in ${waitInWords(wait)}.`)
+    const response = await this.#entry(request, services, 429, typed, `Too many wrong codes. Try again in ${waitInWords(wait)}.`)
     response.headers['retry-after'] = String(wait)
     return response
   }
@@ -169,7 +169,7 @@ export class DeviceVerification<Env> {
     authorization: DeviceAuthorization,
     code: string,
   ): Promise<Response> {
-    const formAction = `${request.basePath}${request.path}?${new URLSearchParams({ user_code: formatUserCode(code) }).toString()}`
+    const formAction = `${request.basePath}${request.path}?${new URLSearchParams({ user_code: formatUserCode(code) }).toString()}${localesQuery(request, '&')}`
     return renderConsentPage(adapter, csrf, { request, environ, client, scopes: authorization.scopes, formAction, binding: decideBinding(authorization.userCodeHash) })
   }
 
@@ -183,6 +183,8 @@ export class DeviceVerification<Env> {
   }
 }
 
-function gone(): Response {
-  return messagePage(400, 'This code can no longer be used', 'It has expired or was already used. Start again on your device.')
+/** `ui_locales` (OpenID Connect Core section 3.1.2.1) for a form's action, so the next page keeps the user's languages. */
+function localesQuery(request: Request, separator: '?' | '&'): string {
+  const locales = request.getParam('ui_locales')
+  return locales === undefined ? '' : `${separator}${new URLSearchParams({ ui_locales: locales }).toString()}`
 }

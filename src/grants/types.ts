@@ -5,6 +5,7 @@ import type { Client, UserData } from '../types.ts'
 import type { AnyOAuthError } from '../errors.ts'
 import type { AuditEventInput } from '../events/types.ts'
 import type { Request } from '../web/request.ts'
+import type { PageRenderer } from '../web/page-hooks.ts'
 import type { Response } from '../web/response.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
 import type { Scope } from '../checks/scope.ts'
@@ -41,6 +42,8 @@ export interface GrantServices<Env = unknown> {
   newId(): string
   /** Hands an answered error to the controller's `onError` hook (endpoints added by grants call it). */
   reportError(error: AnyOAuthError, request: Request): void
+  /** The core's own pages, through the controller's `pages` hooks. */
+  readonly pages: PageRenderer
   /** The controller's rate limits (its `limits` option), with the client's address. */
   readonly limits: Limits<Env>
   /** Server-held records: rate counters, spent CSRF tokens, the CSRF key (the `recordStore` option). */

@@ -13,3 +13,14 @@ export type { AuthenticationResult, AuthorizationContext, PasswordSiteAdapter, S
 export type { CsrfGuard, CsrfIssue } from './csrf.ts'
 export { nodeHandler, type NodeEnviron, type NodeHandlerOptions } from 'oauth2-stack/node'
 export { escapeHtml } from '../internal/html.ts'
+export {
+  parseUiLocales,
+  type DevicePageContext,
+  type DevicePageModel,
+  type ErrorPageContext,
+  type MessageKind,
+  type MessagePageContext,
+  type PageContext,
+  type PageHooks,
+  type PageResult,
+} from './page-hooks.ts'

@@ -2,6 +2,7 @@ import { UserNotAuthenticated } from '../errors.ts'
 import { escapeHtml } from '../internal/html.ts'
 import type { Client } from '../types.ts'
 import { CSRF_FIELD, type CsrfGuard } from './csrf.ts'
+import { uiLocalesOf } from './page-hooks.ts'
 import type { Request } from './request.ts'
 import { protectPage, Response } from './response.ts'
 import type { AuthenticationResult, SiteAdapter } from './site-adapter.ts'
@@ -51,6 +52,7 @@ export async function renderConsentPage<Env>(adapter: SiteAdapter<Env>, csrf: Cs
     csrfField: CSRF_FIELD,
     csrfToken: issued.token,
     csrfInput: csrfInput(issued.token),
+    uiLocales: uiLocalesOf(request),
   })
   protectPage(page)
   if (issued.setCookie !== undefined) page.addCookie(issued.setCookie)

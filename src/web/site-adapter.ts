@@ -48,6 +48,12 @@ export interface AuthorizationContext {
   readonly csrfToken: string
   /** Ready-made `<input type="hidden">` carrying the CSRF token, HTML-escaped. */
   readonly csrfInput: string
+  /**
+   * The user's preferred languages, most preferred first: the authorization request's `ui_locales`
+   * (OpenID Connect Core section 3.1.2.1) as BCP 47 tags; empty when absent. Render the page in the first
+   * one you have. Escape everything you put in markup (`escapeHtml`).
+   */
+  readonly uiLocales: readonly string[]
 }
 
 /**

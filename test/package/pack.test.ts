@@ -27,7 +27,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   readonly exports: Readonly<Record<string, unknown>>
   readonly devDependencies: Readonly<Record<string, string>>
 }
-const subpaths = Object.keys(pkg.exports).filter((subpath) => subpath !== './package.json')
+// Code subpaths: the string targets are files (package.json, the configuration schema), not modules.
+const subpaths = Object.keys(pkg.exports).filter((subpath) => typeof pkg.exports[subpath] !== 'string')
 const specifiers = subpaths.map((subpath) => `${pkg.name}${subpath.slice(1)}`)
 
 /**
@@ -78,7 +79,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000)
 
 describe('npm pack: the tarball a user installs', () => {
   it('ships the build, the sources the maps point to, the binary, LICENSE, README, CHANGELOG, and no tests', () => {
-    for (const file of ['package.json', 'LICENSE', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/cli/main.js', 'src/index.ts']) {
+    for (const file of ['package.json', 'LICENSE', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/cli/main.js', 'src/index.ts', 'schema/oauth2-stack.config.schema.json']) {
       expect(packedFiles, file).toContain(file)
     }
     expect(packedFiles.filter((file) => /^(test|bench|examples|docs)\//.test(file) || file.endsWith('.tgz'))).toEqual([])
