@@ -47,7 +47,8 @@ describe('DeviceCodeGrant options', () => {
     expect(() => new DeviceCodeGrant({ deviceCodeStore, ...options })).toThrow(message)
   })
 
-  it('needs a store', () => {
-    expect(() => new DeviceCodeGrant({})).toThrow(/deviceCodeStore/)
+  it('needs no store of its own (the controller's records by default), but a controller before use', () => {
+    const grant = new DeviceCodeGrant()
+    expect(grant).toBeInstanceOf(DeviceCodeGrant)
   })
 })
