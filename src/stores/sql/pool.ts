@@ -29,7 +29,12 @@ export interface PoolDriver extends SqlConnection {
   readonly connectTimeoutMs: number
   /** Runs of a transaction in all, when it keeps failing with a {@link retryable} error. */
   readonly attempts: number
-  checkout(): Promise<PooledClient>
+  /**
+   * A connection for a store call (`call`: its statements and transaction limited by the store's
+   * `statementTimeoutMs` in the database) or for the migration (`migration`: no limit, since it may wait
+   * for another process's migration lock).
+   */
+  checkout(use: 'call' | 'migration'): Promise<PooledClient>
   /** Whether an error leaves a transaction safe to run again (deadlock, serialization failure). */
   retryable(error: unknown): boolean
   /** Whether the error says the tables (or schema, or database) are missing. */
@@ -50,12 +55,12 @@ export interface PoolDriver extends SqlConnection {
 /** A pooled backend's engine. */
 export function poolEngine(driver: PoolDriver): SqlEngine {
   const startUp = (): Promise<PooledClient> =>
-    connectWithin(() => driver.checkout(), driver.connectTimeoutMs, driver.backend, driver.address)
+    connectWithin(() => driver.checkout('migration'), driver.connectTimeoutMs, driver.backend, driver.address)
   return {
     run: (steps) => drive(steps(), driver),
     transaction: (steps) =>
       withRetries(driver.attempts, (error) => driver.retryable(error), async () => {
-        const client = await driver.checkout()
+        const client = await driver.checkout('call')
         try {
           await client.begin()
           const result = await drive(steps(), client)
