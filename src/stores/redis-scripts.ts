@@ -188,3 +188,16 @@ export function refreshArgs(token: RefreshToken, nowMs: number): string[] {
 
 /** The replies ROTATE may give. */
 export const ROTATION_OUTCOMES: ReadonlySet<string> = new Set<RotationOutcome>(['rotated', 'grace', 'reused', 'invalid'])
+
+/** The hash tag of the client registry: the set of ids and every client share one slot. */
+export const CLIENTS: string = '{clients}'
+
+/** The keys of the client scripts: the set of ids, the client. */
+export function clientKeys(clientId: string): string[] {
+  return [CLIENTS, `${CLIENTS}:${clientId}`]
+}
+
+/** A family's base key (its member set), under the hash tag `{<familyId>}` every key of the family shares. */
+export function familyBase(familyId: string): string {
+  return `fam{${familyId}}`
+}

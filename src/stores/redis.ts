@@ -24,6 +24,9 @@ import {
   REMOVE_CLIENT,
   REVOKE_FAMILY,
   ROTATE,
+  CLIENTS,
+  clientKeys,
+  familyBase,
   ROTATION_OUTCOMES,
   SAVE_CODE,
   SAVE_TOKEN,
@@ -371,18 +374,6 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
   }
 }
 
-/** The hash tag of the client registry: the set of ids and every client share one slot. */
-const CLIENTS = '{clients}'
-
-/** The keys of the client scripts: the set of ids, the client. */
-function clientKeys(clientId: string): string[] {
-  return [CLIENTS, `${CLIENTS}:${clientId}`]
-}
-
-/** A family's base key (its member set), under the hash tag `{<familyId>}` every key of the family shares. */
-function familyBase(familyId: string): string {
-  return `fam{${familyId}}`
-}
 
 /** The driver seam for the options: the client passed in (ioredis or node-redis, told by its shape), or an ioredis client made from the URL. */
 function driverFor(options: RedisStoreOptions, connectTimeoutMs: number): { driver: RedisDriver; owned: boolean } {

@@ -100,8 +100,25 @@ describe('RedisStore on a three-node Redis Cluster', () => {
     const now = Math.floor(clock.now() / 1000)
     const families = Array.from({ length: 30 }, (_, i) => `spread-${i}`)
     for (const family of families) {
-      const access: AccessToken = { tokenHash: `${family}-a`, clientId: 'abc', grantType: 'authorization_code', scopes: [], expiresAt: now + 3600, familyId: family }
-      const refresh: RefreshToken = { tokenHash: `${family}-r`, clientId: 'abc', scopes: [], expiresAt: now + 86_400, familyId: family, accessTokenHash: `${family}-a` }
+      const common = { clientId: 'abc', userId: 'u1', data: {}, scopes: ['read'], familyId: family, issuedAt: now }
+      const access: AccessToken = {
+        ...common,
+        tokenHash: `${family}-a`,
+        grantType: 'authorization_code',
+        expiresAt: now + 3_600,
+        sealed: undefined,
+        uniqueKey: undefined,
+        refreshTokenHash: `${family}-r`,
+      }
+      const refresh: RefreshToken = {
+        ...common,
+        tokenHash: `${family}-r`,
+        expiresAt: now + 86_400,
+        rotatedAt: undefined,
+        graceUsed: false,
+        successorHash: undefined,
+        accessTokenHash: `${family}-a`,
+      }
       expect(await store.saveToken(access, refresh)).toBe(true)
     }
     const perNode = await Promise.all(
