@@ -20,7 +20,7 @@ import type { Pool, PoolClient } from 'pg'
 import { DEFAULT_TABLE_PREFIX } from './sql/dialect.ts'
 import { postgresDialect } from './sql/dialects.ts'
 import { readProperty } from './sql/errors.ts'
-import { poolEngine, type PooledClient } from './sql/pool.ts'
+import { inTransaction, poolEngine, type PooledClient } from './sql/pool.ts'
 import { checkStatementTimeout, postgresBegin } from './sql/statement-timeout.ts'
 import type { SqlConnection } from './sql/steps.ts'
 import type { SqlRow, SqlValue } from './sql/rows.ts'
@@ -182,22 +182,7 @@ function statements(db: Pool | PoolClient): SqlConnection {
  * (a session-level `statement_timeout` would outlive the statement and cut the host's own queries).
  */
 function limitedStatements(pool: Pool, ms: number): SqlConnection {
-  const once = async <T>(query: (connection: SqlConnection) => Promise<T>): Promise<T> => {
-    const c = client(await pool.connect(), ms)
-    try {
-      await c.begin()
-      const result = await query(c)
-      await c.commit()
-      c.release()
-      return result
-    } catch (error) {
-      await c.rollback().then(
-        () => c.release(),
-        () => c.destroy(),
-      )
-      throw error
-    }
-  }
+  const once = async <T>(query: (connection: SqlConnection) => Promise<T>): Promise<T> => inTransaction(client(await pool.connect(), ms), query)
   return {
     rows: (sql, values) => once((c) => c.rows(sql, values)),
     run: (sql, values) => once((c) => c.run(sql, values)),

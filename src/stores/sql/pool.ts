@@ -52,6 +52,26 @@ export interface PoolDriver extends SqlConnection {
   end(): Promise<void>
 }
 
+/**
+ * Runs `work` in a transaction on `client`, then gives the connection back (dropped when the rollback of
+ * a failed transaction fails too: its state is unknown).
+ */
+export async function inTransaction<T>(client: PooledClient, work: (client: PooledClient) => Promise<T>): Promise<T> {
+  try {
+    await client.begin()
+    const result = await work(client)
+    await client.commit()
+    client.release()
+    return result
+  } catch (error) {
+    await client.rollback().then(
+      () => client.release(),
+      () => client.destroy(),
+    )
+    throw error
+  }
+}
+
 /** A pooled backend's engine. */
 export function poolEngine(driver: PoolDriver): SqlEngine {
   const startUp = (): Promise<PooledClient> =>
@@ -59,22 +79,9 @@ export function poolEngine(driver: PoolDriver): SqlEngine {
   return {
     run: (steps) => drive(steps(), driver),
     transaction: (steps) =>
-      withRetries(driver.attempts, (error) => driver.retryable(error), async () => {
-        const client = await driver.checkout('call')
-        try {
-          await client.begin()
-          const result = await drive(steps(), client)
-          await client.commit()
-          client.release()
-          return result
-        } catch (error) {
-          await client.rollback().then(
-            () => client.release(),
-            () => client.destroy(),
-          )
-          throw error
-        }
-      }),
+      withRetries(driver.attempts, (error) => driver.retryable(error), async () =>
+        inTransaction(await driver.checkout('call'), (client) => drive(steps(), client)),
+      ),
     migrate: async (steps) => {
       const client = await startUp()
       const tolerant: SqlConnection = {
