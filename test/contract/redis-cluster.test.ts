@@ -56,14 +56,36 @@ describe('RedisStore on a three-node Redis Cluster', () => {
   beforeAll(async () => {
     nodePorts = await ports()
     for (const port of nodePorts) {
-      const args = ['--port', String(port), '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)]
+      const args = [
+        '--port',
+        String(port),
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+      ]
       args.push('--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--daemonize', 'no', '--dir', dir)
       nodes.push(spawn('redis-server', args, { stdio: 'ignore' }))
     }
-    for (const port of nodePorts) await until(async () => (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.trim() === 'PONG', `node ${port} up`)
-    await run('redis-cli', ['--cluster', 'create', ...nodePorts.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'])
+    for (const port of nodePorts)
+      await until(
+        async () => (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.trim() === 'PONG',
+        `node ${port} up`,
+      )
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...nodePorts.map((port) => `127.0.0.1:${port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ])
     for (const port of nodePorts) {
-      await until(async () => (await run('redis-cli', ['-p', String(port), 'cluster', 'info'])).stdout.includes('cluster_state:ok'), `cluster_state:ok on ${port}`)
+      await until(
+        async () =>
+          (await run('redis-cli', ['-p', String(port), 'cluster', 'info'])).stdout.includes('cluster_state:ok'),
+        `cluster_state:ok on ${port}`,
+      )
     }
     cluster = new Cluster(nodePorts.map((port) => ({ host: '127.0.0.1', port })))
     await new Promise<void>((resolve, reject) => cluster.once('ready', resolve).once('error', reject))
@@ -81,7 +103,8 @@ describe('RedisStore on a three-node Redis Cluster', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const open = (clock: FakeClock): RedisStore => new RedisStore({ client: cluster, prefix: `oauth2:${++tests}:`, clock: clock.now })
+  const open = (clock: FakeClock): RedisStore =>
+    new RedisStore({ client: cluster, prefix: `oauth2:${++tests}:`, clock: clock.now })
 
   describeStoreContract('Redis Cluster (ioredis)', async () => {
     const clock = new FakeClock()

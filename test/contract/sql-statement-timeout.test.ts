@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import mysql, { type RowDataPacket } from 'mysql2/promise'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -27,6 +28,8 @@ interface Backend {
   readonly cancelled: string | number
   /** The host pool's session value of the server's own limit, after the store used it. */
   sessionLimit(): Promise<string>
+  /** Holds the store's migration lock from a second connection; resolves its release. */
+  holdMigrationLock(): Promise<() => Promise<void>>
 }
 
 function scenarios(name: string, backend: () => Backend): void {
@@ -79,6 +82,21 @@ function scenarios(name: string, backend: () => Backend): void {
       }
     })
 
+    it('runs the migration without the limit: it waits for a lock held longer than the limit', async () => {
+      const b = backend()
+      const release = await b.holdMigrationLock()
+      // Released well after the limit; the migration waits for it rather than being cancelled.
+      const released = new Promise<void>((resolve) => setTimeout(resolve, LIMIT_MS * 4)).then(release)
+      try {
+        const store = await b.store(true)
+        await store.putRecord('k', 'm', 'migrated')
+        expect((await store.getRecord('k', 'm'))?.value).toBe('migrated')
+        await store.close()
+      } finally {
+        await released
+      }
+    })
+
     it('leaves the session of a pool passed in without a limit', async () => {
       const b = backend()
       const store = await b.store(false)
@@ -95,7 +113,9 @@ function scenarios(name: string, backend: () => Backend): void {
 
 function codeOf(error: unknown): unknown {
   const record = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>
-  return record['code'] === 'ER_STATEMENT_TIMEOUT' || typeof record['errno'] === 'number' ? record['errno'] : record['code']
+  return record['code'] === 'ER_STATEMENT_TIMEOUT' || typeof record['errno'] === 'number'
+    ? record['errno']
+    : record['code']
 }
 
 describe('statement limits as SQL', () => {
@@ -105,10 +125,14 @@ describe('statement limits as SQL', () => {
     expect(postgresBegin('none')).toBe('BEGIN; SET LOCAL statement_timeout = 0')
   })
   it('MariaDB: SET STATEMENT max_statement_time (seconds) FOR any statement', () => {
-    expect(limitMysqlStatement('MariaDB', 'DELETE FROM t WHERE a = ?', 1900)).toBe('SET STATEMENT max_statement_time=1.900 FOR DELETE FROM t WHERE a = ?')
+    expect(limitMysqlStatement('MariaDB', 'DELETE FROM t WHERE a = ?', 1900)).toBe(
+      'SET STATEMENT max_statement_time=1.900 FOR DELETE FROM t WHERE a = ?',
+    )
   })
   it('MySQL: the MAX_EXECUTION_TIME hint on SELECT only', () => {
-    expect(limitMysqlStatement('MySQL', '  select a FROM t', 250)).toBe('SELECT /*+ MAX_EXECUTION_TIME(250) */ a FROM t')
+    expect(limitMysqlStatement('MySQL', '  select a FROM t', 250)).toBe(
+      'SELECT /*+ MAX_EXECUTION_TIME(250) */ a FROM t',
+    )
     expect(limitMysqlStatement('MySQL', 'UPDATE t SET a = 1', 250)).toBe('UPDATE t SET a = 1')
     expect(limitMysqlStatement('MySQL', 'SELECT 1', 0)).toBe('SELECT 1')
   })
@@ -132,7 +156,9 @@ whenReachable(postgres, () => {
     return {
       store: async (owned) => {
         const options = { schema, statementTimeoutMs: LIMIT_MS }
-        const store = owned ? new PostgresStore({ ...options, connectionString: POSTGRES_URL }) : new PostgresStore({ ...options, pool: host })
+        const store = owned
+          ? new PostgresStore({ ...options, connectionString: POSTGRES_URL })
+          : new PostgresStore({ ...options, pool: host })
         await store.migrate()
         return store
       },
@@ -155,8 +181,18 @@ whenReachable(postgres, () => {
         return Number(rows[0]?.n)
       },
       cancelled: '57014',
+      holdMigrationLock: async () => {
+        const c = await admin.connect()
+        await c.query('BEGIN')
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`oauth2-stack:${schema}.oauth2_`])
+        return async () => {
+          await c.query('ROLLBACK')
+          c.release()
+        }
+      },
       sessionLimit: async () => {
-        const value = (await host.query<{ statement_timeout: string }>('SHOW statement_timeout')).rows[0]?.statement_timeout ?? ''
+        const value =
+          (await host.query<{ statement_timeout: string }>('SHOW statement_timeout')).rows[0]?.statement_timeout ?? ''
         await host.end()
         return value
       },
@@ -170,8 +206,11 @@ whenReachable(mariadb, () => {
   const stem = uniqueName('tmo')
   let places = 0
   afterAll(async () => {
-    const [tables] = await admin.query<RowDataPacket[]>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()')
-    for (const row of tables) if (String(row['name']).startsWith(stem)) await admin.query(`DROP TABLE \`${String(row['name'])}\``)
+    const [tables] = await admin.query<RowDataPacket[]>(
+      'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
+    )
+    for (const row of tables)
+      if (String(row['name']).startsWith(stem)) await admin.query(`DROP TABLE \`${String(row['name'])}\``)
     await admin.end()
   })
   scenarios('MariaDB', () => {
@@ -182,7 +221,9 @@ whenReachable(mariadb, () => {
     return {
       store: async (owned) => {
         const options = { tablePrefix: prefix, statementTimeoutMs: LIMIT_MS }
-        const store = owned ? new MysqlStore({ ...options, uri: MYSQL_URL }) : new MysqlStore({ ...options, pool: host })
+        const store = owned
+          ? new MysqlStore({ ...options, uri: MYSQL_URL })
+          : new MysqlStore({ ...options, pool: host })
         await store.migrate()
         return store
       },
@@ -204,6 +245,18 @@ whenReachable(mariadb, () => {
         return Number(rows[0]?.['n'])
       },
       cancelled: 1969,
+      holdMigrationLock: async () => {
+        const c = await admin.getConnection()
+        const [[database]] = await c.query<RowDataPacket[]>('SELECT DATABASE() AS name')
+        const digest = createHash('sha256')
+          .update(`${String(database?.['name'])}.${prefix}`)
+          .digest('hex')
+        await c.query('SELECT GET_LOCK(?, 10)', [`oauth2-stack:${digest.slice(0, 40)}`])
+        return async () => {
+          await c.query('DO RELEASE_LOCK(?)', [`oauth2-stack:${digest.slice(0, 40)}`])
+          c.release()
+        }
+      },
       sessionLimit: async () => {
         const [rows] = await host.query<RowDataPacket[]>('SELECT @@SESSION.max_statement_time AS t')
         await host.end()
