@@ -13,17 +13,19 @@ import type { RotationOutcome } from './types.ts'
 
 // Keys (Redis Cluster: every script declares its keys, and every key a script builds shares the hash
 // slot of the one it declares; a family's keys share the hash tag `{<familyId>}`, so families shard):
-//   <p>{clients}           set of clientIds           <p>{clients}:<clientId>  JSON Client
+//   <p>client:<clientId>   JSON Client                <p>clients          set of clientIds (plain commands)
 //   <p>code:<hash>         hash {r: JSON, exp, consumed}
 //   <p>fam{<familyId>}     set of the family's member suffixes ('at:<hash>', 'rt:<hash>'), the base of:
 //   <p>fam{<familyId>}:at:<hash>  JSON AccessToken
 //   <p>fam{<familyId>}:rt:<hash>  hash {r: JSON, client, exp, family, access, rotatedAt, graceUsed, successor}
 //                                 (r is the record as saved; the other fields are what the scripts read and change)
 //   <p>fam{<familyId>}:revoked    '1' for a day after the family was revoked
-//   <p>at:<hash>           a family-less access token's JSON, or '@<familyId>': where the token lives
-//   <p>rt:<hash>           '@<familyId>'
+//   <p>tok:at:<hash>       a family-less access token's JSON, or '@<familyId>': where the token lives
+//   <p>tok:rt:<hash>       '@<familyId>'
+//   (Keys of the layout before Redis Cluster support, `at:<hash>` and `rt:<hash>`, are not read: such
+//   tokens read as absent and expire on their own.)
 //   <p>uniq:<uniqueKey>    hash of the newest access token saved with that key
-// The pointers (`at:`, `rt:`) and `uniq:` lie in other slots, so they are written by plain commands
+// The pointers (`tok:`) and `uniq:` lie in other slots, so they are written by plain commands
 // around the scripts: before a save (a pointer to a token not saved, or deleted, reads as absent) and,
 // for `uniq:`, after it. Absent optional values are ''. KEYS[1] of a family script is its base key.
 
@@ -149,22 +151,6 @@ export const REVOKE_FAMILY: RedisScript = tokenScript(`
 return revoke()
 `)
 
-// The clients: KEYS[1] the set of ids, KEYS[2] the client (both under the tag `{clients}`).
-
-/** Stores a client and adds it to the set of clients. */
-export const PUT_CLIENT: RedisScript = new RedisScript(`
-redis.call('SET', KEYS[2], ARGV[3])
-redis.call('SADD', KEYS[1], ARGV[2])
-return 1
-`)
-
-/** Removes a client; returns whether it existed. */
-export const REMOVE_CLIENT: RedisScript = new RedisScript(`
-local removed = redis.call('DEL', KEYS[2])
-redis.call('SREM', KEYS[1], ARGV[2])
-return removed
-`)
-
 /** The script arguments of an access token: hash, JSON, ttl, familyId, uniqueKey. */
 export function accessArgs(token: AccessToken, nowMs: number): string[] {
   return [token.tokenHash, JSON.stringify(token), String(ttlMs(token.expiresAt, nowMs)), token.familyId ?? '', token.uniqueKey ?? '']
@@ -188,14 +174,6 @@ export function refreshArgs(token: RefreshToken, nowMs: number): string[] {
 
 /** The replies ROTATE may give. */
 export const ROTATION_OUTCOMES: ReadonlySet<string> = new Set<RotationOutcome>(['rotated', 'grace', 'reused', 'invalid'])
-
-/** The hash tag of the client registry: the set of ids and every client share one slot. */
-export const CLIENTS: string = '{clients}'
-
-/** The keys of the client scripts: the set of ids, the client. */
-export function clientKeys(clientId: string): string[] {
-  return [CLIENTS, `${CLIENTS}:${clientId}`]
-}
 
 /** A family's base key (its member set), under the hash tag `{<familyId>}` every key of the family shares. */
 export function familyBase(familyId: string): string {

@@ -19,13 +19,9 @@ import { RedisRecords } from './redis-records.ts'
 import {
   accessArgs,
   CONSUME_CODE,
-  PUT_CLIENT,
   refreshArgs,
-  REMOVE_CLIENT,
   REVOKE_FAMILY,
   ROTATE,
-  CLIENTS,
-  clientKeys,
   familyBase,
   ROTATION_OUTCOMES,
   SAVE_CODE,
@@ -113,11 +109,12 @@ export type RedisStoreOptions = RedisStoreClientOptions | RedisStoreUrlOptions
  *
  * Runs on a single Redis primary (tested with Redis 7; Sentinel is fine) and on Redis Cluster through an
  * ioredis `Cluster` client (tested on three local nodes): every script declares its keys and keeps to one
- * hash slot. A family's keys share the hash tag `{<familyId>}` (families shard across the nodes), the
- * clients share `{clients}`, codes and records are one key each; a token is found by hash through a small
- * pointer key (`at:<hash>`, `rt:<hash>`) naming its family (see `redis-scripts.ts`). A `prefix` holding a
- * `{…}` tag puts every key in that one slot. An ioredis client's `keyPrefix` is honoured (it comes before
- * `prefix`).
+ * hash slot. A family's keys share the hash tag `{<familyId>}` (families shard across the nodes); codes,
+ * records and clients are one key each (a client and the set of ids are written by two commands); a
+ * token is found by hash through a small pointer key (`tok:at:<hash>`, `tok:rt:<hash>`) naming its family
+ * (see `redis-scripts.ts`). Tokens saved by a release before this layout read as absent (their clients
+ * sign in again). A `prefix` holding a `{…}` tag puts every key in that one slot. An ioredis client's
+ * `keyPrefix` is honoured (it comes before `prefix`).
  *
  * @example
  * ```ts
@@ -187,26 +184,31 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
    */
   async addClient(registration: ClientRegistration): Promise<Client> {
     const client = await createClient(registration)
-    await this.#redis.run('addClient', PUT_CLIENT, [client.clientId, JSON.stringify(client)], clientKeys(client.clientId))
+    // Two keys in two slots, so two commands (Redis Cluster): the client first, then its id in the set.
+    await this.#redis.send('addClient', ['SET', this.#redis.key(`client:${client.clientId}`), JSON.stringify(client)])
+    await this.#redis.send('addClient', ['SADD', this.#redis.key('clients'), client.clientId])
     return client
   }
 
   /** Removes a client; resolves whether it existed. */
   async removeClient(clientId: string): Promise<boolean> {
-    return (await this.#redis.run('removeClient', REMOVE_CLIENT, [clientId], clientKeys(clientId))) === 1
+    const removed = await this.#redis.send('removeClient', ['DEL', this.#redis.key(`client:${clientId}`)])
+    await this.#redis.send('removeClient', ['SREM', this.#redis.key('clients'), clientId])
+    return removed === 1
   }
 
   /** Every registered client, ordered by `clientId`. */
   async listClients(): Promise<Client[]> {
-    const ids = await this.#redis.send('listClients', ['SMEMBERS', this.#redis.key(CLIENTS)])
+    const ids = await this.#redis.send('listClients', ['SMEMBERS', this.#redis.key('clients')])
     if (!Array.isArray(ids) || ids.length === 0) return []
     const sorted = ids.map((id) => String(id)).sort()
-    const values = await this.#redis.send('listClients', ['MGET', ...sorted.map((id) => this.#redis.key(`${CLIENTS}:${id}`))])
-    return (Array.isArray(values) ? values : []).map(text).filter((value) => value !== undefined).map(decodeClient)
+    // One GET per client, not MGET: the clients lie in different slots on Redis Cluster.
+    const values = await Promise.all(sorted.map((id) => this.#redis.send('listClients', ['GET', this.#redis.key(`client:${id}`)])))
+    return values.map(text).filter((value) => value !== undefined).map(decodeClient)
   }
 
   async fetchByClientId(clientId: string): Promise<Client | undefined> {
-    const json = text(await this.#redis.send('fetchByClientId', ['GET', this.#redis.key(`${CLIENTS}:${clientId}`)]))
+    const json = text(await this.#redis.send('fetchByClientId', ['GET', this.#redis.key(`client:${clientId}`)]))
     return json === undefined ? undefined : decodeClient(json)
   }
 
@@ -247,7 +249,7 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     }
     const ttl = String(ttlMs(accessToken.expiresAt, nowMs))
     if (family === undefined) {
-      await this.#redis.send('saveToken', ['SET', this.#redis.key(`at:${accessToken.tokenHash}`), JSON.stringify(accessToken), 'PX', ttl])
+      await this.#redis.send('saveToken', ['SET', this.#redis.key(`tok:at:${accessToken.tokenHash}`), JSON.stringify(accessToken), 'PX', ttl])
     } else {
       await this.#point('saveToken', family, accessToken, refreshToken)
       const args = [family, refreshToken === undefined ? '0' : '1', ...accessArgs(accessToken, nowMs)]
@@ -289,7 +291,7 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
   /** RFC 9700 section 4.14.2: the presented token's family is read first (its pointer), then one script in that family's slot decides. */
   async rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome> {
     const nowMs = this.#clock()
-    const family = this.#familyOf('rotateRefreshToken', await this.#redis.send('rotateRefreshToken', ['GET', this.#redis.key(`rt:${request.presentedHash}`)]))
+    const family = this.#familyOf('rotateRefreshToken', await this.#redis.send('rotateRefreshToken', ['GET', this.#redis.key(`tok:rt:${request.presentedHash}`)]))
     if (family === undefined) return 'invalid'
     if (request.refreshToken.familyId !== family || (request.accessToken.familyId ?? family) !== family) {
       throw new TypeError('RedisStore.rotateRefreshToken: the new tokens belong to the presented token\'s family')
@@ -319,12 +321,12 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
   async revokeFamily(familyId: string): Promise<void> {
     const members = await this.#redis.run('revokeFamily', REVOKE_FAMILY, [familyId], [familyBase(familyId)])
     const pointers = (Array.isArray(members) ? members : []).map(text).filter((member) => member !== undefined)
-    await Promise.all(pointers.map((member) => this.#redis.send('revokeFamily', ['DEL', this.#redis.key(member)])))
+    await Promise.all(pointers.map((member) => this.#redis.send('revokeFamily', ['DEL', this.#redis.key(`tok:${member}`)])))
   }
 
   /** Deletes one access token. Its family set keeps the member until the set expires; revoking skips it. */
   async revokeAccessToken(tokenHash: string): Promise<void> {
-    const pointer = this.#redis.key(`at:${tokenHash}`)
+    const pointer = this.#redis.key(`tok:at:${tokenHash}`)
     const found = text(await this.#redis.send('revokeAccessToken', ['GET', pointer]))
     if (found?.startsWith('@') === true) await this.#redis.send('revokeAccessToken', ['DEL', this.#redis.key(`${familyBase(found.slice(1))}:at:${tokenHash}`)])
     await this.#redis.send('revokeAccessToken', ['DEL', pointer])
@@ -345,7 +347,7 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     const writes = [['at', access.tokenHash, access.expiresAt] as const]
     const all = refresh === undefined ? writes : [...writes, ['rt', refresh.tokenHash, refresh.expiresAt] as const]
     await Promise.all(
-      all.map(([kind, hash, expiresAt]) => this.#redis.send(name, ['SET', this.#redis.key(`${kind}:${hash}`), `@${family}`, 'PX', String(ttlMs(expiresAt, nowMs))])),
+      all.map(([kind, hash, expiresAt]) => this.#redis.send(name, ['SET', this.#redis.key(`tok:${kind}:${hash}`), `@${family}`, 'PX', String(ttlMs(expiresAt, nowMs))])),
     )
   }
 
@@ -364,7 +366,7 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
 
   /** Reads a token by hash: its pointer, then (for a family's token) `read` of the family's base key. */
   async #follow(name: string, kind: 'at' | 'rt', hash: string, read: (base: string) => string[]): Promise<RedisReply> {
-    const found = text(await this.#redis.send(name, ['GET', this.#redis.key(`${kind}:${hash}`)]))
+    const found = text(await this.#redis.send(name, ['GET', this.#redis.key(`tok:${kind}:${hash}`)]))
     if (found === undefined) return null
     if (kind === 'at' && !found.startsWith('@')) return found
     const family = this.#familyOf(name, found)
