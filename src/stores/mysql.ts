@@ -24,6 +24,7 @@ import { mysqlDialect } from './sql/dialects.ts'
 import { readProperty } from './sql/errors.ts'
 import { poolEngine, type PooledClient } from './sql/pool.ts'
 import type { SqlValue } from './sql/rows.ts'
+import { checkStatementTimeout, flavourOf, limitMysqlStatement } from './sql/statement-timeout.ts'
 import type { SqlConnection } from './sql/steps.ts'
 import { SqlStore } from './sql/store.ts'
 
@@ -38,6 +39,14 @@ export interface MysqlStoreCommonOptions {
   readonly clock?: () => number
   /** How long `connect()` and `migrate()` wait for a first connection, in ms. Default 5000. */
   readonly connectTimeoutMs?: number
+  /**
+   * How long one statement of a store call may run in the database before the server stops it (and the
+   * call rejects with `StoreUnavailableError`), in ms; 0 for no limit. Default 1900, just under the
+   * controller's `storeTimeoutMs` default (2000). MariaDB: every statement of a call runs under
+   * `SET STATEMENT max_statement_time=… FOR`; MySQL: `SELECT`s carry the `MAX_EXECUTION_TIME` hint (MySQL
+   * has no per-statement limit for writes). The flavour is read once (`VERSION()`). Never a session setting.
+   */
+  readonly statementTimeoutMs?: number
 }
 
 /** A store over a `mysql2/promise` pool the host already has. The store never ends it. */
@@ -84,6 +93,10 @@ const MISSING = new Set([1146, 1049])
  *   `rotateRefreshToken` then reads the token `FOR UPDATE` and applies `decideRotation`.
  * - A deadlock victim (error 1213) is run again, up to 8 times.
  *
+ * - `statementTimeoutMs` (default 1900) is enforced by the server, per statement of a store call (see the
+ *   option); a statement stopped there (MariaDB error 1969, MySQL 3024) rejects the call with
+ *   `StoreUnavailableError`. The migration runs without the limit.
+ *
  * Call {@link MysqlStore.migrate} once at start-up (under a named lock, `GET_LOCK`, so processes starting
  * together migrate once; MySQL commits DDL at once, so every step is idempotent and an interrupted
  * migration is completed by the next run). Nothing creates tables implicitly. Failures during a request
@@ -98,11 +111,19 @@ export class MysqlStore extends SqlStore {
     if ((given === undefined) === (uri === undefined)) throw new ConfigurationError('MysqlStore: give exactly one of pool or uri')
     const dialect = mysqlDialect({ prefix: options.tablePrefix ?? DEFAULT_TABLE_PREFIX })
     const connectTimeoutMs = options.connectTimeoutMs ?? 5000
+    const statementTimeoutMs = checkStatementTimeout('MysqlStore', options.statementTimeoutMs)
     const maxConnections = 'maxConnections' in options ? options.maxConnections : undefined
     const pool =
       given ?? mysql.createPool({ uri, connectionLimit: maxConnections ?? 10, connectTimeout: connectTimeoutMs, enableKeepAlive: true })
     const address = given === undefined ? uriAddress(uri ?? '') : poolAddress(given)
     let closed = false
+    // Read on the connection at hand (a transaction's connection may be the pool's last one).
+    const flavour = once(async (db: Pool | PoolConnection) => {
+      const [rows] = await db.query<RowDataPacket[]>('SELECT VERSION() AS version')
+      return flavourOf(String(rows[0]?.['version']))
+    })
+    const limit: Limit | undefined =
+      statementTimeoutMs === 0 ? undefined : async (db, sql) => limitMysqlStatement(await flavour(db), sql, statementTimeoutMs)
     super({
       dialect,
       address,
@@ -112,8 +133,8 @@ export class MysqlStore extends SqlStore {
         address,
         connectTimeoutMs,
         attempts: 8,
-        ...statements(pool),
-        checkout: async () => client(await pool.getConnection()),
+        ...statements(pool, limit),
+        checkout: async (use) => client(await pool.getConnection(), use === 'call' ? limit : undefined),
         retryable: (error) => readProperty(error, 'errno') === DEADLOCK,
         isMissingTable: (error) => MISSING.has(Number(readProperty(error, 'errno'))),
         transactionalDdl: false,
@@ -145,23 +166,44 @@ export class MysqlStore extends SqlStore {
 
 }
 
-/** Statements on a pool or a connection: prepared (`execute`) with values, plain (`query`) without (DDL, locks). */
-function statements(db: Pool | PoolConnection): SqlConnection {
+/** Rewrites a statement to run under the store's statement timeout (see `statementTimeoutMs`). */
+type Limit = (db: Pool | PoolConnection, sql: string) => Promise<string>
+
+/**
+ * Statements on a pool or a connection: prepared (`execute`) with values, plain (`query`) without (DDL,
+ * locks); each rewritten by `limit` when given.
+ */
+function statements(db: Pool | PoolConnection, limit: Limit | undefined): SqlConnection {
+  const limited = (sql: string): Promise<string> | string => (limit === undefined ? sql : limit(db, sql))
   return {
     rows: async (sql, values) => {
-      const [result] = values.length === 0 ? await db.query<RowDataPacket[]>(sql) : await db.execute<RowDataPacket[]>(sql, values as SqlValue[])
+      const text = await limited(sql)
+      const [result] = values.length === 0 ? await db.query<RowDataPacket[]>(text) : await db.execute<RowDataPacket[]>(text, values as SqlValue[])
       return result
     },
     run: async (sql, values) => {
-      const [result] = values.length === 0 ? await db.query<ResultSetHeader>(sql) : await db.execute<ResultSetHeader>(sql, values as SqlValue[])
+      const text = await limited(sql)
+      const [result] = values.length === 0 ? await db.query<ResultSetHeader>(text) : await db.execute<ResultSetHeader>(text, values as SqlValue[])
       return result.affectedRows
     },
   }
 }
 
-function client(connection: PoolConnection): PooledClient {
+/** The result of `load`, asked once; a failure (the server unreachable) is asked again next time. */
+function once<A, T>(load: (argument: A) => Promise<T>): (argument: A) => Promise<T> {
+  let pending: Promise<T> | undefined
+  return (argument) => {
+    pending ??= load(argument).catch((error: unknown) => {
+      pending = undefined
+      throw error
+    })
+    return pending
+  }
+}
+
+function client(connection: PoolConnection, limit: Limit | undefined): PooledClient {
   return {
-    ...statements(connection),
+    ...statements(connection, limit),
     begin: async () => {
       // READ COMMITTED: no gap locks, so writers to neighbouring families do not block each other.
       await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED')

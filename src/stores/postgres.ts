@@ -21,7 +21,9 @@ import type { Pool, PoolClient } from 'pg'
 import { DEFAULT_TABLE_PREFIX } from './sql/dialect.ts'
 import { postgresDialect } from './sql/dialects.ts'
 import { readProperty } from './sql/errors.ts'
-import { poolEngine, type PooledClient } from './sql/pool.ts'
+import { inTransaction, poolEngine, type PooledClient } from './sql/pool.ts'
+import { checkStatementTimeout, postgresBegin } from './sql/statement-timeout.ts'
+import type { SqlConnection } from './sql/steps.ts'
 import type { SqlRow, SqlValue } from './sql/rows.ts'
 import { SqlStore } from './sql/store.ts'
 
@@ -38,6 +40,14 @@ export interface PostgresStoreCommonOptions {
   readonly clock?: () => number
   /** How long `connect()` and `migrate()` wait for a first connection, in ms. Default 5000. */
   readonly connectTimeoutMs?: number
+  /**
+   * How long one statement of a store call may run in PostgreSQL before the server cancels it (and the
+   * call rejects with `StoreUnavailableError`), in ms; 0 for no limit. Default 1900, just under the
+   * controller's `storeTimeoutMs` default (2000): a call the controller gave up on does not keep running
+   * (or keep waiting for a row lock) in the database. Set inside the store's own transactions with
+   * `SET LOCAL statement_timeout`, never for a session of a pool passed in; see {@link PostgresStore}.
+   */
+  readonly statementTimeoutMs?: number
 }
 
 /**
@@ -79,6 +89,14 @@ const RETRYABLE = new Set(['40001', '40P01'])
  *   then reads the token `FOR UPDATE` and applies `decideRotation`.
  * - A deadlock victim (for instance against the purge) is run again, up to 5 times.
  *
+ * - `statementTimeoutMs` (default 1900) is enforced by the server: every transaction of a store call
+ *   begins with `SET LOCAL statement_timeout` (in the same round trip as `BEGIN`). A statement outside a
+ *   transaction runs, on a pool the store made, under the pool's `statement_timeout` connection setting
+ *   (the store's own connections only, no extra round trip); on a pool passed in it runs in a short
+ *   transaction of its own with the same `SET LOCAL` (two more round trips), because a session setting
+ *   would also cut the host's own queries. A cancelled statement (SQLSTATE 57014) rejects the call with
+ *   `StoreUnavailableError`. The migration runs without the limit.
+ *
  * Call {@link PostgresStore.migrate} once at start-up (it takes an advisory lock, so processes starting
  * together migrate once); nothing creates tables implicitly. Failures during a request reject with
  * `StoreUnavailableError` (answered 503).
@@ -95,9 +113,18 @@ export class PostgresStore extends SqlStore {
     const schema = options.schema ?? 'public'
     const dialect = postgresDialect({ schema, prefix: options.tablePrefix ?? DEFAULT_TABLE_PREFIX })
     const connectTimeoutMs = options.connectTimeoutMs ?? 5000
+    const statementTimeoutMs = checkStatementTimeout('PostgresStore', options.statementTimeoutMs)
     const owned = given === undefined
     const maxConnections = 'maxConnections' in options ? options.maxConnections : undefined
-    const pool = given ?? new pg.Pool({ connectionString, max: maxConnections ?? 10, connectionTimeoutMillis: connectTimeoutMs })
+    // The store's own pool: the limit is a connection setting, so a single statement costs no extra round trip.
+    const pool =
+      given ??
+      new pg.Pool({
+        connectionString,
+        max: maxConnections ?? 10,
+        connectionTimeoutMillis: connectTimeoutMs,
+        ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+      })
     const address =
       given === undefined ? addressOf(connectionString, undefined, undefined) : addressOf(given.options.connectionString, given.options.host, given.options.port)
     // pg: an idle client's error is emitted on the pool, and an unhandled 'error' event ends the process.
@@ -112,9 +139,8 @@ export class PostgresStore extends SqlStore {
         address,
         connectTimeoutMs,
         attempts: 5,
-        rows: async (sql, values) => (await pool.query<SqlRow>(sql, values as SqlValue[])).rows,
-        run: async (sql, values) => (await pool.query(sql, values as SqlValue[])).rowCount ?? 0,
-        checkout: async () => client(await pool.connect()),
+        ...(owned || statementTimeoutMs === 0 ? statements(pool) : limitedStatements(pool, statementTimeoutMs)),
+        checkout: async (use) => client(await pool.connect(), use === 'call' ? statementTimeoutMs : 'none'),
         retryable: (error) => RETRYABLE.has(String(readProperty(error, 'code'))),
         // 42P01 undefined_table, 3F000 invalid_schema_name.
         isMissingTable: (error) => ['42P01', '3F000'].includes(String(readProperty(error, 'code'))),
@@ -139,11 +165,31 @@ export class PostgresStore extends SqlStore {
 
 }
 
-function client(connection: PoolClient): PooledClient {
+/** Statements on a pool or one of its connections. */
+function statements(db: Pool | PoolClient): SqlConnection {
   return {
-    rows: async (sql, values) => (await connection.query<SqlRow>(sql, values as SqlValue[])).rows,
-    run: async (sql, values) => (await connection.query(sql, values as SqlValue[])).rowCount ?? 0,
-    begin: async () => void (await connection.query('BEGIN')),
+    rows: async (sql, values) => (await db.query<SqlRow>(sql, values as SqlValue[])).rows,
+    run: async (sql, values) => (await db.query(sql, values as SqlValue[])).rowCount ?? 0,
+  }
+}
+
+/**
+ * Statements on a pool passed in, each in a transaction of its own limited to `ms` by `SET LOCAL`
+ * (a session-level `statement_timeout` would outlive the statement and cut the host's own queries).
+ */
+function limitedStatements(pool: Pool, ms: number): SqlConnection {
+  const once = async <T>(query: (connection: SqlConnection) => Promise<T>): Promise<T> => inTransaction(client(await pool.connect(), ms), query)
+  return {
+    rows: (sql, values) => once((c) => c.rows(sql, values)),
+    run: (sql, values) => once((c) => c.run(sql, values)),
+  }
+}
+
+/** A checked-out connection whose transactions begin with `statement_timeout` set to `limit` (`none`: lifted). */
+function client(connection: PoolClient, limit: number | 'none'): PooledClient {
+  return {
+    ...statements(connection),
+    begin: async () => void (await connection.query(postgresBegin(limit))),
     commit: async () => void (await connection.query('COMMIT')),
     rollback: async () => void (await connection.query('ROLLBACK')),
     release: () => connection.release(),

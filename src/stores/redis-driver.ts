@@ -92,9 +92,14 @@ export class RedisCommands {
     }
   }
 
-  /** EVALSHA, loading the script with EVAL when the server does not know it (first use, restart, SCRIPT FLUSH). */
-  async run(name: string, script: RedisScript, args: readonly string[]): Promise<RedisReply> {
-    const tail = ['0', this.#scriptPrefix, ...args]
+  /**
+   * EVALSHA, loading the script with EVAL when the server does not know it (first use, restart, SCRIPT
+   * FLUSH). `keys` (suffixes under the store's prefix, like {@link RedisCommands.key}'s) are declared, so
+   * a cluster client routes the script to their slot, and a driver's own `keyPrefix` is added to them
+   * as to any key; every other key the script builds shares the first one's hash slot.
+   */
+  async run(name: string, script: RedisScript, args: readonly string[], keys: readonly string[] = []): Promise<RedisReply> {
+    const tail = [String(keys.length), ...keys.map((key) => this.key(key)), this.#scriptPrefix, ...args]
     try {
       try {
         return await this.driver.send(['EVALSHA', script.sha, ...tail])

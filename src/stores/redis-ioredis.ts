@@ -6,12 +6,15 @@
  * @module
  */
 import { createRequire } from 'node:module'
-import type { Redis, RedisOptions } from 'ioredis'
+import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { withDeadline } from '../internal/deadline.ts'
 import { normalizeReply, notConnected, type RedisDriver, type RedisReply } from './redis-driver.ts'
 
-/** Whether `client` looks like an ioredis client (by shape: it reports a `status` and has `call`). */
-export function isIoredisClient(client: object): client is Redis {
+/**
+ * Whether `client` looks like an ioredis client, a `Redis` or a `Cluster` (by shape: it reports a
+ * `status` and has `call`).
+ */
+export function isIoredisClient(client: object): client is Redis | Cluster {
   const candidate = client as Partial<Redis>
   return typeof candidate.status === 'string' && typeof candidate.call === 'function'
 }
@@ -32,16 +35,18 @@ export function ioredisFromUrl(url: string, commandTimeoutMs: number, connectTim
   })
 }
 
-/** The seam over an ioredis client. `owned`: the store made it, so it may listen for its errors. */
-export function ioredisDriver(client: Redis, owned: boolean): RedisDriver {
+/**
+ * The seam over an ioredis client (a `Cluster` routes each command by its first key, which every script
+ * of the store declares). `owned`: the store made it, so it may listen for its errors.
+ */
+export function ioredisDriver(client: Redis | Cluster, owned: boolean): RedisDriver {
   let lastError: Error | undefined
   // The reason is kept for connect()'s message; commands report their own errors. A client passed in is
   // left as it is (a listener here would hide the host's unhandled 'error' events).
   if (owned) client.on('error', (error: Error) => (lastError = error))
-  const { keyPrefix, host, port, path } = client.options
   return {
-    address: path === undefined || path === null ? `${host ?? 'localhost'}:${port ?? 6379}` : path,
-    keyPrefix: typeof keyPrefix === 'string' ? keyPrefix : '',
+    address: addressOf(client),
+    keyPrefix: typeof client.options.keyPrefix === 'string' ? client.options.keyPrefix : '',
     async send(args: readonly string[]): Promise<RedisReply> {
       if (client.status !== 'ready') throw notConnected(client.status)
       const [command = '', ...rest] = args
@@ -73,4 +78,11 @@ export function ioredisDriver(client: Redis, owned: boolean): RedisDriver {
     },
     disconnect: () => client.disconnect(),
   }
+}
+
+/** `host:port` or the socket path; `Redis Cluster` for a cluster client. */
+function addressOf(client: Redis | Cluster): string {
+  if ('isCluster' in client && client.isCluster) return 'Redis Cluster'
+  const { host, port, path } = (client as Redis).options
+  return path === undefined || path === null ? `${host ?? 'localhost'}:${port ?? 6379}` : path
 }

@@ -4,8 +4,9 @@
  *
  * Keys, under the store's prefix `<p>`:
  * - `<p>rec:<kind>:<key>`: hash `{v: value, ver: version, exp: expiresAt or ''}`; native expiry (`PEXPIRE`)
- *   when the record has one. A version is drawn from the counter `<p>record-version`, so a record deleted
- *   and created again never repeats the version a reader holds.
+ *   when the record has one. A version is 128 random bits drawn by the writer (not a shared counter, so
+ *   every script touches one key and runs on Redis Cluster), so a record deleted and created again never
+ *   repeats the version a reader holds.
  * - `<p>ctr:<kind>:<key>`: hash `{n: count, reset: end of the window}`, expiring natively with its window.
  *
  * Expiry is judged by the store's clock, passed to every script (`now`), as for codes and tokens: then
@@ -13,27 +14,29 @@
  * server's, a test's fake clock). That is why create-if-absent and consume-once are scripts rather than
  * `SET NX`: `NX` would see a record the store's clock has expired as present.
  *
+ * Every script declares its one key (`KEYS[1]`), so a cluster client routes it to that key's slot.
+ *
  * @module
  */
+import { randomBytes } from 'node:crypto'
 import { StoreUnavailableError } from '../errors.ts'
 import { ttlMs } from './json-records.ts'
 import { RedisScript, text, type RedisCommands } from './redis-driver.ts'
 import { checkRecordKey, checkRecordValue, checkWindow } from './record-rules.ts'
 import type { CounterReading, RecordStore, StoredRecord } from './types.ts'
 
-// ARGV[1] prefix, [2] '<kind>:<key>', [3] now (s); then per script: [4] value, [5] expiresAt or '',
-// [6] time to live in ms or '', [7] the version read (replace).
+// KEYS[1] the record; ARGV[1] prefix, [2] '<kind>:<key>', [3] now (s); then per script: [4] value,
+// [5] expiresAt or '', [6] time to live in ms or '', [7] the version read (replace), [8] the new version.
 const HELPERS = `
-local prefix, now = ARGV[1], tonumber(ARGV[3])
-local key = prefix .. 'rec:' .. ARGV[2]
+local now = tonumber(ARGV[3])
+local key = KEYS[1]
 local function live()
   local exp = redis.call('HGET', key, 'exp')
   return exp ~= false and (exp == '' or tonumber(exp) > now)
 end
 local function write()
-  local version = redis.call('INCR', prefix .. 'record-version')
   redis.call('DEL', key)
-  redis.call('HSET', key, 'v', ARGV[4], 'ver', version, 'exp', ARGV[5])
+  redis.call('HSET', key, 'v', ARGV[4], 'ver', ARGV[8], 'exp', ARGV[5])
   if ARGV[6] ~= '' then redis.call('PEXPIRE', key, ARGV[6]) end
 end
 `
@@ -66,10 +69,10 @@ redis.call('DEL', key)
 return was and 1 or 0
 `)
 
-// ARGV[4] window (s), [5] the window's time to live (ms). A window that has ended (by the store clock)
-// starts again at 1; otherwise HINCRBY counts one more. Returns {count, resetAt}.
+// KEYS[1] the counter; ARGV[4] window (s), [5] the window's time to live (ms). A window that has ended
+// (by the store clock) starts again at 1; otherwise HINCRBY counts one more. Returns {count, resetAt}.
 const INCREMENT = new RedisScript(`
-local key, now = ARGV[1] .. 'ctr:' .. ARGV[2], tonumber(ARGV[3])
+local key, now = KEYS[1], tonumber(ARGV[3])
 local reset = tonumber(redis.call('HGET', key, 'reset'))
 if not reset or reset <= now then
   reset = now + tonumber(ARGV[4])
@@ -122,7 +125,7 @@ export class RedisRecords implements RecordStore {
   async deleteRecord(kind: string, key: string): Promise<boolean> {
     checkRecordKey(kind, key)
     const nowMs = this.#clock()
-    return (await this.#redis.run('deleteRecord', DELETE, [`${kind}:${key}`, String(Math.floor(nowMs / 1000))])) === 1
+    return (await this.#redis.run('deleteRecord', DELETE, [`${kind}:${key}`, String(Math.floor(nowMs / 1000))], [`rec:${kind}:${key}`])) === 1
   }
 
   async consumeOnce(kind: string, key: string, expiresAt: number): Promise<boolean> {
@@ -137,7 +140,7 @@ export class RedisRecords implements RecordStore {
     const nowMs = this.#clock()
     const now = Math.floor(nowMs / 1000)
     const args = [`${kind}:${key}`, String(now), String(windowSeconds), String(ttlMs(now + windowSeconds, nowMs))]
-    const reply = await this.#redis.run('increment', INCREMENT, args)
+    const reply = await this.#redis.run('increment', INCREMENT, args, [`ctr:${kind}:${key}`])
     const [count, resetAt] = Array.isArray(reply) ? reply : []
     if (typeof count !== 'number' || typeof resetAt !== 'number') throw new StoreUnavailableError('RedisStore.increment: unexpected reply')
     return { count, resetAt }
@@ -152,7 +155,8 @@ export class RedisRecords implements RecordStore {
   #write(name: string, script: RedisScript, kind: string, key: string, value: string, expiresAt: number | undefined, version = ''): Promise<unknown> {
     const nowMs = this.#clock()
     const ttl = expiresAt === undefined ? '' : String(ttlMs(expiresAt, nowMs))
-    const args = [`${kind}:${key}`, String(Math.floor(nowMs / 1000)), value, expiresAt === undefined ? '' : String(expiresAt), ttl, version]
-    return this.#redis.run(name, script, args)
+    const fresh = randomBytes(16).toString('base64url')
+    const args = [`${kind}:${key}`, String(Math.floor(nowMs / 1000)), value, expiresAt === undefined ? '' : String(expiresAt), ttl, version, fresh]
+    return this.#redis.run(name, script, args, [`rec:${kind}:${key}`])
   }
 }

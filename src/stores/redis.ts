@@ -5,14 +5,14 @@
  *
  * @module oauth2-stack/store/redis
  */
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import type { ClientSecretPolicy } from '../checks/client-secret-strength.ts'
 import { ConfigurationError, StoreUnavailableError } from '../errors.ts'
 import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../types.ts'
 import { unreachableError } from './errors.ts'
 import { decodeAccessToken, decodeClient, decodeCode, decodeRefreshToken, ttlMs } from './json-records.ts'
 import { createClient, type ClientRegistration } from './memory-client-store.ts'
-import { RedisCommands, text, type RedisDriver } from './redis-driver.ts'
+import { RedisCommands, text, type RedisDriver, type RedisReply } from './redis-driver.ts'
 import { ioredisDriver, ioredisFromUrl, isIoredisClient } from './redis-ioredis.ts'
 import { isNodeRedisClient, nodeRedisDriver, type NodeRedisClient } from './redis-node-redis.ts'
 import { RecordFacade } from './record-facade.ts'
@@ -20,11 +20,10 @@ import { RedisRecords } from './redis-records.ts'
 import {
   accessArgs,
   CONSUME_CODE,
-  PUT_CLIENT,
   refreshArgs,
-  REMOVE_CLIENT,
   REVOKE_FAMILY,
   ROTATE,
+  familyBase,
   ROTATION_OUTCOMES,
   SAVE_CODE,
   SAVE_TOKEN,
@@ -72,7 +71,7 @@ export interface RedisStoreCommonOptions {
  */
 export interface RedisStoreClientOptions extends RedisStoreCommonOptions {
   /** The ioredis or node-redis client to use. */
-  readonly client: Redis | NodeRedisClient
+  readonly client: Redis | Cluster | NodeRedisClient
   readonly url?: never
 }
 
@@ -109,8 +108,13 @@ export type RedisStoreOptions = RedisStoreClientOptions | RedisStoreUrlOptions
  * - Every driver error, and any call while the connection is not ready, rejects with
  *   `StoreUnavailableError` (503 `temporarily_unavailable`).
  *
- * Runs on a single Redis primary (tested with Redis 7; Sentinel is fine). Redis Cluster is not supported:
- * a family's keys cannot share a slot, and the scripts reach keys they do not declare. An ioredis client's
+ * Runs on a single Redis primary (tested with Redis 7; Sentinel is fine) and on Redis Cluster through an
+ * ioredis `Cluster` client (tested on three local nodes): every script declares its keys and keeps to one
+ * hash slot. A family's keys share the hash tag `{<familyId>}` (families shard across the nodes); codes,
+ * records and clients are one key each (a client and the set of ids are written by two commands); a
+ * token is found by hash through a small pointer key (`tok:at:<hash>`, `tok:rt:<hash>`) naming its family
+ * (see `redis-scripts.ts`). Tokens saved by a release before this layout read as absent (their clients
+ * sign in again). A `prefix` holding a `{…}` tag puts every key in that one slot. An ioredis client's
  * `keyPrefix` is honoured (it comes before `prefix`).
  *
  * @example
@@ -186,13 +190,17 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
    */
   async addClient(registration: ClientRegistration, policy?: ClientSecretPolicy): Promise<Client> {
     const client = await createClient(registration, policy)
-    await this.#redis.run('addClient', PUT_CLIENT, [client.clientId, JSON.stringify(client)])
+    // Two keys in two slots, so two commands (Redis Cluster): the client first, then its id in the set.
+    await this.#redis.send('addClient', ['SET', this.#redis.key(`client:${client.clientId}`), JSON.stringify(client)])
+    await this.#redis.send('addClient', ['SADD', this.#redis.key('clients'), client.clientId])
     return client
   }
 
   /** Removes a client; resolves whether it existed. */
   async removeClient(clientId: string): Promise<boolean> {
-    return (await this.#redis.run('removeClient', REMOVE_CLIENT, [clientId])) === 1
+    const removed = await this.#redis.send('removeClient', ['DEL', this.#redis.key(`client:${clientId}`)])
+    await this.#redis.send('removeClient', ['SREM', this.#redis.key('clients'), clientId])
+    return removed === 1
   }
 
   /** Every registered client, ordered by `clientId`. */
@@ -200,8 +208,9 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     const ids = await this.#redis.send('listClients', ['SMEMBERS', this.#redis.key('clients')])
     if (!Array.isArray(ids) || ids.length === 0) return []
     const sorted = ids.map((id) => String(id)).sort()
-    const values = await this.#redis.send('listClients', ['MGET', ...sorted.map((id) => this.#redis.key(`client:${id}`))])
-    return (Array.isArray(values) ? values : []).map(text).filter((value) => value !== undefined).map(decodeClient)
+    // One GET per client, not MGET: the clients lie in different slots on Redis Cluster.
+    const values = await Promise.all(sorted.map((id) => this.#redis.send('listClients', ['GET', this.#redis.key(`client:${id}`)])))
+    return values.map(text).filter((value) => value !== undefined).map(decodeClient)
   }
 
   async fetchByClientId(clientId: string): Promise<Client | undefined> {
@@ -213,7 +222,9 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
 
   async saveCode(code: AuthorizationCode): Promise<void> {
     const ttl = ttlMs(code.expiresAt, this.#clock())
-    await this.#redis.run('saveCode', SAVE_CODE, [code.codeHash, JSON.stringify(code), String(code.expiresAt), String(ttl)])
+    await this.#redis.run('saveCode', SAVE_CODE, [code.codeHash, JSON.stringify(code), String(code.expiresAt), String(ttl)], [
+      `code:${code.codeHash}`,
+    ])
   }
 
   async fetchByCode(codeHash: string): Promise<AuthorizationCode | undefined> {
@@ -225,7 +236,7 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
   }
 
   async consumeCode(codeHash: string, now: number): Promise<CodeConsumption | undefined> {
-    const reply = await this.#redis.run('consumeCode', CONSUME_CODE, [codeHash, String(now)])
+    const reply = await this.#redis.run('consumeCode', CONSUME_CODE, [codeHash, String(now)], [`code:${codeHash}`])
     if (reply === null) return undefined
     const [outcome, json] = Array.isArray(reply) ? reply.map(text) : []
     if ((outcome !== 'consumed' && outcome !== 'reused') || json === undefined) {
@@ -238,21 +249,39 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
 
   async saveToken(accessToken: AccessToken, refreshToken?: RefreshToken): Promise<boolean> {
     const nowMs = this.#clock()
-    const args = [accessToken.familyId ?? '', refreshToken === undefined ? '0' : '1', ...accessArgs(accessToken, nowMs)]
-    if (refreshToken !== undefined) args.push(...refreshArgs(refreshToken, nowMs))
-    return (await this.#redis.run('saveToken', SAVE_TOKEN, args)) === 1
+    const family = refreshToken?.familyId ?? accessToken.familyId
+    if (refreshToken !== undefined && accessToken.familyId !== undefined && accessToken.familyId !== refreshToken.familyId) {
+      throw new TypeError('RedisStore.saveToken: an access token and its refresh token belong to one family')
+    }
+    const ttl = String(ttlMs(accessToken.expiresAt, nowMs))
+    if (family === undefined) {
+      await this.#redis.send('saveToken', ['SET', this.#redis.key(`tok:at:${accessToken.tokenHash}`), JSON.stringify(accessToken), 'PX', ttl])
+    } else {
+      await this.#point('saveToken', family, accessToken, refreshToken)
+      const args = [family, refreshToken === undefined ? '0' : '1', ...accessArgs(accessToken, nowMs)]
+      if (refreshToken !== undefined) args.push(...refreshArgs(refreshToken, nowMs))
+      if ((await this.#redis.run('saveToken', SAVE_TOKEN, args, [familyBase(family)])) !== 1) return false
+    }
+    await this.#unique('saveToken', accessToken, ttl)
+    return true
   }
 
   async fetchByToken(tokenHash: string): Promise<AccessToken | undefined> {
-    const json = text(await this.#redis.send('fetchByToken', ['GET', this.#redis.key(`at:${tokenHash}`)]))
-    if (json === undefined) return undefined
+    const json = await this.#follow('fetchByToken', 'at', tokenHash, (base) => ['GET', `${base}:at:${tokenHash}`])
+    if (typeof json !== 'string') return undefined
     const token = decodeAccessToken(json)
     return token.expiresAt <= this.#now() ? undefined : token
   }
 
   async fetchByRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
-    const key = this.#redis.key(`rt:${tokenHash}`)
-    const reply = await this.#redis.send('fetchByRefreshToken', ['HMGET', key, 'r', 'rotatedAt', 'graceUsed', 'successor'])
+    const reply = await this.#follow('fetchByRefreshToken', 'rt', tokenHash, (base) => [
+      'HMGET',
+      `${base}:rt:${tokenHash}`,
+      'r',
+      'rotatedAt',
+      'graceUsed',
+      'successor',
+    ])
     const [json, rotatedAt, graceUsed, successor] = Array.isArray(reply) ? reply.map(text) : []
     if (json === undefined) return undefined
     const saved = decodeRefreshToken(json)
@@ -265,29 +294,48 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     }
   }
 
+  /** RFC 9700 section 4.14.2: the presented token's family is read first (its pointer), then one script in that family's slot decides. */
   async rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome> {
     const nowMs = this.#clock()
-    const reply = await this.#redis.run('rotateRefreshToken', ROTATE, [
-      request.presentedHash,
-      request.clientId,
-      String(request.now),
-      String(request.graceSeconds),
-      ...accessArgs(request.accessToken, nowMs),
-      ...refreshArgs(request.refreshToken, nowMs),
-    ])
+    const family = this.#familyOf('rotateRefreshToken', await this.#redis.send('rotateRefreshToken', ['GET', this.#redis.key(`tok:rt:${request.presentedHash}`)]))
+    if (family === undefined) return 'invalid'
+    if (request.refreshToken.familyId !== family || (request.accessToken.familyId ?? family) !== family) {
+      throw new TypeError('RedisStore.rotateRefreshToken: the new tokens belong to the presented token\'s family')
+    }
+    await this.#point('rotateRefreshToken', family, request.accessToken, request.refreshToken)
+    const reply = await this.#redis.run(
+      'rotateRefreshToken',
+      ROTATE,
+      [
+        request.presentedHash,
+        request.clientId,
+        String(request.now),
+        String(request.graceSeconds),
+        ...accessArgs(request.accessToken, nowMs),
+        ...refreshArgs(request.refreshToken, nowMs),
+      ],
+      [familyBase(family)],
+    )
     if (typeof reply !== 'string' || !ROTATION_OUTCOMES.has(reply)) {
       throw new StoreUnavailableError(`RedisStore.rotateRefreshToken: unexpected reply ${String(reply)}`)
     }
+    if (reply === 'rotated' || reply === 'grace') await this.#unique('rotateRefreshToken', request.accessToken, String(ttlMs(request.accessToken.expiresAt, nowMs)))
     return reply as RotationOutcome
   }
 
+  /** Deletes the family's tokens (one script in its slot), then their pointers (each in its own slot). */
   async revokeFamily(familyId: string): Promise<void> {
-    await this.#redis.run('revokeFamily', REVOKE_FAMILY, [familyId])
+    const members = await this.#redis.run('revokeFamily', REVOKE_FAMILY, [familyId], [familyBase(familyId)])
+    const pointers = (Array.isArray(members) ? members : []).map(text).filter((member) => member !== undefined)
+    await Promise.all(pointers.map((member) => this.#redis.send('revokeFamily', ['DEL', this.#redis.key(`tok:${member}`)])))
   }
 
   /** Deletes one access token. Its family set keeps the member until the set expires; revoking skips it. */
   async revokeAccessToken(tokenHash: string): Promise<void> {
-    await this.#redis.send('revokeAccessToken', ['DEL', this.#redis.key(`at:${tokenHash}`)])
+    const pointer = this.#redis.key(`tok:at:${tokenHash}`)
+    const found = text(await this.#redis.send('revokeAccessToken', ['GET', pointer]))
+    if (found?.startsWith('@') === true) await this.#redis.send('revokeAccessToken', ['DEL', this.#redis.key(`${familyBase(found.slice(1))}:at:${tokenHash}`)])
+    await this.#redis.send('revokeAccessToken', ['DEL', pointer])
   }
 
   async fetchExistingToken(uniqueKey: string): Promise<AccessToken | undefined> {
@@ -298,7 +346,42 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
   #now(): number {
     return Math.floor(this.#clock() / 1000)
   }
+
+  /** Writes the pointers of tokens about to be saved into `family` (before the script: a pointer to nothing reads as absent). */
+  async #point(name: string, family: string, access: AccessToken, refresh: RefreshToken | undefined): Promise<void> {
+    const nowMs = this.#clock()
+    const writes = [['at', access.tokenHash, access.expiresAt] as const]
+    const all = refresh === undefined ? writes : [...writes, ['rt', refresh.tokenHash, refresh.expiresAt] as const]
+    await Promise.all(
+      all.map(([kind, hash, expiresAt]) => this.#redis.send(name, ['SET', this.#redis.key(`tok:${kind}:${hash}`), `@${family}`, 'PX', String(ttlMs(expiresAt, nowMs))])),
+    )
+  }
+
+  /** Points `uniq:<uniqueKey>` at the access token just saved (python-oauth2's `unique_token`). */
+  async #unique(name: string, access: AccessToken, ttl: string): Promise<void> {
+    if (access.uniqueKey !== undefined) await this.#redis.send(name, ['SET', this.#redis.key(`uniq:${access.uniqueKey}`), access.tokenHash, 'PX', ttl])
+  }
+
+  /** The family a pointer names; `undefined` when absent; a malformed one is a store failure. */
+  #familyOf(name: string, pointer: RedisReply): string | undefined {
+    const found = text(pointer)
+    if (found === undefined) return undefined
+    if (!found.startsWith('@')) throw new StoreUnavailableError(`RedisStore.${name}: unexpected token pointer`)
+    return found.slice(1)
+  }
+
+  /** Reads a token by hash: its pointer, then (for a family's token) `read` of the family's base key. */
+  async #follow(name: string, kind: 'at' | 'rt', hash: string, read: (base: string) => string[]): Promise<RedisReply> {
+    const found = text(await this.#redis.send(name, ['GET', this.#redis.key(`tok:${kind}:${hash}`)]))
+    if (found === undefined) return null
+    if (kind === 'at' && !found.startsWith('@')) return found
+    const family = this.#familyOf(name, found)
+    if (family === undefined) return null
+    const [command = '', key = '', ...rest] = read(familyBase(family))
+    return this.#redis.send(name, [command, this.#redis.key(key), ...rest])
+  }
 }
+
 
 /** The driver seam for the options: the client passed in (ioredis or node-redis, told by its shape), or an ioredis client made from the URL. */
 function driverFor(options: RedisStoreOptions, connectTimeoutMs: number): { driver: RedisDriver; owned: boolean } {

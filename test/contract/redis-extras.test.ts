@@ -146,7 +146,8 @@ whenReachable(service, () => {
           expect(await store.fetchByToken(`race-a${winner}`)).toBeUndefined()
           expect(await store.saveToken(access('race-late', 'race-fam'))).toBe(false)
         }
-        expect(await countByPrefix(admin, `${p}fam:race-fam`)).toBe(0)
+        expect(await countByPrefix(admin, `${p}fam{race-fam}`)).toBe(1) // only the revocation mark
+        expect(await admin.exists(`${p}fam{race-fam}:revoked`)).toBe(1)
       })
 
       it('expires records natively by the store clock, keeps records without an expiry, and never repeats a version', async () => {
@@ -168,9 +169,9 @@ whenReachable(service, () => {
 
       it('reports a driver error (a key of the wrong type) as StoreUnavailableError', async () => {
         const store = new RedisStore({ client: a.client, prefix: p, clock })
-        await admin.hset(`${p}at:wrong-type`, 'x', '1')
+        await admin.hset(`${p}tok:at:wrong-type`, 'x', '1')
         await expect(store.fetchByToken('wrong-type')).rejects.toThrow(StoreUnavailableError)
-        await admin.set(`${p}rt:wrong-type`, 'x')
+        await admin.set(`${p}tok:rt:wrong-type`, 'x')
         await expect(
           store.rotateRefreshToken({
             presentedHash: 'wrong-type',
@@ -372,19 +373,22 @@ whenReachable(service, () => {
       // The clock is fixed, so each time to live is the record's lifetime (less the few ms since the call).
       expect(await ttl('code:ttl-code')).toBeGreaterThan(59_000)
       expect(await ttl('code:ttl-code')).toBeLessThanOrEqual(60_000)
-      expect(await ttl('at:ttl-a')).toBeGreaterThan(3_599_000)
+      expect(await ttl('tok:at:ttl-a')).toBeGreaterThan(3_599_000)
       expect(await ttl('uniq:ttl-unique')).toBeGreaterThan(3_599_000)
-      expect(await ttl('rt:ttl-r')).toBeGreaterThan(86_399_000)
+      expect(await ttl('tok:rt:ttl-r')).toBeGreaterThan(86_399_000)
+      // The tokens themselves live in their family's hash slot, as long as the pointers above.
+      expect(await ttl('fam{ttl-fam}:at:ttl-a')).toBeGreaterThan(3_599_000)
+      expect(await ttl('fam{ttl-fam}:rt:ttl-r')).toBeGreaterThan(86_399_000)
       // The family set lives as long as its longest member.
-      expect(await ttl('fam:ttl-fam')).toBeGreaterThan(86_399_000)
+      expect(await ttl('fam{ttl-fam}')).toBeGreaterThan(86_399_000)
       // A consumed code is remembered until it expires.
       await store.consumeCode('ttl-code', seconds())
       expect(await ttl('code:ttl-code')).toBeGreaterThan(59_000)
       await store.revokeFamily('ttl-fam')
-      expect(await ttl('revoked:ttl-fam')).toBeGreaterThan(86_399_000)
-      expect(await ttl('revoked:ttl-fam')).toBeLessThanOrEqual(86_400_000)
+      expect(await ttl('fam{ttl-fam}:revoked')).toBeGreaterThan(86_399_000)
+      expect(await ttl('fam{ttl-fam}:revoked')).toBeLessThanOrEqual(86_400_000)
       const keys = (await admin.keys(`${prefix}ttl:*`)).map((key) => key.slice(`${prefix}ttl:`.length)).sort()
-      expect(keys).toEqual(['code:ttl-code', 'revoked:ttl-fam', 'uniq:ttl-unique'])
+      expect(keys).toEqual(['code:ttl-code', 'fam{ttl-fam}:revoked', 'uniq:ttl-unique'])
     })
 
     it("honours a client's keyPrefix in scripts and plain commands alike", async () => {
@@ -401,7 +405,17 @@ whenReachable(service, () => {
         await store.addClient({ clientId: 'kp-client', redirectUris: ['https://client.example.com/cb'] })
         expect((await store.listClients()).map((c) => c.clientId)).toEqual(['kp-client'])
         const keys = (await admin.keys(`${prefix}host:*`)).map((key) => key.slice(`${prefix}host:`.length)).sort()
-        expect(keys).toEqual(['app:at:kp-a', 'app:client:kp-client', 'app:clients', 'app:code:kp-code', 'app:fam:kp-fam', 'app:rt:kp-r', 'app:uniq:kp-u'])
+        expect(keys).toEqual([
+          'app:client:kp-client',
+          'app:clients',
+          'app:code:kp-code',
+          'app:fam{kp-fam}',
+          'app:fam{kp-fam}:at:kp-a',
+          'app:fam{kp-fam}:rt:kp-r',
+          'app:tok:at:kp-a',
+          'app:tok:rt:kp-r',
+          'app:uniq:kp-u',
+        ])
       } finally {
         await client.quit()
       }
@@ -413,7 +427,7 @@ whenReachable(service, () => {
       nowMs += 30_000
       try {
         expect(await store.fetchByToken('late-a')).toBeUndefined()
-        expect(await admin.exists(`${prefix}at:late-a`)).toBe(1)
+        expect(await admin.exists(`${prefix}tok:at:late-a`)).toBe(1)
       } finally {
         nowMs -= 30_000
       }

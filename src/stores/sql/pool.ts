@@ -29,7 +29,12 @@ export interface PoolDriver extends SqlConnection {
   readonly connectTimeoutMs: number
   /** Runs of a transaction in all, when it keeps failing with a {@link retryable} error. */
   readonly attempts: number
-  checkout(): Promise<PooledClient>
+  /**
+   * A connection for a store call (`call`: its statements and transaction limited by the store's
+   * `statementTimeoutMs` in the database) or for the migration (`migration`: no limit, since it may wait
+   * for another process's migration lock).
+   */
+  checkout(use: 'call' | 'migration'): Promise<PooledClient>
   /** Whether an error leaves a transaction safe to run again (deadlock, serialization failure). */
   retryable(error: unknown): boolean
   /** Whether the error says the tables (or schema, or database) are missing. */
@@ -47,29 +52,36 @@ export interface PoolDriver extends SqlConnection {
   end(): Promise<void>
 }
 
+/**
+ * Runs `work` in a transaction on `client`, then gives the connection back (dropped when the rollback of
+ * a failed transaction fails too: its state is unknown).
+ */
+export async function inTransaction<T>(client: PooledClient, work: (client: PooledClient) => Promise<T>): Promise<T> {
+  try {
+    await client.begin()
+    const result = await work(client)
+    await client.commit()
+    client.release()
+    return result
+  } catch (error) {
+    await client.rollback().then(
+      () => client.release(),
+      () => client.destroy(),
+    )
+    throw error
+  }
+}
+
 /** A pooled backend's engine. */
 export function poolEngine(driver: PoolDriver): SqlEngine {
   const startUp = (): Promise<PooledClient> =>
-    connectWithin(() => driver.checkout(), driver.connectTimeoutMs, driver.backend, driver.address)
+    connectWithin(() => driver.checkout('migration'), driver.connectTimeoutMs, driver.backend, driver.address)
   return {
     run: (steps) => drive(steps(), driver),
     transaction: (steps) =>
-      withRetries(driver.attempts, (error) => driver.retryable(error), async () => {
-        const client = await driver.checkout()
-        try {
-          await client.begin()
-          const result = await drive(steps(), client)
-          await client.commit()
-          client.release()
-          return result
-        } catch (error) {
-          await client.rollback().then(
-            () => client.release(),
-            () => client.destroy(),
-          )
-          throw error
-        }
-      }),
+      withRetries(driver.attempts, (error) => driver.retryable(error), async () =>
+        inTransaction(await driver.checkout('call'), (client) => drive(steps(), client)),
+      ),
     migrate: async (steps) => {
       const client = await startUp()
       const tolerant: SqlConnection = {

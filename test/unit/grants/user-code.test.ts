@@ -47,7 +47,7 @@ describe('DeviceCodeGrant options', () => {
     expect(() => new DeviceCodeGrant({ deviceCodeStore, ...options })).toThrow(message)
   })
 
-  it('needs no store of its own (the controller's records by default), but a controller before use', () => {
+  it('needs no store of its own: the controller keeps device codes in its records by default', () => {
     const grant = new DeviceCodeGrant()
     expect(grant).toBeInstanceOf(DeviceCodeGrant)
   })
