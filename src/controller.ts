@@ -6,7 +6,7 @@ import { METADATA_PATH, metadataEndpoint, type AuthorizationServerMetadata } fro
 import { notFoundResponse, serverErrorResponse, toOAuthError } from './web/error-response.ts'
 import { AuditEvents } from './events/audit-events.ts'
 import { rateLimitedEventOf, storeUnavailableEventOf } from './events/error-events.ts'
-import { consoleLogger, logServerErrors, safeLog, type Logger } from './events/logger.ts'
+import { consoleLogger, logServerErrors, safeLog } from './events/logger.ts'
 import { requestIdOf } from './events/request-id.ts'
 import { revocationEndpoint } from './endpoints/revoke.ts'
 import type { AnyOAuthError } from './errors.ts'
@@ -15,7 +15,7 @@ import type { AuthorizeHandler, Grant, GrantEndpointContext, GrantRegistry, Gran
 import { CsrfGuard } from './web/csrf.ts'
 import { guardStore } from './internal/guard-store.ts'
 import { ServerKey } from './web/server-key.ts'
-import { weakSecretClients, type ClientSecretPolicy } from './checks/client-secret-strength.ts'
+import { warnAboutWeakSecrets } from './limits/weak-secret-warning.ts'
 import { RecordLimiter } from './limits/limiter.ts'
 import { resolveLimits } from './limits/policies.ts'
 import { RateLimits } from './limits/rate-limits.ts'
@@ -29,8 +29,6 @@ import { checkReadiness, PROBE_ID, type ReadinessReport } from './readiness.ts'
 import type { InProcessCapability } from './stores/types.ts'
 import { RandomTokenGenerator } from './tokens/random.ts'
 import { publishesKeys } from './tokens/types.ts'
-import type { ClientStore } from './stores/types.ts'
-import type { Client } from './types.ts'
 import { traceDispatch, tracesDispatch, traceGrant, tracesGrants } from './tracing/channels.ts'
 import type { Request } from './web/request.ts'
 import { PUBLIC_JSON_HEADERS, Response } from './web/response.ts'
@@ -378,24 +376,4 @@ function tracedTokenHandler<Env>(handler: TokenHandler<Env>): TokenHandler<Env> 
 /** An endpoint. A method, so that a controller for one environ type is usable where another is expected. */
 interface Route<Env> {
   handle(request: Request, environ: Env): Promise<Response>
-}
-
-/** Warns about stored short client secrets (issue 17): they keep working, but each wrong guess costs a scrypt. */
-async function warnAboutWeakSecrets(clientStore: ClientStore, policy: ClientSecretPolicy, logger: Logger): Promise<void> {
-  const listing = clientStore as ClientStore & { listClients?: () => Promise<Client[]> }
-  if (typeof listing.listClients !== 'function') return
-  try {
-    const weak = weakSecretClients(await listing.listClients(), policy)
-    if (weak.length === 0) return
-    const names = weak.map((client) => client.clientId).join(', ')
-    safeLog(
-      logger,
-      'warn',
-      { clients: weak.map((client) => client.clientId) },
-      `client secrets shorter than 43 characters on ${policy.issuer} (${names}): each wrong guess costs a scrypt. ` +
-        'Give these clients generated secrets, or set allowWeakClientSecrets.',
-    )
-  } catch {
-    // A store that cannot list now is checked by its own health; start-up goes on.
-  }
 }
