@@ -9,7 +9,11 @@ export function renderChart(results: readonly Measurement[], ceiling: (scenario:
   const barWidth = 360
   const rows = results.map((result) => {
     const base = ceiling(result.scenario)
-    return { label: `${result.scenario} · ${result.server}`, ratio: base === undefined ? 0 : result.requestsPerSecond / base, ours: result.server.startsWith('oauth2-stack') }
+    return {
+      label: `${result.scenario} · ${result.server}`,
+      ratio: base === undefined ? 0 : result.requestsPerSecond / base,
+      ours: result.server.startsWith('oauth2-stack'),
+    }
   })
   const height = rows.length * rowHeight + 40
   const bars = rows

@@ -13,7 +13,11 @@ const TOTAL = Number(process.env.TOKENS ?? 1_000_000)
 let now = Date.UTC(2026, 0, 1)
 const clock = (): number => now
 const clientStore = new LocalClientStore()
-await clientStore.addClient({ clientId: BENCH_CLIENT.clientId, clientSecret: BENCH_CLIENT.clientSecret, redirectUris: [BENCH_CLIENT.redirectUri] })
+await clientStore.addClient({
+  clientId: BENCH_CLIENT.clientId,
+  clientSecret: BENCH_CLIENT.clientSecret,
+  redirectUris: [BENCH_CLIENT.redirectUri],
+})
 const tokenStore = new LocalTokenStore({ clock })
 const controller = new AuthorizationController({
   issuer: 'http://127.0.0.1',
@@ -32,7 +36,10 @@ const headers = {
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0)
 const started = Date.now()
 for (let i = 1; i <= TOTAL; i++) {
-  const response = await controller.dispatch(new Request({ method: 'POST', path: '/token', headers, body: 'grant_type=client_credentials' }), undefined)
+  const response = await controller.dispatch(
+    new Request({ method: 'POST', path: '/token', headers, body: 'grant_type=client_credentials' }),
+    undefined,
+  )
   if (response.statusCode !== 200) throw new Error(response.body)
   if (i % 1000 === 0) now += 1000
   if (i % 100_000 === 0) {
@@ -40,4 +47,6 @@ for (let i = 1; i <= TOTAL; i++) {
     console.log(`${i} tokens issued: RSS ${mib(rss)} MiB, heap ${mib(heapUsed)} MiB, live access tokens ${tokenStore.size.accessTokens}`)
   }
 }
-console.log(`${TOTAL} tokens in ${((Date.now() - started) / 1000).toFixed(1)} s (${(((Date.now() - started) * 1000) / TOTAL).toFixed(1)} µs each, in process)`)
+console.log(
+  `${TOTAL} tokens in ${((Date.now() - started) / 1000).toFixed(1)} s (${(((Date.now() - started) * 1000) / TOTAL).toFixed(1)} µs each, in process)`,
+)

@@ -48,21 +48,42 @@ const bearerOpaque = bearer('bearer (opaque)')
 const bearerJwt = bearer('bearer (JWT)')
 const resourceScenarios = [introspect, bearerOpaque, bearerJwt]
 const peer = (name: string, script: string, scenarios: readonly string[], args?: readonly string[]): Entry[] =>
-  existsSync(new URL(`servers/${script}`, import.meta.url)) ? [{ spec: args === undefined ? { name, script } : { name, script, args }, scenarios }] : []
+  existsSync(new URL(`servers/${script}`, import.meta.url))
+    ? [{ spec: args === undefined ? { name, script } : { name, script, args }, scenarios }]
+    : []
 
 const core: Entry[] = [
   { spec: { name: CEILING, script: 'ceiling.ts' }, scenarios: [clientCredentials.name] },
   { spec: { name: 'node:http + 32 random bytes', script: 'ceiling.ts', args: ['--random'] }, scenarios: [clientCredentials.name] },
-  { spec: { name: OURS, script: 'oauth2-stack.ts' }, scenarios: [clientCredentials.name, password.name, refresh.name, code.name, introspect.name, bearerOpaque.name] },
-  { spec: { name: 'oauth2-stack (node:http, JWT access tokens)', script: 'oauth2-stack.ts', args: ['--jwt'] }, scenarios: [bearerJwt.name] },
+  {
+    spec: { name: OURS, script: 'oauth2-stack.ts' },
+    scenarios: [clientCredentials.name, password.name, refresh.name, code.name, introspect.name, bearerOpaque.name],
+  },
+  {
+    spec: { name: 'oauth2-stack (node:http, JWT access tokens)', script: 'oauth2-stack.ts', args: ['--jwt'] },
+    scenarios: [bearerJwt.name],
+  },
   // No bearer guard in the library (see its header).
   ...peer('oidc-provider', 'oidc-provider.ts', [clientCredentials.name, introspect.name]),
   // Its default in-memory adapter keeps only 1 000 records: the code scenario needs one that keeps them all.
   ...peer('oidc-provider (Map adapter)', 'oidc-provider.ts', [code.name], ['--map-adapter']),
   // No introspection endpoint; opaque access tokens only.
-  ...peer('@node-oauth/oauth2-server (Express)', 'node-oauth.ts', [clientCredentials.name, password.name, refresh.name, code.name, bearerOpaque.name]),
+  ...peer('@node-oauth/oauth2-server (Express)', 'node-oauth.ts', [
+    clientCredentials.name,
+    password.name,
+    refresh.name,
+    code.name,
+    bearerOpaque.name,
+  ]),
   // JWT access tokens only.
-  ...peer('@jmondi/oauth2-server (Express, JWT access tokens)', 'jmondi.ts', [clientCredentials.name, password.name, refresh.name, code.name, introspect.name, bearerJwt.name]),
+  ...peer('@jmondi/oauth2-server (Express, JWT access tokens)', 'jmondi.ts', [
+    clientCredentials.name,
+    password.name,
+    refresh.name,
+    code.name,
+    introspect.name,
+    bearerJwt.name,
+  ]),
 ]
 
 // The code scenario alone: the ceiling (measured with client_credentials, as its server answers any token
@@ -74,8 +95,14 @@ const codeEntries: Entry[] = [
 
 const frameworks = ['node', 'express', 'fastify', 'koa', 'hono'] as const
 const adapters: Entry[] = frameworks.flatMap((framework) => [
-  { spec: { name: `${framework} trivial route`, script: 'framework.ts', args: [framework, 'trivial'] }, scenarios: [clientCredentials.name] },
-  { spec: { name: `${framework} + oauth2-stack`, script: 'framework.ts', args: [framework, 'oauth2'] }, scenarios: [clientCredentials.name] },
+  {
+    spec: { name: `${framework} trivial route`, script: 'framework.ts', args: [framework, 'trivial'] },
+    scenarios: [clientCredentials.name],
+  },
+  {
+    spec: { name: `${framework} + oauth2-stack`, script: 'framework.ts', args: [framework, 'oauth2'] },
+    scenarios: [clientCredentials.name],
+  },
 ])
 
 const storeUrls: Record<string, string> = {
@@ -111,15 +138,18 @@ const resource: Entry[] = [
 const plan: { scenario: Scenario; entries: Entry[] }[] = resourceOnly
   ? [clientCredentials, ...resourceScenarios].map((scenario) => ({ scenario, entries: resource }))
   : codeOnly
-  ? [clientCredentials, code].map((scenario) => ({ scenario, entries: codeEntries }))
-  : adaptersOnly
-  ? [{ scenario: clientCredentials, entries: adapters }]
-  : storesOnly
-    ? [clientCredentials, password].map((scenario) => ({ scenario, entries: stores }))
-    : [
-      { scenario: clientCredentials, entries: full ? [...core, ...adapters.filter((entry) => entry.spec.args?.[0] !== 'node')] : core },
-      ...(full ? [password, refresh, code, ...resourceScenarios].map((scenario) => ({ scenario, entries: core })) : []),
-    ]
+    ? [clientCredentials, code].map((scenario) => ({ scenario, entries: codeEntries }))
+    : adaptersOnly
+      ? [{ scenario: clientCredentials, entries: adapters }]
+      : storesOnly
+        ? [clientCredentials, password].map((scenario) => ({ scenario, entries: stores }))
+        : [
+            {
+              scenario: clientCredentials,
+              entries: full ? [...core, ...adapters.filter((entry) => entry.spec.args?.[0] !== 'node')] : core,
+            },
+            ...(full ? [password, refresh, code, ...resourceScenarios].map((scenario) => ({ scenario, entries: core })) : []),
+          ]
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -158,10 +188,17 @@ for (const { scenario, entries } of plan) {
 
 const find = (scenario: string, server: string): Measurement | undefined =>
   results.find((result) => result.scenario === scenario && result.server === server)
-const ceiling = (scenario: string): Measurement | undefined => find(scenario, CEILING) ?? find(clientCredentials.name, CEILING) ?? find(clientCredentials.name, 'node trivial route')
+const ceiling = (scenario: string): Measurement | undefined =>
+  find(scenario, CEILING) ?? find(clientCredentials.name, CEILING) ?? find(clientCredentials.name, 'node trivial route')
 const fastestPeer = (scenario: string): Measurement | undefined =>
   results
-    .filter((result) => result.scenario === scenario && !result.server.startsWith('oauth2-stack') && !result.server.startsWith('node') && !/trivial|\+ oauth2-stack/.test(result.server))
+    .filter(
+      (result) =>
+        result.scenario === scenario &&
+        !result.server.startsWith('oauth2-stack') &&
+        !result.server.startsWith('node') &&
+        !/trivial|\+ oauth2-stack/.test(result.server),
+    )
     .sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0]
 
 const lines = [
@@ -197,7 +234,9 @@ const adapterRows = frameworks
     const adapterCost = withOurs.cpuMicrosPerRequest - nodeOurs.cpuMicrosPerRequest
     const throughput = withOurs.requestsPerSecond / nodeOurs.requestsPerSecond
     const baseline = trivial.requestsPerSecond / nodeTrivial.requestsPerSecond
-    return [`| ${framework} | ${frameworkCost.toFixed(0)} | ${adapterCost.toFixed(0)} | ${baseline.toFixed(2)} | ${throughput.toFixed(2)} |`]
+    return [
+      `| ${framework} | ${frameworkCost.toFixed(0)} | ${adapterCost.toFixed(0)} | ${baseline.toFixed(2)} | ${throughput.toFixed(2)} |`,
+    ]
   })
 if (adapterRows.length > 0) {
   lines.push(
@@ -216,5 +255,8 @@ const suffix = adaptersOnly ? '-adapters' : storesOnly ? '-stores' : resourceOnl
 const chart = `results${suffix}.svg`
 lines[lines.length - 2] = `![throughput as a ratio of the ceiling](${chart})`
 writeFileSync(new URL(`RESULTS${suffix}.md`, import.meta.url), lines.join('\n'))
-writeFileSync(new URL(chart, import.meta.url), renderChart(results, (scenario) => ceiling(scenario)?.requestsPerSecond))
+writeFileSync(
+  new URL(chart, import.meta.url),
+  renderChart(results, (scenario) => ceiling(scenario)?.requestsPerSecond),
+)
 process.stdout.write(`\n${lines.join('\n')}\n`)

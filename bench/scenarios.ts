@@ -50,7 +50,11 @@ export function rotatingRefresh(): Scenario {
       // Starting tokens for every connection of the check, the warm-up and the run, with room to spare.
       const issued = await Promise.all(
         Array.from({ length: 200 }, async () => {
-          const response = await fetch(`${baseUrl}/token`, { method: 'POST', headers: { ...form, authorization: basic }, body: 'grant_type=password&username=bench&password=bench&scope=read' })
+          const response = await fetch(`${baseUrl}/token`, {
+            method: 'POST',
+            headers: { ...form, authorization: basic },
+            body: 'grant_type=password&username=bench&password=bench&scope=read',
+          })
           const json = (await response.json()) as { refresh_token?: string }
           if (json.refresh_token === undefined) throw new Error(`no refresh token from ${baseUrl}`)
           return json.refresh_token
@@ -117,7 +121,11 @@ async function authorizeOverHttp(baseUrl: string): Promise<string> {
 
 /** `count` codes from the server's bench-only route (its authorization endpoint run in-process). */
 async function issueCodes(baseUrl: string, count: number): Promise<string[]> {
-  const response = await fetch(`${baseUrl}${BENCH_CODES_PATH}?count=${count}`, { method: 'POST', headers: form, body: authorizationRequest })
+  const response = await fetch(`${baseUrl}${BENCH_CODES_PATH}?count=${count}`, {
+    method: 'POST',
+    headers: form,
+    body: authorizationRequest,
+  })
   if (response.status !== 200) throw new Error(`${BENCH_CODES_PATH} at ${baseUrl}: ${response.status} ${await response.text()}`)
   const locations = (await response.json()) as (string | null)[]
   if (locations.length !== count) throw new Error(`${BENCH_CODES_PATH} at ${baseUrl}: ${locations.length} codes, not ${count}`)
@@ -167,7 +175,11 @@ export function authorizationCode(): Scenario {
       const probe = await authorizeOverHttp(baseUrl)
       const answers: string[] = []
       for (let attempt = 0; attempt < 2; attempt++) {
-        const response = await fetch(`${baseUrl}/token`, { method: 'POST', headers: { ...form, authorization: basic }, body: exchangeBody(probe) })
+        const response = await fetch(`${baseUrl}/token`, {
+          method: 'POST',
+          headers: { ...form, authorization: basic },
+          body: exchangeBody(probe),
+        })
         answers.push(`${response.status} ${await response.text()}`)
       }
       if (!/^200 .*"access_token"/.test(answers[0] ?? '') || !answers[1]?.startsWith('400 ')) {
@@ -179,7 +191,11 @@ export function authorizationCode(): Scenario {
 
 /** Fetches one client-credentials access token from the server under test. */
 async function oneToken(baseUrl: string): Promise<string> {
-  const response = await fetch(`${baseUrl}/token`, { method: 'POST', headers: { ...form, authorization: basic }, body: 'grant_type=client_credentials&scope=read' })
+  const response = await fetch(`${baseUrl}/token`, {
+    method: 'POST',
+    headers: { ...form, authorization: basic },
+    body: 'grant_type=client_credentials&scope=read',
+  })
   const json = (await response.json()) as { access_token?: string }
   if (json.access_token === undefined) throw new Error(`no access token from ${baseUrl}`)
   return json.access_token

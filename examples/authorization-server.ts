@@ -66,7 +66,12 @@ const clientStore = new LocalClientStore()
 // Add a client
 // Unlike the seed, a client gets only response_type=code unless registered for more: `token` opts in to the
 // implicit grant added below (RFC 9700 section 2.1.2 advises against it).
-await clientStore.addClient({ clientId: 'abc', clientSecret: 'xyz', redirectUris: ['http://localhost/callback'], responseTypes: ['code', 'token'] })
+await clientStore.addClient({
+  clientId: 'abc',
+  clientSecret: 'xyz',
+  redirectUris: ['http://localhost/callback'],
+  responseTypes: ['code', 'token'],
+})
 
 // Create an in-memory storage to store issued tokens.
 // LocalTokenStore can store access and auth tokens

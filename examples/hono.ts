@@ -28,4 +28,6 @@ const app = new Hono()
 app.get('/', (c) => c.text('The app. OAuth 2.0 lives under /oauth.'))
 app.all('/oauth/*', (c) => handler(c.req.raw))
 
-serve({ fetch: app.fetch, port: PORT, hostname: '127.0.0.1' }, () => console.log(`Hono app with oauth2-stack listening on http://localhost:${PORT}`))
+serve({ fetch: app.fetch, port: PORT, hostname: '127.0.0.1' }, () =>
+  console.log(`Hono app with oauth2-stack listening on http://localhost:${PORT}`),
+)

@@ -25,7 +25,12 @@ const siteAdapter: SiteAdapter = {
 const clientStore = new LocalClientStore()
 // Unlike the seed, a client gets only response_type=code unless registered for more: `token` opts in to the
 // implicit grant added below (RFC 9700 section 2.1.2 advises against it).
-await clientStore.addClient({ clientId: 'abc', clientSecret: 'xyz', redirectUris: ['http://localhost/callback'], responseTypes: ['code', 'token'] })
+await clientStore.addClient({
+  clientId: 'abc',
+  clientSecret: 'xyz',
+  redirectUris: ['http://localhost/callback'],
+  responseTypes: ['code', 'token'],
+})
 const tokenStore = new LocalTokenStore()
 
 const port = Number(process.env.PORT ?? 8080)

@@ -11,7 +11,15 @@ import { requestIdOf } from './events/request-id.ts'
 import { revocationEndpoint } from './endpoints/revoke.ts'
 import type { AnyOAuthError } from './errors.ts'
 import { Scope } from './checks/scope.ts'
-import type { AuthorizeHandler, Grant, GrantEndpointContext, GrantRegistry, GrantServices, RefreshPolicy, TokenHandler } from './grants/types.ts'
+import type {
+  AuthorizeHandler,
+  Grant,
+  GrantEndpointContext,
+  GrantRegistry,
+  GrantServices,
+  RefreshPolicy,
+  TokenHandler,
+} from './grants/types.ts'
 import { CsrfGuard } from './web/csrf.ts'
 import { guardStore } from './internal/guard-store.ts'
 import { ServerKey } from './web/server-key.ts'
@@ -81,11 +89,14 @@ export class AuthorizationController<Env = unknown> {
     // Every call to an out-of-process store answers within storeTimeoutMs, and its failures become 503s.
     const timeoutMs = checkSeconds('storeTimeoutMs', options.storeTimeoutMs ?? 2000, 60_000, 'milliseconds')
     this.#storeTimeoutMs = timeoutMs
-    const guard = <T extends object>(store: T, name: string): T => ((store as InProcessCapability).inProcess === true ? store : guardStore(store, name, timeoutMs))
+    const guard = <T extends object>(store: T, name: string): T =>
+      (store as InProcessCapability).inProcess === true ? store : guardStore(store, name, timeoutMs)
     this.#guard = guard
     const accessTokenStore = guard(options.accessTokenStore, 'accessTokenStore')
     const authCodeStore =
-      options.authCodeStore === (options.accessTokenStore as unknown) ? (accessTokenStore as unknown as typeof options.authCodeStore) : guard(options.authCodeStore, 'authCodeStore')
+      options.authCodeStore === (options.accessTokenStore as unknown)
+        ? (accessTokenStore as unknown as typeof options.authCodeStore)
+        : guard(options.authCodeStore, 'authCodeStore')
     const clientStore = guard(options.clientStore, 'clientStore')
     this.issuer = checkIssuer(options.issuer)
     this.authorizePath = checkPath('authorizePath', options.authorizePath ?? '/authorize')
@@ -106,7 +117,8 @@ export class AuthorizationController<Env = unknown> {
     const refreshPolicy = (): RefreshPolicy | undefined => this.#refreshPolicy
     const logger = options.logger ?? consoleLogger
     // Rate counters, spent CSRF tokens and the CSRF key: the token store when it can keep records.
-    const records = options.recordStore ?? (isRecordStore(options.accessTokenStore) ? options.accessTokenStore : new LocalRecordStore({ clock }))
+    const records =
+      options.recordStore ?? (isRecordStore(options.accessTokenStore) ? options.accessTokenStore : new LocalRecordStore({ clock }))
     const recordStore = guard(records, 'recordStore')
     const addressOptions = {
       ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
@@ -118,7 +130,11 @@ export class AuthorizationController<Env = unknown> {
       ...addressOptions,
     })
     const csrf = new CsrfGuard(this.issuer.startsWith('https:'), { key: new ServerKey(recordStore, 'csrf'), records: recordStore, now })
-    this.ready = warnAboutWeakSecrets(clientStore, { issuer: this.issuer, allowWeakClientSecrets: options.allowWeakClientSecrets === true }, logger)
+    this.ready = warnAboutWeakSecrets(
+      clientStore,
+      { issuer: this.issuer, allowWeakClientSecrets: options.allowWeakClientSecrets === true },
+      logger,
+    )
     const events =
       options.onEvent === undefined
         ? undefined
@@ -265,7 +281,8 @@ export class AuthorizationController<Env = unknown> {
   addGrant(grant: Grant<Env>): this {
     const registry: GrantRegistry<Env> = {
       addTokenHandler: (handler) => {
-        if (this.#tokenHandlers.has(handler.grantType)) throw new ConfigurationError(`grant_type ${handler.grantType} is already registered`)
+        if (this.#tokenHandlers.has(handler.grantType))
+          throw new ConfigurationError(`grant_type ${handler.grantType} is already registered`)
         this.#tokenHandlers.set(handler.grantType, tracedTokenHandler(handler))
       },
       addAuthorizeHandler: (handler) => {
@@ -273,7 +290,9 @@ export class AuthorizationController<Env = unknown> {
           throw new ConfigurationError(`response_type ${handler.responseType} is already registered`)
         }
         if (handler.siteAdapter === undefined && this.#services.siteAdapter === undefined) {
-          throw new ConfigurationError(`response_type ${handler.responseType} needs a site adapter: pass siteAdapter to the controller or the grant`)
+          throw new ConfigurationError(
+            `response_type ${handler.responseType} needs a site adapter: pass siteAdapter to the controller or the grant`,
+          )
         }
         this.#authorizeHandlers.set(handler.responseType, handler)
       },
@@ -352,7 +371,9 @@ export class AuthorizationController<Env = unknown> {
     const events = this.#events
     events?.begin(request, environ)
     const run = (): Promise<Response> => Promise.resolve(route.handle(request, environ))
-    const answered = tracesDispatch() ? traceDispatch({ method: request.method, path: request.path, requestId: requestIdOf(request) }, run) : run()
+    const answered = tracesDispatch()
+      ? traceDispatch({ method: request.method, path: request.path, requestId: requestIdOf(request) }, run)
+      : run()
     if (events === undefined) return answered
     return answered.then((response) => {
       events.end(request)

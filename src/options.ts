@@ -36,7 +36,7 @@ export interface AuthorizationControllerOptions<Env = unknown> {
    * `renderAuthPage` (its context carries `uiLocales`). Default: the built-in English pages.
    */
   readonly pages?: PageHooks
-    /** Makes codes and tokens. Default: {@link "oauth2-stack/tokengenerator"!RandomTokenGenerator} (256 bits). */
+  /** Makes codes and tokens. Default: {@link "oauth2-stack/tokengenerator"!RandomTokenGenerator} (256 bits). */
   readonly tokenGenerator?: TokenGenerator
   /**
    * The issuer identifier: an `https` URL (or `http` on a loopback host for development) without query or

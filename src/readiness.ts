@@ -56,7 +56,11 @@ export async function checkReadiness(probes: readonly ReadinessProbe[], timeoutM
       try {
         const ping = (store as Partial<PingCapability>).ping
         const work = typeof ping === 'function' ? ping.call(store) : fallback()
-        await withDeadline(Promise.resolve(work), timeoutMs, () => new StoreUnavailableError(`${name} did not answer within ${timeoutMs} ms`))
+        await withDeadline(
+          Promise.resolve(work),
+          timeoutMs,
+          () => new StoreUnavailableError(`${name} did not answer within ${timeoutMs} ms`),
+        )
         return { name, ready: true }
       } catch (error) {
         return { name, ready: false, error: describeReadinessError(error) }

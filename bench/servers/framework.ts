@@ -24,7 +24,11 @@ const fixed = JSON.stringify({ access_token: 'x'.repeat(43), token_type: 'Bearer
 
 async function controller(): Promise<AuthorizationController<never>> {
   const clientStore = new LocalClientStore()
-  await clientStore.addClient({ clientId: BENCH_CLIENT.clientId, clientSecret: BENCH_CLIENT.clientSecret, redirectUris: [BENCH_CLIENT.redirectUri] })
+  await clientStore.addClient({
+    clientId: BENCH_CLIENT.clientId,
+    clientSecret: BENCH_CLIENT.clientSecret,
+    redirectUris: [BENCH_CLIENT.redirectUri],
+  })
   const tokenStore = new LocalTokenStore()
   const result = new AuthorizationController<never>({
     issuer: 'http://127.0.0.1',
@@ -90,7 +94,9 @@ switch (framework) {
     })
     if (oauth) await app.register(oauth2Plugin, { controller: await controller() })
     else {
-      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, new URLSearchParams(body as string)))
+      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+        done(null, new URLSearchParams(body as string)),
+      )
       app.post('/token', async (_request, reply) => reply.type('application/json').send(fixed))
     }
     await app.ready()

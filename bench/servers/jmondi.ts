@@ -228,7 +228,9 @@ app.post('/introspect', async (req, res) => {
 
 // The "Protecting Resources" guide's validateAccessToken: the signature and time claims through the
 // library's JwtService, then the stored token (revocation and stored expiry); undefined if any check fails.
-async function validateAccessToken(accessToken: string): Promise<{ readonly scopes: readonly string[]; readonly token: OAuthToken } | undefined> {
+async function validateAccessToken(
+  accessToken: string,
+): Promise<{ readonly scopes: readonly string[]; readonly token: OAuthToken } | undefined> {
   try {
     const payload = await jwtService.verify(accessToken)
     if (typeof payload.jti !== 'string') return undefined
@@ -245,12 +247,18 @@ function requireAuth(requiredScopes: readonly string[]): express.RequestHandler 
   return async (req, res, next) => {
     const header = req.headers.authorization
     if (header?.startsWith('Bearer ') !== true) {
-      res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="api"').json({ error: 'invalid_request', error_description: 'Missing Authorization header' })
+      res
+        .status(401)
+        .setHeader('WWW-Authenticate', 'Bearer realm="api"')
+        .json({ error: 'invalid_request', error_description: 'Missing Authorization header' })
       return
     }
     const validated = await validateAccessToken(header.slice(7))
     if (validated === undefined) {
-      res.status(401).setHeader('WWW-Authenticate', 'Bearer error="invalid_token"').json({ error: 'invalid_token', error_description: 'Token is invalid, expired, or revoked' })
+      res
+        .status(401)
+        .setHeader('WWW-Authenticate', 'Bearer error="invalid_token"')
+        .json({ error: 'invalid_token', error_description: 'Token is invalid, expired, or revoked' })
       return
     }
     if (!requiredScopes.every((scope) => validated.scopes.includes(scope))) {

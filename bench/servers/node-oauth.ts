@@ -37,7 +37,10 @@ import express from 'express'
 import { BENCH_SCOPES, BENCH_USER, findBenchUser, secretMatches } from './peer-users.ts'
 import { announce, BENCH_CLIENT, withBenchCodes } from './shared.ts'
 
-type Model = OAuth2Server.AuthorizationCodeModel & OAuth2Server.ClientCredentialsModel & OAuth2Server.PasswordModel & OAuth2Server.RefreshTokenModel
+type Model = OAuth2Server.AuthorizationCodeModel &
+  OAuth2Server.ClientCredentialsModel &
+  OAuth2Server.PasswordModel &
+  OAuth2Server.RefreshTokenModel
 
 const client: OAuth2Server.Client = {
   id: BENCH_CLIENT.clientId,
@@ -175,7 +178,11 @@ app.get('/api', authenticate({ scope: ['read'] }), (_req, res) => {
 // The bench-only code route: the same authorization request through OAuth2Server#authorize in-process.
 const authorizeInProcess = async (params: URLSearchParams): Promise<string> => {
   const response = new OAuth2Server.Response()
-  await oauth.authorize(new OAuth2Server.Request({ method: 'GET', query: Object.fromEntries(params), headers: {} }), response, authorizeOptions)
+  await oauth.authorize(
+    new OAuth2Server.Request({ method: 'GET', query: Object.fromEntries(params), headers: {} }),
+    response,
+    authorizeOptions,
+  )
   const location: unknown = response.get('location')
   if (typeof location !== 'string') throw new Error(`authorize: ${response.status} without a redirect`)
   return location

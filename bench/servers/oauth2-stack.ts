@@ -44,7 +44,11 @@ if (storeUrl === undefined) {
   const pg = storeUrl.startsWith('postgres') ? new Pool({ connectionString: storeUrl }) : undefined
   if (pg !== undefined) await pg.query(`CREATE SCHEMA ${schema}`)
   const sqliteFile = storeUrl.startsWith('sqlite:') ? join(tmpdir(), `oauth2-stack-bench-${suffix}.db`) : undefined
-  const opened = await openStore(sqliteFile === undefined ? storeUrl : `sqlite:${sqliteFile}`, { schema, keyPrefix: `bench:${suffix}:`, migrate: true })
+  const opened = await openStore(sqliteFile === undefined ? storeUrl : `sqlite:${sqliteFile}`, {
+    schema,
+    keyPrefix: `bench:${suffix}:`,
+    migrate: true,
+  })
   clientStore = opened.clientStore
   tokenStore = opened.tokenStore
   closeStore = async () => {
@@ -80,7 +84,9 @@ const siteAdapter: SiteAdapter<NodeEnviron> = {
   },
 }
 // `--jwt`: RFC 9068 access tokens (ES256), and the bearer guard verifies them with the published keys.
-const jwt = process.argv.includes('--jwt') ? new JwtTokenGenerator({ issuer: 'http://127.0.0.1', keys: [await JwtTokenGenerator.generateKey('ES256')] }) : undefined
+const jwt = process.argv.includes('--jwt')
+  ? new JwtTokenGenerator({ issuer: 'http://127.0.0.1', keys: [await JwtTokenGenerator.generateKey('ES256')] })
+  : undefined
 const controller = new AuthorizationController<NodeEnviron>({
   issuer: 'http://127.0.0.1',
   accessTokenStore: tokenStore,
@@ -97,7 +103,10 @@ controller.addGrant(new ResourceOwnerGrant())
 controller.addGrant(new RefreshToken({ expiresIn: 86400 }))
 
 // A protected API route for the bearer scenarios: opaque tokens through the store, JWTs through the keys.
-const guard = nodeBearer(jwt === undefined ? { issuer: 'http://127.0.0.1', store: tokenStore } : { issuer: 'http://127.0.0.1', jwks: jwt.jwks() }, ['read'])
+const guard = nodeBearer(
+  jwt === undefined ? { issuer: 'http://127.0.0.1', store: tokenStore } : { issuer: 'http://127.0.0.1', jwks: jwt.jwks() },
+  ['read'],
+)
 const api = JSON.stringify({ ok: true })
 const oauth = nodeHandler(controller)
 // The bench-only code route: the authorization request, as GET /authorize, through the controller.

@@ -71,7 +71,11 @@ interface OidcClient {
   grantTypeAllowed(grantType: string): boolean
 }
 /** `features.introspection.allowedPolicy`: whether the authenticated client may see the token's details. */
-type IntrospectionPolicy = (ctx: { readonly oidc: { readonly client: OidcClient } }, client: OidcClient, token: { readonly clientId: string }) => Promise<boolean>
+type IntrospectionPolicy = (
+  ctx: { readonly oidc: { readonly client: OidcClient } },
+  client: OidcClient,
+  token: { readonly clientId: string },
+) => Promise<boolean>
 interface Grant {
   addOIDCScope(scope: string): void
   save(): Promise<string>
@@ -87,7 +91,12 @@ interface Session {
 interface Provider {
   callback(): (req: IncomingMessage, res: ServerResponse) => void
   interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<{ readonly params: Readonly<Record<string, unknown>> }>
-  interactionFinished(req: IncomingMessage, res: ServerResponse, result: unknown, options: { readonly mergeWithLastSubmission: boolean }): Promise<void>
+  interactionFinished(
+    req: IncomingMessage,
+    res: ServerResponse,
+    result: unknown,
+    options: { readonly mergeWithLastSubmission: boolean },
+  ): Promise<void>
   readonly Grant: new (payload: { readonly accountId: string; readonly clientId: string }) => Grant
   readonly Session: new () => Session
   readonly AuthorizationCode: new (payload: Readonly<Record<string, unknown>>) => { save(): Promise<string> }
@@ -106,7 +115,14 @@ const { Provider } = (await import(specifier)) as OidcProviderModule
 type Payload = Record<string, unknown> & { grantId?: unknown; uid?: unknown; consumed?: unknown }
 
 // The models whose records are revoked with their grant (as in oidc-provider's own memory adapter).
-const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'])
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+])
 const records = new Map<string, { readonly payload: Payload; readonly expiresAt: number }>()
 const grantMembers = new Map<string, Set<string>>()
 const sessionIds = new Map<string, string>()
@@ -203,7 +219,16 @@ const provider = new Provider(ISSUER, {
   routes: { token: '/token', authorization: '/authorize', introspection: '/introspect' },
   // The defaults' values, set explicitly as the documentation asks (the default functions print a notice
   // on stdout on first use).
-  ttl: { AccessToken: 3600, AuthorizationCode: 60, ClientCredentials: 600, Grant: DAYS_14, IdToken: 3600, Interaction: 3600, RefreshToken: DAYS_14, Session: DAYS_14 },
+  ttl: {
+    AccessToken: 3600,
+    AuthorizationCode: 60,
+    ClientCredentials: 600,
+    Grant: DAYS_14,
+    IdToken: 3600,
+    Interaction: 3600,
+    RefreshToken: DAYS_14,
+    Session: DAYS_14,
+  },
   cookies: { keys: [randomBytes(32).toString('base64url')] },
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),

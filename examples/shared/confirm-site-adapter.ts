@@ -3,7 +3,14 @@
  * button; the form carries the CSRF field the controller checks.
  */
 import type { Client } from 'oauth2-stack'
-import { escapeHtml, type AuthenticationResult, type AuthorizationContext, type Request, type Response, type SiteAdapter } from 'oauth2-stack/web'
+import {
+  escapeHtml,
+  type AuthenticationResult,
+  type AuthorizationContext,
+  type Request,
+  type Response,
+  type SiteAdapter,
+} from 'oauth2-stack/web'
 
 export class ConfirmSiteAdapter implements SiteAdapter {
   async authenticate(request: Request): Promise<AuthenticationResult> {

@@ -23,18 +23,31 @@ export function traceWithOpenTelemetry(tracer: Tracer): () => void {
     return tracer.startSpan(name, { kind, attributes }, parent === undefined ? ROOT_CONTEXT : trace.setSpan(ROOT_CONTEXT, parent))
   }
   const unsubscribers = [
-    bridge<DispatchTrace>(TRACE_CHANNELS.dispatch, spans, (context) =>
-      start('oauth2-stack dispatch', SpanKind.SERVER, { 'http.request.method': context.method, 'url.path': context.path, 'oauth2.request_id': context.requestId }),
-    (span, context) => {
-      if (context.result !== undefined) {
-        span.setAttribute('http.response.status_code', context.result.statusCode)
-        if (context.result.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
-      }
-    }),
-    bridge<GrantTrace>(TRACE_CHANNELS.grant, spans, (context) =>
-      start(`oauth2-stack grant ${context.grantType}`, SpanKind.INTERNAL, { 'oauth2.grant_type': context.grantType, 'oauth2.client_id': context.clientId }),
+    bridge<DispatchTrace>(
+      TRACE_CHANNELS.dispatch,
+      spans,
+      (context) =>
+        start('oauth2-stack dispatch', SpanKind.SERVER, {
+          'http.request.method': context.method,
+          'url.path': context.path,
+          'oauth2.request_id': context.requestId,
+        }),
+      (span, context) => {
+        if (context.result !== undefined) {
+          span.setAttribute('http.response.status_code', context.result.statusCode)
+          if (context.result.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+        }
+      },
     ),
-    bridge<StoreTrace>(TRACE_CHANNELS.store, spans, (context) => start(`oauth2-stack store ${context.operation}`, SpanKind.CLIENT, { 'oauth2.store.operation': context.operation })),
+    bridge<GrantTrace>(TRACE_CHANNELS.grant, spans, (context) =>
+      start(`oauth2-stack grant ${context.grantType}`, SpanKind.INTERNAL, {
+        'oauth2.grant_type': context.grantType,
+        'oauth2.client_id': context.clientId,
+      }),
+    ),
+    bridge<StoreTrace>(TRACE_CHANNELS.store, spans, (context) =>
+      start(`oauth2-stack store ${context.operation}`, SpanKind.CLIENT, { 'oauth2.store.operation': context.operation }),
+    ),
   ]
   return () => {
     for (const unsubscribe of unsubscribers) unsubscribe()

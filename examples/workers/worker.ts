@@ -62,8 +62,7 @@ export default {
     const { controller, handler } = await served
     const { pathname } = new URL(request.url)
     // RFC 8414 section 3: with the issuer under /oauth, the metadata lives at the root, the issuer's path appended.
-    if (pathname === `/.well-known/oauth-authorization-server${new URL(env.ISSUER).pathname}`)
-      return Response.json(controller.metadata)
+    if (pathname === `/.well-known/oauth-authorization-server${new URL(env.ISSUER).pathname}`) return Response.json(controller.metadata)
     if (pathname.startsWith('/oauth/')) return handler(request)
     return new Response('The app. OAuth 2.0 lives under /oauth.', { status: 404 })
   },

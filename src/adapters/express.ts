@@ -34,10 +34,7 @@ export interface ExpressAdapterOptions {
  * taken as it is, otherwise the adapter reads the body with the core's limits. The site adapter receives
  * `{ req, res }`, so login can use the app's session (`req.session`, `req.user`).
  */
-export function oauth2Router(
-  controller: AuthorizationController<ExpressEnviron>,
-  options: ExpressAdapterOptions = {},
-): Router {
+export function oauth2Router(controller: AuthorizationController<ExpressEnviron>, options: ExpressAdapterOptions = {}): Router {
   const maxBodyBytes = options.maxBodyBytes ?? 65_536
   const deadlines = new BodyDeadlines(options.bodyTimeoutMs ?? 10_000)
   const router = createRouter()
@@ -48,7 +45,12 @@ export function oauth2Router(
       return
     }
     const parsed = parsedBody(req)
-    serve(req, res, next, parsed === undefined ? readBody(req, maxBodyBytes, deadlines) : Promise.resolve({ body: parsed, error: undefined }))
+    serve(
+      req,
+      res,
+      next,
+      parsed === undefined ? readBody(req, maxBodyBytes, deadlines) : Promise.resolve({ body: parsed, error: undefined }),
+    )
   })
   return router
 }

@@ -39,39 +39,46 @@ export const oauth2Plugin: FastifyPluginAsync<FastifyAdapterOptions> = fastifyPl
     const { controller } = options
     const prefix = options.prefix ?? ''
     const maxBodyBytes = options.maxBodyBytes ?? 65_536
-    await fastify.register(async (routes) => {
-      routes.removeAllContentTypeParsers()
-      const asText = (_request: FastifyRequest, body: string | Buffer, done: (error: null, body: string | Buffer) => void): void => done(null, body)
-      // The form type by name as well: Fastify caches the parser it finds for a named type, while the
-      // catch-all is looked up afresh (a content-type parse) on every request.
-      routes.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: maxBodyBytes }, asText)
-      routes.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxBodyBytes }, asText)
-      routes.setErrorHandler(async (error: FastifyError, request, reply) => {
-        // Fastify's body errors (too large, malformed) become the core's RFC responses.
-        const bodyError: BodyError = error.statusCode === 413 ? 'too_large' : 'aborted'
-        return serve(request, reply, undefined, bodyError)
-      })
-      const serve = async (
-        request: FastifyRequest,
-        reply: FastifyReply,
-        body: string | undefined,
-        bodyError: BodyError | undefined,
-      ): Promise<FastifyReply> => {
-        const url = request.url.slice(prefix.length)
-        const response: Response = await controller.dispatch(fromNodeRequest(request.raw, url, prefix, body, bodyError), { request, reply })
-        if (bodyError !== undefined) reply.header('connection', 'close')
-        reply.code(response.statusCode).headers(response.headers)
-        const cookies = response.setCookies
-        if (cookies.length > 0) reply.header('set-cookie', cookies)
-        return reply.send(response.body)
-      }
-      // One wildcard route, so endpoints added to the controller later (grants, metadata) are served too;
-      // the app's own static routes still win in Fastify's router.
-      routes.all('/*', async (request, reply) => {
-        if (!controller.handles(splitUrl(request.url.slice(prefix.length)).path)) return reply.callNotFound()
-        return serve(request, reply, typeof request.body === 'string' ? request.body : undefined, undefined)
-      })
-    }, { prefix })
+    await fastify.register(
+      async (routes) => {
+        routes.removeAllContentTypeParsers()
+        const asText = (_request: FastifyRequest, body: string | Buffer, done: (error: null, body: string | Buffer) => void): void =>
+          done(null, body)
+        // The form type by name as well: Fastify caches the parser it finds for a named type, while the
+        // catch-all is looked up afresh (a content-type parse) on every request.
+        routes.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: maxBodyBytes }, asText)
+        routes.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxBodyBytes }, asText)
+        routes.setErrorHandler(async (error: FastifyError, request, reply) => {
+          // Fastify's body errors (too large, malformed) become the core's RFC responses.
+          const bodyError: BodyError = error.statusCode === 413 ? 'too_large' : 'aborted'
+          return serve(request, reply, undefined, bodyError)
+        })
+        const serve = async (
+          request: FastifyRequest,
+          reply: FastifyReply,
+          body: string | undefined,
+          bodyError: BodyError | undefined,
+        ): Promise<FastifyReply> => {
+          const url = request.url.slice(prefix.length)
+          const response: Response = await controller.dispatch(fromNodeRequest(request.raw, url, prefix, body, bodyError), {
+            request,
+            reply,
+          })
+          if (bodyError !== undefined) reply.header('connection', 'close')
+          reply.code(response.statusCode).headers(response.headers)
+          const cookies = response.setCookies
+          if (cookies.length > 0) reply.header('set-cookie', cookies)
+          return reply.send(response.body)
+        }
+        // One wildcard route, so endpoints added to the controller later (grants, metadata) are served too;
+        // the app's own static routes still win in Fastify's router.
+        routes.all('/*', async (request, reply) => {
+          if (!controller.handles(splitUrl(request.url.slice(prefix.length)).path)) return reply.callNotFound()
+          return serve(request, reply, typeof request.body === 'string' ? request.body : undefined, undefined)
+        })
+      },
+      { prefix },
+    )
   },
   { name: 'oauth2-stack', fastify: '5.x' },
 )

@@ -67,7 +67,10 @@ function toFetchResponse(response: Response): globalThis.Response {
 }
 
 /** Reads a Fetch body as text with a size limit, never throwing. */
-async function readFetchBody(request: globalThis.Request, maxBytes: number): Promise<{ body: string | undefined; error: BodyError | undefined }> {
+async function readFetchBody(
+  request: globalThis.Request,
+  maxBytes: number,
+): Promise<{ body: string | undefined; error: BodyError | undefined }> {
   // Touch `body` only when streaming is needed: some runtimes (e.g. @hono/node-server) build a full
   // Request the moment it is read, which costs more than the rest of the request.
   if (request.method === 'GET' || request.method === 'HEAD') return { body: undefined, error: undefined }

@@ -57,8 +57,8 @@ export function nodeHandler(
         }),
       )
       .catch(() => {
-      if (!res.headersSent) writeNodeResponse(res, serverErrorResponse(), true)
-      else res.destroy()
-    })
+        if (!res.headersSent) writeNodeResponse(res, serverErrorResponse(), true)
+        else res.destroy()
+      })
   }
 }

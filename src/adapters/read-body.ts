@@ -113,4 +113,3 @@ export function readBody(req: IncomingMessage, maxBytes: number, deadlines: Body
   }
   return new Promise((resolve) => new PendingBody(req, maxBytes, deadlines, resolve))
 }
-

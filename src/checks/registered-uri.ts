@@ -81,9 +81,13 @@ export function checkRegisteredUri(uri: string, options: RegisteredUriOptions): 
   const problem = (code: RegisteredUriProblemCode, why: string): RegisteredUriProblem => ({ code, message: `URI ${quoted} ${why}` })
   if (typeof uri !== 'string' || uri === '') return problem('not_absolute', 'is not an absolute URI')
   if (!URI_CHARACTERS.test(uri)) {
-    return problem('forbidden_character', 'has a character a URI may not contain (a backslash, space, control or non-ASCII character); percent-encode it (RFC 3986 section 2)')
+    return problem(
+      'forbidden_character',
+      'has a character a URI may not contain (a backslash, space, control or non-ASCII character); percent-encode it (RFC 3986 section 2)',
+    )
   }
-  if (BAD_PERCENT.test(uri)) return problem('bad_percent_encoding', 'has a "%" not followed by two hexadecimal digits (RFC 3986 section 2.1)')
+  if (BAD_PERCENT.test(uri))
+    return problem('bad_percent_encoding', 'has a "%" not followed by two hexadecimal digits (RFC 3986 section 2.1)')
   // RFC 6749 section 3.1.2: the redirection endpoint URI MUST NOT include a fragment component.
   if (uri.includes('#')) return problem('fragment', 'must not have a fragment (RFC 6749 section 3.1.2)')
   const scheme = SCHEME.exec(uri)?.[1]
@@ -108,7 +112,10 @@ export function checkRegisteredUri(uri: string, options: RegisteredUriOptions): 
   if (scheme === 'http') {
     // RFC 9700 section 2.6 / RFC 8252 section 8.3: http only for loopback redirects.
     if (LOOPBACK_HOSTS.has(url.hostname)) return undefined
-    return problem('http_not_loopback', 'uses http on a host that is not loopback; use https, or http on 127.0.0.1, [::1] or localhost (RFC 9700 section 2.6)')
+    return problem(
+      'http_not_loopback',
+      'uses http on a host that is not loopback; use https, or http on 127.0.0.1, [::1] or localhost (RFC 9700 section 2.6)',
+    )
   }
   // RFC 8252 section 7.1: private-use URI schemes are reverse domain names, so they have a dot.
   if (options.kind !== 'backchannel_logout' && scheme.includes('.')) return undefined
@@ -128,15 +135,21 @@ function authorityProblem(authority: string, hostname: string | undefined, web: 
   const host = portAt === -1 ? authority : authority.slice(0, portAt)
   const port = portAt === -1 ? undefined : authority.slice(portAt + 1)
   if (host === '') return web ? ['not_absolute', 'must name a host'] : undefined
-  if (port !== undefined && (!PORT.test(port) || Number(port) > 65535)) return ['host_not_canonical', 'has a port that is not a number from 0 to 65535 without leading zeros']
+  if (port !== undefined && (!PORT.test(port) || Number(port) > 65535))
+    return ['host_not_canonical', 'has a port that is not a number from 0 to 65535 without leading zeros']
   // The host must already be what the WHATWG parser (IDNA ToASCII, IP canonicalization) makes of it.
   if (!ASCII_HOST.test(host) || (web && hostname !== undefined && host !== hostname)) {
-    return ['host_not_canonical', 'has a host that is not in canonical form: lower-case ASCII (punycode for international names) and the usual spelling of an IP address']
+    return [
+      'host_not_canonical',
+      'has a host that is not in canonical form: lower-case ASCII (punycode for international names) and the usual spelling of an IP address',
+    ]
   }
   return undefined
 }
 
 /** A URI in quotes for a message, control and non-ASCII characters escaped so it prints safely. */
 function quote(uri: unknown): string {
-  return typeof uri === 'string' ? JSON.stringify(uri).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : String(uri)
+  return typeof uri === 'string'
+    ? JSON.stringify(uri).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : String(uri)
 }

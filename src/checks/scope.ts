@@ -28,7 +28,8 @@ export class Scope {
 
   constructor(options: ScopeOptions = {}) {
     for (const name of [...(options.available ?? []), ...(options.default ?? [])]) {
-      if (!SCOPE_TOKEN.test(name)) throw new ConfigurationError(`scope ${JSON.stringify(name)} is not a valid scope-token (RFC 6749 section 3.3)`)
+      if (!SCOPE_TOKEN.test(name))
+        throw new ConfigurationError(`scope ${JSON.stringify(name)} is not a valid scope-token (RFC 6749 section 3.3)`)
     }
     const available = options.available ?? options.default
     this.#available = available === undefined ? undefined : new Set(available)

@@ -10,7 +10,17 @@ import { checkRegisteredUri } from '../checks/registered-uri.ts'
 import { storedUriProblems } from '../stores/client-registration.ts'
 import { generateClientSecret, hashToken } from '../tokens/hash.ts'
 import type { Client } from '../types.ts'
-import { booleanOption, CliError, FailureError, listOption, parseCommand, stringOption, UsageError, closest, type ParsedCommand } from './args.ts'
+import {
+  booleanOption,
+  CliError,
+  FailureError,
+  listOption,
+  parseCommand,
+  stringOption,
+  UsageError,
+  closest,
+  type ParsedCommand,
+} from './args.ts'
 import { checkScopes } from './config.ts'
 import { HELP } from './help.ts'
 import { schemaSql } from './print-sql.ts'
@@ -61,7 +71,10 @@ export async function clientAdd(args: readonly string[], io: CliIo): Promise<num
   for (const grant of grants) {
     if (!GRANT_TYPES.includes(grant)) {
       const guess = closest(grant, GRANT_TYPES)
-      throw new UsageError(`--grant ${JSON.stringify(grant)} is not a grant type${guess === undefined ? '' : ` (did you mean ${guess}?)`}; use one of ${GRANT_TYPES.join(', ')}`, command)
+      throw new UsageError(
+        `--grant ${JSON.stringify(grant)} is not a grant type${guess === undefined ? '' : ` (did you mean ${guess}?)`}; use one of ${GRANT_TYPES.join(', ')}`,
+        command,
+      )
     }
   }
   if (grants.length === 0) {
@@ -70,7 +83,10 @@ export async function clientAdd(args: readonly string[], io: CliIo): Promise<num
     else grants.push('client_credentials')
   }
   if (isPublic && grants.includes('client_credentials')) {
-    throw new UsageError('a public client cannot use client_credentials (it has no secret to authenticate with); drop --public or that --grant', command)
+    throw new UsageError(
+      'a public client cannot use client_credentials (it has no secret to authenticate with); drop --public or that --grant',
+      command,
+    )
   }
   const redirecting = grants.filter((grant) => grant === 'authorization_code' || grant === 'implicit')
   if (redirecting.length > 0 && redirectUris.length === 0) {
@@ -137,9 +153,17 @@ export async function clientList(args: readonly string[], io: CliIo): Promise<nu
     ])
     const header = ['CLIENT_ID', 'TYPE', 'GRANTS', 'NAME', ...(flagged.length === 0 ? [] : ['WARNING'])]
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)))
-    for (const row of [header, ...rows]) io.out(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()}\n`)
+    for (const row of [header, ...rows])
+      io.out(
+        `${row
+          .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+          .join('  ')
+          .trimEnd()}\n`,
+      )
     if (flagged.length > 0) {
-      io.err(`warning: ${flagged.length} client(s) have stored redirect URIs that registration refuses today; see oauth2-stack client show <client_id>\n`)
+      io.err(
+        `warning: ${flagged.length} client(s) have stored redirect URIs that registration refuses today; see oauth2-stack client show <client_id>\n`,
+      )
     }
     return 0
   })
@@ -186,7 +210,9 @@ export async function tokenRevoke(args: readonly string[], io: CliIo): Promise<n
     const access = await tokenStore.fetchByToken(hash)
     if (access !== undefined) {
       await tokenStore.revokeAccessToken(hash)
-      io.out(`Revoked an access token of client ${printable(access.clientId)}${access.userId === undefined ? '' : ` (user ${printable(access.userId)})`}.\n`)
+      io.out(
+        `Revoked an access token of client ${printable(access.clientId)}${access.userId === undefined ? '' : ` (user ${printable(access.userId)})`}.\n`,
+      )
       return 0
     }
     const refresh = await tokenStore.fetchByRefreshToken(hash)
@@ -215,7 +241,10 @@ function tokenAsPositional(args: readonly string[]): readonly string[] {
   const known = new Set(['-h', '--help', ...withValue])
   const dashed = args.findIndex(
     (arg, index) =>
-      arg.startsWith('-') && arg.length >= MIN_DASHED_TOKEN_LENGTH && !known.has(arg.split('=')[0] ?? arg) && !withValue.has(args[index - 1] ?? ''),
+      arg.startsWith('-') &&
+      arg.length >= MIN_DASHED_TOKEN_LENGTH &&
+      !known.has(arg.split('=')[0] ?? arg) &&
+      !withValue.has(args[index - 1] ?? ''),
   )
   return dashed === -1 ? args : [...args.slice(0, dashed), ...args.slice(dashed + 1), '--', args[dashed] as string]
 }
@@ -235,10 +264,18 @@ export async function migrate(args: readonly string[], io: CliIo): Promise<numbe
   const store = await openCliStore(url)
   try {
     await store.migrate()
-    io.out(store.persistent ? `Store ${describeStoreUrl(url)} is up to date.\n` : `Store ${describeStoreUrl(url)} keeps nothing; nothing to migrate.\n`)
+    io.out(
+      store.persistent
+        ? `Store ${describeStoreUrl(url)} is up to date.\n`
+        : `Store ${describeStoreUrl(url)} keeps nothing; nothing to migrate.\n`,
+    )
     return 0
   } catch (error) {
-    throw error instanceof CliError ? error : new FailureError(`migrating ${describeStoreUrl(url)} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    throw error instanceof CliError
+      ? error
+      : new FailureError(`migrating ${describeStoreUrl(url)} failed: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        })
   } finally {
     await store.close().catch(() => undefined)
   }
@@ -253,7 +290,8 @@ function help(parsed: ParsedCommand, command: string, io: CliIo): boolean {
 
 function requiredPositional(parsed: ParsedCommand, command: string, what: string): string {
   const value = parsed.positionals[0]
-  if (value === undefined || value === '') throw new UsageError(`${command} needs ${what}: oauth2-stack ${command} ${what.split(' ')[0] ?? ''}`, command)
+  if (value === undefined || value === '')
+    throw new UsageError(`${command} needs ${what}: oauth2-stack ${command} ${what.split(' ')[0] ?? ''}`, command)
   return value
 }
 
@@ -309,12 +347,17 @@ function clientJson(client: Client): Record<string, unknown> {
     scopes: client.scopes ?? null,
     token_endpoint_auth_methods: client.tokenEndpointAuthMethods,
     require_pkce: isPublic(client) || client.requirePkce,
-    ...(problems.length === 0 ? {} : { redirect_uri_problems: problems.map(({ uri, problem }) => ({ uri, code: problem.code, message: problem.message })) }),
+    ...(problems.length === 0
+      ? {}
+      : { redirect_uri_problems: problems.map(({ uri, problem }) => ({ uri, code: problem.code, message: problem.message })) }),
   }
 }
 
 function describeClient(client: Client): string {
-  const secret = client.clientSecretHash === undefined ? 'none (public client)' : `stored hashed (${printable(client.clientSecretHash.split('$')[0] ?? 'hash')})`
+  const secret =
+    client.clientSecretHash === undefined
+      ? 'none (public client)'
+      : `stored hashed (${printable(client.clientSecretHash.split('$')[0] ?? 'hash')})`
   const problems = new Map(storedUriProblems(client).map(({ uri, problem }) => [uri, problem]))
   const uris = client.redirectUris.map((uri) => {
     const problem = problems.get(uri)

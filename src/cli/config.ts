@@ -122,7 +122,10 @@ function wholeNumber(min: number, max: number): Check {
   })
 }
 
-const flag: Check = check({ type: 'boolean' }, (value, path, issues) => typeof value === 'boolean' || invalidType('boolean', value, path, issues))
+const flag: Check = check(
+  { type: 'boolean' },
+  (value, path, issues) => typeof value === 'boolean' || invalidType('boolean', value, path, issues),
+)
 
 function oneOf(options: readonly string[]): Check {
   return check({ enum: options }, (value, path, issues) => {
@@ -138,8 +141,14 @@ const scopeToken = text(1, (scope) => (SCOPE_TOKEN.test(scope) ? undefined : `${
 })
 
 /** An object with exactly the fields `checks` names (each optional unless listed in `required`). */
-function strictObject(checks: Readonly<Record<string, Check>>, required: readonly string[] = [], describe: (field: string) => JsonSchema = () => ({})): Check {
-  const properties = Object.fromEntries(Object.entries(checks).map(([field, fieldCheck]) => [field, { ...describe(field), ...fieldCheck.schema }]))
+function strictObject(
+  checks: Readonly<Record<string, Check>>,
+  required: readonly string[] = [],
+  describe: (field: string) => JsonSchema = () => ({}),
+): Check {
+  const properties = Object.fromEntries(
+    Object.entries(checks).map(([field, fieldCheck]) => [field, { ...describe(field), ...fieldCheck.schema }]),
+  )
   const schema = { type: 'object', properties, ...(required.length > 0 ? { required } : {}), additionalProperties: false }
   return check(schema, (value, path, issues) => {
     if (!isPlainObject(value)) return invalidType('object', value, path, issues)
@@ -154,7 +163,11 @@ function strictObject(checks: Readonly<Record<string, Check>>, required: readonl
   })
 }
 
-const SCOPES_SCHEMA = { type: 'object', propertyNames: { pattern: SCOPE_TOKEN.source }, additionalProperties: { type: 'string', minLength: 1 } }
+const SCOPES_SCHEMA = {
+  type: 'object',
+  propertyNames: { pattern: SCOPE_TOKEN.source },
+  additionalProperties: { type: 'string', minLength: 1 },
+}
 
 const scopesCheck: Check = check(SCOPES_SCHEMA, (value, path, issues) => {
   if (!isPlainObject(value)) return invalidType('record', value, path, issues)
@@ -184,14 +197,16 @@ const usersCheck: Check = check(listOf(userCheck).schema, (value, path, issues) 
   // A repeated username is reported, but the list has the right shape, so the cross-field rules still run.
   const seen = new Set<string>()
   ;(value as readonly ConfigUser[]).forEach((user, index) => {
-    if (seen.has(user.username)) issues.push({ path: [...path, index, 'username'], message: `${JSON.stringify(user.username)} appears twice` })
+    if (seen.has(user.username))
+      issues.push({ path: [...path, index, 'username'], message: `${JSON.stringify(user.username)} appears twice` })
     seen.add(user.username)
   })
   return true
 })
 
 /** RFC 8414 section 2 as far as a pattern can say it: https, or http on a loopback host; no query or fragment. */
-const ISSUER_PATTERN = '^(?:[Hh][Tt][Tt][Pp][Ss]://[^?#\\s]+|[Hh][Tt][Tt][Pp]://(?:localhost|127\\.0\\.0\\.1|\\[::1\\])(?::[0-9]{1,5})?(?:/[^?#\\s]*)?)$'
+const ISSUER_PATTERN =
+  '^(?:[Hh][Tt][Tt][Pp][Ss]://[^?#\\s]+|[Hh][Tt][Tt][Pp]://(?:localhost|127\\.0\\.0\\.1|\\[::1\\])(?::[0-9]{1,5})?(?:/[^?#\\s]*)?)$'
 
 /** The check of each field of {@link CliConfig}. */
 const CONFIG_CHECKS: Readonly<Record<string, Check>> = {
@@ -228,7 +243,8 @@ const FIXES: Readonly<Record<string, string>> = {
   log: 'use "json" or "pretty"',
   demo: 'use true or false',
   playground: 'use true or false',
-  scopes: 'map each scope (printable ASCII, no spaces, quotes or backslashes) to the words shown on the consent page, e.g. {"profile": "See your name"}',
+  scopes:
+    'map each scope (printable ASCII, no spaces, quotes or backslashes) to the words shown on the consent page, e.g. {"profile": "See your name"}',
   defaultScopes: 'list scopes that appear in "scopes", e.g. ["profile"]',
   users: 'give a list of {"username": "...", "password": "...", "name"?: "...", "email"?: "..."} with distinct usernames',
   accessTokenLifetime: 'use a whole number of seconds from 1 to 31536000',
@@ -268,14 +284,17 @@ export async function loadConfig(file: string): Promise<CliConfig> {
     text = await readFile(file, 'utf8')
   } catch (error) {
     const code = (error as { code?: unknown }).code
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message : String(error)
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message : String(error)
     throw new UsageError(`cannot read config file ${file}: ${reason}; check the --config path`)
   }
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (error) {
-    throw new UsageError(`config file ${file} is not valid JSON (${jsonErrorWhere(error, text)}); fix the syntax (no comments, no trailing commas)`)
+    throw new UsageError(
+      `config file ${file} is not valid JSON (${jsonErrorWhere(error, text)}); fix the syntax (no comments, no trailing commas)`,
+    )
   }
   return parseConfig(json, file)
 }
@@ -291,7 +310,8 @@ export function parseConfig(json: unknown, source: string): CliConfig {
     const config = json as CliConfig
     const known = config.scopes === undefined ? undefined : Object.keys(config.scopes)
     config.defaultScopes?.forEach((scope, index) => {
-      if (known !== undefined && !known.includes(scope)) issues.push({ path: ['defaultScopes', index], message: `"${scope}" is not one of the scopes` })
+      if (known !== undefined && !known.includes(scope))
+        issues.push({ path: ['defaultScopes', index], message: `"${scope}" is not one of the scopes` })
     })
     // Every field was checked and no other is present, so the object is a CliConfig.
     if (issues.length === 0) return config
@@ -347,7 +367,10 @@ export function checkScopes(values: readonly string[], source: string, command?:
     for (const scope of value.split(' ')) {
       if (scope === '') continue
       if (!SCOPE_TOKEN.test(scope)) {
-        throw new UsageError(`${source} ${JSON.stringify(scope)} is not a scope token (printable ASCII without spaces, quotes or backslashes)`, command)
+        throw new UsageError(
+          `${source} ${JSON.stringify(scope)} is not a scope token (printable ASCII without spaces, quotes or backslashes)`,
+          command,
+        )
       }
       if (!scopes.includes(scope)) scopes.push(scope)
     }

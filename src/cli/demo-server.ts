@@ -148,7 +148,10 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   if (playground) {
     // Loopback callbacks match on any port; an issuer elsewhere (behind a proxy) gets its own.
     const origin = options.issuer === undefined ? undefined : new URL(options.issuer).origin
-    const viaIssuer = origin === undefined || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(origin) ? [] : [`${origin}${PLAYGROUND_CALLBACK_PATH}`]
+    const viaIssuer =
+      origin === undefined || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(origin)
+        ? []
+        : [`${origin}${PLAYGROUND_CALLBACK_PATH}`]
     await clientStore.addClient({
       clientId: PLAYGROUND_CLIENT_ID,
       redirectUris: [...PLAYGROUND_REDIRECT_URIS, ...viaIssuer],
@@ -161,7 +164,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   const tokenStore = options.tokenStore ?? new LocalTokenStore()
   const scopes = options.scopes ?? DEMO_SCOPES
   const users: DemoUser[] = [...(options.users ?? [])]
-  if (demo) users.unshift({ username: DEMO.user.username, password: DEMO.user.password, data: { name: 'Demo User', email: 'demo@example.com' } })
+  if (demo)
+    users.unshift({ username: DEMO.user.username, password: DEMO.user.password, data: { name: 'Demo User', email: 'demo@example.com' } })
   const siteAdapter = new DemoSiteAdapter(users, {
     scopeDescriptions: scopes,
     ...(demo ? { hint: `Demo account: ${DEMO.user.username} / ${DEMO.user.password}` } : {}),
@@ -254,19 +258,24 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   }
   server.on(
     'request',
-    drain.listener(demoRequestHandler(controller, {
-      logger,
-      pages: async (request) => {
-        const health = await healthResponse(request, controller, notReady)
-        if (health !== undefined) return health
-        if (request.method !== 'GET' && request.method !== 'HEAD') return undefined
-        if (request.path === '/' || request.path === '/index.html') return homePage(authorizationUrl, curl, deviceUrl, demo, playground)
-        if (playground && (request.path === PLAYGROUND_PATH || request.path === `${PLAYGROUND_PATH}/` || request.path === PLAYGROUND_CALLBACK_PATH)) {
-          return playgroundPage(playgroundConfig)
-        }
-        return undefined
-      },
-    })),
+    drain.listener(
+      demoRequestHandler(controller, {
+        logger,
+        pages: async (request) => {
+          const health = await healthResponse(request, controller, notReady)
+          if (health !== undefined) return health
+          if (request.method !== 'GET' && request.method !== 'HEAD') return undefined
+          if (request.path === '/' || request.path === '/index.html') return homePage(authorizationUrl, curl, deviceUrl, demo, playground)
+          if (
+            playground &&
+            (request.path === PLAYGROUND_PATH || request.path === `${PLAYGROUND_PATH}/` || request.path === PLAYGROUND_CALLBACK_PATH)
+          ) {
+            return playgroundPage(playgroundConfig)
+          }
+          return undefined
+        },
+      }),
+    ),
   )
 
   return {
@@ -298,7 +307,8 @@ async function warnAboutStoredUris(clientStore: AdministeredClientStore, logger:
   for (const client of await clientStore.listClients()) {
     for (const { problem } of storedUriProblems(client)) {
       const fields = { client_id: escapeControlCharacters(client.clientId), problem: problem.message }
-      if (logger === undefined) console.warn(`oauth2-stack: client ${fields.client_id}: stored redirect ${problem.message}; register the client again`)
+      if (logger === undefined)
+        console.warn(`oauth2-stack: client ${fields.client_id}: stored redirect ${problem.message}; register the client again`)
       else logger.event('warn', 'stored redirect URI fails the registration rule; register the client again', fields)
     }
   }

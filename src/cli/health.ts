@@ -33,4 +33,3 @@ export async function healthResponse(
   const stores = Object.fromEntries(report.stores.map((store) => [store.name, store.ready ? 'ready' : 'unavailable']))
   return Response.json(report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'unavailable', stores })
 }
-

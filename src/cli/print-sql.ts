@@ -28,7 +28,9 @@ export function schemaSql(store: string): string {
   const name = (colon === -1 ? store : store.slice(0, colon)).toLowerCase()
   const dialect = DIALECTS[name]
   if (dialect === undefined) {
-    throw new UsageError(`--print-sql needs a SQL store (postgres, mysql, mariadb, sqlite or one of their URLs), not ${name === '' ? 'this one' : `"${name}"`}`)
+    throw new UsageError(
+      `--print-sql needs a SQL store (postgres, mysql, mariadb, sqlite or one of their URLs), not ${name === '' ? 'this one' : `"${name}"`}`,
+    )
   }
   const d = dialect()
   return `-- oauth2-stack schema for ${d.backend} (table prefix ${d.prefix}); oauth2-stack migrate applies the same.\n${printableSchema(d)}`

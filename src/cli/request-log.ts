@@ -189,7 +189,8 @@ export class RequestLogger {
     const fields: Record<string, unknown> = {}
     for (const [name, value] of Object.entries(event)) {
       if (name === 'time' || name === 'type' || value === undefined) continue
-      fields[snakeCase(name)] = typeof value === 'string' ? clean(value) : Array.isArray(value) ? value.map((item) => clean(String(item))) : value
+      fields[snakeCase(name)] =
+        typeof value === 'string' ? clean(value) : Array.isArray(value) ? value.map((item) => clean(String(item))) : value
     }
     if (this.format === 'json') {
       this.#write(JSON.stringify({ time: event.time, level, msg: 'event', type: event.type, ...fields }))
@@ -228,7 +229,14 @@ export class RequestLogger {
 }
 
 /** Events that say something failed or was refused. */
-const WARN_EVENTS = new Set<AuditEvent['type']>(['code.reused', 'refresh.reused', 'client.auth_failed', 'rate_limited', 'store.unavailable', 'user.login_failed'])
+const WARN_EVENTS = new Set<AuditEvent['type']>([
+  'code.reused',
+  'refresh.reused',
+  'client.auth_failed',
+  'rate_limited',
+  'store.unavailable',
+  'user.login_failed',
+])
 
 function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)

@@ -37,7 +37,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   } catch (error) {
     if (error instanceof CliError) {
       io.err(`oauth2-stack: ${error.message}\n`)
-      if (error instanceof UsageError) io.err(`Run 'oauth2-stack ${error.command === undefined ? '' : `${error.command} `}--help' for usage.\n`)
+      if (error instanceof UsageError)
+        io.err(`Run 'oauth2-stack ${error.command === undefined ? '' : `${error.command} `}--help' for usage.\n`)
       return error.exitCode
     }
     io.err(`oauth2-stack: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)

@@ -106,7 +106,10 @@ function resolveSettings(parsed: Parameters<typeof stringOption>[0], config: Cli
   }
   const issuer = stringOption(parsed, 'issuer') ?? config.issuer
   if (issuer === undefined && !isLoopbackHost(host)) {
-    throw new UsageError(`--issuer is required with a non-loopback --host: give the https URL clients reach the server at (e.g. https://auth.example.com)`, command)
+    throw new UsageError(
+      `--issuer is required with a non-loopback --host: give the https URL clients reach the server at (e.g. https://auth.example.com)`,
+      command,
+    )
   }
   if (issuer !== undefined) {
     try {
@@ -123,7 +126,10 @@ function resolveSettings(parsed: Parameters<typeof stringOption>[0], config: Cli
   const drainText = stringOption(parsed, 'drain-timeout')
   const drainSeconds = drainText === undefined ? DEFAULT_DRAIN_MS / 1000 : Number(drainText)
   if (drainText !== undefined && !(/^\d+(\.\d+)?$/.test(drainText) && drainSeconds <= 600)) {
-    throw new UsageError(`${optionLabel(parsed, 'drain-timeout')} must be a number of seconds from 0 to 600; got ${JSON.stringify(drainText)}`, command)
+    throw new UsageError(
+      `${optionLabel(parsed, 'drain-timeout')} must be a number of seconds from 0 to 600; got ${JSON.stringify(drainText)}`,
+      command,
+    )
   }
   return { port, host, issuer, storeUrl: storeUrlOf(parsed, config, io.env), log, demo, drainTimeoutMs: Math.round(drainSeconds * 1000) }
 }
@@ -132,9 +138,11 @@ function startFailure(error: unknown, settings: ServeSettings): CliError {
   if (error instanceof CliError) return error
   const code = (error as { code?: unknown } | null)?.code
   const where = `${settings.host}:${settings.port}`
-  if (code === 'EADDRINUSE') return new FailureError(`port ${settings.port} on ${settings.host} is already in use: stop the other server or pick another --port`)
+  if (code === 'EADDRINUSE')
+    return new FailureError(`port ${settings.port} on ${settings.host} is already in use: stop the other server or pick another --port`)
   if (code === 'EACCES') return new FailureError(`not allowed to listen on ${where}: pick a port above 1023 with --port`)
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new FailureError(`cannot bind ${settings.host}: no such address on this machine; check --host`)
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return new FailureError(`cannot bind ${settings.host}: no such address on this machine; check --host`)
   if (error instanceof TypeError) return new UsageError(error.message, 'serve')
   return new FailureError(`could not start the server: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
 }
@@ -155,7 +163,10 @@ Register clients with: oauth2-stack client add --help
 Press Ctrl+C to stop.
 `
   }
-  const playground = demo.playgroundUrl === undefined ? '' : `\nPlayground: ${demo.playgroundUrl}\n  (pick a grant and step through its real requests and responses)\n`
+  const playground =
+    demo.playgroundUrl === undefined
+      ? ''
+      : `\nPlayground: ${demo.playgroundUrl}\n  (pick a grant and step through its real requests and responses)\n`
   return `oauth2-stack demo authorization server listening on ${demo.issuer}
 
 Store:    ${store}

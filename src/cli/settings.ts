@@ -35,7 +35,13 @@ export interface ServeSetting {
 /** The options of `serve`, by option name. A new option gets its environment variable and its row in the table from here. */
 export const SERVE_SETTINGS: Readonly<Record<string, ServeSetting>> = {
   port: { type: 'string', value: 'number', configField: 'port', default: '8080', description: 'Port to listen on; 0 picks a free one.' },
-  host: { type: 'string', value: 'address', configField: 'host', default: '127.0.0.1', description: 'Address to bind; a non-loopback host needs --no-demo and --issuer.' },
+  host: {
+    type: 'string',
+    value: 'address',
+    configField: 'host',
+    default: '127.0.0.1',
+    description: 'Address to bind; a non-loopback host needs --no-demo and --issuer.',
+  },
   issuer: {
     type: 'string',
     value: 'URL',
@@ -52,13 +58,32 @@ export const SERVE_SETTINGS: Readonly<Record<string, ServeSetting>> = {
     secret: true,
   },
   config: { type: 'string', value: 'file', default: '(none)', description: 'JSON configuration file (docs/configuration.md).' },
-  log: { type: 'string', value: 'pretty / json', configField: 'log', default: 'pretty on a terminal, else json', description: 'Log format: pretty or json.' },
-  demo: { type: 'boolean', value: 'true / false', configField: 'demo', default: 'true', description: 'Seed the public demo clients and user (loopback hosts only).' },
-  'drain-timeout': { type: 'string', value: 'seconds', default: '10', description: 'Seconds to answer the requests in flight on SIGTERM or SIGINT, from 0 to 600.' },
+  log: {
+    type: 'string',
+    value: 'pretty / json',
+    configField: 'log',
+    default: 'pretty on a terminal, else json',
+    description: 'Log format: pretty or json.',
+  },
+  demo: {
+    type: 'boolean',
+    value: 'true / false',
+    configField: 'demo',
+    default: 'true',
+    description: 'Seed the public demo clients and user (loopback hosts only).',
+  },
+  'drain-timeout': {
+    type: 'string',
+    value: 'seconds',
+    default: '10',
+    description: 'Seconds to answer the requests in flight on SIGTERM or SIGINT, from 0 to 600.',
+  },
 }
 
 /** `serve`'s option specification, for `parseCommand`. */
-export const SERVE_OPTIONS: OptionSpec = Object.fromEntries(Object.entries(SERVE_SETTINGS).map(([name, setting]) => [name, { type: setting.type }]))
+export const SERVE_OPTIONS: OptionSpec = Object.fromEntries(
+  Object.entries(SERVE_SETTINGS).map(([name, setting]) => [name, { type: setting.type }]),
+)
 
 /** The environment variable of an option: `drain-timeout` → `OAUTH2_STACK_DRAIN_TIMEOUT`. */
 export function envVariableOf(option: string): string {
@@ -79,7 +104,12 @@ const FALSE = new Set(['0', 'false', 'no', 'off'])
  * give (the command line wins; an empty variable counts as unset). A boolean variable takes
  * true/false/1/0/yes/no/on/off; anything else is a {@link UsageError} naming the variable.
  */
-export function withEnvironment(command: string, parsed: ParsedCommand, spec: OptionSpec, env: Readonly<Record<string, string | undefined>>): SourcedCommand {
+export function withEnvironment(
+  command: string,
+  parsed: ParsedCommand,
+  spec: OptionSpec,
+  env: Readonly<Record<string, string | undefined>>,
+): SourcedCommand {
   const values: Record<string, string | boolean | readonly string[] | undefined> = { ...parsed.values }
   const fromEnv: Record<string, string> = {}
   for (const [name, option] of Object.entries(spec)) {
@@ -117,7 +147,9 @@ export async function configOf(parsed: ParsedCommand): Promise<CliConfig> {
 /** The store URL: `--store`, else the environment's `OAUTH2_STACK_STORE`, else the config file's, else the default. */
 export function storeUrlOf(parsed: ParsedCommand, config: CliConfig, env: Readonly<Record<string, string | undefined>>): string {
   const fromEnv = env[STORE_ENV]
-  return stringOption(parsed, 'store') ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv) ?? config.store ?? DEFAULT_STORE_URL
+  return (
+    stringOption(parsed, 'store') ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv) ?? config.store ?? DEFAULT_STORE_URL
+  )
 }
 
 /**
@@ -131,5 +163,9 @@ export function settingsTable(): string {
     const secret = setting.secret === true ? ' Its password is never printed.' : ''
     return `| ${flag} | \`${envVariableOf(name)}\` | ${field} | ${setting.value} | \`${setting.default}\` | ${setting.description}${secret} |`
   })
-  return ['| Option | Environment variable | Config file field | Value | Default | Description |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n')
+  return [
+    '| Option | Environment variable | Config file field | Value | Default | Description |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n')
 }

@@ -33,7 +33,10 @@ export type CliStore = OpenedStore
  * saying better-sqlite3 is installed but does not load, when node:sqlite stands in for it (serve shows
  * it above its banner; the admin commands, whose stderr scripts read, work the same and leave it out).
  */
-export async function openCliStore(url: string, options: { readonly migrate?: boolean; readonly warn?: (line: string) => void } = {}): Promise<CliStore> {
+export async function openCliStore(
+  url: string,
+  options: { readonly migrate?: boolean; readonly warn?: (line: string) => void } = {},
+): Promise<CliStore> {
   const scheme = schemeOf(url)
   let migrate = options.migrate === true
   if (scheme === 'sqlite:') {
@@ -57,7 +60,10 @@ export async function openCliStore(url: string, options: { readonly migrate?: bo
     const backend = backendForScheme(scheme)
     if (isMissingModule(error) && backend !== undefined) {
       const driver = STORE_DRIVERS[backend].package
-      throw new FailureError(`the ${scheme} store needs the ${driver} package: npm install ${driver} (or use --store memory: to try things out)`, { cause: error })
+      throw new FailureError(
+        `the ${scheme} store needs the ${driver} package: npm install ${driver} (or use --store memory: to try things out)`,
+        { cause: error },
+      )
     }
     if (error instanceof TypeError) {
       throw new UsageError(`--store ${describeStoreUrl(url)}: ${error.message}${scheme === 'memory:' ? '' : '; memory: works too'}`)
@@ -78,9 +84,12 @@ function sqliteDriverWarning(): string | undefined {
     const node = process.versions.node
     const text = message(error).replace(/^SQLite: /, '')
     if (/^no driver:/.test(text)) {
-      throw new FailureError(`the sqlite: store needs better-sqlite3 on Node ${node} (node:sqlite comes with Node 22.13 and later): run ${SQLITE_INSTALL} (or use --store memory: to try things out)`, {
-        cause: error,
-      })
+      throw new FailureError(
+        `the sqlite: store needs better-sqlite3 on Node ${node} (node:sqlite comes with Node 22.13 and later): run ${SQLITE_INSTALL} (or use --store memory: to try things out)`,
+        {
+          cause: error,
+        },
+      )
     }
     throw new FailureError(`the sqlite: store has no driver: ${text}`, { cause: error })
   }

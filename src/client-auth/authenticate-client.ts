@@ -48,7 +48,10 @@ export async function authenticateClient(request: Request, clientStore: ClientSt
   const address = limit?.address()
   if (limit !== undefined && address !== undefined) {
     const wait = await limit.limits.clientAuthenticationStarts(presented.clientId, address, slow)
-    if (wait > 0) throw new TooManyRequests(`Too many failed client authentications; try again in ${wait} seconds.`, wait, { limit: 'clientAuthentication' })
+    if (wait > 0)
+      throw new TooManyRequests(`Too many failed client authentications; try again in ${wait} seconds.`, wait, {
+        limit: 'clientAuthentication',
+      })
   }
   const allowed = client !== undefined && client.tokenEndpointAuthMethods.includes(presented.method)
   const checked = checkClientSecret(presented.secret, client?.clientSecretHash ?? DUMMY_SECRET_HASH)

@@ -39,7 +39,9 @@ export interface EndpointContext<Services extends ClientEndpointServices = Clien
 }
 
 /** Handles one request of a client endpoint, given the request it was handed. */
-export type ClientEndpointHandler<Env, Services extends ClientEndpointServices> = (request: ClientRequest<Env, Services>) => Promise<Response>
+export type ClientEndpointHandler<Env, Services extends ClientEndpointServices> = (
+  request: ClientRequest<Env, Services>,
+) => Promise<Response>
 
 /**
  * Wraps a handler of a client-facing JSON endpoint (token, revocation, introspection, device
@@ -80,7 +82,13 @@ export async function answerClientEndpoint<Env, Services extends ClientEndpointS
     if (params.repeated !== undefined) throw new InvalidRequest(`Repeated parameter: ${[...params.repeated].join(', ')}.`)
     const { limits } = services
     const limit = limits === undefined ? undefined : { limits, address: () => limits.address(environ, request) }
-    return await handle({ request, environ, params, services, authenticate: () => authenticateClient(request, services.clientStore, limit) })
+    return await handle({
+      request,
+      environ,
+      params,
+      services,
+      authenticate: () => authenticateClient(request, services.clientStore, limit),
+    })
   } catch (thrown) {
     const error = toOAuthError(thrown)
     if (error.error === 'invalid_client') services.emit?.(request, authFailedEvent(request))

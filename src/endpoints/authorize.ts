@@ -1,6 +1,14 @@
 import { isClientIdSyntax } from '../checks/identifier.ts'
 import { buildRedirect, matchRedirectUri } from '../checks/redirect-uri.ts'
-import { AccessDenied, type AnyOAuthError, ConfigurationError, InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedResponseType } from '../errors.ts'
+import {
+  AccessDenied,
+  type AnyOAuthError,
+  ConfigurationError,
+  InvalidClient,
+  InvalidRequest,
+  UnauthorizedClient,
+  UnsupportedResponseType,
+} from '../errors.ts'
 import type { AuthorizeHandler, AuthorizeRequestContext, GrantServices } from '../grants/types.ts'
 import { CSRF_FIELD, type CsrfGuard } from '../web/csrf.ts'
 import { applySignInLimits } from '../limits/sign-in.ts'
@@ -43,7 +51,11 @@ export class AuthorizeEndpoint<Env> {
   readonly #csrf: CsrfGuard
   readonly #onError: (error: AnyOAuthError, request: Request) => void
 
-  constructor(handlers: ReadonlyMap<string, AuthorizeHandler<Env>>, services: GrantServices<Env>, onError: (error: AnyOAuthError, request: Request) => void) {
+  constructor(
+    handlers: ReadonlyMap<string, AuthorizeHandler<Env>>,
+    services: GrantServices<Env>,
+    onError: (error: AnyOAuthError, request: Request) => void,
+  ) {
     this.#handlers = handlers
     this.#services = services
     this.#csrf = services.csrf
@@ -56,7 +68,11 @@ export class AuthorizeEndpoint<Env> {
     try {
       if (request.bodyError !== undefined) throw bodyErrorToOAuthError(request.bodyError)
       if (request.method !== 'GET' && !post) {
-        const response = await this.#services.pages.error(request, new InvalidRequest('The authorization endpoint accepts GET and POST only.'), 405)
+        const response = await this.#services.pages.error(
+          request,
+          new InvalidRequest('The authorization endpoint accepts GET and POST only.'),
+          405,
+        )
         response.headers.allow = 'GET, POST'
         return response
       }

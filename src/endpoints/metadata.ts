@@ -11,9 +11,7 @@ export const METADATA_PATH = '/.well-known/oauth-authorization-server'
 export type AuthorizationServerMetadata = Readonly<Record<string, string | boolean | readonly string[]>>
 
 /** Serves metadata that the controller computes (lazily, once per configuration). */
-export function metadataEndpoint<Env>(
-  metadata: () => AuthorizationServerMetadata,
-): (request: Request, environ: Env) => Promise<Response> {
+export function metadataEndpoint<Env>(metadata: () => AuthorizationServerMetadata): (request: Request, environ: Env) => Promise<Response> {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const response = Response.json(405, { error: 'invalid_request', error_description: 'Metadata is read with GET.' })

@@ -101,7 +101,10 @@ export class AuditEvents<Env> {
  */
 export function cleanText(value: string): string {
   const cut = value.length > MAX_FIELD ? `${value.slice(0, MAX_FIELD)}…` : value
-  return cut.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return cut.replace(
+    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
 }
 
 function cleanOptional(value: string | undefined): string | undefined {

@@ -124,7 +124,9 @@ export type AuditEventType = AuditEvent['type']
 export type AuditEventInput = WithoutBase<AuditEvent>
 
 /** An event type without the fields the controller adds; distributes over the union, so each member keeps its own fields. */
-export type WithoutBase<E> = E extends AuditEvent ? Omit<E, keyof AuditEventBase> & Partial<Pick<AuditEventBase, 'clientId' | 'userId'>> : never
+export type WithoutBase<E> = E extends AuditEvent
+  ? Omit<E, keyof AuditEventBase> & Partial<Pick<AuditEventBase, 'clientId' | 'userId'>>
+  : never
 
 /** Receives the audit events; may return a promise, which is not awaited. */
 export type AuditEventHandler = (event: AuditEvent) => void | Promise<void>

@@ -1,6 +1,17 @@
 import { allows } from '../checks/allows.ts'
 import { answerClientEndpoint, type ClientEndpointHandler, type ClientRequest } from '../client-auth/client-endpoint.ts'
-import { AccessDenied, AuthorizationPending, ConfigurationError, ExpiredToken, InvalidGrant, InvalidRequest, ServerError, SlowDown, TooManyRequests, UnauthorizedClient } from '../errors.ts'
+import {
+  AccessDenied,
+  AuthorizationPending,
+  ConfigurationError,
+  ExpiredToken,
+  InvalidGrant,
+  InvalidRequest,
+  ServerError,
+  SlowDown,
+  TooManyRequests,
+  UnauthorizedClient,
+} from '../errors.ts'
 import { randomBase64url } from '../internal/crypto.ts'
 import type { DeviceCodeStore } from '../stores/device-code-store.ts'
 import { RecordDeviceCodeStore } from '../stores/record-device-code-store.ts'
@@ -101,7 +112,9 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
   register(registry: GrantRegistry<Env>): void {
     // The controller bounds every call of an out-of-process store, as it does for its own stores.
     const store =
-      this.#givenStore === undefined ? new RecordDeviceCodeStore(registry.recordStore) : registry.guardStore(this.#givenStore, 'deviceCodeStore')
+      this.#givenStore === undefined
+        ? new RecordDeviceCodeStore(registry.recordStore)
+        : registry.guardStore(this.#givenStore, 'deviceCodeStore')
     this.#store = store
     const verification = new DeviceVerification({
       store,
@@ -113,7 +126,8 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
       path: this.#authorizationPath,
       metadataField: 'device_authorization_endpoint',
       // Answered like the token endpoint: POST, form, no repeats, client authentication, RFC 6749 errors.
-      handle: (request, environ, services) => answerClientEndpoint('device authorization', services.endpointContext, this.#authorizeHandler, request, environ),
+      handle: (request, environ, services) =>
+        answerClientEndpoint('device authorization', services.endpointContext, this.#authorizeHandler, request, environ),
     })
     registry.addEndpoint({
       path: this.#verificationPath,
@@ -134,10 +148,14 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
     }
     // Each request holds a pending code for its lifetime: limited per (client, address), and capped.
     const requested = await services.limits.deviceAuthorizationRequested(client.clientId, services.limits.address(environ, request))
-    if (requested > 0) throw new TooManyRequests(`Too many device authorization requests; try again in ${requested} seconds.`, requested, { limit: 'deviceAuthorization' })
+    if (requested > 0)
+      throw new TooManyRequests(`Too many device authorization requests; try again in ${requested} seconds.`, requested, {
+        limit: 'deviceAuthorization',
+      })
     const scopes = (this.#scope ?? services.scope).parse(params.values.get('scope'), client.scopes)
     const capped = await services.limits.deviceCodeIssued(client.clientId)
-    if (capped > 0) throw new TooManyRequests(`Too many pending device codes; try again in ${capped} seconds.`, capped, { limit: 'devicePending' })
+    if (capped > 0)
+      throw new TooManyRequests(`Too many pending device codes; try again in ${capped} seconds.`, capped, { limit: 'devicePending' })
     const now = services.now()
     const familyId = services.newId()
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {

@@ -36,7 +36,12 @@ export const APPROVED: PageMessage = {
 }
 
 /** Shown once the user denied: the device is told at its next poll. */
-export const DENIED: PageMessage = { kind: 'device_denied', status: 200, title: 'Access denied', text: 'The device was not given access. You can close this page.' }
+export const DENIED: PageMessage = {
+  kind: 'device_denied',
+  status: 200,
+  title: 'Access denied',
+  text: 'The device was not given access. You can close this page.',
+}
 
 /** Shown for a code that expired or was used meanwhile. */
 export const UNUSABLE: PageMessage = {

@@ -50,20 +50,34 @@ export class DeviceVerification<Env> {
         return await this.#entry(request, services, 200, request.getParam('user_code') ?? '', undefined)
       }
       if (request.method !== 'POST') {
-        const response = await services.pages.message(request, { kind: 'method_not_allowed', status: 405, title: 'Method not allowed', text: 'This page accepts GET and POST only.' })
+        const response = await services.pages.message(request, {
+          kind: 'method_not_allowed',
+          status: 405,
+          title: 'Method not allowed',
+          text: 'This page accepts GET and POST only.',
+        })
         response.headers.allow = 'GET, POST'
         return response
       }
-      if (request.contentType !== 'application/x-www-form-urlencoded') throw new InvalidRequest('The form must be sent as application/x-www-form-urlencoded.')
+      if (request.contentType !== 'application/x-www-form-urlencoded')
+        throw new InvalidRequest('The form must be sent as application/x-www-form-urlencoded.')
       const decided = request.getParam('user_code')
-      return decided === undefined ? await this.#check(request, environ, services, csrf) : await this.#decide(request, environ, services, csrf, decided)
+      return decided === undefined
+        ? await this.#check(request, environ, services, csrf)
+        : await this.#decide(request, environ, services, csrf, decided)
     } catch (thrown) {
       const error = toOAuthError(thrown)
       services.reportError(error, request)
       const status = error.status === 401 ? 400 : error.status
       if (error.error === 'too_many_requests') {
         const retryAfter = error.retryAfter
-        return await services.pages.message(request, { kind: 'too_many_requests', status, title: 'Too many attempts', text: error.description, retryAfter })
+        return await services.pages.message(request, {
+          kind: 'too_many_requests',
+          status,
+          title: 'Too many attempts',
+          text: error.description,
+          retryAfter,
+        })
       }
       const text = `${error.description} Start again on your device.`
       return await services.pages.message(request, { kind: 'error', status, title: 'Something went wrong', text })
@@ -71,7 +85,13 @@ export class DeviceVerification<Env> {
   }
 
   /** The code form, with a CSRF token for the code-entry step. */
-  async #entry(request: Request, services: GrantServices<Env>, status: number, userCode: string, error: string | undefined): Promise<Response> {
+  async #entry(
+    request: Request,
+    services: GrantServices<Env>,
+    status: number,
+    userCode: string,
+    error: string | undefined,
+  ): Promise<Response> {
     const issued = await services.csrf.issue(request, ENTER)
     const model = {
       action: `${request.basePath}${request.path}${localesQuery(request, '?')}`,
@@ -88,7 +108,8 @@ export class DeviceVerification<Env> {
   /** The code-entry POST: the address's limit, then the code, then the site adapter's login/consent page. */
   async #check(request: Request, environ: Env, services: GrantServices<Env>, csrf: CsrfGuard): Promise<Response> {
     const typed = request.postParam('user_code') ?? ''
-    if (!(await csrf.verify(request, ENTER))) return this.#entry(request, services, 400, typed, 'This form has expired. Enter the code again.')
+    if (!(await csrf.verify(request, ENTER)))
+      return this.#entry(request, services, 400, typed, 'This form has expired. Enter the code again.')
     const { store, alphabet, length } = this.#config
     const address = services.limits.address(environ, request)
     const wait = await services.limits.userCodeLockedFor(address)
@@ -99,7 +120,13 @@ export class DeviceVerification<Env> {
     if (code === undefined || authorization === undefined) {
       // RFC 8628 section 5.1: wrong codes are counted and limited, so guessing one is hopeless.
       await services.limits.userCodeFailed(address)
-      return this.#entry(request, services, 400, typed, 'That code is not valid, or it has expired or been used. Check the code on your device.')
+      return this.#entry(
+        request,
+        services,
+        400,
+        typed,
+        'That code is not valid, or it has expired or been used. Check the code on your device.',
+      )
     }
     const { client, adapter } = await this.#party(authorization, services)
     return this.#consent(request, environ, csrf, adapter, client, authorization, code)
@@ -127,7 +154,9 @@ export class DeviceVerification<Env> {
     const { client, adapter } = await this.#party(authorization, services)
     const scopes = authorization.scopes
     if (await adapter.userHasDeniedAccess(request, environ, scopes, client)) {
-      return (await store.deny(userCodeHash, services.now())) ? services.pages.message(request, DENIED) : services.pages.message(request, UNUSABLE)
+      return (await store.deny(userCodeHash, services.now()))
+        ? services.pages.message(request, DENIED)
+        : services.pages.message(request, UNUSABLE)
     }
     const result = await callAuthenticate(adapter, request, environ, scopes, client)
     await applySignInLimits(services.limits, result, address)
@@ -135,11 +164,19 @@ export class DeviceVerification<Env> {
       case 'granted': {
         const user = { userId: result.userId, data: result.data ?? NO_USER_DATA }
         if (!(await store.approve(userCodeHash, user, services.now()))) return services.pages.message(request, UNUSABLE)
-        services.emit(request, { type: 'consent.granted', clientId: client.clientId, userId: user.userId, responseType: 'device_code', scopes })
+        services.emit(request, {
+          type: 'consent.granted',
+          clientId: client.clientId,
+          userId: user.userId,
+          responseType: 'device_code',
+          scopes,
+        })
         return services.pages.message(request, APPROVED)
       }
       case 'denied':
-        return (await store.deny(userCodeHash, services.now())) ? services.pages.message(request, DENIED) : services.pages.message(request, UNUSABLE)
+        return (await store.deny(userCodeHash, services.now()))
+          ? services.pages.message(request, DENIED)
+          : services.pages.message(request, UNUSABLE)
       case 'respond':
         return protectPage(result.response)
       case 'failed':
@@ -170,7 +207,14 @@ export class DeviceVerification<Env> {
     code: string,
   ): Promise<Response> {
     const formAction = `${request.basePath}${request.path}?${new URLSearchParams({ user_code: formatUserCode(code) }).toString()}${localesQuery(request, '&')}`
-    return renderConsentPage(adapter, csrf, { request, environ, client, scopes: authorization.scopes, formAction, binding: decideBinding(authorization.userCodeHash) })
+    return renderConsentPage(adapter, csrf, {
+      request,
+      environ,
+      client,
+      scopes: authorization.scopes,
+      formAction,
+      binding: decideBinding(authorization.userCodeHash),
+    })
   }
 
   /** The client that asked and the site adapter that talks to the user. */
@@ -178,7 +222,8 @@ export class DeviceVerification<Env> {
     const client = await services.clientStore.fetchByClientId(authorization.clientId)
     if (client === undefined) throw new InvalidRequest('The application that asked is no longer registered.')
     const adapter = this.#config.siteAdapter ?? services.siteAdapter
-    if (adapter === undefined) throw new ConfigurationError('DeviceCodeGrant needs a site adapter: pass siteAdapter to the controller or the grant')
+    if (adapter === undefined)
+      throw new ConfigurationError('DeviceCodeGrant needs a site adapter: pass siteAdapter to the controller or the grant')
     return { client, adapter }
   }
 }

@@ -8,11 +8,7 @@ export { ImplicitGrant, type ImplicitGrantOptions } from './implicit.ts'
 export { ResourceOwnerGrant, type ResourceOwnerGrantOptions } from './resource-owner.ts'
 export { ClientCredentialsGrant } from './client-credentials.ts'
 export { RefreshToken, type RefreshTokenOptions } from './refresh-token.ts'
-export {
-  DEVICE_CODE_GRANT_TYPE,
-  DeviceCodeGrant,
-  type DeviceCodeGrantOptions,
-} from './device-code.ts'
+export { DEVICE_CODE_GRANT_TYPE, DeviceCodeGrant, type DeviceCodeGrantOptions } from './device-code.ts'
 export { Scope, parseScopeParameter, type ScopeOptions } from '../checks/scope.ts'
 export type { PkceOptions } from '../checks/pkce.ts'
 export {

@@ -8,7 +8,16 @@
  */
 import { createHmac, hash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto'
 
-export { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto'
+export {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  randomInt,
+  randomUUID,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto'
 
 /** SHA-256 of a UTF-8 string, base64url without padding (one-shot: no hash object per call). */
 export function sha256Base64url(value: string): string {

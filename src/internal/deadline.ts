@@ -10,12 +10,7 @@
  * way; `work` keeps running, and its late outcome is ignored (handle it with `late` when it holds a
  * resource, such as a pooled connection that must go back).
  */
-export async function withDeadline<T>(
-  work: Promise<T>,
-  timeoutMs: number,
-  onTimeout: () => Error,
-  late?: (value: T) => void,
-): Promise<T> {
+export async function withDeadline<T>(work: Promise<T>, timeoutMs: number, onTimeout: () => Error, late?: (value: T) => void): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
   let timedOut = false
   const deadline = new Promise<never>((_, reject) => {

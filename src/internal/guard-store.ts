@@ -32,7 +32,9 @@ export function guardStore<T extends object>(store: T, name: string, timeoutMs: 
         const method = value as (...args: unknown[]) => unknown
         const label = `${name}.${String(property)}`
         guarded = (...args: unknown[]): unknown =>
-          tracesStores() ? traceStore({ operation: label }, () => Promise.resolve(call(method, target, args, label, timeoutMs))) : call(method, target, args, label, timeoutMs)
+          tracesStores()
+            ? traceStore({ operation: label }, () => Promise.resolve(call(method, target, args, label, timeoutMs)))
+            : call(method, target, args, label, timeoutMs)
         wrapped.set(property, guarded)
       }
       return guarded
@@ -50,7 +52,10 @@ function call(method: (...args: unknown[]) => unknown, target: object, args: unk
   if (!(result instanceof Promise)) return result
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(noted(new StoreUnavailableError(`${label} did not answer within ${timeoutMs} ms`), label, 'timeout')), timeoutMs)
+    timer = setTimeout(
+      () => reject(noted(new StoreUnavailableError(`${label} did not answer within ${timeoutMs} ms`), label, 'timeout')),
+      timeoutMs,
+    )
   })
   return Promise.race([result, timeout]).then(
     (value: unknown) => {

@@ -21,7 +21,10 @@ export interface TokenIssuerConfig {
 }
 
 // Whose tokens they are (RFC 9068 section 5): no user means the client's own.
-const CONTEXTS: Readonly<Record<'user' | 'client', GrantContext>> = { user: Object.freeze({ subjectType: 'user' }), client: Object.freeze({ subjectType: 'client' }) }
+const CONTEXTS: Readonly<Record<'user' | 'client', GrantContext>> = {
+  user: Object.freeze({ subjectType: 'user' }),
+  client: Object.freeze({ subjectType: 'client' }),
+}
 
 /** An existing token is handed out again only while it has at least this many seconds left. */
 const UNIQUE_MIN_REMAINING = 60
@@ -155,19 +158,22 @@ function generate(
   issuedAt: number,
   expiresAt: number,
 ): string | Promise<string> {
-  return generator.generate({ kind, grantType: subject.grantType, clientId: subject.client.clientId, userId: subject.userId, scopes: subject.scopes, issuedAt, expiresAt })
+  return generator.generate({
+    kind,
+    grantType: subject.grantType,
+    clientId: subject.client.clientId,
+    userId: subject.userId,
+    scopes: subject.scopes,
+    issuedAt,
+    expiresAt,
+  })
 }
 
 function uniqueKeyOf(subject: TokenSubject): string {
   return sha256Base64url(`${subject.client.clientId}\0${subject.userId ?? ''}\0${[...subject.scopes].sort().join(' ')}`)
 }
 
-function responseBody(
-  access: string,
-  expiresIn: number,
-  refresh: string | undefined,
-  scopes: readonly string[],
-): TokenResponseBody {
+function responseBody(access: string, expiresIn: number, refresh: string | undefined, scopes: readonly string[]): TokenResponseBody {
   const scope = formatScope(scopes)
   // RFC 6749 section 5.1; token_type Bearer per RFC 6750.
   const body: { -readonly [K in keyof TokenResponseBody]: TokenResponseBody[K] } = {

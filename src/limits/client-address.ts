@@ -82,7 +82,8 @@ export function clientAddressOf<Env>(options: ClientAddressOptions<Env>): (envir
   if (custom !== undefined) return custom
   const hops = options.trustProxy
   if (hops === undefined) return (environ) => socketAddressOf(environ)
-  if (!Number.isSafeInteger(hops) || hops < 1 || hops > 10) throw new ConfigurationError('trustProxy must be a whole number of proxies from 1 to 10')
+  if (!Number.isSafeInteger(hops) || hops < 1 || hops > 10)
+    throw new ConfigurationError('trustProxy must be a whole number of proxies from 1 to 10')
   return (environ, request) => forwardedAddress(request.header('x-forwarded-for'), hops) ?? socketAddressOf(environ)
 }
 

@@ -94,7 +94,8 @@ const NAMES = Object.keys(DEFAULT_LIMITS) as LimitName[]
 export function resolveLimits(options: LimitsOptions | false | undefined): ActiveLimits {
   const given: Readonly<Record<string, LimitPolicy | false | undefined>> = options === false ? {} : (options ?? {})
   for (const name of Object.keys(given)) {
-    if (!(NAMES as string[]).includes(name)) throw new ConfigurationError(`limits: unknown limit ${JSON.stringify(name)} (known: ${NAMES.join(', ')})`)
+    if (!(NAMES as string[]).includes(name))
+      throw new ConfigurationError(`limits: unknown limit ${JSON.stringify(name)} (known: ${NAMES.join(', ')})`)
   }
   const active: Partial<Record<LimitName, ActiveLimit | undefined>> = {}
   for (const name of NAMES) {

@@ -8,7 +8,11 @@ import { waitInWords, type Limits } from './rate-limits.ts'
  * a success are refused with `TooManyRequests` while the name is locked for this address — the same
  * answer, so the page tells a guesser nothing. A success clears the failures of that name from there.
  */
-export async function applySignInLimits(limits: Pick<Limits, 'signInLockedFor' | 'signInFailed' | 'signInSucceeded'>, result: AuthenticationResult, address: string): Promise<void> {
+export async function applySignInLimits(
+  limits: Pick<Limits, 'signInLockedFor' | 'signInFailed' | 'signInSucceeded'>,
+  result: AuthenticationResult,
+  address: string,
+): Promise<void> {
   if (result.type !== 'failed' && result.type !== 'granted') return
   const username = result.type === 'failed' ? result.username : (result.username ?? result.userId)
   const wait = await limits.signInLockedFor(username, address)

@@ -51,7 +51,8 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
 
 function extractToken(input: BearerInput, allowQuery: boolean): string {
   const header = input.authorization
-  const queryToken = input.query === undefined || !input.query.includes('access_token') ? undefined : new URLSearchParams(input.query).getAll('access_token')
+  const queryToken =
+    input.query === undefined || !input.query.includes('access_token') ? undefined : new URLSearchParams(input.query).getAll('access_token')
   if (queryToken !== undefined && queryToken.length > 0) {
     if (!allowQuery) throw new BearerError('invalid_request', 'Access tokens are not accepted in the query string.')
     // RFC 6750 section 2: a client MUST NOT use more than one method to transmit the token.

@@ -6,7 +6,15 @@
  * @module oauth2-stack/resource
  */
 export { BearerError, type BearerErrorCode } from './errors.ts'
-export { createTokenVerifier, SUBJECT_TYPE_CLAIM, subjectTypeOfClaims, verifyAccessToken, type TokenVerifier, type VerifiedToken, type VerifyOptions } from './verify.ts'
+export {
+  createTokenVerifier,
+  SUBJECT_TYPE_CLAIM,
+  subjectTypeOfClaims,
+  verifyAccessToken,
+  type TokenVerifier,
+  type VerifiedToken,
+  type VerifyOptions,
+} from './verify.ts'
 export { createBearerGuard, type BearerGuard, type BearerGuardOptions, type BearerInput, type GuardResult } from './guard.ts'
 export {
   expressBearer,

@@ -121,7 +121,10 @@ export function fetchBearer(
 ): (request: globalThis.Request) => Promise<VerifiedToken | globalThis.Response> {
   const guard = createBearerGuard(options)
   return async (request) => {
-    const result = await guard({ authorization: request.headers.get('authorization') ?? undefined, query: queryOf(request.url) }, requiredScopes)
+    const result = await guard(
+      { authorization: request.headers.get('authorization') ?? undefined, query: queryOf(request.url) },
+      requiredScopes,
+    )
     if (result.ok) {
       tokens.set(request, result.token)
       return result.token

@@ -61,7 +61,8 @@ const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
  * `insufficient_scope` when a required scope is missing.
  */
 export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
-  if (options.store === undefined && options.jwks === undefined) throw new ConfigurationError('createTokenVerifier needs a store, a jwks, or both')
+  if (options.store === undefined && options.jwks === undefined)
+    throw new ConfigurationError('createTokenVerifier needs a store, a jwks, or both')
   const clock = options.clock ?? Date.now
   const keys = options.jwks === undefined ? undefined : keyGetter(options.jwks)
   const audience = options.audience ?? options.issuer
@@ -70,7 +71,8 @@ export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
     const verified = JWT.test(token) && keys !== undefined ? await verifyJwt(token, keys) : await verifyOpaque(token)
     const missing = requiredScopes.filter((scope) => !verified.scopes.includes(scope))
     // RFC 6750 section 3.1: insufficient_scope, with the scope necessary to access the resource.
-    if (missing.length > 0) throw new BearerError('insufficient_scope', 'The access token lacks a required scope.', requiredScopes.join(' '))
+    if (missing.length > 0)
+      throw new BearerError('insufficient_scope', 'The access token lacks a required scope.', requiredScopes.join(' '))
     return verified
   }
 
@@ -168,6 +170,9 @@ function keyGetter(jwks: NonNullable<VerifyOptions['jwks']>): JWTVerifyGetKey {
  * Checks one access token (a convenience over {@link createTokenVerifier}; build the verifier once when
  * checking many).
  */
-export function verifyAccessToken(token: string, options: VerifyOptions & { readonly requiredScopes?: readonly string[] }): Promise<VerifiedToken> {
+export function verifyAccessToken(
+  token: string,
+  options: VerifyOptions & { readonly requiredScopes?: readonly string[] },
+): Promise<VerifiedToken> {
   return createTokenVerifier(options)(token, options.requiredScopes)
 }

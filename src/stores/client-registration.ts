@@ -64,7 +64,8 @@ export async function createClient(registration: ClientRegistration, policy?: Cl
   if (registration.clientSecret !== undefined && !isClientSecretSyntax(registration.clientSecret)) {
     throw new ConfigurationError(`client ${clientId}: clientSecret must not contain control characters`)
   }
-  if (registration.clientSecret !== undefined && policy !== undefined) checkClientSecretStrength(clientId, registration.clientSecret, policy)
+  if (registration.clientSecret !== undefined && policy !== undefined)
+    checkClientSecretStrength(clientId, registration.clientSecret, policy)
   if (registration.clientSecretHash !== undefined && !/^(sha256|scrypt)\$/.test(registration.clientSecretHash)) {
     throw new ConfigurationError(`client ${clientId}: clientSecretHash must come from hashClientSecret`)
   }

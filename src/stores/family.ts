@@ -16,17 +16,12 @@ import type { RotationOutcome, RotationRequest } from './types.ts'
  * the whole family is revoked. The grace interval (off by default) tolerates one retry by the same client
  * shortly after rotation, for clients that lost the response.
  */
-export function decideRotation(
-  current: RefreshToken | undefined,
-  request: RotationRequest,
-  successorRotated: boolean,
-): RotationOutcome {
+export function decideRotation(current: RefreshToken | undefined, request: RotationRequest, successorRotated: boolean): RotationOutcome {
   if (current === undefined || current.expiresAt <= request.now || current.clientId !== request.clientId) {
     return 'invalid'
   }
   if (current.rotatedAt === undefined) return 'rotated'
-  const withinGrace =
-    request.graceSeconds > 0 && request.now - current.rotatedAt <= request.graceSeconds && !current.graceUsed
+  const withinGrace = request.graceSeconds > 0 && request.now - current.rotatedAt <= request.graceSeconds && !current.graceUsed
   return withinGrace && !successorRotated ? 'grace' : 'reused'
 }
 

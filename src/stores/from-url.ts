@@ -109,7 +109,14 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     if (rest !== '') throw new ConfigurationError('a memory: store URL takes no path: use memory:')
     const clientStore = new LocalClientStore()
     const tokenStore = new LocalTokenStore(clockOption)
-    return { clientStore, tokenStore, recordStore: new LocalRecordStore(clockOption), persistent: false, migrate: async () => {}, close: async () => {} }
+    return {
+      clientStore,
+      tokenStore,
+      recordStore: new LocalRecordStore(clockOption),
+      persistent: false,
+      migrate: async () => {},
+      close: async () => {},
+    }
   }
   let opened: Omit<OpenedStore, 'recordStore' | 'persistent'> & Connectable
   let recordStore: RecordStore | undefined
@@ -145,7 +152,13 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       const { MemcacheTokenStore } = await STORE_DRIVERS.memcache.load()
       const store: TokenStore & Connectable = new MemcacheTokenStore({ servers, ...keyOptions })
       if (isRecordStore(store)) recordStore = store
-      opened = { clientStore: new LocalClientStore(), tokenStore: store, migrate: async () => {}, connect: () => store.connect(), close: () => store.close() }
+      opened = {
+        clientStore: new LocalClientStore(),
+        tokenStore: store,
+        migrate: async () => {},
+        connect: () => store.connect(),
+        close: () => store.close(),
+      }
       break
     }
     case undefined:
@@ -170,7 +183,10 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 }
 
 /** A store that is its own client store, token store and, when it implements it, record store. */
-function wholeStore(store: WholeStore): { opened: Omit<OpenedStore, 'recordStore' | 'persistent'> & Connectable; recordStore: RecordStore | undefined } {
+function wholeStore(store: WholeStore): {
+  opened: Omit<OpenedStore, 'recordStore' | 'persistent'> & Connectable
+  recordStore: RecordStore | undefined
+} {
   return {
     opened: {
       clientStore: store,

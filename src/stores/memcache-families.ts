@@ -20,7 +20,11 @@ interface Family {
 }
 
 /** Makes the tokens members of their families (usually one). */
-export async function joinFamilies(mc: MemcacheConnection, accessToken: AccessToken, refreshToken: RefreshToken | undefined): Promise<void> {
+export async function joinFamilies(
+  mc: MemcacheConnection,
+  accessToken: AccessToken,
+  refreshToken: RefreshToken | undefined,
+): Promise<void> {
   const joins = new Map<string, { members: string[]; expiresAt: number }>()
   const join = (familyId: string | undefined, member: string, expiresAt: number): void => {
     if (familyId === undefined) return

@@ -103,7 +103,9 @@ export class MemcacheRecords implements RecordStore {
     checkRecordKey(kind, key)
     checkRecordValue(value, expiresAt)
     requireExpiry(expiresAt)
-    await this.#mc.guard('putRecord', () => this.#mc.set(this.#key(kind, key), JSON.stringify({ e: expiresAt, v: value } satisfies Item), expiresAt))
+    await this.#mc.guard('putRecord', () =>
+      this.#mc.set(this.#key(kind, key), JSON.stringify({ e: expiresAt, v: value } satisfies Item), expiresAt),
+    )
   }
 
   async deleteRecord(kind: string, key: string): Promise<boolean> {

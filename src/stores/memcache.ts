@@ -14,14 +14,7 @@ import { MemcacheConnection } from './memcache-connection.ts'
 import { anyRevoked, joinFamilies, revokeFamily } from './memcache-families.ts'
 import { MemcacheRecords } from './memcache-records.ts'
 import { RecordFacade } from './record-facade.ts'
-import type {
-  AccessTokenStore,
-  AuthCodeStore,
-  CodeConsumption,
-  RecordStore,
-  RotationOutcome,
-  RotationRequest,
-} from './types.ts'
+import type { AccessTokenStore, AuthCodeStore, CodeConsumption, RecordStore, RotationOutcome, RotationRequest } from './types.ts'
 
 /** Options every {@link MemcacheTokenStore} takes. */
 export interface MemcacheTokenStoreCommonOptions {
@@ -181,7 +174,10 @@ export class MemcacheTokenStore extends RecordFacade implements AccessTokenStore
 
   async fetchByCode(codeHash: string): Promise<AuthorizationCode | undefined> {
     return this.#mc.guard('fetchByCode', async () => {
-      const [json, consumed] = await Promise.all([this.#mc.get(this.#mc.key('code', codeHash)), this.#mc.get(this.#mc.key('consumed', codeHash))])
+      const [json, consumed] = await Promise.all([
+        this.#mc.get(this.#mc.key('code', codeHash)),
+        this.#mc.get(this.#mc.key('consumed', codeHash)),
+      ])
       if (json === undefined || consumed !== undefined) return undefined
       const code = decodeCode(json)
       return code.expiresAt <= this.#mc.now() ? undefined : code
@@ -275,8 +271,14 @@ export class MemcacheTokenStore extends RecordFacade implements AccessTokenStore
     // winner joins the family (one CAS writer per rotation, not one per contender).
     const written = await this.#put(request.accessToken, request.refreshToken)
     const claim: Marker =
-      outcome === 'rotated' ? { rotatedAt: request.now, successorHash: request.refreshToken.tokenHash } : { successorHash: request.refreshToken.tokenHash }
-    const claimed = await this.#mc.add(this.#mc.key(outcome === 'rotated' ? 'rotated' : 'grace', current.tokenHash), JSON.stringify(claim), current.expiresAt)
+      outcome === 'rotated'
+        ? { rotatedAt: request.now, successorHash: request.refreshToken.tokenHash }
+        : { successorHash: request.refreshToken.tokenHash }
+    const claimed = await this.#mc.add(
+      this.#mc.key(outcome === 'rotated' ? 'rotated' : 'grace', current.tokenHash),
+      JSON.stringify(claim),
+      current.expiresAt,
+    )
     if (!claimed) {
       await this.#takeBack(written)
       return undefined
@@ -361,5 +363,8 @@ function memjsClientFor(options: MemcacheTokenStoreOptions): { client: MemjsClie
   }
   const timeout = (options.timeoutMs ?? 500) / 1000
   const logger = { log: () => undefined }
-  return { client: MemjsClient.create(options.servers, { retries: 1, failover: false, timeout, conntimeout: 2 * timeout, logger }), owned: true }
+  return {
+    client: MemjsClient.create(options.servers, { retries: 1, failover: false, timeout, conntimeout: 2 * timeout, logger }),
+    owned: true,
+  }
 }

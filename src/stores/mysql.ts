@@ -141,7 +141,9 @@ export class MysqlStore extends SqlStore {
         lockMigrations: async (c) => {
           const [database] = await c.rows('SELECT DATABASE() AS name', [])
           // GET_LOCK names are at most 64 characters.
-          const digest = createHash('sha256').update(`${String(database?.['name'])}.${dialect.prefix}`).digest('hex')
+          const digest = createHash('sha256')
+            .update(`${String(database?.['name'])}.${dialect.prefix}`)
+            .digest('hex')
           const name = `oauth2-stack:${digest.slice(0, 40)}`
           const [lock] = await c.rows('SELECT GET_LOCK(?, ?) AS locked', [name, 30])
           if (Number(lock?.['locked']) !== 1) throw new Error(`MySQL: another process held the migration lock ${name} for 30 s`)
@@ -163,7 +165,6 @@ export class MysqlStore extends SqlStore {
   get pool(): Pool {
     return this.#pool
   }
-
 }
 
 /** Rewrites a statement to run under the store's statement timeout (see `statementTimeoutMs`). */
@@ -178,12 +179,14 @@ function statements(db: Pool | PoolConnection, limit: Limit | undefined): SqlCon
   return {
     rows: async (sql, values) => {
       const text = await limited(sql)
-      const [result] = values.length === 0 ? await db.query<RowDataPacket[]>(text) : await db.execute<RowDataPacket[]>(text, values as SqlValue[])
+      const [result] =
+        values.length === 0 ? await db.query<RowDataPacket[]>(text) : await db.execute<RowDataPacket[]>(text, values as SqlValue[])
       return result
     },
     run: async (sql, values) => {
       const text = await limited(sql)
-      const [result] = values.length === 0 ? await db.query<ResultSetHeader>(text) : await db.execute<ResultSetHeader>(text, values as SqlValue[])
+      const [result] =
+        values.length === 0 ? await db.query<ResultSetHeader>(text) : await db.execute<ResultSetHeader>(text, values as SqlValue[])
       return result.affectedRows
     },
   }

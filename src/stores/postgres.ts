@@ -126,7 +126,9 @@ export class PostgresStore extends SqlStore {
         ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
       })
     const address =
-      given === undefined ? addressOf(connectionString, undefined, undefined) : addressOf(given.options.connectionString, given.options.host, given.options.port)
+      given === undefined
+        ? addressOf(connectionString, undefined, undefined)
+        : addressOf(given.options.connectionString, given.options.host, given.options.port)
     // pg: an idle client's error is emitted on the pool, and an unhandled 'error' event ends the process.
     // A pool passed in gets the listener only when it has none (the host's own listener wins), and keeps it.
     if (owned || pool.listenerCount('error') === 0) pool.on('error', ignore)
@@ -162,7 +164,6 @@ export class PostgresStore extends SqlStore {
   get pool(): Pool {
     return this.#pool
   }
-
 }
 
 /** Statements on a pool or one of its connections. */
@@ -178,7 +179,8 @@ function statements(db: Pool | PoolClient): SqlConnection {
  * (a session-level `statement_timeout` would outlive the statement and cut the host's own queries).
  */
 function limitedStatements(pool: Pool, ms: number): SqlConnection {
-  const once = async <T>(query: (connection: SqlConnection) => Promise<T>): Promise<T> => inTransaction(client(await pool.connect(), ms), query)
+  const once = async <T>(query: (connection: SqlConnection) => Promise<T>): Promise<T> =>
+    inTransaction(client(await pool.connect(), ms), query)
   return {
     rows: (sql, values) => once((c) => c.rows(sql, values)),
     run: (sql, values) => once((c) => c.run(sql, values)),

@@ -11,7 +11,7 @@ import type { RecordStore } from './types.ts'
 /** `[a-z][a-z0-9_]{0,31}`: a kind is a fixed name chosen by a feature, safe in every backend's key syntax. */
 const KIND = /^[a-z][a-z0-9_]{0,31}$/
 /** Control characters (C0, DEL, C1): never in a key, so no backend's protocol can be confused by one. */
- 
+
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
 /** The longest key, in characters. */
@@ -29,7 +29,8 @@ export function checkRecordKey(kind: string, key: string): void {
 
 /** Checks a value and an optional expiry (whole epoch seconds). */
 export function checkRecordValue(value: string, expiresAt: number | undefined): void {
-  if (value.length > MAX_RECORD_VALUE_LENGTH) throw new ConfigurationError(`RecordStore: a value is at most ${MAX_RECORD_VALUE_LENGTH} characters`)
+  if (value.length > MAX_RECORD_VALUE_LENGTH)
+    throw new ConfigurationError(`RecordStore: a value is at most ${MAX_RECORD_VALUE_LENGTH} characters`)
   if (expiresAt !== undefined && !Number.isSafeInteger(expiresAt)) {
     throw new ConfigurationError('RecordStore: expiresAt is whole seconds since the epoch')
   }
@@ -44,5 +45,7 @@ export function checkWindow(windowSeconds: number): void {
 
 /** Whether `store` offers the {@link RecordStore} primitives (an optional capability of a store). */
 export function isRecordStore(store: object): store is RecordStore {
-  return typeof (store as Partial<RecordStore>).consumeOnce === 'function' && typeof (store as Partial<RecordStore>).increment === 'function'
+  return (
+    typeof (store as Partial<RecordStore>).consumeOnce === 'function' && typeof (store as Partial<RecordStore>).increment === 'function'
+  )
 }

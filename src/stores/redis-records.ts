@@ -125,7 +125,9 @@ export class RedisRecords implements RecordStore {
   async deleteRecord(kind: string, key: string): Promise<boolean> {
     checkRecordKey(kind, key)
     const nowMs = this.#clock()
-    return (await this.#redis.run('deleteRecord', DELETE, [`${kind}:${key}`, String(Math.floor(nowMs / 1000))], [`rec:${kind}:${key}`])) === 1
+    return (
+      (await this.#redis.run('deleteRecord', DELETE, [`${kind}:${key}`, String(Math.floor(nowMs / 1000))], [`rec:${kind}:${key}`])) === 1
+    )
   }
 
   async consumeOnce(kind: string, key: string, expiresAt: number): Promise<boolean> {
@@ -152,11 +154,27 @@ export class RedisRecords implements RecordStore {
   }
 
   /** Runs a record script with the store clock's now, the value and its expiry. */
-  #write(name: string, script: RedisScript, kind: string, key: string, value: string, expiresAt: number | undefined, version = ''): Promise<unknown> {
+  #write(
+    name: string,
+    script: RedisScript,
+    kind: string,
+    key: string,
+    value: string,
+    expiresAt: number | undefined,
+    version = '',
+  ): Promise<unknown> {
     const nowMs = this.#clock()
     const ttl = expiresAt === undefined ? '' : String(ttlMs(expiresAt, nowMs))
     const fresh = randomBytes(16).toString('base64url')
-    const args = [`${kind}:${key}`, String(Math.floor(nowMs / 1000)), value, expiresAt === undefined ? '' : String(expiresAt), ttl, version, fresh]
+    const args = [
+      `${kind}:${key}`,
+      String(Math.floor(nowMs / 1000)),
+      value,
+      expiresAt === undefined ? '' : String(expiresAt),
+      ttl,
+      version,
+      fresh,
+    ]
     return this.#redis.run(name, script, args, [`rec:${kind}:${key}`])
   }
 }

@@ -5,7 +5,6 @@
  *
  * @module oauth2-stack/store/redis
  */
-import type { Cluster, Redis } from 'ioredis'
 import type { ClientSecretPolicy } from '../checks/client-secret-strength.ts'
 import { ConfigurationError, StoreUnavailableError } from '../errors.ts'
 import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../types.ts'
@@ -14,7 +13,7 @@ import { decodeAccessToken, decodeClient, decodeCode, decodeRefreshToken, ttlMs 
 import { createClient, type ClientRegistration } from './memory-client-store.ts'
 import { RedisCommands, text, type RedisDriver, type RedisReply } from './redis-driver.ts'
 import { ioredisDriver, ioredisFromUrl, isIoredisClient } from './redis-ioredis.ts'
-import { isNodeRedisClient, nodeRedisDriver, type NodeRedisClient } from './redis-node-redis.ts'
+import { isNodeRedisClient, nodeRedisDriver } from './redis-node-redis.ts'
 import { RecordFacade } from './record-facade.ts'
 import { RedisRecords } from './redis-records.ts'
 import {
@@ -39,57 +38,9 @@ import type {
 } from './types.ts'
 
 export type { NodeRedisClient } from './redis-node-redis.ts'
+import type { RedisStoreOptions } from './redis-options.ts'
 
-/** Options every {@link RedisStore} takes. */
-export interface RedisStoreCommonOptions {
-  /**
-   * Prepended to every key, so several stores (or test runs) can share one Redis database.
-   * Default `'oauth2:'`.
-   */
-  readonly prefix?: string
-  /**
-   * Clock in milliseconds since the epoch; defaults to `Date.now`. Entries expire natively after
-   * `expiresAt` minus this clock's now, and reads compare `expiresAt` with it too.
-   */
-  readonly clock?: () => number
-  /** How long {@link RedisStore.connect} waits for the server, in milliseconds. Default 5000. */
-  readonly connectTimeoutMs?: number
-}
-
-/**
- * A store over a client the host already has, like the seed's `RedisTokenStore(rs=…)`: an ioredis 5
- * `Redis`, or a node-redis 5 client from `createClient()`; which one is told by its shape.
- *
- * The store does not change the client's options, so make it fail fast:
- * - ioredis: `enableOfflineQueue: false`, `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`
- *   and a `commandTimeout`;
- * - node-redis: `disableOfflineQueue: true` and `commandOptions: { timeout }`, with the default type mapping.
- *
- * A script resent after a lost reply would run twice, and a second `consumeCode` by the winner reads as
- * reuse. Whatever the options, the store refuses to send while the client is not ready (ioredis `status`,
- * node-redis `isReady`), so a lost backend fails fast, and it never closes the client.
- */
-export interface RedisStoreClientOptions extends RedisStoreCommonOptions {
-  /** The ioredis or node-redis client to use. */
-  readonly client: Redis | Cluster | NodeRedisClient
-  readonly url?: never
-}
-
-/**
- * A store that makes (and owns) its own client from a URL: always ioredis (the documented default
- * driver, also what `openStore('redis://…')` uses), configured to fail fast: no offline queue, no retry
- * or resend of a command, a command timeout.
- */
-export interface RedisStoreUrlOptions extends RedisStoreCommonOptions {
-  /** A `redis://` or `rediss://` URL, e.g. `redis://127.0.0.1:6379/0`. */
-  readonly url: string
-  readonly client?: never
-  /** How long a command may take before it is failed, in milliseconds. Default 1000. */
-  readonly commandTimeoutMs?: number
-}
-
-/** Options of {@link RedisStore}: an existing client, or a URL. */
-export type RedisStoreOptions = RedisStoreClientOptions | RedisStoreUrlOptions
+export type { RedisStoreClientOptions, RedisStoreCommonOptions, RedisStoreOptions, RedisStoreUrlOptions } from './redis-options.ts'
 
 /**
  * Keeps clients, authorization codes, tokens and records in Redis, so several server processes share
@@ -210,7 +161,10 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     const sorted = ids.map((id) => String(id)).sort()
     // One GET per client, not MGET: the clients lie in different slots on Redis Cluster.
     const values = await Promise.all(sorted.map((id) => this.#redis.send('listClients', ['GET', this.#redis.key(`client:${id}`)])))
-    return values.map(text).filter((value) => value !== undefined).map(decodeClient)
+    return values
+      .map(text)
+      .filter((value) => value !== undefined)
+      .map(decodeClient)
   }
 
   async fetchByClientId(clientId: string): Promise<Client | undefined> {
@@ -222,9 +176,12 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
 
   async saveCode(code: AuthorizationCode): Promise<void> {
     const ttl = ttlMs(code.expiresAt, this.#clock())
-    await this.#redis.run('saveCode', SAVE_CODE, [code.codeHash, JSON.stringify(code), String(code.expiresAt), String(ttl)], [
-      `code:${code.codeHash}`,
-    ])
+    await this.#redis.run(
+      'saveCode',
+      SAVE_CODE,
+      [code.codeHash, JSON.stringify(code), String(code.expiresAt), String(ttl)],
+      [`code:${code.codeHash}`],
+    )
   }
 
   async fetchByCode(codeHash: string): Promise<AuthorizationCode | undefined> {
@@ -255,7 +212,13 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     }
     const ttl = String(ttlMs(accessToken.expiresAt, nowMs))
     if (family === undefined) {
-      await this.#redis.send('saveToken', ['SET', this.#redis.key(`tok:at:${accessToken.tokenHash}`), JSON.stringify(accessToken), 'PX', ttl])
+      await this.#redis.send('saveToken', [
+        'SET',
+        this.#redis.key(`tok:at:${accessToken.tokenHash}`),
+        JSON.stringify(accessToken),
+        'PX',
+        ttl,
+      ])
     } else {
       await this.#point('saveToken', family, accessToken, refreshToken)
       const args = [family, refreshToken === undefined ? '0' : '1', ...accessArgs(accessToken, nowMs)]
@@ -297,10 +260,13 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
   /** RFC 9700 section 4.14.2: the presented token's family is read first (its pointer), then one script in that family's slot decides. */
   async rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome> {
     const nowMs = this.#clock()
-    const family = this.#familyOf('rotateRefreshToken', await this.#redis.send('rotateRefreshToken', ['GET', this.#redis.key(`tok:rt:${request.presentedHash}`)]))
+    const family = this.#familyOf(
+      'rotateRefreshToken',
+      await this.#redis.send('rotateRefreshToken', ['GET', this.#redis.key(`tok:rt:${request.presentedHash}`)]),
+    )
     if (family === undefined) return 'invalid'
     if (request.refreshToken.familyId !== family || (request.accessToken.familyId ?? family) !== family) {
-      throw new TypeError('RedisStore.rotateRefreshToken: the new tokens belong to the presented token\'s family')
+      throw new TypeError("RedisStore.rotateRefreshToken: the new tokens belong to the presented token's family")
     }
     await this.#point('rotateRefreshToken', family, request.accessToken, request.refreshToken)
     const reply = await this.#redis.run(
@@ -319,7 +285,8 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     if (typeof reply !== 'string' || !ROTATION_OUTCOMES.has(reply)) {
       throw new StoreUnavailableError(`RedisStore.rotateRefreshToken: unexpected reply ${String(reply)}`)
     }
-    if (reply === 'rotated' || reply === 'grace') await this.#unique('rotateRefreshToken', request.accessToken, String(ttlMs(request.accessToken.expiresAt, nowMs)))
+    if (reply === 'rotated' || reply === 'grace')
+      await this.#unique('rotateRefreshToken', request.accessToken, String(ttlMs(request.accessToken.expiresAt, nowMs)))
     return reply as RotationOutcome
   }
 
@@ -334,7 +301,8 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
   async revokeAccessToken(tokenHash: string): Promise<void> {
     const pointer = this.#redis.key(`tok:at:${tokenHash}`)
     const found = text(await this.#redis.send('revokeAccessToken', ['GET', pointer]))
-    if (found?.startsWith('@') === true) await this.#redis.send('revokeAccessToken', ['DEL', this.#redis.key(`${familyBase(found.slice(1))}:at:${tokenHash}`)])
+    if (found?.startsWith('@') === true)
+      await this.#redis.send('revokeAccessToken', ['DEL', this.#redis.key(`${familyBase(found.slice(1))}:at:${tokenHash}`)])
     await this.#redis.send('revokeAccessToken', ['DEL', pointer])
   }
 
@@ -353,13 +321,16 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     const writes = [['at', access.tokenHash, access.expiresAt] as const]
     const all = refresh === undefined ? writes : [...writes, ['rt', refresh.tokenHash, refresh.expiresAt] as const]
     await Promise.all(
-      all.map(([kind, hash, expiresAt]) => this.#redis.send(name, ['SET', this.#redis.key(`tok:${kind}:${hash}`), `@${family}`, 'PX', String(ttlMs(expiresAt, nowMs))])),
+      all.map(([kind, hash, expiresAt]) =>
+        this.#redis.send(name, ['SET', this.#redis.key(`tok:${kind}:${hash}`), `@${family}`, 'PX', String(ttlMs(expiresAt, nowMs))]),
+      ),
     )
   }
 
   /** Points `uniq:<uniqueKey>` at the access token just saved (python-oauth2's `unique_token`). */
   async #unique(name: string, access: AccessToken, ttl: string): Promise<void> {
-    if (access.uniqueKey !== undefined) await this.#redis.send(name, ['SET', this.#redis.key(`uniq:${access.uniqueKey}`), access.tokenHash, 'PX', ttl])
+    if (access.uniqueKey !== undefined)
+      await this.#redis.send(name, ['SET', this.#redis.key(`uniq:${access.uniqueKey}`), access.tokenHash, 'PX', ttl])
   }
 
   /** The family a pointer names; `undefined` when absent; a malformed one is a store failure. */
@@ -381,7 +352,6 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     return this.#redis.send(name, [command, this.#redis.key(key), ...rest])
   }
 }
-
 
 /** The driver seam for the options: the client passed in (ioredis or node-redis, told by its shape), or an ioredis client made from the URL. */
 function driverFor(options: RedisStoreOptions, connectTimeoutMs: number): { driver: RedisDriver; owned: boolean } {

@@ -87,7 +87,8 @@ export class SqliteStore extends SqlStore {
       throw new ConfigurationError('SqliteStore: give exactly one of path or database')
     }
     const dialect = sqliteDialect({ prefix: options.tablePrefix ?? DEFAULT_TABLE_PREFIX })
-    const opened = database === undefined ? open(path ?? '', options) : { db: database, driver: driverOf(database), address: nameOf(database) }
+    const opened =
+      database === undefined ? open(path ?? '', options) : { db: database, driver: driverOf(database), address: nameOf(database) }
     const { db, address } = opened
     const connection = new SqliteConnection(db as SqliteDatabaseLike)
     let closed = false

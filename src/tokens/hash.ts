@@ -81,7 +81,10 @@ function parsedSha256(stored: string): ParsedSha256 | undefined {
     const parts = stored.split('$')
     const expected = parts[2] === undefined ? undefined : Buffer.from(parts[2], 'base64url')
     // 32 bytes: a well-formed SHA-256 digest; anything else never matches (and goes to verifySlow).
-    parsed = stored.startsWith(SHA256_PREFIX) && parts.length === 3 && expected?.length === 32 && expected.toString('base64url') === parts[2] ? { salt: parts[1] ?? '', expected } : null
+    parsed =
+      stored.startsWith(SHA256_PREFIX) && parts.length === 3 && expected?.length === 32 && expected.toString('base64url') === parts[2]
+        ? { salt: parts[1] ?? '', expected }
+        : null
     if (parsedHashes.size >= PARSED_HASHES_MAX) parsedHashes.clear()
     parsedHashes.set(stored, parsed)
   }

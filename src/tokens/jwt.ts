@@ -2,7 +2,14 @@ import { ConfigurationError } from '../errors.ts'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 import { randomUUID, type KeyObject } from '../internal/crypto.ts'
 import { RandomTokenGenerator } from './random.ts'
-import { checkExpiresIn, type ExpiresInByGrantType, type PublishesKeys, type TokenContext, type TokenGenerator, type TokenGeneratorOptions } from './types.ts'
+import {
+  checkExpiresIn,
+  type ExpiresInByGrantType,
+  type PublishesKeys,
+  type TokenContext,
+  type TokenGenerator,
+  type TokenGeneratorOptions,
+} from './types.ts'
 
 /** Signature algorithms for JWT access tokens. ES256 is the default. */
 export type JwtAlgorithm = 'ES256' | 'EdDSA' | 'RS256'

@@ -1,12 +1,5 @@
 import { buildRedirect } from '../checks/redirect-uri.ts'
-import {
-  InvalidRequest,
-  isOAuthError,
-  ServerError,
-  StoreUnavailableError,
-  TemporarilyUnavailable,
-  type AnyOAuthError,
-} from '../errors.ts'
+import { InvalidRequest, isOAuthError, ServerError, StoreUnavailableError, TemporarilyUnavailable, type AnyOAuthError } from '../errors.ts'
 import { Response } from './response.ts'
 import type { BodyError } from './request.ts'
 

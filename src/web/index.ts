@@ -22,5 +22,7 @@ export {
   type MessagePageContext,
   type PageContext,
   type PageHooks,
+  type PageMessage,
+  type PageRenderer,
   type PageResult,
 } from './page-hooks.ts'

@@ -45,15 +45,22 @@ export interface ConsentPageInput<Env> {
 export async function renderConsentPage<Env>(adapter: SiteAdapter<Env>, csrf: CsrfGuard, input: ConsentPageInput<Env>): Promise<Response> {
   const { request, environ, client, scopes, formAction } = input
   const issued = await csrf.issue(request, input.binding)
-  const page = await adapter.renderAuthPage(request, new Response(200, { 'content-type': 'text/html; charset=utf-8' }), environ, scopes, client, {
-    client,
+  const page = await adapter.renderAuthPage(
+    request,
+    new Response(200, { 'content-type': 'text/html; charset=utf-8' }),
+    environ,
     scopes,
-    formAction,
-    csrfField: CSRF_FIELD,
-    csrfToken: issued.token,
-    csrfInput: csrfInput(issued.token),
-    uiLocales: uiLocalesOf(request),
-  })
+    client,
+    {
+      client,
+      scopes,
+      formAction,
+      csrfField: CSRF_FIELD,
+      csrfToken: issued.token,
+      csrfInput: csrfInput(issued.token),
+      uiLocales: uiLocalesOf(request),
+    },
+  )
   protectPage(page)
   if (issued.setCookie !== undefined) page.addCookie(issued.setCookie)
   return page

@@ -35,7 +35,8 @@ export interface ErrorPageContext extends PageContext {
  * 3.3) `too_many_requests`, `error` (the flow cannot go on), `device_code_unusable` (expired or used),
  * `device_approved` and `device_denied`.
  */
-export type MessageKind = 'method_not_allowed' | 'too_many_requests' | 'error' | 'device_code_unusable' | 'device_approved' | 'device_denied'
+export type MessageKind =
+  'method_not_allowed' | 'too_many_requests' | 'error' | 'device_code_unusable' | 'device_approved' | 'device_denied'
 
 /** A page that ends a flow or explains why it cannot go on: a title and a sentence, no form. */
 export interface MessagePageContext extends PageContext {
@@ -106,7 +107,10 @@ export function parseUiLocales(value: string | undefined): string[] {
 
 /** The request's `ui_locales`, from the query or else the form. */
 export function uiLocalesOf(request: Request): string[] {
-  return parseUiLocales(request.getParam('ui_locales') ?? (request.contentType === 'application/x-www-form-urlencoded' ? request.postParam('ui_locales') : undefined))
+  return parseUiLocales(
+    request.getParam('ui_locales') ??
+      (request.contentType === 'application/x-www-form-urlencoded' ? request.postParam('ui_locales') : undefined),
+  )
 }
 
 const PROTECTED = new Set(['x-frame-options', 'content-security-policy', 'referrer-policy', 'cache-control', 'pragma'])
@@ -119,7 +123,11 @@ function lockPage(response: Response): Response {
   }
   const csp = response.headers['content-security-policy']
   if (csp !== undefined) {
-    const kept = csp.split(';').filter((directive) => !/^\s*frame-ancestors(\s|$)/i.test(directive)).map((directive) => directive.trim()).filter((directive) => directive !== '')
+    const kept = csp
+      .split(';')
+      .filter((directive) => !/^\s*frame-ancestors(\s|$)/i.test(directive))
+      .map((directive) => directive.trim())
+      .filter((directive) => directive !== '')
     response.headers['content-security-policy'] = [...kept, "frame-ancestors 'none'"].join('; ')
   }
   return protectPage(response)
@@ -148,7 +156,14 @@ export class PageRenderer {
   /** The authorization endpoint's error page, answered with `status` (default: the error's, 400 for 401). */
   error(request: Request, error: AnyOAuthError, status: number = error.status === 401 ? 400 : error.status): Promise<Response> {
     const retryAfter = error.error === 'too_many_requests' ? error.retryAfter : undefined
-    const context = (): ErrorPageContext => ({ request, uiLocales: uiLocalesOf(request), status, error: error.error, description: error.description, retryAfter })
+    const context = (): ErrorPageContext => ({
+      request,
+      uiLocales: uiLocalesOf(request),
+      status,
+      error: error.error,
+      description: error.description,
+      retryAfter,
+    })
     return this.#render(this.#hooks.error?.bind(this.#hooks), context, retryAfter, () => {
       const page = errorPage(error)
       page.statusCode = status

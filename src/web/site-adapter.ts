@@ -69,12 +69,7 @@ export interface SiteAdapter<Env = unknown> {
    * Authenticates the user and checks that she allows the request. For the password grant, read
    * `username` and `password` with `request.postParam`.
    */
-  authenticate(
-    request: Request,
-    environ: Env,
-    scopes: readonly string[],
-    client: Client,
-  ): Promise<AuthenticationResult>
+  authenticate(request: Request, environ: Env, scopes: readonly string[], client: Client): Promise<AuthenticationResult>
   /**
    * Renders the login/consent page into `response` (status 200 and HTML by default) and returns it. The
    * controller adds anti-framing, no-referrer and no-store headers.

@@ -14,7 +14,15 @@ import { DEMO, startDemoServer, type DemoServer } from '../../src/cli/demo-serve
 import { RequestLogger } from '../../src/cli/request-log.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
 const available = existsSync(CHROMIUM)
 const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
@@ -82,219 +90,270 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
     return { page, callbacks, requests }
   }
 
-  it('sign in as demo/demo and allow: the browser lands on the callback with a code that the token endpoint exchanges', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-    try {
-      const { page, callbacks } = await openConsent(context)
-      await expect.poll(() => page.title()).toBe('Sign in to continue to Demo App (abc)')
-      await page.screenshot({ path: new URL('consent.png', ARTIFACTS).pathname, fullPage: true })
-      await page.getByLabel('Username').fill(DEMO.user.username)
-      await page.getByLabel('Password').fill(DEMO.user.password)
-      await page.getByRole('button', { name: 'Sign in and allow' }).click()
-      await page.waitForURL(`${DEMO.redirectUri}**`)
-      expect(callbacks).toHaveLength(1)
-      const params = callbacks[0]?.searchParams
-      expect(params?.get('iss')).toBe(demo.issuer)
-      expect(params?.get('state')).toBe(new URL(demo.authorizationUrl).searchParams.get('state'))
-      const code = params?.get('code') ?? ''
-      expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/)
-      seen.code = code
-      const exchanged = await fetch(`${demo.issuer}/token`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from('abc:xyz').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: DEMO.redirectUri, code_verifier: demo.codeVerifier }),
-      })
-      const tokens = (await exchanged.json()) as Record<string, unknown>
-      expect(exchanged.status).toBe(200)
-      expect(tokens).toMatchObject({ token_type: 'Bearer', scope: 'profile email' })
-      seen.accessToken = String(tokens.access_token)
-      seen.refreshToken = String(tokens.refresh_token)
-    } finally {
-      await context.close()
-    }
-  }, SLOW)
-
-  it('deny: the browser lands on the callback with access_denied, state and iss, and no code', async () => {
-    const context = await browser.newContext()
-    try {
-      const { page, callbacks } = await openConsent(context)
-      await page.getByRole('button', { name: 'Deny' }).click()
-      await page.waitForURL(`${DEMO.redirectUri}**`)
-      const params = callbacks[0]?.searchParams
-      expect(params?.get('error')).toBe('access_denied')
-      expect(params?.get('iss')).toBe(demo.issuer)
-      expect(params?.has('state')).toBe(true)
-      expect(params?.has('code')).toBe(false)
-    } finally {
-      await context.close()
-    }
-  }, SLOW)
-
-  it('a wrong password shows an announced error tied to the fields, and the password field gets the focus', async () => {
-    const context = await browser.newContext()
-    try {
-      const { page, callbacks } = await openConsent(context)
-      await page.getByLabel('Username').fill('demo')
-      await page.getByLabel('Password').fill('wrong')
-      await page.getByRole('button', { name: 'Sign in and allow' }).click()
-      await expect.poll(() => page.getByRole('alert').textContent()).toBe('Wrong username or password.')
-      expect(await page.getByLabel('Password').getAttribute('aria-invalid')).toBe('true')
-      expect(await page.getByLabel('Password').getAttribute('aria-describedby')).toBe('error')
-      expect(await page.locator(':focus').getAttribute('id')).toBe('password')
-      expect(await page.getByLabel('Username').inputValue()).toBe('demo')
-      expect(callbacks).toEqual([])
-    } finally {
-      await context.close()
-    }
-  }, SLOW)
-
-  it('the consent page: names the client and each scope in plain words, keyboard order username, password, allow, deny', async () => {
-    const context = await browser.newContext()
-    try {
-      const { page, requests } = await openConsent(context)
-      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in to continue to Demo App (abc)')
-      expect(await page.getByRole('list', { name: 'Demo App (abc) wants to' }).getByRole('listitem').allTextContents()).toEqual([
-        '✓See your name (profile)',
-        '✓See your email address (email)',
-      ])
-      expect(await page.locator(':focus').getAttribute('id')).toBe('username')
-      const order: string[] = []
-      for (let i = 0; i < 3; i++) {
-        await page.keyboard.press('Tab')
-        const focused = page.locator(':focus')
-        order.push(`${(await focused.getAttribute('name')) ?? ''}:${(await focused.getAttribute('value')) ?? ''}`)
-      }
-      expect(order).toEqual(['password:', 'action:approve', 'action:deny'])
-      // One request for the page itself, nothing else: everything it needs is inline.
-      expect(requests).toEqual([demo.authorizationUrl])
-    } finally {
-      await context.close()
-    }
-  }, SLOW)
-
-  for (const colorScheme of ['light', 'dark'] as const) {
-    it(`text and buttons meet WCAG AA contrast (4.5:1) in ${colorScheme} mode`, async () => {
-      const context = await browser.newContext({ colorScheme })
+  it(
+    'sign in as demo/demo and allow: the browser lands on the callback with a code that the token endpoint exchanges',
+    async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
       try {
-        const { page } = await openConsent(context)
-        const ratios = await page.evaluate<Record<string, number>>(CONTRAST_SCRIPT)
-        expect(Object.keys(ratios)).toHaveLength(7)
-        for (const [element, value] of Object.entries(ratios)) expect(value, element).toBeGreaterThanOrEqual(4.5)
+        const { page, callbacks } = await openConsent(context)
+        await expect.poll(() => page.title()).toBe('Sign in to continue to Demo App (abc)')
+        await page.screenshot({ path: new URL('consent.png', ARTIFACTS).pathname, fullPage: true })
+        await page.getByLabel('Username').fill(DEMO.user.username)
+        await page.getByLabel('Password').fill(DEMO.user.password)
+        await page.getByRole('button', { name: 'Sign in and allow' }).click()
+        await page.waitForURL(`${DEMO.redirectUri}**`)
+        expect(callbacks).toHaveLength(1)
+        const params = callbacks[0]?.searchParams
+        expect(params?.get('iss')).toBe(demo.issuer)
+        expect(params?.get('state')).toBe(new URL(demo.authorizationUrl).searchParams.get('state'))
+        const code = params?.get('code') ?? ''
+        expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/)
+        seen.code = code
+        const exchanged = await fetch(`${demo.issuer}/token`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from('abc:xyz').toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code,
+            redirect_uri: DEMO.redirectUri,
+            code_verifier: demo.codeVerifier,
+          }),
+        })
+        const tokens = (await exchanged.json()) as Record<string, unknown>
+        expect(exchanged.status).toBe(200)
+        expect(tokens).toMatchObject({ token_type: 'Bearer', scope: 'profile email' })
+        seen.accessToken = String(tokens.access_token)
+        seen.refreshToken = String(tokens.refresh_token)
       } finally {
         await context.close()
       }
-    }, SLOW)
+    },
+    SLOW,
+  )
+
+  it(
+    'deny: the browser lands on the callback with access_denied, state and iss, and no code',
+    async () => {
+      const context = await browser.newContext()
+      try {
+        const { page, callbacks } = await openConsent(context)
+        await page.getByRole('button', { name: 'Deny' }).click()
+        await page.waitForURL(`${DEMO.redirectUri}**`)
+        const params = callbacks[0]?.searchParams
+        expect(params?.get('error')).toBe('access_denied')
+        expect(params?.get('iss')).toBe(demo.issuer)
+        expect(params?.has('state')).toBe(true)
+        expect(params?.has('code')).toBe(false)
+      } finally {
+        await context.close()
+      }
+    },
+    SLOW,
+  )
+
+  it(
+    'a wrong password shows an announced error tied to the fields, and the password field gets the focus',
+    async () => {
+      const context = await browser.newContext()
+      try {
+        const { page, callbacks } = await openConsent(context)
+        await page.getByLabel('Username').fill('demo')
+        await page.getByLabel('Password').fill('wrong')
+        await page.getByRole('button', { name: 'Sign in and allow' }).click()
+        await expect.poll(() => page.getByRole('alert').textContent()).toBe('Wrong username or password.')
+        expect(await page.getByLabel('Password').getAttribute('aria-invalid')).toBe('true')
+        expect(await page.getByLabel('Password').getAttribute('aria-describedby')).toBe('error')
+        expect(await page.locator(':focus').getAttribute('id')).toBe('password')
+        expect(await page.getByLabel('Username').inputValue()).toBe('demo')
+        expect(callbacks).toEqual([])
+      } finally {
+        await context.close()
+      }
+    },
+    SLOW,
+  )
+
+  it(
+    'the consent page: names the client and each scope in plain words, keyboard order username, password, allow, deny',
+    async () => {
+      const context = await browser.newContext()
+      try {
+        const { page, requests } = await openConsent(context)
+        await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in to continue to Demo App (abc)')
+        expect(await page.getByRole('list', { name: 'Demo App (abc) wants to' }).getByRole('listitem').allTextContents()).toEqual([
+          '✓See your name (profile)',
+          '✓See your email address (email)',
+        ])
+        expect(await page.locator(':focus').getAttribute('id')).toBe('username')
+        const order: string[] = []
+        for (let i = 0; i < 3; i++) {
+          await page.keyboard.press('Tab')
+          const focused = page.locator(':focus')
+          order.push(`${(await focused.getAttribute('name')) ?? ''}:${(await focused.getAttribute('value')) ?? ''}`)
+        }
+        expect(order).toEqual(['password:', 'action:approve', 'action:deny'])
+        // One request for the page itself, nothing else: everything it needs is inline.
+        expect(requests).toEqual([demo.authorizationUrl])
+      } finally {
+        await context.close()
+      }
+    },
+    SLOW,
+  )
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(
+      `text and buttons meet WCAG AA contrast (4.5:1) in ${colorScheme} mode`,
+      async () => {
+        const context = await browser.newContext({ colorScheme })
+        try {
+          const { page } = await openConsent(context)
+          const ratios = await page.evaluate<Record<string, number>>(CONTRAST_SCRIPT)
+          expect(Object.keys(ratios)).toHaveLength(7)
+          for (const [element, value] of Object.entries(ratios)) expect(value, element).toBeGreaterThanOrEqual(4.5)
+        } finally {
+          await context.close()
+        }
+      },
+      SLOW,
+    )
   }
 
-  it('on a phone: no sideways scrolling, 44px touch targets, 16px inputs; screenshot saved', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true })
-    try {
-      const { page } = await openConsent(context)
-      await page.screenshot({ path: new URL('consent-phone.png', ARTIFACTS).pathname, fullPage: true })
-      const layout = await page.evaluate<{ overflow: number; targets: number[]; fontSizes: string[] }>(`({
+  it(
+    'on a phone: no sideways scrolling, 44px touch targets, 16px inputs; screenshot saved',
+    async () => {
+      const context = await browser.newContext({
+        viewport: { width: 390, height: 844 },
+        deviceScaleFactor: 2,
+        isMobile: true,
+        hasTouch: true,
+      })
+      try {
+        const { page } = await openConsent(context)
+        await page.screenshot({ path: new URL('consent-phone.png', ARTIFACTS).pathname, fullPage: true })
+        const layout = await page.evaluate<{ overflow: number; targets: number[]; fontSizes: string[] }>(`({
         overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
         targets: [...document.querySelectorAll('button, input:not([type=hidden])')].map((element) => Math.round(element.getBoundingClientRect().height)),
         fontSizes: [...document.querySelectorAll('input:not([type=hidden])')].map((element) => getComputedStyle(element).fontSize),
       })`)
-      expect(layout.overflow).toBeLessThanOrEqual(0)
-      for (const height of layout.targets) expect(height).toBeGreaterThanOrEqual(44)
-      expect(layout.fontSizes).toEqual(['16px', '16px'])
-    } finally {
-      await context.close()
-    }
-  }, SLOW)
-
-  it('the playground completes the authorization-code flow against the same server, under a nonce CSP', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-    const problems: string[] = []
-    try {
-      const page = await context.newPage()
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-      page.on('console', (message) => {
-        if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text())
-      })
-      const response = await page.goto(`${demo.issuer}/playground`)
-      const csp = response?.headers()['content-security-policy'] ?? ''
-      expect(csp).toMatch(/script-src 'nonce-[A-Za-z0-9+/=]{24}';/)
-      expect(csp).not.toContain('unsafe-inline')
-      expect(csp).toContain("connect-src 'self'")
-
-      await expect.poll(() => page.locator('#diagram svg').count()).toBe(1)
-      await page.getByRole('button', { name: 'Generate' }).click()
-      await expect.poll(() => page.locator('[data-step="pkce"]').getAttribute('data-state')).toBe('done')
-      await page.getByRole('button', { name: 'Open the sign-in page' }).click()
-      await page.waitForURL(/\/authorize\?/)
-      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in to continue to OAuth Playground')
-      await page.getByLabel('Username').fill(DEMO.user.username)
-      await page.getByLabel('Password').fill(DEMO.user.password)
-      await page.getByRole('button', { name: 'Sign in and allow' }).click()
-      // Back on the playground's registered callback; it reads the code and cleans the address bar.
-      await page.waitForURL(`${demo.issuer}/playground`)
-      await expect.poll(() => page.locator('[data-step="callback"]').getAttribute('data-state')).toBe('done')
-      expect(await page.locator('[data-step="callback"] dl').textContent()).toContain('matches what the app sent')
-      await page.getByRole('button', { name: 'Send request' }).click()
-      await expect.poll(() => page.locator('[data-step="token"]').getAttribute('data-state')).toBe('done')
-      const shown = (await page.locator('[data-step="token"] pre.response').textContent()) ?? ''
-      expect(shown).toMatch(/^HTTP\/1\.1 200 OK\n/)
-      const body = JSON.parse(shown.slice(shown.indexOf('{'))) as Record<string, unknown>
-      expect(body).toMatchObject({ token_type: 'Bearer', scope: 'profile email' })
-      seen.playgroundAccessToken = String(body.access_token)
-      seen.playgroundRefreshToken = String(body.refresh_token)
-      expect(await page.locator('[data-step="finished"]').textContent()).toContain('the app holds an access token and a refresh token')
-      // The diagram shows the flow: three lifelines and every arrow marked done.
-      expect(await page.locator('#diagram .actor').count()).toBe(3)
-      expect(await page.locator('#diagram .arrow:not(.done)').count()).toBe(0)
-      await page.screenshot({ path: new URL('playground.png', ARTIFACTS).pathname, fullPage: true })
-
-      // The access token is real: introspect it as the server sees it.
-      const introspected = await fetch(`${demo.issuer}/introspect`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from('abc:xyz').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ token: seen.playgroundAccessToken }),
-      })
-      // abc may not see the playground client's token: RFC 7662 answers inactive for other clients' tokens.
-      expect(await introspected.json()).toEqual({ active: false })
-      expect(problems).toEqual([])
-    } finally {
-      await context.close()
-    }
-  }, SLOW)
-
-  it('the playground walks refresh with reuse detection, then client credentials, revocation and introspection', async () => {
-    const context = await browser.newContext()
-    try {
-      const page = await context.newPage()
-      await page.goto(`${demo.issuer}/playground`)
-      // Run the code flow first (the refresh flow needs its refresh token).
-      await page.getByRole('button', { name: 'Generate' }).click()
-      await page.getByRole('button', { name: 'Open the sign-in page' }).click()
-      await page.getByLabel('Username').fill(DEMO.user.username)
-      await page.getByLabel('Password').fill(DEMO.user.password)
-      await page.getByRole('button', { name: 'Sign in and allow' }).click()
-      await page.waitForURL(`${demo.issuer}/playground`)
-      await page.getByRole('button', { name: 'Send request' }).click()
-      await expect.poll(() => page.locator('[data-step="finished"]').count()).toBe(1)
-      const expected: Record<string, string[]> = {
-        'Refresh token': ['200 OK', '400 Bad Request', '400 Bad Request'],
-        'Client credentials': ['200 OK'],
-        Revocation: ['200 OK', '200 OK', '200 OK'],
-        Introspection: ['200 OK', '200 OK', '200 OK'],
+        expect(layout.overflow).toBeLessThanOrEqual(0)
+        for (const height of layout.targets) expect(height).toBeGreaterThanOrEqual(44)
+        expect(layout.fontSizes).toEqual(['16px', '16px'])
+      } finally {
+        await context.close()
       }
-      for (const [flow, statuses] of Object.entries(expected)) {
-        await page.getByRole('radio', { name: new RegExp(`^${flow}`) }).check()
-        for (let step = 0; step < statuses.length; step++) {
-          await page.getByRole('button', { name: 'Send request' }).click()
-          await expect.poll(() => page.locator('.step[data-state=done]').count()).toBe(step + 1 + (step + 1 === statuses.length ? 1 : 0))
+    },
+    SLOW,
+  )
+
+  it(
+    'the playground completes the authorization-code flow against the same server, under a nonce CSP',
+    async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+      const problems: string[] = []
+      try {
+        const page = await context.newPage()
+        page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+        page.on('console', (message) => {
+          if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text())
+        })
+        const response = await page.goto(`${demo.issuer}/playground`)
+        const csp = response?.headers()['content-security-policy'] ?? ''
+        expect(csp).toMatch(/script-src 'nonce-[A-Za-z0-9+/=]{24}';/)
+        expect(csp).not.toContain('unsafe-inline')
+        expect(csp).toContain("connect-src 'self'")
+
+        await expect.poll(() => page.locator('#diagram svg').count()).toBe(1)
+        await page.getByRole('button', { name: 'Generate' }).click()
+        await expect.poll(() => page.locator('[data-step="pkce"]').getAttribute('data-state')).toBe('done')
+        await page.getByRole('button', { name: 'Open the sign-in page' }).click()
+        await page.waitForURL(/\/authorize\?/)
+        expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in to continue to OAuth Playground')
+        await page.getByLabel('Username').fill(DEMO.user.username)
+        await page.getByLabel('Password').fill(DEMO.user.password)
+        await page.getByRole('button', { name: 'Sign in and allow' }).click()
+        // Back on the playground's registered callback; it reads the code and cleans the address bar.
+        await page.waitForURL(`${demo.issuer}/playground`)
+        await expect.poll(() => page.locator('[data-step="callback"]').getAttribute('data-state')).toBe('done')
+        expect(await page.locator('[data-step="callback"] dl').textContent()).toContain('matches what the app sent')
+        await page.getByRole('button', { name: 'Send request' }).click()
+        await expect.poll(() => page.locator('[data-step="token"]').getAttribute('data-state')).toBe('done')
+        const shown = (await page.locator('[data-step="token"] pre.response').textContent()) ?? ''
+        expect(shown).toMatch(/^HTTP\/1\.1 200 OK\n/)
+        const body = JSON.parse(shown.slice(shown.indexOf('{'))) as Record<string, unknown>
+        expect(body).toMatchObject({ token_type: 'Bearer', scope: 'profile email' })
+        seen.playgroundAccessToken = String(body.access_token)
+        seen.playgroundRefreshToken = String(body.refresh_token)
+        expect(await page.locator('[data-step="finished"]').textContent()).toContain('the app holds an access token and a refresh token')
+        // The diagram shows the flow: three lifelines and every arrow marked done.
+        expect(await page.locator('#diagram .actor').count()).toBe(3)
+        expect(await page.locator('#diagram .arrow:not(.done)').count()).toBe(0)
+        await page.screenshot({ path: new URL('playground.png', ARTIFACTS).pathname, fullPage: true })
+
+        // The access token is real: introspect it as the server sees it.
+        const introspected = await fetch(`${demo.issuer}/introspect`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from('abc:xyz').toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ token: seen.playgroundAccessToken }),
+        })
+        // abc may not see the playground client's token: RFC 7662 answers inactive for other clients' tokens.
+        expect(await introspected.json()).toEqual({ active: false })
+        expect(problems).toEqual([])
+      } finally {
+        await context.close()
+      }
+    },
+    SLOW,
+  )
+
+  it(
+    'the playground walks refresh with reuse detection, then client credentials, revocation and introspection',
+    async () => {
+      const context = await browser.newContext()
+      try {
+        const page = await context.newPage()
+        await page.goto(`${demo.issuer}/playground`)
+        // Run the code flow first (the refresh flow needs its refresh token).
+        await page.getByRole('button', { name: 'Generate' }).click()
+        await page.getByRole('button', { name: 'Open the sign-in page' }).click()
+        await page.getByLabel('Username').fill(DEMO.user.username)
+        await page.getByLabel('Password').fill(DEMO.user.password)
+        await page.getByRole('button', { name: 'Sign in and allow' }).click()
+        await page.waitForURL(`${demo.issuer}/playground`)
+        await page.getByRole('button', { name: 'Send request' }).click()
+        await expect.poll(() => page.locator('[data-step="finished"]').count()).toBe(1)
+        const expected: Record<string, string[]> = {
+          'Refresh token': ['200 OK', '400 Bad Request', '400 Bad Request'],
+          'Client credentials': ['200 OK'],
+          Revocation: ['200 OK', '200 OK', '200 OK'],
+          Introspection: ['200 OK', '200 OK', '200 OK'],
         }
-        const shown = await page.locator('pre.response').allTextContents()
-        expect(shown.map((text) => text.split('\n')[0]), flow).toEqual(statuses.map((status) => `HTTP/1.1 ${status}`))
-        expect(await page.locator('.step[data-state=failed]').count(), flow).toBe(0)
+        for (const [flow, statuses] of Object.entries(expected)) {
+          await page.getByRole('radio', { name: new RegExp(`^${flow}`) }).check()
+          for (let step = 0; step < statuses.length; step++) {
+            await page.getByRole('button', { name: 'Send request' }).click()
+            await expect.poll(() => page.locator('.step[data-state=done]').count()).toBe(step + 1 + (step + 1 === statuses.length ? 1 : 0))
+          }
+          const shown = await page.locator('pre.response').allTextContents()
+          expect(
+            shown.map((text) => text.split('\n')[0]),
+            flow,
+          ).toEqual(statuses.map((status) => `HTTP/1.1 ${status}`))
+          expect(await page.locator('.step[data-state=failed]').count(), flow).toBe(0)
+        }
+        expect(await page.locator('pre.response').last().textContent()).toContain('"active": false')
+      } finally {
+        await context.close()
       }
-      expect(await page.locator('pre.response').last().textContent()).toContain('"active": false')
-    } finally {
-      await context.close()
-    }
-  }, SLOW)
+    },
+    SLOW,
+  )
 
   it('the request log never holds the codes or tokens the browser saw, nor the Authorization header', () => {
     expect(Object.keys(seen).sort()).toEqual(['accessToken', 'code', 'playgroundAccessToken', 'playgroundRefreshToken', 'refreshToken'])

@@ -10,7 +10,11 @@ import { describe, expect, it } from 'vitest'
 import { ROOT } from './run-cli.ts'
 
 const run = promisify(execFile)
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin?: Record<string, string>; version: string; scripts: Record<string, string> }
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  bin?: Record<string, string>
+  version: string
+  scripts: Record<string, string>
+}
 
 describe('the oauth2-stack binary', () => {
   it('package.json declares it and an npm script for the sources', () => {

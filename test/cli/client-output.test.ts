@@ -32,47 +32,67 @@ beforeAll(async () => {
 }, SLOW)
 
 describe('client list and client show: escaped output, stored URIs marked', () => {
-  it('client list escapes the name and marks the client', async () => {
-    const result = await runCli(['client', 'list', '--store', store])
-    expect(result.code, result.stderr).toBe(0)
-    expect(result.stdout).not.toMatch(RAW_CONTROL)
-    expect(result.stdout).toContain('\\x1b[2J\\x1b]0;pwned\\x07Evil\\x9b31m\\u202e')
-    expect(result.stdout).toMatch(/^CLIENT_ID +TYPE +GRANTS +NAME +WARNING$/m)
-    expect(result.stdout).toContain("1 redirect URI(s) refused by today's rule")
-    expect(result.stderr).toContain('warning: 1 client(s) have stored redirect URIs that registration refuses today')
-  }, SLOW)
+  it(
+    'client list escapes the name and marks the client',
+    async () => {
+      const result = await runCli(['client', 'list', '--store', store])
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stdout).not.toMatch(RAW_CONTROL)
+      expect(result.stdout).toContain('\\x1b[2J\\x1b]0;pwned\\x07Evil\\x9b31m\\u202e')
+      expect(result.stdout).toMatch(/^CLIENT_ID +TYPE +GRANTS +NAME +WARNING$/m)
+      expect(result.stdout).toContain("1 redirect URI(s) refused by today's rule")
+      expect(result.stderr).toContain('warning: 1 client(s) have stored redirect URIs that registration refuses today')
+    },
+    SLOW,
+  )
 
-  it('client list --json is the same JSON value, with nothing a terminal acts on', async () => {
-    const result = await runCli(['client', 'list', '--store', store, '--json'])
-    expect(result.code, result.stderr).toBe(0)
-    expect(result.stdout).not.toMatch(RAW_CONTROL)
-    const [client] = JSON.parse(result.stdout) as { client_name: string; redirect_uri_problems: { uri: string; code: string }[] }[]
-    expect(client?.client_name).toBe(EVIL_NAME)
-    expect(client?.redirect_uri_problems).toEqual([expect.objectContaining({ uri: BAD_URI, code: 'forbidden_character' })])
-  }, SLOW)
+  it(
+    'client list --json is the same JSON value, with nothing a terminal acts on',
+    async () => {
+      const result = await runCli(['client', 'list', '--store', store, '--json'])
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stdout).not.toMatch(RAW_CONTROL)
+      const [client] = JSON.parse(result.stdout) as { client_name: string; redirect_uri_problems: { uri: string; code: string }[] }[]
+      expect(client?.client_name).toBe(EVIL_NAME)
+      expect(client?.redirect_uri_problems).toEqual([expect.objectContaining({ uri: BAD_URI, code: 'forbidden_character' })])
+    },
+    SLOW,
+  )
 
-  it('client show escapes the name and marks the URI that fails the rule, keeping the others', async () => {
-    const result = await runCli(['client', 'show', 'legacy', '--store', store])
-    expect(result.code, result.stderr).toBe(0)
-    expect(result.stdout).not.toMatch(RAW_CONTROL)
-    expect(result.stdout).toMatch(/^name +\\x1b\[2J/m)
-    expect(result.stdout).toContain(`${BAD_URI}  [refused by today's rule: forbidden_character; register the client again]`)
-    expect(result.stdout).toMatch(/^redirect URIs +https:\/\/ok\.example\/cb$/m)
-  }, SLOW)
+  it(
+    'client show escapes the name and marks the URI that fails the rule, keeping the others',
+    async () => {
+      const result = await runCli(['client', 'show', 'legacy', '--store', store])
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stdout).not.toMatch(RAW_CONTROL)
+      expect(result.stdout).toMatch(/^name +\\x1b\[2J/m)
+      expect(result.stdout).toContain(`${BAD_URI}  [refused by today's rule: forbidden_character; register the client again]`)
+      expect(result.stdout).toMatch(/^redirect URIs +https:\/\/ok\.example\/cb$/m)
+    },
+    SLOW,
+  )
 })
 
 describe('client add: refused before the store', () => {
-  it('a --name with a control character is a usage error', async () => {
-    const result = await runCli(['client', 'add', '--store', store, '--name', 'Evil\u001b[2J', '--grant', 'client_credentials'])
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain('--name must not contain control characters')
-  }, SLOW)
+  it(
+    'a --name with a control character is a usage error',
+    async () => {
+      const result = await runCli(['client', 'add', '--store', store, '--name', 'Evil\u001b[2J', '--grant', 'client_credentials'])
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain('--name must not contain control characters')
+    },
+    SLOW,
+  )
 
-  it('a --redirect-uri with a backslash is a usage error naming the reason', async () => {
-    const result = await runCli(['client', 'add', '--store', store, '--name', 'x', '--redirect-uri', BAD_URI])
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain('has a character a URI may not contain')
-  }, SLOW)
+  it(
+    'a --redirect-uri with a backslash is a usage error naming the reason',
+    async () => {
+      const result = await runCli(['client', 'add', '--store', store, '--name', 'x', '--redirect-uri', BAD_URI])
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain('has a character a URI may not contain')
+    },
+    SLOW,
+  )
 })
 
 /** The file through whichever SQLite driver this Node loads (node:sqlite where better-sqlite3 is built for another Node). */

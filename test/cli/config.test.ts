@@ -8,7 +8,10 @@ function problems(json: unknown): string[] {
     parseConfig(json, 'c.json')
   } catch (error) {
     expect(error).toBeInstanceOf(UsageError)
-    return (error as Error).message.split('\n').slice(1).map((line) => line.replace(/^ {2}- /, ''))
+    return (error as Error).message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.replace(/^ {2}- /, ''))
   }
   throw new Error('parseConfig accepted the configuration')
 }
@@ -26,7 +29,10 @@ describe('parseConfig (the hand-written validator of the configuration file)', (
       playground: false,
       scopes: { profile: 'See your name', 'read:all': 'Read everything' },
       defaultScopes: ['profile'],
-      users: [{ username: 'alice', password: 'a', name: 'Alice', email: 'alice@example.com' }, { username: 'bob', password: 'b' }],
+      users: [
+        { username: 'alice', password: 'a', name: 'Alice', email: 'alice@example.com' },
+        { username: 'bob', password: 'b' },
+      ],
       accessTokenLifetime: 60,
       refreshTokenLifetime: 315_360_000,
       authorizationCodeLifetime: 600,
@@ -36,7 +42,9 @@ describe('parseConfig (the hand-written validator of the configuration file)', (
   })
 
   it('names each wrong value, its path and its fix', () => {
-    expect(problems({ port: 80.5 })).toEqual(['port: Invalid input: expected int, received number; use a whole number from 0 to 65535 (0 picks a free port)'])
+    expect(problems({ port: 80.5 })).toEqual([
+      'port: Invalid input: expected int, received number; use a whole number from 0 to 65535 (0 picks a free port)',
+    ])
     expect(problems({ accessTokenLifetime: 0 })[0]).toMatch(/^accessTokenLifetime: Too small: expected number to be >=1; /)
     expect(problems({ host: '' })[0]).toMatch(/^host: Too small: expected string to have >=1 characters; give an address/)
     expect(problems({ demo: 'yes' })[0]).toMatch(/^demo: Invalid input: expected boolean, received string; use true or false$/)
@@ -48,8 +56,12 @@ describe('parseConfig (the hand-written validator of the configuration file)', (
   })
 
   it('an unknown field with no near name lists the known ones; nested unknown fields suggest user fields', () => {
-    expect(problems({ zzzzzzzz: 1 })).toEqual([expect.stringMatching(/^zzzzzzzz: unknown field; remove it \(known fields: \$schema, issuer, host, port, /)])
-    expect(problems({ users: [{ username: 'a', password: 'b', emial: 'x' }] })).toEqual(['users[0].emial: unknown field; did you mean "email"?'])
+    expect(problems({ zzzzzzzz: 1 })).toEqual([
+      expect.stringMatching(/^zzzzzzzz: unknown field; remove it \(known fields: \$schema, issuer, host, port, /),
+    ])
+    expect(problems({ users: [{ username: 'a', password: 'b', emial: 'x' }] })).toEqual([
+      'users[0].emial: unknown field; did you mean "email"?',
+    ])
   })
 
   it('the default scopes are checked against the scopes only once both have the right shape', () => {

@@ -45,7 +45,11 @@ describe('serve: configuration from the environment', () => {
     ['OAUTH2_STACK_LOG', 'xml', /^oauth2-stack: OAUTH2_STACK_LOG must be pretty or json; got "xml"/m],
     ['OAUTH2_STACK_DRAIN_TIMEOUT', '-1', /^oauth2-stack: OAUTH2_STACK_DRAIN_TIMEOUT must be a number of seconds/m],
     ['OAUTH2_STACK_DEMO', 'perhaps', /^oauth2-stack: OAUTH2_STACK_DEMO must be true or false/m],
-    ['OAUTH2_STACK_ISSUER', 'http://auth.example.com', /^oauth2-stack: OAUTH2_STACK_ISSUER: issuer "http:\/\/auth\.example\.com" must use https/m],
+    [
+      'OAUTH2_STACK_ISSUER',
+      'http://auth.example.com',
+      /^oauth2-stack: OAUTH2_STACK_ISSUER: issuer "http:\/\/auth\.example\.com" must use https/m,
+    ],
   ])(
     '%s=%j is a usage error naming the variable',
     async (variable, value, message) => {

@@ -39,21 +39,33 @@ beforeAll(async () => {
 afterAll(() => dir.remove())
 
 describe('token revoke with a token that begins with -', () => {
-  it('takes it as the token, before or after the options', async () => {
-    const result = await runCli(['token', 'revoke', tokens[0] as string, '--store', store])
-    expect(result).toMatchObject({ code: 0, stdout: 'Revoked an access token of client abc.\n', stderr: '' })
-    const again = await runCli(['token', 'revoke', '--store', store, tokens[0] as string])
-    expect(again.code, again.stderr).toBe(1)
-  }, SLOW)
+  it(
+    'takes it as the token, before or after the options',
+    async () => {
+      const result = await runCli(['token', 'revoke', tokens[0] as string, '--store', store])
+      expect(result).toMatchObject({ code: 0, stdout: 'Revoked an access token of client abc.\n', stderr: '' })
+      const again = await runCli(['token', 'revoke', '--store', store, tokens[0] as string])
+      expect(again.code, again.stderr).toBe(1)
+    },
+    SLOW,
+  )
 
-  it('takes the token after an explicit --, even one that begins with --', async () => {
-    const result = await runCli(['token', 'revoke', '--store', store, '--', tokens[1] as string])
-    expect(result).toMatchObject({ code: 0, stdout: 'Revoked an access token of client abc.\n', stderr: '' })
-  }, SLOW)
+  it(
+    'takes the token after an explicit --, even one that begins with --',
+    async () => {
+      const result = await runCli(['token', 'revoke', '--store', store, '--', tokens[1] as string])
+      expect(result).toMatchObject({ code: 0, stdout: 'Revoked an access token of client abc.\n', stderr: '' })
+    },
+    SLOW,
+  )
 
-  it('still refuses a short unknown option as wrong usage (exit 2)', async () => {
-    const result = await runCli(['token', 'revoke', '--sotre', store, 'x'])
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain('unknown option --sotre')
-  }, SLOW)
+  it(
+    'still refuses a short unknown option as wrong usage (exit 2)',
+    async () => {
+      const result = await runCli(['token', 'revoke', '--sotre', store, 'x'])
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain('unknown option --sotre')
+    },
+    SLOW,
+  )
 })

@@ -112,7 +112,11 @@ export function basic(id: string, secret: string): string {
 }
 
 /** POSTs a form and returns status and JSON body (or `{}`). */
-export async function postForm(url: string, form: Record<string, string>, authorization?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function postForm(
+  url: string,
+  form: Record<string, string>,
+  authorization?: string,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
   if (authorization !== undefined) headers.authorization = authorization
   const response = await fetch(url, { method: 'POST', headers, body: new URLSearchParams(form) })

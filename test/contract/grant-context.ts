@@ -48,7 +48,11 @@ export function describeGrantContextRoundTrip(name: string, factory: () => Promi
 
       const narrower: GrantContext = { subjectType: 'client' }
       const request = rotation(clock, 'refresh-1', 2)
-      const rotated = { ...request, accessToken: { ...request.accessToken, context: narrower }, refreshToken: { ...request.refreshToken, context: narrower } }
+      const rotated = {
+        ...request,
+        accessToken: { ...request.accessToken, context: narrower },
+        refreshToken: { ...request.refreshToken, context: narrower },
+      }
       expect(await store.rotateRefreshToken(rotated)).toBe('rotated')
       expect((await store.fetchByRefreshToken('refresh-2'))?.context).toStrictEqual(narrower)
       expect((await store.fetchByToken('access-2'))?.context).toStrictEqual(narrower)

@@ -124,9 +124,14 @@ whenReachable(service, () => {
     })
 
     it('lets exactly one of 50 concurrent rotations win; the replays revoke the family', async () => {
-      const stores = [new MemcacheTokenStore({ client: clientA, prefix, clock }), new MemcacheTokenStore({ client: clientB, prefix, clock })] as const
+      const stores = [
+        new MemcacheTokenStore({ client: clientA, prefix, clock }),
+        new MemcacheTokenStore({ client: clientB, prefix, clock }),
+      ] as const
       await stores[0].saveToken(access('rot-a0', 'rot'), refresh('rot-r0', 'rot', 'rot-a0'))
-      const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => stores[i % 2]!.rotateRefreshToken(rotation('rot-r0', `c${i}`, 'rot'))))
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => stores[i % 2]!.rotateRefreshToken(rotation('rot-r0', `c${i}`, 'rot'))),
+      )
       expect(count(outcomes, 'rotated')).toBe(1)
       expect(count(outcomes, 'grace')).toBe(0)
       expect(count(outcomes, 'reused')).toBeGreaterThanOrEqual(1)
@@ -141,7 +146,9 @@ whenReachable(service, () => {
       const store = new MemcacheTokenStore({ client: clientA, prefix, clock })
       await store.saveToken(access('gr-a0', 'gr'), refresh('gr-r0', 'gr', 'gr-a0'))
       expect(await store.rotateRefreshToken(rotation('gr-r0', '1', 'gr', 30))).toBe('rotated')
-      const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => store.rotateRefreshToken(rotation('gr-r0', `c${i}`, 'gr', 30))))
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.rotateRefreshToken(rotation('gr-r0', `c${i}`, 'gr', 30))),
+      )
       expect(count(outcomes, 'rotated')).toBe(0)
       expect(count(outcomes, 'grace')).toBeLessThanOrEqual(1)
       // Replays beyond the one grace retry revoke the family: nothing of it is left.
@@ -196,7 +203,10 @@ whenReachable(service, () => {
     it('sets memcached expiry from the record: relative seconds up to 30 days, an absolute Unix time beyond', async () => {
       const store = new MemcacheTokenStore({ client: clientA, prefix, clock })
       await store.saveCode(code('ttl-code', { expiresAt: seconds() + 60 }))
-      await store.saveToken(access('ttl-a', 'ttl', { expiresAt: seconds() + 3_600 }), refresh('ttl-r', 'ttl', 'ttl-a', { expiresAt: seconds() + 90 * 86_400 }))
+      await store.saveToken(
+        access('ttl-a', 'ttl', { expiresAt: seconds() + 3_600 }),
+        refresh('ttl-r', 'ttl', 'ttl-a', { expiresAt: seconds() + 90 * 86_400 }),
+      )
       // memcached keeps time in whole seconds and converts absolute times with an offset of its own, so
       // its reading may differ from ours by a second or two.
       const near = (actual: number | undefined, expected: number): void => {
@@ -267,7 +277,7 @@ whenReachable(service, () => {
       expect(await keysByPrefix(`${prefix}durable:`)).toEqual([])
     })
 
-    it('sets records\' and counters\' memcached expiry from the store clock; a version is the CAS token and 0 never matches', async () => {
+    it("sets records' and counters' memcached expiry from the store clock; a version is the CAS token and 0 never matches", async () => {
       const store = new MemcacheTokenStore({ client: clientA, prefix: `${prefix}rttl:`, clock })
       const near = (actual: number | undefined, expected: number): void => {
         expect(actual).toBeGreaterThanOrEqual(expected - 3)
@@ -335,7 +345,11 @@ whenReachable(service, () => {
 
       await proxy.stop()
       const started = performance.now()
-      const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store.fetchByToken('fault-a') : store.saveToken(access(`fault-${i}`, undefined)))))
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          i % 2 === 0 ? store.fetchByToken('fault-a') : store.saveToken(access(`fault-${i}`, undefined)),
+        ),
+      )
       // The calls run side by side, each bounded by callTimeoutMs: none waits for more than that.
       expect(performance.now() - started).toBeLessThan(2 * callTimeoutMs)
       for (const result of results) {

@@ -52,7 +52,10 @@ export async function keysByPrefix(prefix: string): Promise<string[]> {
   // One crawl runs at a time per server: another test file's cleanup answers BUSY; try again shortly.
   for (let attempt = 0; attempt < 50 && !reply.endsWith('END\r\n'); attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50))
-    reply = await text('lru_crawler metadump hash\r\n', (r) => r.endsWith('END\r\n') || /^(ERROR|BUSY|CLIENT_ERROR|SERVER_ERROR)[^\n]*\n$/.test(r))
+    reply = await text(
+      'lru_crawler metadump hash\r\n',
+      (r) => r.endsWith('END\r\n') || /^(ERROR|BUSY|CLIENT_ERROR|SERVER_ERROR)[^\n]*\n$/.test(r),
+    )
   }
   if (!reply.endsWith('END\r\n')) throw new Error(`lru_crawler metadump failed: ${reply.slice(0, 100)}`)
   // Each key is on a line of its own ending in a bare LF; the final END in CRLF.

@@ -14,8 +14,8 @@ whenReachable(service, () => {
   let places = 0
   const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 20 })
   const tables = async (): Promise<string[]> =>
-    (await pool.query<RowDataPacket[]>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()'))[0].map((row) =>
-      String(row['name']),
+    (await pool.query<RowDataPacket[]>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()'))[0].map(
+      (row) => String(row['name']),
     )
   afterAll(async () => {
     for (const name of await tables()) if (name.startsWith(stem)) await pool.query(`DROP TABLE \`${name}\``)
@@ -54,7 +54,11 @@ whenReachable(service, () => {
     tables,
     clear: async (place) => {
       for (const name of await tables()) {
-        if (name.startsWith(place.prefix) && name.slice(place.prefix.length) !== 'schema_migrations' && !name.slice(place.prefix.length).startsWith('o_')) {
+        if (
+          name.startsWith(place.prefix) &&
+          name.slice(place.prefix.length) !== 'schema_migrations' &&
+          !name.slice(place.prefix.length).startsWith('o_')
+        ) {
           await pool.query(`DELETE FROM \`${name}\``)
         }
       }
@@ -70,17 +74,15 @@ whenReachable(service, () => {
       const owned = new MysqlStore({ uri: MYSQL_URL, tablePrefix: main.prefix })
       return {
         store: owned,
-        isClosed: () => owned.pool.query('SELECT 1').then(
-          () => false,
-          (error: unknown) => /closed/i.test(String(error)),
-        ),
+        isClosed: () =>
+          owned.pool.query('SELECT 1').then(
+            () => false,
+            (error: unknown) => /closed/i.test(String(error)),
+          ),
       }
     },
     given: () => ({ store: store(main), answers: async () => (await pool.query<RowDataPacket[]>('SELECT 1 AS one'))[0][0]?.['one'] === 1 }),
-    badOptions: [
-      () => new MysqlStore({ pool, tablePrefix: 'x; DROP' }),
-      () => new MysqlStore({} as unknown as { pool: mysql.Pool }),
-    ],
+    badOptions: [() => new MysqlStore({ pool, tablePrefix: 'x; DROP' }), () => new MysqlStore({} as unknown as { pool: mysql.Pool })],
   })
 
   describe('MariaDB/MySQL store', () => {

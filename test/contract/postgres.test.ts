@@ -53,11 +53,17 @@ whenReachable(service, () => {
     dialect,
     exec: async (_, sql) => (await pool.query(sql)).rows as Record<string, unknown>[],
     tables: async (place) =>
-      (await pool.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1', [place.schema])).rows.map(
-        (row) => row.name,
-      ),
+      (
+        await pool.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1', [
+          place.schema,
+        ])
+      ).rows.map((row) => row.name),
     clear: async (place) => {
-      const names = (await pool.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1', [place.schema])).rows
+      const names = (
+        await pool.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1', [
+          place.schema,
+        ])
+      ).rows
       const tables = names.filter((row) => row.name.startsWith(place.prefix) && !row.name.endsWith('schema_migrations'))
       if (tables.length > 0) await pool.query(`TRUNCATE ${tables.map((row) => `"${place.schema}"."${row.name}"`).join(', ')}`)
     },
@@ -66,7 +72,8 @@ whenReachable(service, () => {
       service,
       scheme: 'postgres',
       user: 'postgres',
-      open: (url, clock, connectTimeoutMs) => new PostgresStore({ connectionString: url, schema: main.schema, clock: clock.now, connectTimeoutMs }),
+      open: (url, clock, connectTimeoutMs) =>
+        new PostgresStore({ connectionString: url, schema: main.schema, clock: clock.now, connectTimeoutMs }),
     },
     owned: () => {
       const owned = new PostgresStore({ connectionString: POSTGRES_URL, schema: main.schema })

@@ -120,7 +120,9 @@ export function describeRecordStoreContract(name: string, factory: () => Promise
       })
 
       it(`${PARALLEL} parallel creates: exactly one wins, and its value is kept`, async () => {
-        const results = await all(Array.from({ length: PARALLEL }, (_, i) => store.createRecord('keyset', 'race', `v${i}`, clock.seconds + 60)))
+        const results = await all(
+          Array.from({ length: PARALLEL }, (_, i) => store.createRecord('keyset', 'race', `v${i}`, clock.seconds + 60)),
+        )
         expect(results.filter(Boolean)).toHaveLength(1)
         const winner = results.indexOf(true)
         expect((await store.getRecord('keyset', 'race'))?.value).toBe(`v${winner}`)
@@ -156,7 +158,9 @@ export function describeRecordStoreContract(name: string, factory: () => Promise
         await store.putRecord('device', 'race', 'pending', clock.seconds + 60)
         const read = await store.getRecord('device', 'race')
         const results = await all(
-          Array.from({ length: PARALLEL }, (_, i) => store.replaceRecord('device', 'race', read?.version ?? '', `v${i}`, clock.seconds + 60)),
+          Array.from({ length: PARALLEL }, (_, i) =>
+            store.replaceRecord('device', 'race', read?.version ?? '', `v${i}`, clock.seconds + 60),
+          ),
         )
         expect(results.filter(Boolean)).toHaveLength(1)
         expect((await store.getRecord('device', 'race'))?.value).toBe(`v${results.indexOf(true)}`)

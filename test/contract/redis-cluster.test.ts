@@ -56,22 +56,12 @@ describe('RedisStore on a three-node Redis Cluster', () => {
   beforeAll(async () => {
     nodePorts = await ports()
     for (const port of nodePorts) {
-      const args = [
-        '--port',
-        String(port),
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(dir, `nodes-${port}.conf`),
-      ]
+      const args = ['--port', String(port), '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)]
       args.push('--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--daemonize', 'no', '--dir', dir)
       nodes.push(spawn('redis-server', args, { stdio: 'ignore' }))
     }
     for (const port of nodePorts)
-      await until(
-        async () => (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.trim() === 'PONG',
-        `node ${port} up`,
-      )
+      await until(async () => (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.trim() === 'PONG', `node ${port} up`)
     await run('redis-cli', [
       '--cluster',
       'create',
@@ -82,8 +72,7 @@ describe('RedisStore on a three-node Redis Cluster', () => {
     ])
     for (const port of nodePorts) {
       await until(
-        async () =>
-          (await run('redis-cli', ['-p', String(port), 'cluster', 'info'])).stdout.includes('cluster_state:ok'),
+        async () => (await run('redis-cli', ['-p', String(port), 'cluster', 'info'])).stdout.includes('cluster_state:ok'),
         `cluster_state:ok on ${port}`,
       )
     }
@@ -103,8 +92,7 @@ describe('RedisStore on a three-node Redis Cluster', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const open = (clock: FakeClock): RedisStore =>
-    new RedisStore({ client: cluster, prefix: `oauth2:${++tests}:`, clock: clock.now })
+  const open = (clock: FakeClock): RedisStore => new RedisStore({ client: cluster, prefix: `oauth2:${++tests}:`, clock: clock.now })
 
   describeStoreContract('Redis Cluster (ioredis)', async () => {
     const clock = new FakeClock()

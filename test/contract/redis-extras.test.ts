@@ -11,7 +11,16 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { StoreUnavailableError } from '../../src/errors.ts'
 import { RedisStore } from '../../src/stores/redis.ts'
 import type { AccessToken, AuthorizationCode, RefreshToken } from '../../src/types.ts'
-import { countByPrefix, deleteByPrefix, DRIVERS, newClient, newNodeRedisClient, REDIS_URL, uniquePrefix, type OpenedClient } from './redis-helpers.ts'
+import {
+  countByPrefix,
+  deleteByPrefix,
+  DRIVERS,
+  newClient,
+  newNodeRedisClient,
+  REDIS_URL,
+  uniquePrefix,
+  type OpenedClient,
+} from './redis-helpers.ts'
 import { probeService, whenReachable } from './services.ts'
 
 const prefix = uniquePrefix('redis-extras')
@@ -123,7 +132,10 @@ whenReachable(service, () => {
       })
 
       it('lets exactly one of 50 rotations spread over both clients win; the replays revoke the family everywhere', async () => {
-        const stores = [new RedisStore({ client: a.client, prefix: p, clock }), new RedisStore({ client: b.client, prefix: p, clock })] as const
+        const stores = [
+          new RedisStore({ client: a.client, prefix: p, clock }),
+          new RedisStore({ client: b.client, prefix: p, clock }),
+        ] as const
         await stores[0].saveToken(access('race-a0', 'race-fam'), refresh('race-r0', 'race-fam', 'race-a0'))
         const outcomes = await Promise.all(
           Array.from({ length: 50 }, (_, i) =>
@@ -278,7 +290,9 @@ whenReachable(service, () => {
         await store.saveToken(access(`kill-${driver.name}`, undefined))
         const id = Number('call' in client ? await client.client('ID') : await client.sendCommand(['CLIENT', 'ID']))
         const events = client as unknown as { once(event: string, listener: () => void): unknown }
-        const dropped = new Promise((resolve) => events.once(driver.name === 'ioredis' ? 'close' : 'reconnecting', () => resolve(undefined)))
+        const dropped = new Promise((resolve) =>
+          events.once(driver.name === 'ioredis' ? 'close' : 'reconnecting', () => resolve(undefined)),
+        )
         await admin.client('KILL', 'ID', String(id))
         await dropped
         const spy = vi.spyOn(client as unknown as { sendCommand(...args: unknown[]): unknown }, 'sendCommand')
@@ -368,7 +382,10 @@ whenReachable(service, () => {
     it('keys everything by the hashes it is given, under its prefix, and expires entries natively by the store clock', async () => {
       const store = new RedisStore({ client: admin, prefix: `${prefix}ttl:`, clock })
       await store.saveCode(code('ttl-code', { expiresAt: seconds() + 60 }))
-      await store.saveToken(access('ttl-a', 'ttl-fam', { expiresAt: seconds() + 3_600, uniqueKey: 'ttl-unique' }), refresh('ttl-r', 'ttl-fam', 'ttl-a', { expiresAt: seconds() + 86_400 }))
+      await store.saveToken(
+        access('ttl-a', 'ttl-fam', { expiresAt: seconds() + 3_600, uniqueKey: 'ttl-unique' }),
+        refresh('ttl-r', 'ttl-fam', 'ttl-a', { expiresAt: seconds() + 86_400 }),
+      )
       const ttl = async (key: string): Promise<number> => admin.pttl(`${prefix}ttl:${key}`)
       // The clock is fixed, so each time to live is the record's lifetime (less the few ms since the call).
       expect(await ttl('code:ttl-code')).toBeGreaterThan(59_000)

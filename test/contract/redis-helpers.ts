@@ -31,7 +31,12 @@ export function newClient(options: RedisOptions = {}): Redis {
 
 /** A node-redis client configured as `RedisStoreClientOptions` asks: no offline queue, a command timeout. Not connected yet. */
 export function newNodeRedisClient(resp: 2 | 3 = 2): RedisClientType {
-  const client = createClient({ url: REDIS_URL, RESP: resp, disableOfflineQueue: true, commandOptions: { timeout: 1000 } }) as RedisClientType
+  const client = createClient({
+    url: REDIS_URL,
+    RESP: resp,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: 1000 },
+  }) as RedisClientType
   // Connection errors surface through the commands; keep them out of the test output.
   client.on('error', () => undefined)
   return client

@@ -69,7 +69,14 @@ function refresh(tokenHash: string, familyId: string, accessTokenHash: string, o
 /** Sets the scenario up in `store`, rotates once, and reports the outcome and the state of every token involved. */
 async function play(store: AccessTokenStore, scenario: Scenario, id: string): Promise<{ outcome: RotationOutcome; state: unknown[] }> {
   const family = `${id}-f`
-  const [r1, r2, r3, a1, a2, a3] = ['r1', 'r2', 'r3', 'a1', 'a2', 'a3'].map((name) => `${id}-${name}`) as [string, string, string, string, string, string]
+  const [r1, r2, r3, a1, a2, a3] = ['r1', 'r2', 'r3', 'a1', 'a2', 'a3'].map((name) => `${id}-${name}`) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ]
   if (scenario.current !== undefined) {
     const hasSuccessor = scenario.current.rotatedAt !== undefined && scenario.successor !== 'none'
     if (hasSuccessor) {
@@ -102,7 +109,19 @@ async function play(store: AccessTokenStore, scenario: Scenario, id: string): Pr
 function decide(scenario: Scenario): RotationOutcome {
   const current = scenario.current === undefined ? undefined : refresh('r1', 'f', 'a1', scenario.current)
   const successorRotated = scenario.current?.rotatedAt !== undefined && scenario.successor === 'rotated'
-  return decideRotation(current, { presentedHash: 'r1', clientId: 'abc', now: NOW, graceSeconds: 0, accessToken: access('a3', 'f'), refreshToken: refresh('r3', 'f', 'a3'), ...scenario.request }, successorRotated)
+  return decideRotation(
+    current,
+    {
+      presentedHash: 'r1',
+      clientId: 'abc',
+      now: NOW,
+      graceSeconds: 0,
+      accessToken: access('a3', 'f'),
+      refreshToken: refresh('r3', 'f', 'a3'),
+      ...scenario.request,
+    },
+    successorRotated,
+  )
 }
 
 const service = await probeService('Redis', REDIS_URL, 6379)
@@ -142,17 +161,37 @@ whenReachable(service, () => {
       ['expired token (expiresAt = now)', 'invalid', { current: { expiresAt: NOW }, successor: 'none', request: {} }],
       ['expired token (expiresAt < now)', 'invalid', { current: { expiresAt: NOW - 1 }, successor: 'none', request: {} }],
       ['token of another client (RFC 6749 section 6)', 'invalid', { current: {}, successor: 'none', request: { clientId: 'other' } }],
-      ['rotated token of another client', 'invalid', { current: { rotatedAt: NOW - 1 }, successor: 'current', request: { clientId: 'other', graceSeconds: 10 } }],
+      [
+        'rotated token of another client',
+        'invalid',
+        { current: { rotatedAt: NOW - 1 }, successor: 'current', request: { clientId: 'other', graceSeconds: 10 } },
+      ],
       ['current token', 'rotated', { current: {}, successor: 'none', request: {} }],
       ['current token, grace on', 'rotated', { current: {}, successor: 'none', request: { graceSeconds: 10 } }],
       ['current token, one second before expiry', 'rotated', { current: { expiresAt: NOW + 1 }, successor: 'none', request: {} }],
       ['rotated token, grace off', 'reused', { current: { rotatedAt: NOW }, successor: 'current', request: {} }],
       ['rotated token, within grace', 'grace', { current: { rotatedAt: NOW - 5 }, successor: 'current', request: { graceSeconds: 10 } }],
-      ['rotated token, within grace, successor gone', 'grace', { current: { rotatedAt: NOW - 5 }, successor: 'none', request: { graceSeconds: 10 } }],
-      ['rotated token, at the end of grace', 'grace', { current: { rotatedAt: NOW - 10 }, successor: 'current', request: { graceSeconds: 10 } }],
+      [
+        'rotated token, within grace, successor gone',
+        'grace',
+        { current: { rotatedAt: NOW - 5 }, successor: 'none', request: { graceSeconds: 10 } },
+      ],
+      [
+        'rotated token, at the end of grace',
+        'grace',
+        { current: { rotatedAt: NOW - 10 }, successor: 'current', request: { graceSeconds: 10 } },
+      ],
       ['rotated token, after grace', 'reused', { current: { rotatedAt: NOW - 11 }, successor: 'current', request: { graceSeconds: 10 } }],
-      ['rotated token, grace already spent', 'reused', { current: { rotatedAt: NOW - 1, graceUsed: true }, successor: 'current', request: { graceSeconds: 10 } }],
-      ['rotated token whose successor was used (replay, not a lost response)', 'reused', { current: { rotatedAt: NOW - 1 }, successor: 'rotated', request: { graceSeconds: 10 } }],
+      [
+        'rotated token, grace already spent',
+        'reused',
+        { current: { rotatedAt: NOW - 1, graceUsed: true }, successor: 'current', request: { graceSeconds: 10 } },
+      ],
+      [
+        'rotated token whose successor was used (replay, not a lost response)',
+        'reused',
+        { current: { rotatedAt: NOW - 1 }, successor: 'rotated', request: { graceSeconds: 10 } },
+      ],
       ['rotated token, grace off, successor used', 'reused', { current: { rotatedAt: NOW - 1 }, successor: 'rotated', request: {} }],
     ])('%s -> %s', async (_why, outcome, scenario) => {
       expect(await expectAgreement(scenario)).toBe(outcome)

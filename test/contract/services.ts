@@ -72,7 +72,9 @@ export function whenReachable(service: Service, body: () => void): void {
     return
   }
   const bar = '!'.repeat(100)
-  console.warn(`\n${bar}\n!! ${message}.\n!! Its store tests are SKIPPED on this machine (in CI they fail). Start ${service.name} to run them.\n${bar}\n`)
+  console.warn(
+    `\n${bar}\n!! ${message}.\n!! Its store tests are SKIPPED on this machine (in CI they fail). Start ${service.name} to run them.\n${bar}\n`,
+  )
   describe(`${service.name} store`, () => {
     it(`needs ${service.name} at ${service.host}:${service.port}`, (context) => {
       context.skip(message)

@@ -113,9 +113,7 @@ function scenarios(name: string, backend: () => Backend): void {
 
 function codeOf(error: unknown): unknown {
   const record = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>
-  return record['code'] === 'ER_STATEMENT_TIMEOUT' || typeof record['errno'] === 'number'
-    ? record['errno']
-    : record['code']
+  return record['code'] === 'ER_STATEMENT_TIMEOUT' || typeof record['errno'] === 'number' ? record['errno'] : record['code']
 }
 
 describe('statement limits as SQL', () => {
@@ -130,9 +128,7 @@ describe('statement limits as SQL', () => {
     )
   })
   it('MySQL: the MAX_EXECUTION_TIME hint on SELECT only', () => {
-    expect(limitMysqlStatement('MySQL', '  select a FROM t', 250)).toBe(
-      'SELECT /*+ MAX_EXECUTION_TIME(250) */ a FROM t',
-    )
+    expect(limitMysqlStatement('MySQL', '  select a FROM t', 250)).toBe('SELECT /*+ MAX_EXECUTION_TIME(250) */ a FROM t')
     expect(limitMysqlStatement('MySQL', 'UPDATE t SET a = 1', 250)).toBe('UPDATE t SET a = 1')
     expect(limitMysqlStatement('MySQL', 'SELECT 1', 0)).toBe('SELECT 1')
   })
@@ -191,8 +187,7 @@ whenReachable(postgres, () => {
         }
       },
       sessionLimit: async () => {
-        const value =
-          (await host.query<{ statement_timeout: string }>('SHOW statement_timeout')).rows[0]?.statement_timeout ?? ''
+        const value = (await host.query<{ statement_timeout: string }>('SHOW statement_timeout')).rows[0]?.statement_timeout ?? ''
         await host.end()
         return value
       },
@@ -209,8 +204,7 @@ whenReachable(mariadb, () => {
     const [tables] = await admin.query<RowDataPacket[]>(
       'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
     )
-    for (const row of tables)
-      if (String(row['name']).startsWith(stem)) await admin.query(`DROP TABLE \`${String(row['name'])}\``)
+    for (const row of tables) if (String(row['name']).startsWith(stem)) await admin.query(`DROP TABLE \`${String(row['name'])}\``)
     await admin.end()
   })
   scenarios('MariaDB', () => {
@@ -221,9 +215,7 @@ whenReachable(mariadb, () => {
     return {
       store: async (owned) => {
         const options = { tablePrefix: prefix, statementTimeoutMs: LIMIT_MS }
-        const store = owned
-          ? new MysqlStore({ ...options, uri: MYSQL_URL })
-          : new MysqlStore({ ...options, pool: host })
+        const store = owned ? new MysqlStore({ ...options, uri: MYSQL_URL }) : new MysqlStore({ ...options, pool: host })
         await store.migrate()
         return store
       },

@@ -96,7 +96,9 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
   beforeAll(() => h.store(h.main).migrate())
 
   const versions = async (place: P): Promise<number[]> =>
-    (await h.exec(place, `SELECT version FROM ${h.dialect(place).table('schema_migrations')} ORDER BY version`)).map((row) => Number(row['version']))
+    (await h.exec(place, `SELECT version FROM ${h.dialect(place).table('schema_migrations')} ORDER BY version`)).map((row) =>
+      Number(row['version']),
+    )
   const count = async (place: P, table: (typeof TABLE_NAMES)[number]): Promise<number> =>
     Number((await h.exec(place, `SELECT COUNT(*) AS n FROM ${h.dialect(place).table(table)}`))[0]?.['n'])
   const migrated = async (): Promise<P> => {
@@ -179,7 +181,10 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
         await store.saveToken(access(clock, { context: CONTEXT }), refresh(clock, { context: { subjectType: 'client' } }))
         expect((await store.fetchByToken('access-1'))?.context).toEqual(CONTEXT)
         expect((await store.fetchByRefreshToken('refresh-1'))?.context).toEqual({ subjectType: 'client' })
-        await store.saveToken(access(clock, { tokenHash: 'a2', familyId: 'fam-2', context: CONTEXT }), refresh(clock, { tokenHash: 'r2', familyId: 'fam-2', context: CONTEXT }))
+        await store.saveToken(
+          access(clock, { tokenHash: 'a2', familyId: 'fam-2', context: CONTEXT }),
+          refresh(clock, { tokenHash: 'r2', familyId: 'fam-2', context: CONTEXT }),
+        )
         const [family] = await h.exec(
           h.main,
           `SELECT subject_type, auth_time, session_id, grant_id, resources FROM ${h.dialect(h.main).table('families')} WHERE family_id = 'fam-2'`,
@@ -386,7 +391,9 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
       const place = h.fresh()
       const store = h.store(place)
       try {
-        await expect(store.fetchByCode('x')).rejects.toThrow(new RegExp(`^${h.backend} store: fetchByCode failed: its tables are missing \\(run migrate\\(\\) at start-up\\)`))
+        await expect(store.fetchByCode('x')).rejects.toThrow(
+          new RegExp(`^${h.backend} store: fetchByCode failed: its tables are missing \\(run migrate\\(\\) at start-up\\)`),
+        )
         await expect(store.saveCode(code(new FakeClock()))).rejects.toBeInstanceOf(StoreUnavailableError)
         await expect(store.createRecord('session', 'k', 'v')).rejects.toThrow(/tables are missing/)
         const tables = await h.tables(place)

@@ -19,13 +19,7 @@ import type { AdministeredClientStore } from '../../src/stores/from-url.ts'
 import type { RotationOutcome, RotationRequest, TokenStore } from '../../src/stores/types.ts'
 import { verifyClientSecret } from '../../src/tokens/hash.ts'
 import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../../src/types.ts'
-import {
-  access as accessRecord,
-  code as codeRecord,
-  FakeClock,
-  refresh as refreshRecord,
-  rotation as rotationRequest,
-} from './records.ts'
+import { access as accessRecord, code as codeRecord, FakeClock, refresh as refreshRecord, rotation as rotationRequest } from './records.ts'
 
 export { FakeClock }
 export type { AdministeredClientStore }
@@ -83,8 +77,11 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
     const code = (overrides: Partial<AuthorizationCode> = {}): AuthorizationCode => codeRecord(clock, overrides)
     const access = (overrides: Partial<AccessToken> = {}): AccessToken => accessRecord(clock, overrides)
     const refresh = (overrides: Partial<RefreshToken> = {}): RefreshToken => refreshRecord(clock, overrides)
-    const rotation = (presented: string, n: number | string, overrides: Partial<RotationRequest> & { familyId?: string } = {}): RotationRequest =>
-      rotationRequest(clock, presented, n, overrides)
+    const rotation = (
+      presented: string,
+      n: number | string,
+      overrides: Partial<RotationRequest> & { familyId?: string } = {},
+    ): RotationRequest => rotationRequest(clock, presented, n, overrides)
 
     /** Every hash given is gone: neither an access nor a refresh token is returned for it. */
     async function expectGone(hashes: readonly string[]): Promise<void> {
@@ -256,9 +253,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('consumes each of 20 codes exactly once when every code is redeemed 5 times at once', async () => {
         for (let i = 0; i < 20; i++) await tokens.saveCode(code({ codeHash: `code-${i}`, familyId: `fam-${i}` }))
-        const results = await all(
-          Array.from({ length: 100 }, (_, n) => tokens.consumeCode(`code-${n % 20}`, clock.seconds)),
-        )
+        const results = await all(Array.from({ length: 100 }, (_, n) => tokens.consumeCode(`code-${n % 20}`, clock.seconds)))
         for (let i = 0; i < 20; i++) {
           const mine = results.filter((r) => r?.code.codeHash === `code-${i}`).map((r) => r?.outcome)
           expect(mine, `code-${i}`).toHaveLength(5)
@@ -407,7 +402,12 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         expect(await tokens.fetchByToken('access-2')).toEqual(request.accessToken)
         expect(await tokens.fetchByRefreshToken('refresh-2')).toEqual(request.refreshToken)
         expect(await tokens.fetchByRefreshToken('refresh-1')).toEqual(
-          refresh({ issuedAt: clock.seconds - 5, expiresAt: clock.seconds - 5 + 86_400, rotatedAt: clock.seconds, successorHash: 'refresh-2' }),
+          refresh({
+            issuedAt: clock.seconds - 5,
+            expiresAt: clock.seconds - 5 + 86_400,
+            rotatedAt: clock.seconds,
+            successorHash: 'refresh-2',
+          }),
         )
       })
 
@@ -517,9 +517,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('gives exactly one of 50 concurrent rotations of one token "rotated"; with graceSeconds 0 the replays revoke the family', async () => {
         await tokens.saveToken(access(), refresh())
-        const outcomes = await all(
-          Array.from({ length: 50 }, (_, i) => tokens.rotateRefreshToken(rotation('refresh-1', `c${i}`))),
-        )
+        const outcomes = await all(Array.from({ length: 50 }, (_, i) => tokens.rotateRefreshToken(rotation('refresh-1', `c${i}`))))
         expect(count(outcomes, 'rotated')).toBe(1)
         expect(count(outcomes, 'grace')).toBe(0)
         // The first replay is reuse and revokes the family; later ones present a revoked token: invalid.

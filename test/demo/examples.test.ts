@@ -36,10 +36,14 @@ async function freePort(): Promise<number> {
  * quoted by the README, prints none).
  */
 function example(name: string, port: number): ChildProcess {
-  return spawn(process.execPath, ['--conditions=oauth2-stack:source', '--import', 'tsx', '--import', './test/helpers/announce-listening.ts', 'examples/run.ts', name], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), TSX_TSCONFIG_PATH: 'tsconfig.json' },
-  })
+  return spawn(
+    process.execPath,
+    ['--conditions=oauth2-stack:source', '--import', 'tsx', '--import', './test/helpers/announce-listening.ts', 'examples/run.ts', name],
+    {
+      cwd: root,
+      env: { ...process.env, PORT: String(port), TSX_TSCONFIG_PATH: 'tsconfig.json' },
+    },
+  )
 }
 
 describe('examples: npm run example -- resource-server', () => {
@@ -51,7 +55,10 @@ describe('examples: npm run example -- resource-server', () => {
       const base = `http://localhost:${port}`
       const response = await fetch(`${base}/oauth/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from('abc:xyz').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: `Basic ${Buffer.from('abc:xyz').toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: 'grant_type=client_credentials&scope=read',
       })
       const token = ((await response.json()) as { access_token: string }).access_token

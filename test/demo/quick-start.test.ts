@@ -57,4 +57,3 @@ describe('quick start: npm start demo server', () => {
     expect(result.body).toContain('Wrong username or password.')
   })
 })
-

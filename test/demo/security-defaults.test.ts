@@ -52,15 +52,18 @@ class StoreWithLegacyClient implements AdministeredClientStore {
 }
 
 describe('demo server: no implicit grant for its clients (finding 5)', () => {
-  it.each([DEMO.confidentialClient.clientId, DEMO.publicClient.clientId])('%s asking for response_type=token gets unauthorized_client', async (clientId) => {
-    const demo = await start()
-    const url = `${demo.issuer}/authorize?${new URLSearchParams({ response_type: 'token', client_id: clientId, redirect_uri: DEMO.redirectUri, state: 's' }).toString()}`
-    const response = await fetch(url, { redirect: 'manual' })
-    expect(response.status).toBe(302)
-    const fragment = new URLSearchParams(new URL(response.headers.get('location') ?? '').hash.slice(1))
-    expect(fragment.get('error')).toBe('unauthorized_client')
-    expect(fragment.has('access_token')).toBe(false)
-  })
+  it.each([DEMO.confidentialClient.clientId, DEMO.publicClient.clientId])(
+    '%s asking for response_type=token gets unauthorized_client',
+    async (clientId) => {
+      const demo = await start()
+      const url = `${demo.issuer}/authorize?${new URLSearchParams({ response_type: 'token', client_id: clientId, redirect_uri: DEMO.redirectUri, state: 's' }).toString()}`
+      const response = await fetch(url, { redirect: 'manual' })
+      expect(response.status).toBe(302)
+      const fragment = new URLSearchParams(new URL(response.headers.get('location') ?? '').hash.slice(1))
+      expect(fragment.get('error')).toBe('unauthorized_client')
+      expect(fragment.has('access_token')).toBe(false)
+    },
+  )
 
   it('the code flow still shows the login page', async () => {
     const demo = await start()
@@ -69,7 +72,7 @@ describe('demo server: no implicit grant for its clients (finding 5)', () => {
   })
 })
 
-describe('demo server: stored redirect URIs that today\'s rule refuses are reported at start (finding 7)', () => {
+describe("demo server: stored redirect URIs that today's rule refuses are reported at start (finding 7)", () => {
   it('as warn events in the request log, escaped, one per URI; the client keeps working', async () => {
     const lines: string[] = []
     const logger = new RequestLogger({ format: 'json', write: (line) => lines.push(line) })
@@ -91,7 +94,9 @@ describe('demo server: stored redirect URIs that today\'s rule refuses are repor
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     await start({ clientStore: new StoreWithLegacyClient() })
     expect(warn).toHaveBeenCalledTimes(2)
-    expect(String(warn.mock.calls[0]?.[0])).toMatch(/^oauth2-stack: client legacy: stored redirect URI "http:\/\/127\.0\.0\.1\\\\@evil\.example\/cb" has a character/)
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(
+      /^oauth2-stack: client legacy: stored redirect URI "http:\/\/127\.0\.0\.1\\\\@evil\.example\/cb" has a character/,
+    )
   })
 
   it('says nothing when every stored URI passes', async () => {

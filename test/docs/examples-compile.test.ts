@@ -54,11 +54,7 @@ function markdownSamples(path: string): Sample[] {
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
   )
 }
 
@@ -89,9 +85,7 @@ function exampleSamples(path: string): Sample[] {
 function exportedNames(path: string): string[] {
   const text = readFileSync(join(root, path), 'utf8')
   const declared = [
-    ...text.matchAll(
-      /^export (?:declare )?(?:async )?(?:function\*? |class |const |let |interface |type |enum )(\w+)/gm,
-    ),
+    ...text.matchAll(/^export (?:declare )?(?:async )?(?:function\*? |class |const |let |interface |type |enum )(\w+)/gm),
   ].map((m) => m[1] ?? '')
   const listed = [...text.matchAll(/^export (?:type )?\{([^}]*)\}/gm)].flatMap((m) =>
     (m[1] ?? '').split(',').map(
@@ -111,8 +105,7 @@ const defines = (code: string, name: string): boolean =>
   new RegExp(
     `(^|\\n)\\s*import\\b[^;\\n]*\\b${name}\\b|\\b(const|let|var|function|class)\\s+(\\{[^}]*\\b${name}\\b[^}]*\\}|${name}\\b)`,
   ).test(code)
-const uses = (code: string, name: string): boolean =>
-  new RegExp(`(?<![.\\w'"])${name}\\b`).test(code.replaceAll('...', '   '))
+const uses = (code: string, name: string): boolean => new RegExp(`(?<![.\\w'"])${name}\\b`).test(code.replaceAll('...', '   '))
 
 /** The package's public entry files: an `@example` there imports from the package, never from its own file. */
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -126,17 +119,13 @@ const PUBLIC_ENTRIES = new Set(
 
 function moduleText(sample: Sample, dir: string): string {
   const prelude: string[] = [`// ${sample.origin}`]
-  const own =
-    sample.file === undefined || PUBLIC_ENTRIES.has(sample.file) || reachable(sample.file)
-      ? []
-      : exportedNames(sample.file)
+  const own = sample.file === undefined || PUBLIC_ENTRIES.has(sample.file) || reachable(sample.file) ? [] : exportedNames(sample.file)
   const imported = own.filter((name) => uses(sample.code, name) && !defines(sample.code, name))
   if (imported.length > 0 && sample.file !== undefined) {
     prelude.push(`import { ${imported.join(', ')} } from '${relative(dir, join(root, sample.file))}'`)
   }
   for (const [name, type] of Object.entries(CONTEXT)) {
-    if (uses(sample.code, name) && !defines(sample.code, name) && !imported.includes(name))
-      prelude.push(`declare const ${name}: ${type}`)
+    if (uses(sample.code, name) && !defines(sample.code, name) && !imported.includes(name)) prelude.push(`declare const ${name}: ${type}`)
   }
   return `${prelude.join('\n')}\n${sample.code}\nexport {}\n`
 }
@@ -164,9 +153,7 @@ describe('README samples and TSDoc @example blocks compile against the package',
 
   it('type-checks them all with the project options (tsc --noEmit)', { timeout: 120_000 }, async () => {
     mkdirSync(dir, { recursive: true })
-    samples.forEach((sample, index) =>
-      writeFileSync(join(dir, `sample-${String(index).padStart(2, '0')}.ts`), moduleText(sample, dir)),
-    )
+    samples.forEach((sample, index) => writeFileSync(join(dir, `sample-${String(index).padStart(2, '0')}.ts`), moduleText(sample, dir)))
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({

@@ -21,8 +21,16 @@ const BASIC = `Basic ${Buffer.from(`fault-client:${SECRET}`).toString('base64')}
 const suffix = `${process.pid}_${Date.now().toString(36)}`
 
 const backends = [
-  { name: 'PostgreSQL', service: await probeService('PostgreSQL', POSTGRES_URL, 5432), url: (port: number) => `postgres://postgres@127.0.0.1:${port}/test` },
-  { name: 'Redis', service: await probeService('Redis', 'redis://127.0.0.1:6379', 6379), url: (port: number) => `redis://127.0.0.1:${port}` },
+  {
+    name: 'PostgreSQL',
+    service: await probeService('PostgreSQL', POSTGRES_URL, 5432),
+    url: (port: number) => `postgres://postgres@127.0.0.1:${port}/test`,
+  },
+  {
+    name: 'Redis',
+    service: await probeService('Redis', 'redis://127.0.0.1:6379', 6379),
+    url: (port: number) => `redis://127.0.0.1:${port}`,
+  },
 ]
 
 for (const backend of backends) {
@@ -113,7 +121,10 @@ for (const backend of backends) {
           else await setTimeout(50)
         }
         expect(statuses.at(-1), statuses.join(' ')).toBe(200)
-        expect(statuses.slice(0, -1).every((status) => status === 503), statuses.join(' ')).toBe(true)
+        expect(
+          statuses.slice(0, -1).every((status) => status === 503),
+          statuses.join(' '),
+        ).toBe(true)
         // Nothing was handed out that the store does not hold.
         for (const access of issued) expect(await opened.tokenStore.fetchByToken(hashToken(access))).toBeDefined()
       }, 60_000)

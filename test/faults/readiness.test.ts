@@ -50,13 +50,27 @@ whenReachable(postgres, () => {
 
     const get = async (path: string): Promise<{ status: number; body: Record<string, unknown>; cacheControl: string | null }> => {
       const response = await fetch(`${demo.issuer}${path}`, { signal: AbortSignal.timeout(10_000) })
-      return { status: response.status, body: (await response.json()) as Record<string, unknown>, cacheControl: response.headers.get('cache-control') }
+      return {
+        status: response.status,
+        body: (await response.json()) as Record<string, unknown>,
+        cacheControl: response.headers.get('cache-control'),
+      }
     }
 
     it('is ready while the database answers', async () => {
       const report = await demo.controller.readiness()
-      expect(report).toEqual({ ready: true, stores: [{ name: 'clientStore', ready: true }, { name: 'accessTokenStore', ready: true }] })
-      expect(await get('/readyz')).toEqual({ status: 200, body: { status: 'ready', stores: { clientStore: 'ready', accessTokenStore: 'ready' } }, cacheControl: 'no-store' })
+      expect(report).toEqual({
+        ready: true,
+        stores: [
+          { name: 'clientStore', ready: true },
+          { name: 'accessTokenStore', ready: true },
+        ],
+      })
+      expect(await get('/readyz')).toEqual({
+        status: 200,
+        body: { status: 'ready', stores: { clientStore: 'ready', accessTokenStore: 'ready' } },
+        cacheControl: 'no-store',
+      })
       expect(await get('/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } })
     })
 
@@ -69,20 +83,33 @@ whenReachable(postgres, () => {
         expect(store.error).toMatch(/\w/)
       }
       const readyz = await get('/readyz')
-      expect(readyz).toEqual({ status: 503, body: { status: 'unavailable', stores: { clientStore: 'unavailable', accessTokenStore: 'unavailable' } }, cacheControl: 'no-store' })
+      expect(readyz).toEqual({
+        status: 503,
+        body: { status: 'unavailable', stores: { clientStore: 'unavailable', accessTokenStore: 'unavailable' } },
+        cacheControl: 'no-store',
+      })
       expect(await get('/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } })
       expect(lines.some((line) => /"msg":"not ready"/.test(line))).toBe(true)
 
       // A token request meanwhile: 503, and a store.unavailable event naming the call that failed.
       const token = await fetch(`${demo.issuer}/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`ready-client:${SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: `Basic ${Buffer.from(`ready-client:${SECRET}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: 'grant_type=client_credentials',
       })
       expect(token.status).toBe(503)
       await expect.poll(() => lines.find((line) => line.includes('"type":"store.unavailable"')), { timeout: 5000 }).toBeDefined()
       const event = JSON.parse(lines.find((line) => line.includes('"type":"store.unavailable"')) ?? '{}') as Record<string, unknown>
-      expect(event).toMatchObject({ level: 'warn', msg: 'event', type: 'store.unavailable', operation: 'clientStore.fetchByClientId', address: '127.0.0.1' })
+      expect(event).toMatchObject({
+        level: 'warn',
+        msg: 'event',
+        type: 'store.unavailable',
+        operation: 'clientStore.fetchByClientId',
+        address: '127.0.0.1',
+      })
       expect(event.reason === 'failure' || event.reason === 'timeout').toBe(true)
       expect(event.request_id).toMatch(/^[\w-]+$/)
       expect(JSON.stringify(event)).not.toContain(SECRET)

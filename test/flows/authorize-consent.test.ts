@@ -35,7 +35,13 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 const codeUrl = (extra: Record<string, string> = {}): string =>
-  authorizeUrl(server.url, { response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state: 'st', ...extra })
+  authorizeUrl(server.url, {
+    response_type: 'code',
+    client_id: CONFIDENTIAL.clientId,
+    redirect_uri: CONFIDENTIAL.redirectUri,
+    state: 'st',
+    ...extra,
+  })
 
 /** The CSRF failure answer: an error page, no redirect, no code. */
 function expectCsrfRejected(result: RawResult): void {
@@ -65,8 +71,12 @@ describe('RFC 6749 section 4.1.2.1: the resource owner denies', () => {
     expect(params.get('state')).toBe('deny-state')
     expect(params.get('iss')).toBe(server.issuer)
     expect(params.has('code')).toBe(false)
-    expect(() => oauth.validateAuthResponse(as, { client_id: CONFIDENTIAL.clientId }, params, 'deny-state')).toThrow(oauth.AuthorizationResponseError)
-    expect(result.setCookies.map(parseSetCookie).some((c) => c.name === 'oauth2_csrf' && c.value === '' && c.attributes.get('max-age') === '0')).toBe(true)
+    expect(() => oauth.validateAuthResponse(as, { client_id: CONFIDENTIAL.clientId }, params, 'deny-state')).toThrow(
+      oauth.AuthorizationResponseError,
+    )
+    expect(
+      result.setCookies.map(parseSetCookie).some((c) => c.name === 'oauth2_csrf' && c.value === '' && c.attributes.get('max-age') === '0'),
+    ).toBe(true)
   })
 
   it('deny wins even with correct credentials submitted along', async () => {
@@ -133,14 +143,20 @@ describe('RFC 6749 section 10.12 / RFC 9700 section 4.7: the decision POST is CS
   })
 
   it('a token issued for other authorization parameters (other redirect_uri of the same client) → error page, no code', async () => {
-    const page = await openLoginPage(authorizeUrl(server.url, { response_type: 'code', client_id: TWO_URIS.clientId, redirect_uri: TWO_URIS.redirectUris[0] }))
+    const page = await openLoginPage(
+      authorizeUrl(server.url, { response_type: 'code', client_id: TWO_URIS.clientId, redirect_uri: TWO_URIS.redirectUris[0] }),
+    )
     const target = authorizeUrl(server.url, { response_type: 'code', client_id: TWO_URIS.clientId, redirect_uri: TWO_URIS.redirectUris[1] })
     expectCsrfRejected(await withoutNewCode(() => submitForm(page, { action: 'approve', ...USER, target })))
   })
 
   it('a token issued with the state in the query does not fit a state dropped from the request', async () => {
     const page = await openLoginPage(codeUrl({ state: 'present' }))
-    const target = authorizeUrl(server.url, { response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri })
+    const target = authorizeUrl(server.url, {
+      response_type: 'code',
+      client_id: CONFIDENTIAL.clientId,
+      redirect_uri: CONFIDENTIAL.redirectUri,
+    })
     expectCsrfRejected(await withoutNewCode(() => submitForm(page, { action: 'approve', ...USER, target })))
   })
 

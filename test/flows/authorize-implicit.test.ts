@@ -13,12 +13,20 @@ let server: TestServer
 
 beforeAll(async () => {
   // RefreshToken is enabled (the harness default): the implicit grant must still never issue one.
-  server = await startTestServer({ clients: [{ clientId: TENANT.clientId, redirectUris: [TENANT.redirectUri], responseTypes: ['code', 'token'] }] })
+  server = await startTestServer({
+    clients: [{ clientId: TENANT.clientId, redirectUris: [TENANT.redirectUri], responseTypes: ['code', 'token'] }],
+  })
 })
 afterAll(() => server.close())
 
 const tokenUrl = (extra: Record<string, string> = {}): string =>
-  authorizeUrl(server.url, { response_type: 'token', client_id: PUBLIC_CLIENT.clientId, redirect_uri: PUBLIC_CLIENT.redirectUri, state: 'imp', ...extra })
+  authorizeUrl(server.url, {
+    response_type: 'token',
+    client_id: PUBLIC_CLIENT.clientId,
+    redirect_uri: PUBLIC_CLIENT.redirectUri,
+    state: 'imp',
+    ...extra,
+  })
 
 /** Asserts an implicit error redirect: everything in the fragment, nothing added to the query. */
 function expectFragmentError(result: RawResult, redirectUri: string, error: string, state: string, status: number): void {
@@ -79,14 +87,24 @@ describe('RFC 6749 section 4.2.2: implicit grant access token response', () => {
   })
 
   it('a confidential client may use it too when registered for it (responseTypes includes token)', async () => {
-    const url = authorizeUrl(server.url, { response_type: 'token', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state: 'c' })
+    const url = authorizeUrl(server.url, {
+      response_type: 'token',
+      client_id: CONFIDENTIAL.clientId,
+      redirect_uri: CONFIDENTIAL.redirectUri,
+      state: 'c',
+    })
     const result = await submitForm(await openLoginPage(url))
     expect(result.status).toBe(303)
     expect(responseParams(result.location, CONFIDENTIAL.redirectUri, 'fragment').get('access_token')).toBeTruthy()
   })
 
   it('RFC 6749 section 3.1.2: a redirect URI with a query keeps it; the token goes in the fragment after it', async () => {
-    const url = authorizeUrl(server.url, { response_type: 'token', client_id: TENANT.clientId, redirect_uri: TENANT.redirectUri, state: 't' })
+    const url = authorizeUrl(server.url, {
+      response_type: 'token',
+      client_id: TENANT.clientId,
+      redirect_uri: TENANT.redirectUri,
+      state: 't',
+    })
     const result = await submitForm(await openLoginPage(url))
     expect(result.status).toBe(303)
     expect(result.location?.startsWith(`${TENANT.redirectUri}#access_token=`)).toBe(true)
@@ -124,7 +142,13 @@ describe('RFC 6749 section 4.2.2.1: implicit grant errors go in the fragment wit
   })
 
   it('an error to a redirect URI with a query keeps the query and puts the error in the fragment', async () => {
-    const url = authorizeUrl(server.url, { response_type: 'token', client_id: TENANT.clientId, redirect_uri: TENANT.redirectUri, state: 't', scope: 'nope' })
+    const url = authorizeUrl(server.url, {
+      response_type: 'token',
+      client_id: TENANT.clientId,
+      redirect_uri: TENANT.redirectUri,
+      state: 't',
+      scope: 'nope',
+    })
     expectFragmentError(await request(url), TENANT.redirectUri, 'invalid_scope', 't', 302)
   })
 
@@ -139,11 +163,17 @@ describe('RFC 6749 section 4.2: implicit grant left out', () => {
   it('response_type=token on a server without the implicit grant → unsupported_response_type', async () => {
     const bare = await startTestServer({ implicit: false })
     try {
-      const url = authorizeUrl(bare.url, { response_type: 'token', client_id: PUBLIC_CLIENT.clientId, redirect_uri: PUBLIC_CLIENT.redirectUri, state: 'x' })
+      const url = authorizeUrl(bare.url, {
+        response_type: 'token',
+        client_id: PUBLIC_CLIENT.clientId,
+        redirect_uri: PUBLIC_CLIENT.redirectUri,
+        state: 'x',
+      })
       const result = await request(url)
       expect(result.status).toBe(302)
       const location = result.location ?? ''
-      const params = new URL(location).hash.length > 1 ? new URLSearchParams(new URL(location).hash.slice(1)) : new URL(location).searchParams
+      const params =
+        new URL(location).hash.length > 1 ? new URLSearchParams(new URL(location).hash.slice(1)) : new URL(location).searchParams
       expect(location.startsWith(PUBLIC_CLIENT.redirectUri)).toBe(true)
       expect(params.get('error')).toBe('unsupported_response_type')
       expect(params.get('state')).toBe('x')

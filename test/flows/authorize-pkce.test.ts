@@ -19,7 +19,14 @@ let plainServer: TestServer
 let strictServer: TestServer
 
 beforeAll(async () => {
-  const clients = [{ clientId: STRICT_CONFIDENTIAL.clientId, clientSecret: STRICT_CONFIDENTIAL.secret, redirectUris: [STRICT_CONFIDENTIAL.redirectUri], requirePkce: true }]
+  const clients = [
+    {
+      clientId: STRICT_CONFIDENTIAL.clientId,
+      clientSecret: STRICT_CONFIDENTIAL.secret,
+      redirectUris: [STRICT_CONFIDENTIAL.redirectUri],
+      requirePkce: true,
+    },
+  ]
   server = await startTestServer({ clients })
   plainServer = await startTestServer({ clients, code: { pkce: { allowPlain: true } } })
   strictServer = await startTestServer({ clients, code: { pkce: { requireForAllClients: true } } })
@@ -30,9 +37,21 @@ afterAll(async () => {
 })
 
 const publicUrl = (on: TestServer, extra: Record<string, string>): string =>
-  authorizeUrl(on.url, { response_type: 'code', client_id: PUBLIC_CLIENT.clientId, redirect_uri: PUBLIC_CLIENT.redirectUri, state: 'pk', ...extra })
+  authorizeUrl(on.url, {
+    response_type: 'code',
+    client_id: PUBLIC_CLIENT.clientId,
+    redirect_uri: PUBLIC_CLIENT.redirectUri,
+    state: 'pk',
+    ...extra,
+  })
 const confidentialUrl = (on: TestServer, extra: Record<string, string>): string =>
-  authorizeUrl(on.url, { response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state: 'pk', ...extra })
+  authorizeUrl(on.url, {
+    response_type: 'code',
+    client_id: CONFIDENTIAL.clientId,
+    redirect_uri: CONFIDENTIAL.redirectUri,
+    state: 'pk',
+    ...extra,
+  })
 
 /** Asserts a 302 invalid_request redirect to `redirectUri` with state pk and iss of `on`. */
 async function expectInvalidRequest(on: TestServer, url: string, redirectUri: string = PUBLIC_CLIENT.redirectUri): Promise<void> {
@@ -154,8 +173,16 @@ describe('RFC 7636 section 4.4.1 / RFC 9700 section 2.1.1: PKCE at the authoriza
   it('a confidential client needs no PKCE by default, but its challenge is validated when sent', async () => {
     await expectLoginPage(confidentialUrl(server, {}))
     await expectLoginPage(confidentialUrl(server, { code_challenge: VALID_S256, code_challenge_method: 'S256' }))
-    await expectInvalidRequest(server, confidentialUrl(server, { code_challenge: 'short', code_challenge_method: 'S256' }), CONFIDENTIAL.redirectUri)
-    await expectInvalidRequest(server, confidentialUrl(server, { code_challenge: PLAIN, code_challenge_method: 'plain' }), CONFIDENTIAL.redirectUri)
+    await expectInvalidRequest(
+      server,
+      confidentialUrl(server, { code_challenge: 'short', code_challenge_method: 'S256' }),
+      CONFIDENTIAL.redirectUri,
+    )
+    await expectInvalidRequest(
+      server,
+      confidentialUrl(server, { code_challenge: PLAIN, code_challenge_method: 'plain' }),
+      CONFIDENTIAL.redirectUri,
+    )
   })
 
   it('pkce.requireForAllClients: the confidential client without code_challenge → invalid_request; with S256 → login page', async () => {
@@ -165,7 +192,13 @@ describe('RFC 7636 section 4.4.1 / RFC 9700 section 2.1.1: PKCE at the authoriza
 
   it('a confidential client registered with requirePkce needs it too', async () => {
     const url = (extra: Record<string, string>): string =>
-      authorizeUrl(server.url, { response_type: 'code', client_id: STRICT_CONFIDENTIAL.clientId, redirect_uri: STRICT_CONFIDENTIAL.redirectUri, state: 'pk', ...extra })
+      authorizeUrl(server.url, {
+        response_type: 'code',
+        client_id: STRICT_CONFIDENTIAL.clientId,
+        redirect_uri: STRICT_CONFIDENTIAL.redirectUri,
+        state: 'pk',
+        ...extra,
+      })
     await expectInvalidRequest(server, url({}), STRICT_CONFIDENTIAL.redirectUri)
     await expectLoginPage(url({ code_challenge: VALID_S256, code_challenge_method: 'S256' }))
   })

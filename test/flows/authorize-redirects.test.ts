@@ -57,7 +57,12 @@ function expectErrorPage(result: RawResult, error: string): void {
 
 describe('RFC 6749 section 4.1.1-4.1.2: authorization code happy path', () => {
   it('4.1.1: GET shows the login/consent page (200 HTML) with anti-framing, no-referrer, no-store headers and an HttpOnly SameSite=Strict CSRF cookie', async () => {
-    const url = authorizeUrl(server.url, { response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state: 'xyz' })
+    const url = authorizeUrl(server.url, {
+      response_type: 'code',
+      client_id: CONFIDENTIAL.clientId,
+      redirect_uri: CONFIDENTIAL.redirectUri,
+      state: 'xyz',
+    })
     const page = await request(url)
     expect(page.status).toBe(200)
     expect(page.location).toBeUndefined()
@@ -138,7 +143,12 @@ describe('RFC 6749 section 4.1.1-4.1.2: authorization code happy path', () => {
   })
 
   it('RFC 6749 section 4.1.2 / 10.10: the code is unguessable, stored only by hash, bound to client and redirect_uri, and lives at most 10 minutes', async () => {
-    const url = authorizeUrl(server.url, { response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state: 'c' })
+    const url = authorizeUrl(server.url, {
+      response_type: 'code',
+      client_id: CONFIDENTIAL.clientId,
+      redirect_uri: CONFIDENTIAL.redirectUri,
+      state: 'c',
+    })
     const result = await submitForm(await openLoginPage(url))
     const code = responseParams(result.location, CONFIDENTIAL.redirectUri).get('code') ?? ''
     expect(code).toMatch(/^[A-Za-z0-9_-]{43,}$/)
@@ -153,11 +163,21 @@ describe('RFC 6749 section 4.1.1-4.1.2: authorization code happy path', () => {
   })
 
   it('RFC 9207 section 2: iss is the configured issuer, never taken from Host or X-Forwarded-Host', async () => {
-    const query = new URLSearchParams({ response_type: 'bogus', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state: 'h' })
+    const query = new URLSearchParams({
+      response_type: 'bogus',
+      client_id: CONFIDENTIAL.clientId,
+      redirect_uri: CONFIDENTIAL.redirectUri,
+      state: 'h',
+    })
     const { port } = new URL(server.url)
     const location = await new Promise<string | undefined>((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port: Number(port), path: `${authorizePath(server.url)}?${query.toString()}`, headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' } },
+        {
+          host: '127.0.0.1',
+          port: Number(port),
+          path: `${authorizePath(server.url)}?${query.toString()}`,
+          headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+        },
         (res) => {
           res.resume()
           resolve(res.headers.location)
@@ -172,7 +192,11 @@ describe('RFC 6749 section 4.1.1-4.1.2: authorization code happy path', () => {
   })
 
   it('RFC 6749 section 4.1.2: without state in the request there is none in the response (oauth4webapi expectNoState)', async () => {
-    const url = authorizeUrl(server.url, { response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri })
+    const url = authorizeUrl(server.url, {
+      response_type: 'code',
+      client_id: CONFIDENTIAL.clientId,
+      redirect_uri: CONFIDENTIAL.redirectUri,
+    })
     const result = await submitForm(await openLoginPage(url))
     expect(result.status).toBe(303)
     const params = responseParams(result.location, CONFIDENTIAL.redirectUri)
@@ -182,7 +206,12 @@ describe('RFC 6749 section 4.1.1-4.1.2: authorization code happy path', () => {
 
   it('RFC 6749 section 4.1.2: state with reserved and non-ASCII characters comes back byte for byte', async () => {
     const state = 'a b&c=d/é+%25?#€;"<>'
-    const url = authorizeUrl(server.url, { response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state })
+    const url = authorizeUrl(server.url, {
+      response_type: 'code',
+      client_id: CONFIDENTIAL.clientId,
+      redirect_uri: CONFIDENTIAL.redirectUri,
+      state,
+    })
     const result = await submitForm(await openLoginPage(url))
     expect(result.status).toBe(303)
     expect(responseParams(result.location, CONFIDENTIAL.redirectUri).get('state')).toBe(state)
@@ -198,7 +227,12 @@ describe('RFC 6749 section 4.1.1-4.1.2: authorization code happy path', () => {
 
   it('RFC 6749 section 3.1.2: a redirect URI with its own query keeps it and the response parameters are appended with &', async () => {
     const client: oauth.Client = { client_id: TENANT.clientId }
-    const url = authorizeUrl(server.url, { response_type: 'code', client_id: TENANT.clientId, redirect_uri: TENANT.redirectUri, state: 't' })
+    const url = authorizeUrl(server.url, {
+      response_type: 'code',
+      client_id: TENANT.clientId,
+      redirect_uri: TENANT.redirectUri,
+      state: 't',
+    })
     const result = await submitForm(await openLoginPage(url))
     expect(result.status).toBe(303)
     expect(result.location?.startsWith(`${TENANT.redirectUri}&code=`)).toBe(true)
@@ -206,14 +240,27 @@ describe('RFC 6749 section 4.1.1-4.1.2: authorization code happy path', () => {
     expect(location.origin + location.pathname).toBe('https://client.example/cb')
     expect(location.searchParams.getAll('tenant')).toEqual(['1'])
     const callback = oauth.validateAuthResponse(as, client, location, 't')
-    const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(SECRET), callback, TENANT.redirectUri, oauth.nopkce, {
-      [oauth.allowInsecureRequests]: true,
-    })
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretBasic(SECRET),
+      callback,
+      TENANT.redirectUri,
+      oauth.nopkce,
+      {
+        [oauth.allowInsecureRequests]: true,
+      },
+    )
     expect((await oauth.processAuthorizationCodeResponse(as, client, response)).token_type).toBe('bearer')
   })
 
   it('RFC 6749 section 3.1.2: errors to a redirect URI with a query also keep it and append with &', async () => {
-    const url = authorizeUrl(server.url, { response_type: 'nope', client_id: TENANT.clientId, redirect_uri: TENANT.redirectUri, state: 't' })
+    const url = authorizeUrl(server.url, {
+      response_type: 'nope',
+      client_id: TENANT.clientId,
+      redirect_uri: TENANT.redirectUri,
+      state: 't',
+    })
     const result = await request(url)
     expect(result.status).toBe(302)
     const params = responseParams(result.location, TENANT.redirectUri)
@@ -225,17 +272,108 @@ describe('RFC 6749 section 4.1.1-4.1.2: authorization code happy path', () => {
 describe('RFC 6749 section 4.1.2.1 and RFC 9700 section 4.11: no open redirect before client and redirect_uri are valid', () => {
   const base = { response_type: 'code', state: 'st' }
   const cases: readonly (readonly [string, readonly (readonly [string, string])[], string])[] = [
-    ['missing client_id', [['response_type', 'code'], ['redirect_uri', CONFIDENTIAL.redirectUri]], 'invalid_request'],
-    ['empty client_id', [['response_type', 'code'], ['client_id', ''], ['redirect_uri', CONFIDENTIAL.redirectUri]], 'invalid_client'],
-    ['unknown client_id', [['response_type', 'code'], ['client_id', 'nobody'], ['redirect_uri', CONFIDENTIAL.redirectUri]], 'invalid_client'],
-    ['client_id of another case', [['response_type', 'code'], ['client_id', 'CONFIDENTIAL'], ['redirect_uri', CONFIDENTIAL.redirectUri]], 'invalid_client'],
-    ['unknown client_id with an otherwise invalid request', [['response_type', 'bogus'], ['client_id', 'nobody'], ['redirect_uri', 'https://evil.example/']], 'invalid_client'],
-    ['repeated client_id (same value)', [['response_type', 'code'], ['client_id', CONFIDENTIAL.clientId], ['client_id', CONFIDENTIAL.clientId], ['redirect_uri', CONFIDENTIAL.redirectUri]], 'invalid_request'],
-    ['repeated client_id (two clients)', [['response_type', 'code'], ['client_id', CONFIDENTIAL.clientId], ['client_id', TENANT.clientId], ['redirect_uri', CONFIDENTIAL.redirectUri]], 'invalid_request'],
-    ['repeated redirect_uri (same value)', [['response_type', 'code'], ['client_id', CONFIDENTIAL.clientId], ['redirect_uri', CONFIDENTIAL.redirectUri], ['redirect_uri', CONFIDENTIAL.redirectUri]], 'invalid_request'],
-    ['repeated redirect_uri (registered first, evil second)', [['response_type', 'code'], ['client_id', CONFIDENTIAL.clientId], ['redirect_uri', CONFIDENTIAL.redirectUri], ['redirect_uri', 'https://evil.example/']], 'invalid_request'],
-    ['repeated redirect_uri (evil first, registered second)', [['response_type', 'code'], ['client_id', CONFIDENTIAL.clientId], ['redirect_uri', 'https://evil.example/'], ['redirect_uri', CONFIDENTIAL.redirectUri]], 'invalid_request'],
-    ['redirect_uri omitted while the client registered two', [['response_type', 'code'], ['client_id', TWO_URIS.clientId]], 'invalid_request'],
+    [
+      'missing client_id',
+      [
+        ['response_type', 'code'],
+        ['redirect_uri', CONFIDENTIAL.redirectUri],
+      ],
+      'invalid_request',
+    ],
+    [
+      'empty client_id',
+      [
+        ['response_type', 'code'],
+        ['client_id', ''],
+        ['redirect_uri', CONFIDENTIAL.redirectUri],
+      ],
+      'invalid_client',
+    ],
+    [
+      'unknown client_id',
+      [
+        ['response_type', 'code'],
+        ['client_id', 'nobody'],
+        ['redirect_uri', CONFIDENTIAL.redirectUri],
+      ],
+      'invalid_client',
+    ],
+    [
+      'client_id of another case',
+      [
+        ['response_type', 'code'],
+        ['client_id', 'CONFIDENTIAL'],
+        ['redirect_uri', CONFIDENTIAL.redirectUri],
+      ],
+      'invalid_client',
+    ],
+    [
+      'unknown client_id with an otherwise invalid request',
+      [
+        ['response_type', 'bogus'],
+        ['client_id', 'nobody'],
+        ['redirect_uri', 'https://evil.example/'],
+      ],
+      'invalid_client',
+    ],
+    [
+      'repeated client_id (same value)',
+      [
+        ['response_type', 'code'],
+        ['client_id', CONFIDENTIAL.clientId],
+        ['client_id', CONFIDENTIAL.clientId],
+        ['redirect_uri', CONFIDENTIAL.redirectUri],
+      ],
+      'invalid_request',
+    ],
+    [
+      'repeated client_id (two clients)',
+      [
+        ['response_type', 'code'],
+        ['client_id', CONFIDENTIAL.clientId],
+        ['client_id', TENANT.clientId],
+        ['redirect_uri', CONFIDENTIAL.redirectUri],
+      ],
+      'invalid_request',
+    ],
+    [
+      'repeated redirect_uri (same value)',
+      [
+        ['response_type', 'code'],
+        ['client_id', CONFIDENTIAL.clientId],
+        ['redirect_uri', CONFIDENTIAL.redirectUri],
+        ['redirect_uri', CONFIDENTIAL.redirectUri],
+      ],
+      'invalid_request',
+    ],
+    [
+      'repeated redirect_uri (registered first, evil second)',
+      [
+        ['response_type', 'code'],
+        ['client_id', CONFIDENTIAL.clientId],
+        ['redirect_uri', CONFIDENTIAL.redirectUri],
+        ['redirect_uri', 'https://evil.example/'],
+      ],
+      'invalid_request',
+    ],
+    [
+      'repeated redirect_uri (evil first, registered second)',
+      [
+        ['response_type', 'code'],
+        ['client_id', CONFIDENTIAL.clientId],
+        ['redirect_uri', 'https://evil.example/'],
+        ['redirect_uri', CONFIDENTIAL.redirectUri],
+      ],
+      'invalid_request',
+    ],
+    [
+      'redirect_uri omitted while the client registered two',
+      [
+        ['response_type', 'code'],
+        ['client_id', TWO_URIS.clientId],
+      ],
+      'invalid_request',
+    ],
   ]
   for (const [name, params, error] of cases) {
     it(`${name} → HTML error page (400, ${error}), no Location`, async () => {
@@ -288,8 +426,16 @@ describe('RFC 6749 section 4.1.2.1 and RFC 9700 section 4.11: no open redirect b
   }
 
   it('a prefix of a registered URI with a query is refused too (https://client.example/cb without ?tenant=1, and with ?tenant=2)', async () => {
-    for (const redirectUri of ['https://client.example/cb', 'https://client.example/cb?tenant=2', 'https://client.example/cb?tenant=1&x=1', 'https://client.example/cb?tenant=01']) {
-      expectErrorPage(await request(authorizeUrl(server.url, { ...base, client_id: TENANT.clientId, redirect_uri: redirectUri })), 'invalid_request')
+    for (const redirectUri of [
+      'https://client.example/cb',
+      'https://client.example/cb?tenant=2',
+      'https://client.example/cb?tenant=1&x=1',
+      'https://client.example/cb?tenant=01',
+    ]) {
+      expectErrorPage(
+        await request(authorizeUrl(server.url, { ...base, client_id: TENANT.clientId, redirect_uri: redirectUri })),
+        'invalid_request',
+      )
     }
   })
 
@@ -357,7 +503,9 @@ describe('RFC 8252 section 7.3: loopback IP redirect URIs of native apps may use
   })
 
   it('the registered loopback URI itself (no port) is accepted', async () => {
-    const result = await submitForm(await openLoginPage(authorizeUrl(server.url, loopbackParams(NATIVE_V4.clientId, NATIVE_V4.redirectUri))))
+    const result = await submitForm(
+      await openLoginPage(authorizeUrl(server.url, loopbackParams(NATIVE_V4.clientId, NATIVE_V4.redirectUri))),
+    )
     expect(result.status).toBe(303)
     responseParams(result.location, NATIVE_V4.redirectUri)
   })
@@ -409,7 +557,11 @@ describe('RFC 8252 section 7.3: loopback IP redirect URIs of native apps may use
   }
 
   it('the port exception is for loopback IPs only: a https client cannot change its port', async () => {
-    const url = authorizeUrl(server.url, { response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: 'https://client.example:51234/callback' })
+    const url = authorizeUrl(server.url, {
+      response_type: 'code',
+      client_id: CONFIDENTIAL.clientId,
+      redirect_uri: 'https://client.example:51234/callback',
+    })
     expectErrorPage(await request(url), 'invalid_request')
   })
 })

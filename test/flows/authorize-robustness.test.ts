@@ -246,7 +246,13 @@ describe('RFC 6749 section 4.1.2.1 / RFC 9700 section 4.11: adversarial authoriz
         const query = randomQuery(random)
         const body = randomQuery(random)
         const cookie = pick(random, ['', page.cookie, 'oauth2_csrf=', `oauth2_csrf=${'A'.repeat(43)}`, 'oauth2_csrf=%zz; oauth2_csrf=x'])
-        const contentType = pick(random, ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=latin1', 'text/plain', 'application/json', 'multipart/form-data; boundary=x'])
+        const contentType = pick(random, [
+          'application/x-www-form-urlencoded',
+          'application/x-www-form-urlencoded; charset=latin1',
+          'text/plain',
+          'application/json',
+          'multipart/form-data; boundary=x',
+        ])
         const headers: Record<string, string> = { 'content-type': contentType }
         if (cookie !== '') headers.cookie = cookie
         const label = `seed ${seed} #${i}: POST ?${query.slice(0, 200)} body ${body.slice(0, 200)} cookie ${cookie}`
@@ -259,7 +265,12 @@ describe('RFC 6749 section 4.1.2.1 / RFC 9700 section 4.11: adversarial authoriz
 
   it('CRLF, NUL and markup in state are encoded in the Location, never injected as headers', async () => {
     const state = '\r\nSet-Cookie: pwned=1\r\nLocation: https://evil.example/\u0000<script>'
-    const query = new URLSearchParams({ response_type: 'bogus', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state })
+    const query = new URLSearchParams({
+      response_type: 'bogus',
+      client_id: CONFIDENTIAL.clientId,
+      redirect_uri: CONFIDENTIAL.redirectUri,
+      state,
+    })
     const result = await request(`${server.url}/authorize?${query.toString()}`)
     checkAnswer(result, 'crlf state')
     expect(result.status).toBe(302)
@@ -270,7 +281,12 @@ describe('RFC 6749 section 4.1.2.1 / RFC 9700 section 4.11: adversarial authoriz
 
   it('CRLF and markup in state on the login page: escaped in the form action, and state comes back intact after approval', async () => {
     const state = '"><script>alert(1)</script>\r\n'
-    const query = new URLSearchParams({ response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state })
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: CONFIDENTIAL.clientId,
+      redirect_uri: CONFIDENTIAL.redirectUri,
+      state,
+    })
     const page = await openLoginPage(`${server.url}/authorize?${query.toString()}`)
     checkAnswer(page, 'login page')
     expect(page.action.searchParams.get('state')).toBe(state)
@@ -304,7 +320,10 @@ describe('RFC 6749 section 4.1.2.1 / RFC 9110 section 15.5.1: raw-socket request
   const base = `response_type=code&client_id=${CONFIDENTIAL.clientId}&redirect_uri=${encodeURIComponent(CONFIDENTIAL.redirectUri)}`
   const targets: readonly (readonly [string, Buffer])[] = [
     ['raw markup in state', Buffer.from(`@AUTH@?${base}&state="><script>alert(1)</script>`, 'latin1')],
-    ['raw quote and angle brackets in an unknown response_type', Buffer.from(`@AUTH@?client_id=${CONFIDENTIAL.clientId}&response_type=<b>"x"</b>&state=s`, 'latin1')],
+    [
+      'raw quote and angle brackets in an unknown response_type',
+      Buffer.from(`@AUTH@?client_id=${CONFIDENTIAL.clientId}&response_type=<b>"x"</b>&state=s`, 'latin1'),
+    ],
     ['raw latin-1 bytes', Buffer.concat([Buffer.from(`@AUTH@?${base}&state=`), Buffer.from([0xe9, 0xff, 0x80])])],
     ['invalid UTF-8 bytes in client_id', Buffer.concat([Buffer.from('@AUTH@?client_id='), Buffer.from([0xc3, 0x28, 0xed, 0xa0, 0x80])])],
     ['a NUL byte in the target', Buffer.concat([Buffer.from(`@AUTH@?${base}&state=a`), Buffer.from([0x00]), Buffer.from('b')])],

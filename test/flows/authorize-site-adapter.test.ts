@@ -23,7 +23,17 @@ import {
   type Request,
   type SiteAdapter,
 } from '../../src/web/index.ts'
-import { authorizationServer, authorizeUrl, openLoginPage, parseSetCookie, protectedPageHeaders, PROTECTED_PAGE_HEADERS, request, responseParams, submitForm } from '../helpers/browser.ts'
+import {
+  authorizationServer,
+  authorizeUrl,
+  openLoginPage,
+  parseSetCookie,
+  protectedPageHeaders,
+  PROTECTED_PAGE_HEADERS,
+  request,
+  responseParams,
+  submitForm,
+} from '../helpers/browser.ts'
 import { CONFIDENTIAL, postToken, TestClock } from '../helpers/test-server.ts'
 
 /** A site adapter assembled from parts; unspecified parts behave like "not logged in, not denied". */
@@ -128,7 +138,13 @@ async function startCustom(options: CustomOptions): Promise<CustomServer> {
 }
 
 const codeUrl = (server: CustomServer, extra: Record<string, string> = {}): string =>
-  authorizeUrl(server.url, { response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state: 'sa', ...extra })
+  authorizeUrl(server.url, {
+    response_type: 'code',
+    client_id: CONFIDENTIAL.clientId,
+    redirect_uri: CONFIDENTIAL.redirectUri,
+    state: 'sa',
+    ...extra,
+  })
 
 const GENERIC = 'The server encountered an unexpected condition.'
 
@@ -137,7 +153,10 @@ describe('RFC 6749 section 4.1.1-4.1.2.1: SiteAdapter results at the authorizati
     const adapter = new TestAdapter({
       authenticate: async (request) => ({
         type: 'respond',
-        response: new Response(302, { location: `/login?next=${encodeURIComponent(`${request.path}?${request.rawQuery}`)}`, 'x-host': 'mine' }),
+        response: new Response(302, {
+          location: `/login?next=${encodeURIComponent(`${request.path}?${request.rawQuery}`)}`,
+          'x-host': 'mine',
+        }),
       }),
     })
     const server = await startCustom({ siteAdapter: adapter })
@@ -177,7 +196,10 @@ describe('RFC 6749 section 4.1.1-4.1.2.1: SiteAdapter results at the authorizati
   })
 
   it('userHasDeniedAccess → true on GET → access_denied redirect; authenticate is not asked', async () => {
-    const adapter = new TestAdapter({ userHasDeniedAccess: async () => true, authenticate: async () => ({ type: 'granted', userId: 'bob' }) })
+    const adapter = new TestAdapter({
+      userHasDeniedAccess: async () => true,
+      authenticate: async () => ({ type: 'granted', userId: 'bob' }),
+    })
     const server = await startCustom({ siteAdapter: adapter })
     const result = await request(codeUrl(server))
     expect(responseParams(result.location, CONFIDENTIAL.redirectUri).get('error')).toBe('access_denied')
@@ -307,16 +329,22 @@ describe('RFC 6749 section 4.1.1-4.1.2.1: SiteAdapter results at the authorizati
   })
 
   it('a site adapter that grants every POST cannot bypass the CSRF check: a forged POST gets the error page, no code', async () => {
-    const adapter = new TestAdapter({ authenticate: async (request) => (request.method === 'POST' ? { type: 'granted', userId: 'bob' } : { type: 'unauthenticated' }) })
+    const adapter = new TestAdapter({
+      authenticate: async (request) => (request.method === 'POST' ? { type: 'granted', userId: 'bob' } : { type: 'unauthenticated' }),
+    })
     const server = await startCustom({ siteAdapter: adapter })
-    const result = await request(codeUrl(server), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf_token=forged' })
+    const result = await request(codeUrl(server), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'csrf_token=forged',
+    })
     expect(result.status).toBe(400)
     expect(result.location).toBeUndefined()
     expect(server.tokenStore.size.codes).toBe(0)
     expect(adapter.calls.authenticate).toBe(0)
   })
 
-  it('the grant\'s own site adapter (new AuthorizationCodeGrant({ siteAdapter })) wins over the controller\'s', async () => {
+  it("the grant's own site adapter (new AuthorizationCodeGrant({ siteAdapter })) wins over the controller's", async () => {
     const controllerAdapter = new TestAdapter({ authenticate: async () => ({ type: 'denied' }) })
     const grantAdapter = new TestAdapter({ authenticate: async () => ({ type: 'granted', userId: 'grant-user' }) })
     const server = await startCustom({ siteAdapter: controllerAdapter, codeSiteAdapter: grantAdapter })
@@ -337,7 +365,13 @@ describe('RFC 6749 section 4.1.1-4.1.2.1: SiteAdapter results at the authorizati
   })
 
   it('renderAuthPage receives the request, the Node environ, the client, the parsed scopes and a consistent AuthorizationContext', async () => {
-    const seen: { path?: string; envUrl?: string | undefined; scopes?: readonly string[]; client?: Client; context?: AuthorizationContext } = {}
+    const seen: {
+      path?: string
+      envUrl?: string | undefined
+      scopes?: readonly string[]
+      client?: Client
+      context?: AuthorizationContext
+    } = {}
     const adapter = new TestAdapter({
       renderAuthPage: async (request, response, environ, scopes, client, context) => {
         seen.path = request.path
@@ -374,7 +408,9 @@ describe('RFC 6749 section 4.1.1-4.1.2.1: SiteAdapter results at the authorizati
     const data = { name: 'Bob', roles: ['admin', 'ops'], nested: { tenant: 7 } }
     const adapter = new TestAdapter({
       authenticate: async (request) =>
-        request.method === 'POST' && request.postParam('go') === '1' ? { type: 'granted', userId: 'bob', data } : { type: 'unauthenticated' },
+        request.method === 'POST' && request.postParam('go') === '1'
+          ? { type: 'granted', userId: 'bob', data }
+          : { type: 'unauthenticated' },
     })
     const server = await startCustom({ siteAdapter: adapter })
     const page = await openLoginPage(codeUrl(server, { scope: 'profile' }))

@@ -9,13 +9,23 @@ import { DeviceCodeGrant } from '../../src/grants/index.ts'
 import { escapeHtml, Response, type NodeEnviron, type PageHooks } from '../../src/web/index.ts'
 import type { AuthorizationContext } from '../../src/web/index.ts'
 import { TestSiteAdapter } from '../helpers/site-adapter.ts'
-import { authorizeUrl, enterCode, formOf, openLoginPage, PROTECTED_PAGE_HEADERS, protectedPageHeaders, request, submitForm } from '../helpers/browser.ts'
+import {
+  authorizeUrl,
+  enterCode,
+  formOf,
+  openLoginPage,
+  PROTECTED_PAGE_HEADERS,
+  protectedPageHeaders,
+  request,
+  submitForm,
+} from '../helpers/browser.ts'
 import { PUBLIC_CLIENT, startTestServer, USER, type TestServer } from '../helpers/test-server.ts'
 
 const FRENCH_ERRORS: Readonly<Record<string, string>> = { invalid_client: 'Application inconnue.' }
 const FRENCH_MESSAGES: Readonly<Record<string, string>> = { device_approved: 'Appareil connecté', device_denied: 'Accès refusé' }
 
-const french = (locales: readonly string[]): boolean => locales.some((tag) => tag.toLowerCase() === 'fr' || tag.toLowerCase().startsWith('fr-'))
+const french = (locales: readonly string[]): boolean =>
+  locales.some((tag) => tag.toLowerCase() === 'fr' || tag.toLowerCase().startsWith('fr-'))
 
 /** Contexts the hooks and the site adapter saw, newest last. */
 const seen: { uiLocales: readonly string[]; where: string }[] = []
@@ -90,7 +100,9 @@ describe('pages: the authorization error page', () => {
     expect(page.headers.get('content-type')).toMatch(/^text\/html/)
     expectProtected(page.headers)
     // The hook's HTML as it wrote it: its entities and its apostrophe untouched, not escaped a second time.
-    expect(page.body).toBe(`<!doctype html><html lang="fr"><title>Erreur d'autorisation</title><p>Application inconnue. &laquo;invalid_client&raquo;</p></html>`)
+    expect(page.body).toBe(
+      `<!doctype html><html lang="fr"><title>Erreur d'autorisation</title><p>Application inconnue. &laquo;invalid_client&raquo;</p></html>`,
+    )
     expect(seen.at(-1)).toEqual({ uiLocales: ['fr-CA', 'fr'], where: 'error' })
   })
 
@@ -162,7 +174,16 @@ describe('pages: the device flow and the login page in French', () => {
   })
 
   it('tells the site adapter the authorization request ui_locales on the login page', async () => {
-    const page = await openLoginPage(authorizeUrl(server.url, { client_id: PUBLIC_CLIENT.clientId, redirect_uri: PUBLIC_CLIENT.redirectUri, response_type: 'code', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', ui_locales: 'fr en' }))
+    const page = await openLoginPage(
+      authorizeUrl(server.url, {
+        client_id: PUBLIC_CLIENT.clientId,
+        redirect_uri: PUBLIC_CLIENT.redirectUri,
+        response_type: 'code',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        ui_locales: 'fr en',
+      }),
+    )
     expect(seen.at(-1)).toEqual({ uiLocales: ['fr', 'en'], where: 'login' })
     expectProtected(page.headers)
     // The form keeps the languages for the page after it.

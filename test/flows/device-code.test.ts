@@ -10,17 +10,31 @@ import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEVICE_CODE_GRANT_TYPE, DeviceCodeGrant } from '../../src/grants/index.ts'
 import type { NodeEnviron } from '../../src/web/index.ts'
-import { enterCode, formOf, openLoginPage, PROTECTED_PAGE_HEADERS, protectedPageHeaders, submitForm, type RawResult } from '../helpers/browser.ts'
+import {
+  enterCode,
+  formOf,
+  openLoginPage,
+  PROTECTED_PAGE_HEADERS,
+  protectedPageHeaders,
+  submitForm,
+  type RawResult,
+} from '../helpers/browser.ts'
 import { CONFIDENTIAL_BASIC, expectTokenError, insecure, noAuth, publicClient, refresh } from '../helpers/oauth-client.ts'
 import { CONFIDENTIAL, postToken, PUBLIC_CLIENT, startTestServer, USER, type TestServer } from '../helpers/test-server.ts'
 
-const NO_DEVICE = { clientId: 'no-device', clientSecret: 'D'.repeat(20) + 'no-device-high-entropy-secret-0123', grantTypes: ['authorization_code'] }
+const NO_DEVICE = {
+  clientId: 'no-device',
+  clientSecret: 'D'.repeat(20) + 'no-device-high-entropy-secret-0123',
+  grantTypes: ['authorization_code'],
+}
 const USER_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/
 
 type Device = oauth.DeviceAuthorizationResponse
 
 /** Starts a test server with the device grant added after start (the adapters route new endpoints). */
-async function deviceServer(options: Partial<ConstructorParameters<typeof DeviceCodeGrant<NodeEnviron>>[0]> = {}): Promise<{ server: TestServer; as: oauth.AuthorizationServer }> {
+async function deviceServer(
+  options: Partial<ConstructorParameters<typeof DeviceCodeGrant<NodeEnviron>>[0]> = {},
+): Promise<{ server: TestServer; as: oauth.AuthorizationServer }> {
   const server = await startTestServer({ clients: [{ ...NO_DEVICE, redirectUris: ['https://no-device.example/cb'] }] })
   server.controller.addGrant(new DeviceCodeGrant<NodeEnviron>(options))
   const issuer = new URL(server.issuer)
@@ -37,7 +51,9 @@ async function startDevice(as: oauth.AuthorizationServer, scope = 'read write', 
 /** One raw poll of the token endpoint. */
 function poll(server: TestServer, deviceCode: string, as: 'public' | 'confidential' = 'public'): ReturnType<typeof postToken> {
   const form = { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode }
-  return as === 'public' ? postToken(server.url, { ...form, client_id: PUBLIC_CLIENT.clientId }) : postToken(server.url, form, { basic: CONFIDENTIAL_BASIC })
+  return as === 'public'
+    ? postToken(server.url, { ...form, client_id: PUBLIC_CLIENT.clientId })
+    : postToken(server.url, form, { basic: CONFIDENTIAL_BASIC })
 }
 
 /** What a person does: open the verification page, type the code, sign in and decide. */
@@ -74,7 +90,11 @@ describe('RFC 8628 device authorization grant', () => {
 
   it('pending, approval in the browser, tokens exactly once (with a refresh token), then invalid_grant', async () => {
     const device = await startDevice(as)
-    const early = oauth.processDeviceCodeResponse(as, publicClient, await oauth.deviceCodeGrantRequest(as, publicClient, noAuth, device.device_code, insecure))
+    const early = oauth.processDeviceCodeResponse(
+      as,
+      publicClient,
+      await oauth.deviceCodeGrantRequest(as, publicClient, noAuth, device.device_code, insecure),
+    )
     await expect(early).rejects.toMatchObject({ error: 'authorization_pending', status: 400 })
 
     const done = await decideInBrowser(device)
@@ -190,19 +210,46 @@ describe('RFC 8628 device authorization grant', () => {
     expect(get.status).toBe(405)
     const form = { 'content-type': 'application/x-www-form-urlencoded' }
     const unknown = await fetch(endpoint, { method: 'POST', headers: form, body: 'client_id=nobody' })
-    expect({ status: unknown.status, error: ((await unknown.json()) as { error: string }).error }).toEqual({ status: 401, error: 'invalid_client' })
-    const wrongSecret = await oauth.deviceAuthorizationRequest(as, { client_id: CONFIDENTIAL.clientId }, oauth.ClientSecretBasic('wrong'), {}, insecure)
+    expect({ status: unknown.status, error: ((await unknown.json()) as { error: string }).error }).toEqual({
+      status: 401,
+      error: 'invalid_client',
+    })
+    const wrongSecret = await oauth.deviceAuthorizationRequest(
+      as,
+      { client_id: CONFIDENTIAL.clientId },
+      oauth.ClientSecretBasic('wrong'),
+      {},
+      insecure,
+    )
     expect(wrongSecret.status).toBe(401)
-    const notAllowed = await oauth.deviceAuthorizationRequest(as, { client_id: NO_DEVICE.clientId }, oauth.ClientSecretBasic(NO_DEVICE.clientSecret), {}, insecure)
-    expect({ status: notAllowed.status, error: ((await notAllowed.json()) as { error: string }).error }).toEqual({ status: 400, error: 'unauthorized_client' })
+    const notAllowed = await oauth.deviceAuthorizationRequest(
+      as,
+      { client_id: NO_DEVICE.clientId },
+      oauth.ClientSecretBasic(NO_DEVICE.clientSecret),
+      {},
+      insecure,
+    )
+    expect({ status: notAllowed.status, error: ((await notAllowed.json()) as { error: string }).error }).toEqual({
+      status: 400,
+      error: 'unauthorized_client',
+    })
     const badScope = await oauth.deviceAuthorizationRequest(as, publicClient, noAuth, { scope: 'admin' }, insecure)
     expect(((await badScope.json()) as { error: string }).error).toBe('invalid_scope')
-    const confidential = await startDevice(as, 'read', { client_id: CONFIDENTIAL.clientId }, oauth.ClientSecretBasic(CONFIDENTIAL.clientSecret))
+    const confidential = await startDevice(
+      as,
+      'read',
+      { client_id: CONFIDENTIAL.clientId },
+      oauth.ClientSecretBasic(CONFIDENTIAL.clientSecret),
+    )
     expect(confidential.user_code).toMatch(USER_CODE)
   })
 
   it('the token endpoint: device_code required, unknown codes are invalid_grant', async () => {
-    expectTokenError(await postToken(server.url, { grant_type: DEVICE_CODE_GRANT_TYPE, client_id: PUBLIC_CLIENT.clientId }), 400, 'invalid_request')
+    expectTokenError(
+      await postToken(server.url, { grant_type: DEVICE_CODE_GRANT_TYPE, client_id: PUBLIC_CLIENT.clientId }),
+      400,
+      'invalid_request',
+    )
     expectTokenError(await poll(server, 'never-issued'), 400, 'invalid_grant')
   })
 })
@@ -220,7 +267,8 @@ describe('RFC 8628 section 5.1: guessing user codes is rate-limited per address 
     const wrong = device.user_code === 'BBBB-BBBB' ? 'CCCC-CCCC' : 'BBBB-BBBB'
     const a = await openLoginPage(device.verification_uri)
     // Each attempt on a fresh form: a form's token is single-use.
-    const attempt = async (code: string, cookie = a.cookie): Promise<RawResult> => enterCode(await openLoginPage(device.verification_uri, cookie), code, cookie)
+    const attempt = async (code: string, cookie = a.cookie): Promise<RawResult> =>
+      enterCode(await openLoginPage(device.verification_uri, cookie), code, cookie)
     for (let i = 0; i < 5; i++) expect((await attempt(i === 0 ? 'not a code' : wrong)).status).toBe(400)
     const lockedOut = await attempt(device.user_code)
     expect(lockedOut.status).toBe(429)

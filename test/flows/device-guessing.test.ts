@@ -74,7 +74,9 @@ async function enterCode(server: TestServer, address: string, code: string): Pro
 function forgedDecision(server: TestServer, address: string, code: string, action: 'approve' | 'deny'): Promise<RawResult> {
   const cookie = 'A'.repeat(43)
   const normalized = code.replace('-', '')
-  const token = createHmac('sha256', cookie).update(`device-verification\0decide\0${hashToken(normalized)}`).digest('base64url')
+  const token = createHmac('sha256', cookie)
+    .update(`device-verification\0decide\0${hashToken(normalized)}`)
+    .digest('base64url')
   return post(`${server.url}/device?user_code=${code}`, address, `oauth2_csrf=${cookie}`, { csrf_token: token, action, ...USER })
 }
 
@@ -101,14 +103,18 @@ describe('issue 17 item 1: the decision step accepts only a code this browser ch
     const { entry, result } = await enterCode(server, '198.51.100.11', mine.user_code)
     expect(result.status).toBe(200)
     const token = unescapeHtml(/name="csrf_token" value="([^"]+)"/.exec(result.body)?.[1] ?? '')
-    const answer = await post(`${server.url}/device?user_code=${victim.user_code}`, '198.51.100.11', entry.cookie, { csrf_token: token, action: 'deny' })
+    const answer = await post(`${server.url}/device?user_code=${victim.user_code}`, '198.51.100.11', entry.cookie, {
+      csrf_token: token,
+      action: 'deny',
+    })
     expect(answer.status).toBe(400)
     expect((await poll(server, victim)).json).toMatchObject({ error: 'authorization_pending' })
   })
 
   it('every failed decision counts against the address: the 6th is refused with 429, even the right code at the check step; other addresses go on', async () => {
     const { device } = await startDevice(server)
-    for (let i = 0; i < 5; i++) expect((await forgedDecision(server, '198.51.100.12', otherCode(device.user_code, i), 'deny')).status).toBe(400)
+    for (let i = 0; i < 5; i++)
+      expect((await forgedDecision(server, '198.51.100.12', otherCode(device.user_code, i), 'deny')).status).toBe(400)
     const locked = await enterCode(server, '198.51.100.12', device.user_code)
     expect(locked.result.status).toBe(429)
     expect(Number(locked.result.headers.get('retry-after'))).toBeGreaterThan(0)
@@ -122,7 +128,12 @@ describe('issue 17 item 1: the decision step accepts only a code this browser ch
     const { entry, result } = await enterCode(server, '198.51.100.14', device.user_code)
     const token = unescapeHtml(/name="csrf_token" value="([^"]+)"/.exec(result.body)?.[1] ?? '')
     const action = new URL(unescapeHtml(/<form method="post" action="([^"]+)"/.exec(result.body)?.[1] ?? ''), server.url)
-    const failed = await post(action, '198.51.100.14', entry.cookie, { csrf_token: token, action: 'approve', username: USER.username, password: 'nope' })
+    const failed = await post(action, '198.51.100.14', entry.cookie, {
+      csrf_token: token,
+      action: 'approve',
+      username: USER.username,
+      password: 'nope',
+    })
     expect(failed.status).toBe(401)
     expect((await post(action, '198.51.100.14', entry.cookie, { csrf_token: token, action: 'approve', ...USER })).status).toBe(400)
     const fresh = unescapeHtml(/name="csrf_token" value="([^"]+)"/.exec(failed.body)?.[1] ?? '')
@@ -180,7 +191,13 @@ describe('issue 17 item 9: the consent CSRF token is single-use and the cookie m
     server = await startTestServer()
   })
   afterAll(() => server.close())
-  const url = (): string => authorizeUrl(server.url, { response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state: 's' })
+  const url = (): string =>
+    authorizeUrl(server.url, {
+      response_type: 'code',
+      client_id: CONFIDENTIAL.clientId,
+      redirect_uri: CONFIDENTIAL.redirectUri,
+      state: 's',
+    })
 
   it('a cookie/token pair replayed after the decision is refused (a client that ignores Max-Age=0)', async () => {
     const page = await openLoginPage(url())

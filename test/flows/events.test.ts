@@ -15,7 +15,16 @@ import type { Logger } from '../../src/events/logger.ts'
 import { LocalTokenStore } from '../../src/stores/index.ts'
 import type { AccessToken, RefreshTokenRecord as RefreshToken } from '../../src/index.ts'
 import { confidentialTokens, insecure, noAuth, obtainCode, publicClient, refresh, refreshTokenOf } from '../helpers/oauth-client.ts'
-import { ADAPTER, CONFIDENTIAL, postToken, PUBLIC_CLIENT, startTestServer, USER, type TestServer, type TestServerOptions } from '../helpers/test-server.ts'
+import {
+  ADAPTER,
+  CONFIDENTIAL,
+  postToken,
+  PUBLIC_CLIENT,
+  startTestServer,
+  USER,
+  type TestServer,
+  type TestServerOptions,
+} from '../helpers/test-server.ts'
 
 let servers: TestServer[] = []
 afterEach(async () => {
@@ -54,7 +63,13 @@ describe('audit events per flow', () => {
     const { server, events } = await start()
     const tokens = await confidentialTokens(server)
     const [consent] = await eventsOf(events, 'consent.granted')
-    expect(consent).toMatchObject({ clientId: CONFIDENTIAL.clientId, userId: USER.username, responseType: 'code', scopes: ['read', 'write'], address: ADDRESS })
+    expect(consent).toMatchObject({
+      clientId: CONFIDENTIAL.clientId,
+      userId: USER.username,
+      responseType: 'code',
+      scopes: ['read', 'write'],
+      address: ADDRESS,
+    })
     const [issued] = await eventsOf(events, 'token.issued')
     expect(issued).toEqual({
       type: 'token.issued',
@@ -71,10 +86,20 @@ describe('audit events per flow', () => {
     server.clock.advance(60)
     await refresh(server, first)
     const [refreshed] = await eventsOf(events, 'token.refreshed')
-    expect(refreshed).toMatchObject({ clientId: CONFIDENTIAL.clientId, userId: USER.username, outcome: 'rotated', time: '2026-01-01T00:01:00.000Z', address: ADDRESS })
+    expect(refreshed).toMatchObject({
+      clientId: CONFIDENTIAL.clientId,
+      userId: USER.username,
+      outcome: 'rotated',
+      time: '2026-01-01T00:01:00.000Z',
+      address: ADDRESS,
+    })
     expect(refreshed?.requestId).not.toBe(issued?.requestId)
     // The rotated-out token again: reuse, the family is revoked, and no token.refreshed for it.
-    const reused = await postToken(server.url, { grant_type: 'refresh_token', refresh_token: first }, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret] })
+    const reused = await postToken(
+      server.url,
+      { grant_type: 'refresh_token', refresh_token: first },
+      { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret] },
+    )
     expect(reused.json.error).toBe('invalid_grant')
     const [reuse] = await eventsOf(events, 'refresh.reused')
     expect(reuse).toMatchObject({ clientId: CONFIDENTIAL.clientId, userId: USER.username })
@@ -88,7 +113,12 @@ describe('audit events per flow', () => {
     expect(password.status).toBe(200)
     const [issued] = await eventsOf(events, 'token.issued')
     expect(issued).toMatchObject({ grantType: 'password', userId: USER.username, withRefreshToken: true })
-    const { code } = await obtainCode(server, { clientId: CONFIDENTIAL.clientId, redirectUri: CONFIDENTIAL.redirectUri, scope: 'read', pkce: false })
+    const { code } = await obtainCode(server, {
+      clientId: CONFIDENTIAL.clientId,
+      redirectUri: CONFIDENTIAL.redirectUri,
+      scope: 'read',
+      pkce: false,
+    })
     const redeem = { grant_type: 'authorization_code', code, redirect_uri: CONFIDENTIAL.redirectUri }
     expect((await postToken(server.url, redeem, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret] })).status).toBe(200)
     expect((await postToken(server.url, redeem, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret] })).status).toBe(400)
@@ -98,23 +128,38 @@ describe('audit events per flow', () => {
 
   it('client credentials, a wrong secret, a wrong password and a revocation', async () => {
     const { server, events } = await start()
-    const ok = await postToken(server.url, { grant_type: 'client_credentials', scope: 'read' }, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret] })
+    const ok = await postToken(
+      server.url,
+      { grant_type: 'client_credentials', scope: 'read' },
+      { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret] },
+    )
     expect(ok.status).toBe(200)
     const [issued] = await eventsOf(events, 'token.issued')
-    expect(issued).toMatchObject({ grantType: 'client_credentials', clientId: CONFIDENTIAL.clientId, userId: undefined, withRefreshToken: false })
+    expect(issued).toMatchObject({
+      grantType: 'client_credentials',
+      clientId: CONFIDENTIAL.clientId,
+      userId: undefined,
+      withRefreshToken: false,
+    })
 
     const wrong = await postToken(server.url, { grant_type: 'client_credentials' }, { basic: [CONFIDENTIAL.clientId, 'not-the-secret'] })
     expect(wrong.status).toBe(401)
     const [failed] = await eventsOf(events, 'client.auth_failed')
     expect(failed).toMatchObject({ clientId: CONFIDENTIAL.clientId, method: 'client_secret_basic', endpoint: '/token', address: ADDRESS })
 
-    const login = await postToken(server.url, { grant_type: 'password', username: USER.username, password: 'not-the-password' }, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret] })
+    const login = await postToken(
+      server.url,
+      { grant_type: 'password', username: USER.username, password: 'not-the-password' },
+      { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret] },
+    )
     expect(login.status).toBe(400)
     const [loginFailed] = await eventsOf(events, 'user.login_failed')
     expect(loginFailed).toMatchObject({ clientId: CONFIDENTIAL.clientId, username: USER.username, userId: undefined })
 
     // The login form: a refused sign-in the site adapter reports is an event too (never the password).
-    const page = await openLoginPage(`${server.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state: 's1' }).toString()}`)
+    const page = await openLoginPage(
+      `${server.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state: 's1' }).toString()}`,
+    )
     const refused = await submitForm(page, { action: 'approve', username: USER.username, password: 'not-the-password' })
     expect(refused.status).toBe(401)
     const formFailures = await eventsOf(events, 'user.login_failed', 2)
@@ -122,7 +167,10 @@ describe('audit events per flow', () => {
 
     const revoke = await fetch(`${server.url}/revoke`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${CONFIDENTIAL.clientId}:${CONFIDENTIAL.clientSecret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${CONFIDENTIAL.clientId}:${CONFIDENTIAL.clientSecret}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ token: String(ok.json.access_token) }),
     })
     expect(revoke.status).toBe(200)
@@ -147,7 +195,11 @@ describe('audit events of the device flow (RFC 8628)', () => {
     server.controller.addGrant(new DeviceCodeGrant<NodeEnviron>({ deviceCodeStore: new LocalDeviceCodeStore() }))
     const issuer = new URL(server.issuer)
     const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }))
-    const device = await oauth.processDeviceAuthorizationResponse(as, publicClient, await oauth.deviceAuthorizationRequest(as, publicClient, noAuth, { scope: 'read' }, insecure))
+    const device = await oauth.processDeviceAuthorizationResponse(
+      as,
+      publicClient,
+      await oauth.deviceAuthorizationRequest(as, publicClient, noAuth, { scope: 'read' }, insecure),
+    )
     // The person: open the page, type the code, sign in and allow.
     const entry = await openLoginPage(device.verification_uri)
     const consent = await request(entry.action, {
@@ -160,11 +212,26 @@ describe('audit events of the device flow (RFC 8628)', () => {
     const decided = await submitForm({ ...consent, cookie: entry.cookie, csrfToken, action }, { action: 'approve', ...USER })
     expect(decided.status).toBe(200)
     const [granted] = await eventsOf(events, 'consent.granted')
-    expect(granted).toMatchObject({ clientId: PUBLIC_CLIENT.clientId, userId: USER.username, responseType: 'device_code', scopes: ['read'], address: ADDRESS })
-    const polled = await postToken(server.url, { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: PUBLIC_CLIENT.clientId })
+    expect(granted).toMatchObject({
+      clientId: PUBLIC_CLIENT.clientId,
+      userId: USER.username,
+      responseType: 'device_code',
+      scopes: ['read'],
+      address: ADDRESS,
+    })
+    const polled = await postToken(server.url, {
+      grant_type: DEVICE_CODE_GRANT_TYPE,
+      device_code: device.device_code,
+      client_id: PUBLIC_CLIENT.clientId,
+    })
     expect(polled.status).toBe(200)
     const [issued] = await eventsOf(events, 'token.issued')
-    expect(issued).toMatchObject({ grantType: DEVICE_CODE_GRANT_TYPE, clientId: PUBLIC_CLIENT.clientId, userId: USER.username, withRefreshToken: true })
+    expect(issued).toMatchObject({
+      grantType: DEVICE_CODE_GRANT_TYPE,
+      clientId: PUBLIC_CLIENT.clientId,
+      userId: USER.username,
+      withRefreshToken: true,
+    })
     for (const event of events) expect(JSON.stringify(event)).not.toContain(device.device_code)
   })
 })
@@ -184,7 +251,11 @@ describe('events only after the store agreed', () => {
       },
     })
     servers.push(refusing)
-    const answer = await postToken(refusing.url, { grant_type: 'client_credentials' }, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret] })
+    const answer = await postToken(
+      refusing.url,
+      { grant_type: 'client_credentials' },
+      { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret] },
+    )
     expect(answer.status).toBe(400)
     // A request after it on a working server: its event arrives, the refused one never did.
     await postToken(server.url, { grant_type: 'client_credentials' }, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret] })
@@ -197,9 +268,12 @@ describe('a broken onEvent never breaks or slows a request', () => {
   const basic: [string, string] = [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret]
 
   it.each([
-    ['throws', (): unknown => {
-      throw new Error('hook exploded')
-    }],
+    [
+      'throws',
+      (): unknown => {
+        throw new Error('hook exploded')
+      },
+    ],
     ['rejects', (): unknown => Promise.reject(new Error('hook rejected'))],
     ['never settles', (): unknown => new Promise(() => {})],
   ])('onEvent that %s: the answer is the same and the failure is logged', async (name, hook) => {

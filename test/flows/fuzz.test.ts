@@ -20,8 +20,37 @@ const BASIC = `Basic ${Buffer.from(`${CONFIDENTIAL.clientId}:${CONFIDENTIAL.clie
 const nasty = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('%', '%zz', '%C3%28', '%ED%A0%80', '%00', '\r\nSet-Cookie: x=1', '"><script>alert(1)</script>', '\u0000', '\uD800', '+', ' ', '', 'a'.repeat(5000)),
-  fc.constantFrom(CONFIDENTIAL.clientId, PUBLIC_CLIENT.clientId, CONFIDENTIAL.redirectUri, PUBLIC_CLIENT.redirectUri, 'code', 'token', 'client_credentials', 'authorization_code', 'refresh_token', 'password', 'read', 'read write', 'S256', 'plain'),
+  fc.constantFrom(
+    '%',
+    '%zz',
+    '%C3%28',
+    '%ED%A0%80',
+    '%00',
+    '\r\nSet-Cookie: x=1',
+    '"><script>alert(1)</script>',
+    '\u0000',
+    '\uD800',
+    '+',
+    ' ',
+    '',
+    'a'.repeat(5000),
+  ),
+  fc.constantFrom(
+    CONFIDENTIAL.clientId,
+    PUBLIC_CLIENT.clientId,
+    CONFIDENTIAL.redirectUri,
+    PUBLIC_CLIENT.redirectUri,
+    'code',
+    'token',
+    'client_credentials',
+    'authorization_code',
+    'refresh_token',
+    'password',
+    'read',
+    'read write',
+    'S256',
+    'plain',
+  ),
 )
 const names = fc.constantFrom(
   'client_id',
@@ -46,7 +75,17 @@ const names = fc.constantFrom(
 const params = fc.array(fc.tuple(fc.oneof(names, fc.string({ maxLength: 10 })), nasty), { maxLength: 8 })
 const encode = (pairs: [string, string][]): string => new URLSearchParams(pairs).toString()
 /** Raw (not re-encoded) query text, to send malformed escapes as they are. */
-const rawText = fc.oneof(fc.string({ maxLength: 60 }), fc.constantFrom('%', '%%%', 'a=%ZZ&b=%C3%28', 'client_id=confidential&client_id=public-app', '&&&==', 'redirect_uri=https%3A%2F%2Fevil.example'))
+const rawText = fc.oneof(
+  fc.string({ maxLength: 60 }),
+  fc.constantFrom(
+    '%',
+    '%%%',
+    'a=%ZZ&b=%C3%28',
+    'client_id=confidential&client_id=public-app',
+    '&&&==',
+    'redirect_uri=https%3A%2F%2Fevil.example',
+  ),
+)
 
 describe(`fuzzing every endpoint through ${ADAPTER} (seed ${SEED}, ${RUNS} runs per property)`, () => {
   let server: TestServer
@@ -62,9 +101,24 @@ describe(`fuzzing every endpoint through ${ADAPTER} (seed ${SEED}, ${RUNS} runs 
     path: fc.integer({ min: 0, max: 7 }),
     query: fc.oneof(params.map(encode), rawText),
     body: fc.oneof(params.map(encode), rawText, fc.constant('')),
-    contentType: fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'application/json', 'text/plain', 'multipart/form-data; boundary=x', ''),
-    authorization: fc.oneof(fc.constant(undefined), fc.constant(BASIC), nasty.map((value) => `Basic ${value}`), nasty.map((value) => `Bearer ${value}`)),
-    cookie: fc.oneof(fc.constant(undefined), nasty.map((value) => `oauth2_csrf=${value}`)),
+    contentType: fc.constantFrom(
+      'application/x-www-form-urlencoded',
+      'application/x-www-form-urlencoded; charset=utf-8',
+      'application/json',
+      'text/plain',
+      'multipart/form-data; boundary=x',
+      '',
+    ),
+    authorization: fc.oneof(
+      fc.constant(undefined),
+      fc.constant(BASIC),
+      nasty.map((value) => `Basic ${value}`),
+      nasty.map((value) => `Bearer ${value}`),
+    ),
+    cookie: fc.oneof(
+      fc.constant(undefined),
+      nasty.map((value) => `oauth2_csrf=${value}`),
+    ),
   })
 
   it('never answers 5xx, always answers in time, keeps errors RFC-shaped and redirects only to registered URIs', async () => {
@@ -88,7 +142,11 @@ describe(`fuzzing every endpoint through ${ADAPTER} (seed ${SEED}, ${RUNS} runs 
         const text = await response.text()
         expect(response.status, `${input.method} ${path} → ${response.status} ${text.slice(0, 200)}`).toBeLessThan(500)
         const location = response.headers.get('location')
-        if (location !== null) expect(REGISTERED.some((uri) => location.startsWith(uri)), location).toBe(true)
+        if (location !== null)
+          expect(
+            REGISTERED.some((uri) => location.startsWith(uri)),
+            location,
+          ).toBe(true)
         if (response.status >= 400 && response.headers.get('content-type')?.startsWith('application/json') === true) {
           const body = JSON.parse(text) as { error?: unknown; error_description?: unknown }
           expect(typeof body.error).toBe('string')

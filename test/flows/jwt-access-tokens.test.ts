@@ -51,7 +51,13 @@ describe('RFC 9068 JWT access tokens', () => {
       typ: 'at+jwt',
       currentDate: new Date(server.clock.now()),
     })
-    expect(payload).toMatchObject({ iss: server.issuer, aud: 'https://api.example', sub: 'confidential', client_id: 'confidential', scope: 'read write' })
+    expect(payload).toMatchObject({
+      iss: server.issuer,
+      aud: 'https://api.example',
+      sub: 'confidential',
+      client_id: 'confidential',
+      scope: 'read write',
+    })
     expect(payload.exp! - payload.iat!).toBe(3600)
     expect(typeof payload.jti).toBe('string')
   })
@@ -59,20 +65,34 @@ describe('RFC 9068 JWT access tokens', () => {
   it('passes oauth4webapi validateJwtAccessToken (the strict resource-server check)', async () => {
     const tokens = await confidentialTokens(server, 'read')
     const request = new Request('https://api.example/resource', { headers: { authorization: `Bearer ${tokens.access_token}` } })
-    const claims = await oauth.validateJwtAccessToken(as, request, 'https://api.example', { ...insecure, [oauth.clockSkew]: Math.round((server.clock.now() - Date.now()) / 1000) })
+    const claims = await oauth.validateJwtAccessToken(as, request, 'https://api.example', {
+      ...insecure,
+      [oauth.clockSkew]: Math.round((server.clock.now() - Date.now()) / 1000),
+    })
     expect(claims.client_id).toBe('confidential')
     expect(claims.sub).toBe('alice')
   })
 
   it("oauth2-stack's verifier accepts it, checks scopes, and refuses it once revoked", async () => {
-    const verify = createTokenVerifier({ issuer: server.issuer, audience: 'https://api.example', jwks: new URL(as.jwks_uri!), store: server.tokenStore, clock: server.clock.now })
+    const verify = createTokenVerifier({
+      issuer: server.issuer,
+      audience: 'https://api.example',
+      jwks: new URL(as.jwks_uri!),
+      store: server.tokenStore,
+      clock: server.clock.now,
+    })
     const token = await clientCredentials('read')
     expect(await verify(token, ['read'])).toMatchObject({ format: 'jwt', clientId: 'confidential', scopes: ['read'] })
     await expect(verify(token, ['write'])).rejects.toMatchObject({ error: 'insufficient_scope', status: 403 })
     const revoke = await oauth.revocationRequest(as, confidentialClient, basicAuth, token, insecure)
     await oauth.processRevocationResponse(revoke)
     await expect(verify(token)).rejects.toMatchObject({ error: 'invalid_token', status: 401 })
-    const other = createTokenVerifier({ issuer: server.issuer, audience: 'https://other.example', jwks: new URL(as.jwks_uri!), clock: server.clock.now })
+    const other = createTokenVerifier({
+      issuer: server.issuer,
+      audience: 'https://other.example',
+      jwks: new URL(as.jwks_uri!),
+      clock: server.clock.now,
+    })
     await expect(other(await clientCredentials('read'))).rejects.toMatchObject({ error: 'invalid_token' })
   })
 

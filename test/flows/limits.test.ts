@@ -58,20 +58,36 @@ describe('OAuth 2.1 section 2.4.1: wrong client secrets are limited per (client,
     expect(retryAfter).toBeGreaterThan(0)
     expect(retryAfter).toBeLessThanOrEqual(900)
 
-    const elsewhere = await postToken(server.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret], ...from('198.51.100.2') })
+    const elsewhere = await postToken(server.url, clientCredentials, {
+      basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret],
+      ...from('198.51.100.2'),
+    })
     expect(elsewhere.status).toBe(200)
     // From the locked address even the right secret waits: the lock comes before the check.
-    const locked = await postToken(server.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret], ...from('198.51.100.1') })
+    const locked = await postToken(server.url, clientCredentials, {
+      basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret],
+      ...from('198.51.100.1'),
+    })
     expect(locked.status).toBe(429)
     // Another client from the same address is not affected.
-    expect((await postToken(server.url, clientCredentials, { basic: [GENERATED.clientId, GENERATED.clientSecret], ...from('198.51.100.1') })).status).toBe(200)
+    expect(
+      (await postToken(server.url, clientCredentials, { basic: [GENERATED.clientId, GENERATED.clientSecret], ...from('198.51.100.1') }))
+        .status,
+    ).toBe(200)
   })
 
   it('the lock ends with its window', async () => {
-    for (let i = 0; i < 10; i++) await postToken(server.url, clientCredentials, { basic: [GENERATED.clientId, 'wrong'], ...from('198.51.100.3') })
-    expect((await postToken(server.url, clientCredentials, { basic: [GENERATED.clientId, GENERATED.clientSecret], ...from('198.51.100.3') })).status).toBe(429)
+    for (let i = 0; i < 10; i++)
+      await postToken(server.url, clientCredentials, { basic: [GENERATED.clientId, 'wrong'], ...from('198.51.100.3') })
+    expect(
+      (await postToken(server.url, clientCredentials, { basic: [GENERATED.clientId, GENERATED.clientSecret], ...from('198.51.100.3') }))
+        .status,
+    ).toBe(429)
     server.clock.advance(901)
-    expect((await postToken(server.url, clientCredentials, { basic: [GENERATED.clientId, GENERATED.clientSecret], ...from('198.51.100.3') })).status).toBe(200)
+    expect(
+      (await postToken(server.url, clientCredentials, { basic: [GENERATED.clientId, GENERATED.clientSecret], ...from('198.51.100.3') }))
+        .status,
+    ).toBe(200)
   })
 
   it('the revocation and introspection endpoints count and answer alike', async () => {
@@ -91,30 +107,46 @@ describe('OAuth 2.1 section 2.4.1: wrong client secrets are limited per (client,
 
 describe('issue 17 item 2: wrong secrets cost bounded hash work', () => {
   it('unknown clients and clients with generated secrets cost one SHA-256 each, no scrypt', async () => {
-    const unknown = await countHashes(() => postToken(server.url, clientCredentials, { basic: ['nobody', 'guess'], ...from('203.0.113.1') }))
-    const generated = await countHashes(() => postToken(server.url, clientCredentials, { basic: [GENERATED.clientId, 'guess'], ...from('203.0.113.1') }))
+    const unknown = await countHashes(() =>
+      postToken(server.url, clientCredentials, { basic: ['nobody', 'guess'], ...from('203.0.113.1') }),
+    )
+    const generated = await countHashes(() =>
+      postToken(server.url, clientCredentials, { basic: [GENERATED.clientId, 'guess'], ...from('203.0.113.1') }),
+    )
     expect(unknown).toEqual({ sha256: 1, scrypt: 0 })
     expect(generated).toEqual(unknown)
   })
 
   it('a concurrent flood of wrong secrets for a short-secret client computes at most 10 scrypts per (client, address) and window', async () => {
     const counts = await countHashes(() =>
-      Promise.all(Array.from({ length: 40 }, (_, i) => postToken(server.url, clientCredentials, { basic: [WEAK.clientId, `guess-${i}`], ...from('203.0.113.2') }))),
+      Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          postToken(server.url, clientCredentials, { basic: [WEAK.clientId, `guess-${i}`], ...from('203.0.113.2') }),
+        ),
+      ),
     )
     expect(counts.scrypt).toBe(10)
     // A locked (client, address) gets 429 before any hash.
-    const after = await countHashes(() => postToken(server.url, clientCredentials, { basic: [WEAK.clientId, WEAK.clientSecret], ...from('203.0.113.2') }))
+    const after = await countHashes(() =>
+      postToken(server.url, clientCredentials, { basic: [WEAK.clientId, WEAK.clientSecret], ...from('203.0.113.2') }),
+    )
     expect(after).toEqual({ sha256: 0, scrypt: 0 })
     // The client itself, from its own address, still authenticates, and a success clears its count.
     for (let i = 0; i < 12; i++) {
-      expect((await postToken(server.url, clientCredentials, { basic: [WEAK.clientId, WEAK.clientSecret], ...from('203.0.113.3') })).status).toBe(200)
+      expect(
+        (await postToken(server.url, clientCredentials, { basic: [WEAK.clientId, WEAK.clientSecret], ...from('203.0.113.3') })).status,
+      ).toBe(200)
     }
   })
 })
 
 describe('RFC 6749 section 4.3.2: the password grant is limited per (username, address)', () => {
   const password = (pass: string, address: string, username: string = USER.username): ReturnType<typeof postToken> =>
-    postToken(server.url, { grant_type: 'password', username, password: pass }, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret], ...from(address) })
+    postToken(
+      server.url,
+      { grant_type: 'password', username, password: pass },
+      { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret], ...from(address) },
+    )
 
   it('10 wrong passwords lock the name from that address, the right one too; other addresses still sign in', async () => {
     for (let i = 0; i < 10; i++) expect((await password(`wrong-${i}`, '192.0.2.1')).json).toMatchObject({ error: 'invalid_grant' })
@@ -137,13 +169,25 @@ describe('RFC 6749 section 4.3.2: the password grant is limited per (username, a
 })
 
 describe('RFC 6749 section 4.3.2 / issue 16: the login form is limited per (username, address)', () => {
-  const url = (): string => authorizeUrl(server.url, { response_type: 'code', client_id: CONFIDENTIAL.clientId, redirect_uri: CONFIDENTIAL.redirectUri, state: 's' })
+  const url = (): string =>
+    authorizeUrl(server.url, {
+      response_type: 'code',
+      client_id: CONFIDENTIAL.clientId,
+      redirect_uri: CONFIDENTIAL.redirectUri,
+      state: 's',
+    })
   const attempt = async (pass: string, address: string): Promise<Awaited<ReturnType<typeof submitForm>>> => {
     const page = await openLoginPage(url())
     const headers = { 'content-type': 'application/x-www-form-urlencoded', cookie: page.cookie, 'x-test-address': address }
     const body = new URLSearchParams({ csrf_token: page.csrfToken, action: 'approve', username: USER.username, password: pass })
     const response = await fetch(page.action, { method: 'POST', redirect: 'manual', headers, body })
-    return { status: response.status, headers: response.headers, body: await response.text(), location: response.headers.get('location') ?? undefined, setCookies: [] }
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: await response.text(),
+      location: response.headers.get('location') ?? undefined,
+      setCookies: [],
+    }
   }
 
   it('the site adapter reports failures; after 10 the page says when to try again, even for the right password; other addresses go on', async () => {
@@ -174,17 +218,35 @@ describe('RFC 6749 section 4.3.2 / issue 16: the login form is limited per (user
 describe('issue 17 item 2: weak secrets on a non-loopback issuer', () => {
   it('stored short secrets keep working after an upgrade, with a start-up warning naming the client', async () => {
     const warnings: string[] = []
-    const logger = { error: (): void => {}, warn: (_fields: unknown, message: string): void => void warnings.push(message), info: (): void => {}, debug: (): void => {} }
+    const logger = {
+      error: (): void => {},
+      warn: (_fields: unknown, message: string): void => void warnings.push(message),
+      info: (): void => {},
+      debug: (): void => {},
+    }
     const clientStore = new LocalClientStore()
     await clientStore.addClient({ clientId: 'legacy', clientSecret: 'short' })
     await clientStore.addClient({ clientId: 'modern', clientSecret: 'M'.repeat(43) })
     const tokenStore = new LocalTokenStore()
-    const controller = new AuthorizationController({ issuer: 'https://auth.example.com', accessTokenStore: tokenStore, authCodeStore: tokenStore, clientStore, logger })
+    const controller = new AuthorizationController({
+      issuer: 'https://auth.example.com',
+      accessTokenStore: tokenStore,
+      authCodeStore: tokenStore,
+      clientStore,
+      logger,
+    })
     await controller.ready
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toContain('legacy')
     expect(warnings[0]).not.toContain('modern')
-    const quiet = new AuthorizationController({ issuer: 'https://auth.example.com', accessTokenStore: tokenStore, authCodeStore: tokenStore, clientStore, logger, allowWeakClientSecrets: true })
+    const quiet = new AuthorizationController({
+      issuer: 'https://auth.example.com',
+      accessTokenStore: tokenStore,
+      authCodeStore: tokenStore,
+      clientStore,
+      logger,
+      allowWeakClientSecrets: true,
+    })
     await quiet.ready
     expect(warnings).toHaveLength(1)
   })
@@ -200,9 +262,24 @@ describe('the client address behind a proxy of ours (trustProxy)', () => {
   it('counts the address the proxy appended, not what the client prepended', async () => {
     const via = (forwarded: string): { headers: Record<string, string> } => ({ headers: { 'x-forwarded-for': forwarded } })
     // The client varies what it sends itself; the proxy's entry (last) stays the same: one count.
-    for (let i = 0; i < 10; i++) await postToken(proxied.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, 'wrong'], ...via(`10.9.9.${i}, 198.51.100.77`) })
-    expect((await postToken(proxied.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret], ...via('198.51.100.77') })).status).toBe(429)
-    expect((await postToken(proxied.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret], ...via('198.51.100.78') })).status).toBe(200)
+    for (let i = 0; i < 10; i++)
+      await postToken(proxied.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, 'wrong'], ...via(`10.9.9.${i}, 198.51.100.77`) })
+    expect(
+      (
+        await postToken(proxied.url, clientCredentials, {
+          basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret],
+          ...via('198.51.100.77'),
+        })
+      ).status,
+    ).toBe(429)
+    expect(
+      (
+        await postToken(proxied.url, clientCredentials, {
+          basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret],
+          ...via('198.51.100.78'),
+        })
+      ).status,
+    ).toBe(200)
   })
 })
 
@@ -217,7 +294,8 @@ describe('issue 16: a refused request is reported as a rate_limited event', () =
   afterAll(() => observed.close())
 
   it('names the limit and when to try again, and carries no secret', async () => {
-    for (let i = 0; i < 11; i++) await postToken(observed.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, 'wrong-secret'], ...from('198.51.100.90') })
+    for (let i = 0; i < 11; i++)
+      await postToken(observed.url, clientCredentials, { basic: [CONFIDENTIAL.clientId, 'wrong-secret'], ...from('198.51.100.90') })
     await expect.poll(() => events.filter((event) => event.type === 'rate_limited').length).toBe(1)
     const limited = events.find((event) => event.type === 'rate_limited')
     expect(limited).toMatchObject({ type: 'rate_limited', limit: 'clientAuthentication' })

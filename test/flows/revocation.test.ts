@@ -25,7 +25,10 @@ describe('RFC 7009 token revocation', () => {
   afterAll(() => server.close())
 
   const revoke = async (token: string, hint?: string, auth = basicAuth, client = confidentialClient): Promise<Response> =>
-    oauth.revocationRequest(as, client, auth, token, { ...insecure, ...(hint === undefined ? {} : { additionalParameters: { token_type_hint: hint } }) })
+    oauth.revocationRequest(as, client, auth, token, {
+      ...insecure,
+      ...(hint === undefined ? {} : { additionalParameters: { token_type_hint: hint } }),
+    })
 
   it('revokes an access token (2.1); oauth4webapi accepts the 200 answer', async () => {
     const tokens = await confidentialTokens(server)
@@ -88,13 +91,21 @@ describe('RFC 7009 token revocation', () => {
 
   it('rejects a missing token parameter, GET and JSON bodies with RFC errors', async () => {
     const basic = `Basic ${Buffer.from(`${CONFIDENTIAL.clientId}:${CONFIDENTIAL.clientSecret}`).toString('base64')}`
-    const missing = await fetch(`${server.url}/revoke`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: '' })
+    const missing = await fetch(`${server.url}/revoke`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    })
     expect(missing.status).toBe(400)
     expect(((await missing.json()) as { error: string }).error).toBe('invalid_request')
     const get = await fetch(`${server.url}/revoke`)
     expect(get.status).toBe(405)
     expect(get.headers.get('allow')).toBe('POST')
-    const json = await fetch(`${server.url}/revoke`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: '{"token":"x"}' })
+    const json = await fetch(`${server.url}/revoke`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/json' },
+      body: '{"token":"x"}',
+    })
     expect(json.status).toBe(400)
   })
 })

@@ -17,12 +17,24 @@ const SHORT = { clientId: 'short-secret', clientSecret: 'xyz', redirectUris: ['h
 /** The requests every store must answer 401 `invalid_client`: a NUL in the id or the secret, by each method. */
 function nulRequests(): [string, Record<string, string>, { basic?: [string, string] }][] {
   return [
-    ['a NUL in client_id (HTTP Basic)', { grant_type: 'client_credentials' }, { basic: [`${CONFIDENTIAL.clientId}\0`, CONFIDENTIAL.clientSecret] }],
+    [
+      'a NUL in client_id (HTTP Basic)',
+      { grant_type: 'client_credentials' },
+      { basic: [`${CONFIDENTIAL.clientId}\0`, CONFIDENTIAL.clientSecret] },
+    ],
     ['a NUL alone as client_id (HTTP Basic)', { grant_type: 'client_credentials' }, { basic: ['\0', 'x'] }],
-    ['a NUL in client_id (client_secret_post)', { grant_type: 'client_credentials', client_id: `\0${CONFIDENTIAL.clientId}`, client_secret: CONFIDENTIAL.clientSecret }, {}],
+    [
+      'a NUL in client_id (client_secret_post)',
+      { grant_type: 'client_credentials', client_id: `\0${CONFIDENTIAL.clientId}`, client_secret: CONFIDENTIAL.clientSecret },
+      {},
+    ],
     ['a NUL in a public client_id (none)', { grant_type: 'authorization_code', code: 'x', client_id: `${PUBLIC_CLIENT.clientId}\0` }, {}],
     ['an escape sequence in client_id', { grant_type: 'client_credentials' }, { basic: ['\u001b[2J', 'x'] }],
-    ['a NUL after the right secret', { grant_type: 'client_credentials' }, { basic: [CONFIDENTIAL.clientId, `${CONFIDENTIAL.clientSecret}\0`] }],
+    [
+      'a NUL after the right secret',
+      { grant_type: 'client_credentials' },
+      { basic: [CONFIDENTIAL.clientId, `${CONFIDENTIAL.clientSecret}\0`] },
+    ],
   ]
 }
 
@@ -34,7 +46,9 @@ async function expectUnknownClient(server: TestServer, errors: readonly AnyOAuth
     expect(response.json.error_description, why).toBe('Client authentication failed.')
   }
   // RFC 6749 section 4.1.2.1: an invalid client_id is shown to the user, never redirected.
-  const page = await request(authorizeUrl(server.url, { response_type: 'code', client_id: `${CONFIDENTIAL.clientId}\0`, redirect_uri: CONFIDENTIAL.redirectUri }))
+  const page = await request(
+    authorizeUrl(server.url, { response_type: 'code', client_id: `${CONFIDENTIAL.clientId}\0`, redirect_uri: CONFIDENTIAL.redirectUri }),
+  )
   expect(page.status).toBe(400)
   expect(page.location).toBeUndefined()
   expect(page.body).toContain('Unknown client.')
@@ -78,7 +92,11 @@ whenReachable(postgres, () => {
     beforeAll(async () => {
       const store = new PostgresStore({ pool, schema })
       await store.migrate()
-      await store.addClient({ clientId: CONFIDENTIAL.clientId, clientSecret: CONFIDENTIAL.clientSecret, redirectUris: [CONFIDENTIAL.redirectUri] })
+      await store.addClient({
+        clientId: CONFIDENTIAL.clientId,
+        clientSecret: CONFIDENTIAL.clientSecret,
+        redirectUris: [CONFIDENTIAL.redirectUri],
+      })
       await store.addClient({ clientId: PUBLIC_CLIENT.clientId, redirectUris: [PUBLIC_CLIENT.redirectUri] })
       server = await startTestServer({ controller: { clientStore: store, onError: (error) => errors.push(error) } })
     })
@@ -89,7 +107,11 @@ whenReachable(postgres, () => {
     })
 
     it('answers 401 invalid_client (not 503) for a NUL in the client id or secret, and an error page at /authorize', async () => {
-      const right = await postToken(server.url, { grant_type: 'client_credentials' }, { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret] })
+      const right = await postToken(
+        server.url,
+        { grant_type: 'client_credentials' },
+        { basic: [CONFIDENTIAL.clientId, CONFIDENTIAL.clientSecret] },
+      )
       expect(right.status).toBe(200)
       await expectUnknownClient(server, errors)
     })
@@ -109,7 +131,14 @@ describe('finding 5: the implicit grant only for clients registered for it', () 
   afterAll(() => server.close())
 
   it('a client registered with the defaults gets unauthorized_client for response_type=token, in the fragment', async () => {
-    const result = await request(authorizeUrl(server.url, { response_type: 'token', client_id: 'code-only', redirect_uri: 'https://code-only.example/cb', state: 's' }))
+    const result = await request(
+      authorizeUrl(server.url, {
+        response_type: 'token',
+        client_id: 'code-only',
+        redirect_uri: 'https://code-only.example/cb',
+        state: 's',
+      }),
+    )
     expect(result.status).toBe(302)
     const fragment = new URLSearchParams(new URL(result.location ?? '').hash.slice(1))
     expect(fragment.get('error')).toBe('unauthorized_client')
@@ -117,7 +146,14 @@ describe('finding 5: the implicit grant only for clients registered for it', () 
   })
 
   it('a client registered for the implicit grant gets the login page', async () => {
-    const result = await request(authorizeUrl(server.url, { response_type: 'token', client_id: 'implicit-app', redirect_uri: 'https://implicit.example/cb', state: 's' }))
+    const result = await request(
+      authorizeUrl(server.url, {
+        response_type: 'token',
+        client_id: 'implicit-app',
+        redirect_uri: 'https://implicit.example/cb',
+        state: 's',
+      }),
+    )
     expect(result.status).toBe(200)
     expect(result.body).toContain('csrf_token')
   })

@@ -72,7 +72,12 @@ describe('RFC 6749 4.1.3 / RFC 7636 4.5 code redemption with PKCE S256 (oauth4we
   })
 
   it('redeems a code of the public client (auth none) with its PKCE verifier', async () => {
-    const issued = await obtainCode(server, { clientId: PUBLIC_CLIENT.clientId, redirectUri: PUBLIC_CLIENT.redirectUri, scope: 'read', pkce: true })
+    const issued = await obtainCode(server, {
+      clientId: PUBLIC_CLIENT.clientId,
+      redirectUri: PUBLIC_CLIENT.redirectUri,
+      scope: 'read',
+      pkce: true,
+    })
     const { status, headers, tokens } = await redeemCode(server, publicClient, noAuth, issued, PUBLIC_CLIENT.redirectUri)
     expect(status).toBe(200)
     expect(tokens.scope).toBe('read')
@@ -146,7 +151,12 @@ describe('RFC 6749 4.1.2 / 10.5 a code is single-use', () => {
 
     const second = await postToken(
       server.url,
-      { grant_type: 'authorization_code', code: issued.code, redirect_uri: CONFIDENTIAL.redirectUri, code_verifier: issued.codeVerifier ?? '' },
+      {
+        grant_type: 'authorization_code',
+        code: issued.code,
+        redirect_uri: CONFIDENTIAL.redirectUri,
+        code_verifier: issued.codeVerifier ?? '',
+      },
       { basic: CONFIDENTIAL_BASIC },
     )
     expectTokenError(second, 400, 'invalid_grant')
@@ -154,7 +164,11 @@ describe('RFC 6749 4.1.2 / 10.5 a code is single-use', () => {
 
     expect(await accessTokenLive(server, tokens.access_token)).toBe(false)
     expect(await refreshTokenLive(server, refreshToken)).toBe(false)
-    const refreshed = await postToken(server.url, { grant_type: 'refresh_token', refresh_token: refreshToken }, { basic: CONFIDENTIAL_BASIC })
+    const refreshed = await postToken(
+      server.url,
+      { grant_type: 'refresh_token', refresh_token: refreshToken },
+      { basic: CONFIDENTIAL_BASIC },
+    )
     expectTokenError(refreshed, 400, 'invalid_grant')
   })
 
@@ -170,7 +184,12 @@ describe('RFC 6749 4.1.2 / 10.5 a code is single-use', () => {
     expect(await accessTokenLive(server, rotated.access_token)).toBe(true)
     const second = await postToken(
       server.url,
-      { grant_type: 'authorization_code', code: issued.code, redirect_uri: CONFIDENTIAL.redirectUri, code_verifier: issued.codeVerifier ?? '' },
+      {
+        grant_type: 'authorization_code',
+        code: issued.code,
+        redirect_uri: CONFIDENTIAL.redirectUri,
+        code_verifier: issued.codeVerifier ?? '',
+      },
       { basic: CONFIDENTIAL_BASIC },
     )
     expectTokenError(second, 400, 'invalid_grant')
@@ -188,7 +207,11 @@ describe('RFC 6749 4.1.2 / 10.5 a code is single-use', () => {
   })
 
   it('refuses a request without code with invalid_request', async () => {
-    const answer = await postToken(server.url, { grant_type: 'authorization_code', redirect_uri: CONFIDENTIAL.redirectUri }, { basic: CONFIDENTIAL_BASIC })
+    const answer = await postToken(
+      server.url,
+      { grant_type: 'authorization_code', redirect_uri: CONFIDENTIAL.redirectUri },
+      { basic: CONFIDENTIAL_BASIC },
+    )
     expectTokenError(answer, 400, 'invalid_request')
   })
 })
@@ -206,7 +229,12 @@ describe('RFC 6749 4.1.3 a code is bound to its client', () => {
     const issued = await confidentialCode(server)
     const stolen = await postToken(
       server.url,
-      { grant_type: 'authorization_code', code: issued.code, redirect_uri: CONFIDENTIAL.redirectUri, code_verifier: issued.codeVerifier ?? '' },
+      {
+        grant_type: 'authorization_code',
+        code: issued.code,
+        redirect_uri: CONFIDENTIAL.redirectUri,
+        code_verifier: issued.codeVerifier ?? '',
+      },
       { basic: [OTHER.clientId, OTHER.clientSecret] },
     )
     expectTokenError(stolen, 400, 'invalid_grant')
@@ -215,7 +243,7 @@ describe('RFC 6749 4.1.3 a code is bound to its client', () => {
     expect(typeof tokens.access_token).toBe('string')
   })
 
-  it('refuses the public client redeeming the confidential client\'s code with invalid_grant', async () => {
+  it("refuses the public client redeeming the confidential client's code with invalid_grant", async () => {
     const issued = await confidentialCode(server)
     const stolen = await postToken(server.url, {
       grant_type: 'authorization_code',
@@ -244,7 +272,12 @@ describe('RFC 6749 4.1.3 a code is bound to its redirect_uri', () => {
     const issued = await obtainCode(server, { clientId: MULTI.clientId, redirectUri: MULTI.redirectUris[0], pkce: true })
     const answer = await postToken(
       server.url,
-      { grant_type: 'authorization_code', code: issued.code, redirect_uri: MULTI.redirectUris[1], code_verifier: issued.codeVerifier ?? '' },
+      {
+        grant_type: 'authorization_code',
+        code: issued.code,
+        redirect_uri: MULTI.redirectUris[1],
+        code_verifier: issued.codeVerifier ?? '',
+      },
       { basic: multiBasic },
     )
     expectTokenError(answer, 400, 'invalid_grant')
@@ -254,7 +287,12 @@ describe('RFC 6749 4.1.3 a code is bound to its redirect_uri', () => {
     const issued = await confidentialCode(server)
     const answer = await postToken(
       server.url,
-      { grant_type: 'authorization_code', code: issued.code, redirect_uri: `${CONFIDENTIAL.redirectUri}/`, code_verifier: issued.codeVerifier ?? '' },
+      {
+        grant_type: 'authorization_code',
+        code: issued.code,
+        redirect_uri: `${CONFIDENTIAL.redirectUri}/`,
+        code_verifier: issued.codeVerifier ?? '',
+      },
       { basic: CONFIDENTIAL_BASIC },
     )
     expectTokenError(answer, 400, 'invalid_grant')
@@ -272,7 +310,13 @@ describe('RFC 6749 4.1.3 a code is bound to its redirect_uri', () => {
 
   it('accepts the identical redirect_uri for the second registered URI', async () => {
     const issued = await obtainCode(server, { clientId: MULTI.clientId, redirectUri: MULTI.redirectUris[1], pkce: true })
-    const { status } = await redeemCode(server, { client_id: MULTI.clientId }, oauth.ClientSecretBasic(MULTI.clientSecret), issued, MULTI.redirectUris[1])
+    const { status } = await redeemCode(
+      server,
+      { client_id: MULTI.clientId },
+      oauth.ClientSecretBasic(MULTI.clientSecret),
+      issued,
+      MULTI.redirectUris[1],
+    )
     expect(status).toBe(200)
   })
 })
@@ -300,7 +344,12 @@ describe('RFC 7636 4.6 / RFC 9700 2.1.1 a code is bound to its PKCE challenge', 
     const issued = await obtainCode(server, { clientId: CONFIDENTIAL.clientId, redirectUri: CONFIDENTIAL.redirectUri, pkce: false })
     const answer = await postToken(
       server.url,
-      { grant_type: 'authorization_code', code: issued.code, redirect_uri: CONFIDENTIAL.redirectUri, code_verifier: oauth.generateRandomCodeVerifier() },
+      {
+        grant_type: 'authorization_code',
+        code: issued.code,
+        redirect_uri: CONFIDENTIAL.redirectUri,
+        code_verifier: oauth.generateRandomCodeVerifier(),
+      },
       { basic: CONFIDENTIAL_BASIC },
     )
     expectTokenError(answer, 400, 'invalid_grant')
@@ -348,7 +397,12 @@ describe('RFC 6749 4.1.2 / 10.5 a code expires', () => {
     server.clock.advance(61)
     const answer = await postToken(
       server.url,
-      { grant_type: 'authorization_code', code: issued.code, redirect_uri: CONFIDENTIAL.redirectUri, code_verifier: issued.codeVerifier ?? '' },
+      {
+        grant_type: 'authorization_code',
+        code: issued.code,
+        redirect_uri: CONFIDENTIAL.redirectUri,
+        code_verifier: issued.codeVerifier ?? '',
+      },
       { basic: CONFIDENTIAL_BASIC },
     )
     expectTokenError(answer, 400, 'invalid_grant')
@@ -361,7 +415,12 @@ describe('RFC 6749 4.1.2 / 10.5 a code expires', () => {
       short.clock.advance(11)
       const answer = await postToken(
         short.url,
-        { grant_type: 'authorization_code', code: issued.code, redirect_uri: CONFIDENTIAL.redirectUri, code_verifier: issued.codeVerifier ?? '' },
+        {
+          grant_type: 'authorization_code',
+          code: issued.code,
+          redirect_uri: CONFIDENTIAL.redirectUri,
+          code_verifier: issued.codeVerifier ?? '',
+        },
         { basic: CONFIDENTIAL_BASIC },
       )
       expectTokenError(answer, 400, 'invalid_grant')
@@ -380,7 +439,12 @@ describe('RFC 6749 4.1.2 single use under concurrent redemption', () => {
 
   it('lets at most one of five simultaneous redemptions succeed, and no token handed out stays valid', async () => {
     const issued = await confidentialCode(server)
-    const form = { grant_type: 'authorization_code', code: issued.code, redirect_uri: CONFIDENTIAL.redirectUri, code_verifier: issued.codeVerifier ?? '' }
+    const form = {
+      grant_type: 'authorization_code',
+      code: issued.code,
+      redirect_uri: CONFIDENTIAL.redirectUri,
+      code_verifier: issued.codeVerifier ?? '',
+    }
     const answers = await Promise.all(Array.from({ length: 5 }, () => postToken(server.url, form, { basic: CONFIDENTIAL_BASIC })))
     const succeeded = answers.filter((answer) => answer.status === 200)
     expect(succeeded.length).toBeLessThanOrEqual(1)

@@ -67,7 +67,11 @@ describe('RFC 6749 2.3.1 client password authentication', () => {
   })
 
   it('refuses Basic together with client_secret in the body with 400 invalid_request (one method per request)', async () => {
-    const answer = await postToken(server.url, { grant_type: 'client_credentials', client_secret: CONFIDENTIAL.clientSecret }, { basic: CONFIDENTIAL_BASIC })
+    const answer = await postToken(
+      server.url,
+      { grant_type: 'client_credentials', client_secret: CONFIDENTIAL.clientSecret },
+      { basic: CONFIDENTIAL_BASIC },
+    )
     expectTokenError(answer, 400, 'invalid_request')
   })
 
@@ -78,7 +82,11 @@ describe('RFC 6749 2.3.1 client password authentication', () => {
   })
 
   it('refuses a wrong secret in the body with invalid_client', async () => {
-    const answer = await postToken(server.url, { grant_type: 'client_credentials', client_id: CONFIDENTIAL.clientId, client_secret: 'wrong-secret' })
+    const answer = await postToken(server.url, {
+      grant_type: 'client_credentials',
+      client_id: CONFIDENTIAL.clientId,
+      client_secret: 'wrong-secret',
+    })
     expect(answer.json.error).toBe('invalid_client')
     expect([400, 401]).toContain(answer.status)
     expect(answer.headers.get('cache-control')).toBe('no-store')
@@ -91,19 +99,35 @@ describe('RFC 6749 2.3.1 client password authentication', () => {
   })
 
   it('refuses an unknown client_id without secret with 401 invalid_client', async () => {
-    const answer = await postToken(server.url, { grant_type: 'password', username: 'alice', password: 'wonderland', client_id: 'no-such-client' })
+    const answer = await postToken(server.url, {
+      grant_type: 'password',
+      username: 'alice',
+      password: 'wonderland',
+      client_id: 'no-such-client',
+    })
     expectTokenError(answer, 401, 'invalid_client')
   })
 
   it('refuses a confidential client that sends only its client_id with 401 invalid_client', async () => {
     const answer = await postToken(server.url, { grant_type: 'client_credentials', client_id: CONFIDENTIAL.clientId })
     expectTokenError(answer, 401, 'invalid_client')
-    const password = await postToken(server.url, { grant_type: 'password', username: 'alice', password: 'wonderland', client_id: CONFIDENTIAL.clientId })
+    const password = await postToken(server.url, {
+      grant_type: 'password',
+      username: 'alice',
+      password: 'wonderland',
+      client_id: CONFIDENTIAL.clientId,
+    })
     expectTokenError(password, 401, 'invalid_client')
   })
 
   it('refuses a public client that presents a secret with 401 invalid_client', async () => {
-    const answer = await postToken(server.url, { grant_type: 'password', username: 'alice', password: 'wonderland', client_id: PUBLIC_CLIENT.clientId, client_secret: 'invented' })
+    const answer = await postToken(server.url, {
+      grant_type: 'password',
+      username: 'alice',
+      password: 'wonderland',
+      client_id: PUBLIC_CLIENT.clientId,
+      client_secret: 'invented',
+    })
     expectTokenError(answer, 401, 'invalid_client')
   })
 
@@ -125,9 +149,17 @@ describe('RFC 6749 2.3.1 client password authentication', () => {
   })
 
   it('refuses client_secret_post for a client registered for client_secret_basic only, with 401 invalid_client', async () => {
-    const answer = await postToken(server.url, { grant_type: 'client_credentials', client_id: BASIC_ONLY.clientId, client_secret: BASIC_ONLY.clientSecret })
+    const answer = await postToken(server.url, {
+      grant_type: 'client_credentials',
+      client_id: BASIC_ONLY.clientId,
+      client_secret: BASIC_ONLY.clientSecret,
+    })
     expectTokenError(answer, 401, 'invalid_client')
-    const basic = await postToken(server.url, { grant_type: 'client_credentials' }, { basic: [BASIC_ONLY.clientId, BASIC_ONLY.clientSecret] })
+    const basic = await postToken(
+      server.url,
+      { grant_type: 'client_credentials' },
+      { basic: [BASIC_ONLY.clientId, BASIC_ONLY.clientSecret] },
+    )
     expect(basic.status).toBe(200)
   })
 })
@@ -136,18 +168,33 @@ describe('RFC 6749 5.2 unauthorized_client: grant types a client is not register
   let server: TestServer
   beforeAll(async () => {
     server = await startTestServer({
-      clients: [{ clientId: CODE_ONLY.clientId, clientSecret: CODE_ONLY.clientSecret, redirectUris: [CODE_ONLY.redirectUri], grantTypes: ['authorization_code'] }],
+      clients: [
+        {
+          clientId: CODE_ONLY.clientId,
+          clientSecret: CODE_ONLY.clientSecret,
+          redirectUris: [CODE_ONLY.redirectUri],
+          grantTypes: ['authorization_code'],
+        },
+      ],
     })
   })
   afterAll(() => server.close())
 
   it('refuses client_credentials to a client registered with grantTypes [authorization_code]', async () => {
-    const answer = await postToken(server.url, { grant_type: 'client_credentials' }, { basic: [CODE_ONLY.clientId, CODE_ONLY.clientSecret] })
+    const answer = await postToken(
+      server.url,
+      { grant_type: 'client_credentials' },
+      { basic: [CODE_ONLY.clientId, CODE_ONLY.clientSecret] },
+    )
     expectTokenError(answer, 400, 'unauthorized_client')
   })
 
   it('refuses password to the same client with unauthorized_client', async () => {
-    const answer = await postToken(server.url, { grant_type: 'password', username: 'alice', password: 'wonderland' }, { basic: [CODE_ONLY.clientId, CODE_ONLY.clientSecret] })
+    const answer = await postToken(
+      server.url,
+      { grant_type: 'password', username: 'alice', password: 'wonderland' },
+      { basic: [CODE_ONLY.clientId, CODE_ONLY.clientSecret] },
+    )
     expectTokenError(answer, 400, 'unauthorized_client')
   })
 

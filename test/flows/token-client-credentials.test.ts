@@ -64,10 +64,18 @@ describe('RFC 6749 4.4 client credentials grant', () => {
     expectTokenError(answer, 400, 'invalid_scope')
   })
 
-  it('refuses a scope outside the client\'s registered scopes with invalid_scope', async () => {
-    const answer = await postToken(server.url, { grant_type: 'client_credentials', scope: 'read' }, { basic: [SCOPED.clientId, SCOPED.clientSecret] })
+  it("refuses a scope outside the client's registered scopes with invalid_scope", async () => {
+    const answer = await postToken(
+      server.url,
+      { grant_type: 'client_credentials', scope: 'read' },
+      { basic: [SCOPED.clientId, SCOPED.clientSecret] },
+    )
     expectTokenError(answer, 400, 'invalid_scope')
-    const allowed = await postToken(server.url, { grant_type: 'client_credentials', scope: 'profile' }, { basic: [SCOPED.clientId, SCOPED.clientSecret] })
+    const allowed = await postToken(
+      server.url,
+      { grant_type: 'client_credentials', scope: 'profile' },
+      { basic: [SCOPED.clientId, SCOPED.clientSecret] },
+    )
     expect(allowed.status).toBe(200)
     expect(allowed.json.scope).toBe('profile')
   })

@@ -55,13 +55,21 @@ describe('RFC 6749 4.3 resource owner password credentials grant', () => {
   })
 
   it('refuses a wrong password with invalid_grant', async () => {
-    const answer = await postToken(server.url, { grant_type: 'password', username: USER.username, password: 'not-the-password' }, { basic: CONFIDENTIAL_BASIC })
+    const answer = await postToken(
+      server.url,
+      { grant_type: 'password', username: USER.username, password: 'not-the-password' },
+      { basic: CONFIDENTIAL_BASIC },
+    )
     expectTokenError(answer, 400, 'invalid_grant')
     expect(answer.json.access_token).toBeUndefined()
   })
 
   it('refuses an unknown user with invalid_grant', async () => {
-    const answer = await postToken(server.url, { grant_type: 'password', username: 'mallory', password: USER.password }, { basic: CONFIDENTIAL_BASIC })
+    const answer = await postToken(
+      server.url,
+      { grant_type: 'password', username: 'mallory', password: USER.password },
+      { basic: CONFIDENTIAL_BASIC },
+    )
     expectTokenError(answer, 400, 'invalid_grant')
   })
 

@@ -102,7 +102,12 @@ describe('RFC 6749 6 / RFC 9700 4.14.2 refresh token rotation', () => {
 
   it('refreshes for the public client (auth none) and rotates its token too', async () => {
     const server = await start()
-    const issued = await obtainCode(server, { clientId: PUBLIC_CLIENT.clientId, redirectUri: PUBLIC_CLIENT.redirectUri, scope: 'read', pkce: true })
+    const issued = await obtainCode(server, {
+      clientId: PUBLIC_CLIENT.clientId,
+      redirectUri: PUBLIC_CLIENT.redirectUri,
+      scope: 'read',
+      pkce: true,
+    })
     const { tokens } = await redeemCode(server, publicClient, noAuth, issued, PUBLIC_CLIENT.redirectUri)
     const r0 = refreshTokenOf(tokens)
     const next = await refresh(server, r0, publicClient, noAuth)
@@ -115,7 +120,9 @@ describe('RFC 6749 6 refresh scope may narrow, never widen', () => {
   it('narrows scope=read of a read write grant', async () => {
     const server = await start()
     const tokens = await confidentialTokens(server, 'read write')
-    const narrowed = await refresh(server, refreshTokenOf(tokens), confidentialClient, oauth.ClientSecretBasic(CONFIDENTIAL.clientSecret), { scope: 'read' })
+    const narrowed = await refresh(server, refreshTokenOf(tokens), confidentialClient, oauth.ClientSecretBasic(CONFIDENTIAL.clientSecret), {
+      scope: 'read',
+    })
     expect(narrowed.scope).toBe('read')
     const record = await server.tokenStore.fetchByToken(hashToken(narrowed.access_token))
     expect(record?.scopes).toEqual(['read'])
@@ -155,10 +162,16 @@ describe('RFC 6749 6 refresh scope may narrow, never widen', () => {
 
 describe('RFC 6749 6 / 10.4 a refresh token is bound to its client', () => {
   it('refuses another client with invalid_grant, and the rightful client can still use the token', async () => {
-    const server = await start({ clients: [{ clientId: OTHER.clientId, clientSecret: OTHER.clientSecret, redirectUris: [OTHER.redirectUri] }] })
+    const server = await start({
+      clients: [{ clientId: OTHER.clientId, clientSecret: OTHER.clientSecret, redirectUris: [OTHER.redirectUri] }],
+    })
     const tokens = await confidentialTokens(server)
     const r0 = refreshTokenOf(tokens)
-    const stolen = await postToken(server.url, { grant_type: 'refresh_token', refresh_token: r0 }, { basic: [OTHER.clientId, OTHER.clientSecret] })
+    const stolen = await postToken(
+      server.url,
+      { grant_type: 'refresh_token', refresh_token: r0 },
+      { basic: [OTHER.clientId, OTHER.clientSecret] },
+    )
     expectTokenError(stolen, 400, 'invalid_grant')
     const publicTry = await postToken(server.url, { grant_type: 'refresh_token', refresh_token: r0, client_id: PUBLIC_CLIENT.clientId })
     expectTokenError(publicTry, 400, 'invalid_grant')
@@ -188,7 +201,7 @@ describe('RFC 9700 4.14.2 refresh grace interval (graceSeconds 30)', () => {
     expectTokenError(await rawRefresh(server, r1), 400, 'invalid_grant')
   })
 
-  it('makes the successor handed out on a grace retry the family\'s current token', async () => {
+  it("makes the successor handed out on a grace retry the family's current token", async () => {
     const server = await start(withGrace)
     const tokens = await confidentialTokens(server)
     const r0 = refreshTokenOf(tokens)

@@ -41,7 +41,10 @@ describe('RFC 6749 3.2 token endpoint request rules', () => {
   })
 
   it('refuses a body without content type with 400 invalid_request', async () => {
-    const answer = await rawTokenRequest(server, { headers: { authorization: BASIC }, body: new TextEncoder().encode('grant_type=client_credentials') })
+    const answer = await rawTokenRequest(server, {
+      headers: { authorization: BASIC },
+      body: new TextEncoder().encode('grant_type=client_credentials'),
+    })
     expectTokenError(answer, 400, 'invalid_request')
   })
 
@@ -74,8 +77,16 @@ describe('RFC 6749 3.2 token endpoint request rules', () => {
   })
 
   it('matches grant_type exactly (case-sensitive, no prefix)', async () => {
-    expectTokenError(await postToken(server.url, { grant_type: 'Client_Credentials' }, { basic: CONFIDENTIAL_BASIC }), 400, 'unsupported_grant_type')
-    expectTokenError(await postToken(server.url, { grant_type: 'client_credentials ' }, { basic: CONFIDENTIAL_BASIC }), 400, 'unsupported_grant_type')
+    expectTokenError(
+      await postToken(server.url, { grant_type: 'Client_Credentials' }, { basic: CONFIDENTIAL_BASIC }),
+      400,
+      'unsupported_grant_type',
+    )
+    expectTokenError(
+      await postToken(server.url, { grant_type: 'client_credentials ' }, { basic: CONFIDENTIAL_BASIC }),
+      400,
+      'unsupported_grant_type',
+    )
   })
 
   it('refuses implicit as a grant_type with unsupported_grant_type (it is a response_type)', async () => {
@@ -156,15 +167,51 @@ describe('RFC 6749 5.2 every token endpoint error is uncacheable JSON', () => {
   })
   afterAll(() => server.close())
 
-  const cases: ReadonlyArray<readonly [string, () => Promise<{ status: number; headers: Headers; json: Record<string, unknown> | undefined }>, number, string]> = [
+  const cases: ReadonlyArray<
+    readonly [string, () => Promise<{ status: number; headers: Headers; json: Record<string, unknown> | undefined }>, number, string]
+  > = [
     ['405 GET', () => rawTokenRequest(server, { method: 'GET' }), 405, 'invalid_request'],
-    ['wrong content type', () => rawTokenRequest(server, { headers: { 'content-type': 'text/plain', authorization: BASIC }, body: 'grant_type=client_credentials' }), 400, 'invalid_request'],
+    [
+      'wrong content type',
+      () =>
+        rawTokenRequest(server, { headers: { 'content-type': 'text/plain', authorization: BASIC }, body: 'grant_type=client_credentials' }),
+      400,
+      'invalid_request',
+    ],
     ['missing grant_type', () => rawTokenRequest(server, { headers: FORM, body: 'scope=read' }), 400, 'invalid_request'],
     ['unsupported grant_type', () => rawTokenRequest(server, { headers: FORM, body: 'grant_type=foo' }), 400, 'unsupported_grant_type'],
-    ['invalid_client', () => rawTokenRequest(server, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }), 401, 'invalid_client'],
-    ['invalid_grant', () => rawTokenRequest(server, { headers: FORM, body: 'grant_type=refresh_token&refresh_token=nope' }), 400, 'invalid_grant'],
-    ['invalid_scope', () => rawTokenRequest(server, { headers: FORM, body: 'grant_type=client_credentials&scope=admin' }), 400, 'invalid_scope'],
-    ['unauthorized_client', () => rawTokenRequest(server, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=public-app' }), 400, 'unauthorized_client'],
+    [
+      'invalid_client',
+      () =>
+        rawTokenRequest(server, {
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials',
+        }),
+      401,
+      'invalid_client',
+    ],
+    [
+      'invalid_grant',
+      () => rawTokenRequest(server, { headers: FORM, body: 'grant_type=refresh_token&refresh_token=nope' }),
+      400,
+      'invalid_grant',
+    ],
+    [
+      'invalid_scope',
+      () => rawTokenRequest(server, { headers: FORM, body: 'grant_type=client_credentials&scope=admin' }),
+      400,
+      'invalid_scope',
+    ],
+    [
+      'unauthorized_client',
+      () =>
+        rawTokenRequest(server, {
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials&client_id=public-app',
+        }),
+      400,
+      'unauthorized_client',
+    ],
     ['413', () => rawTokenRequest(server, { headers: FORM, body: 'a='.padEnd(70_000, 'a') }), 413, 'invalid_request'],
   ]
 
@@ -173,7 +220,11 @@ describe('RFC 6749 5.2 every token endpoint error is uncacheable JSON', () => {
   })
 
   it('sends error_description as a string and never echoes the secret', async () => {
-    const answer = await postToken(server.url, { grant_type: 'client_credentials' }, { basic: [CONFIDENTIAL.clientId, 'secret-that-must-not-echo'] })
+    const answer = await postToken(
+      server.url,
+      { grant_type: 'client_credentials' },
+      { basic: [CONFIDENTIAL.clientId, 'secret-that-must-not-echo'] },
+    )
     expect(typeof answer.json.error_description).toBe('string')
     expect(JSON.stringify(answer.json)).not.toContain('secret-that-must-not-echo')
   })

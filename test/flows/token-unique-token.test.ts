@@ -83,7 +83,12 @@ describe('uniqueToken option: an existing access token is handed out again', () 
 
     const replay = await postToken(
       server.url,
-      { grant_type: 'authorization_code', code: secondCode.code, redirect_uri: CONFIDENTIAL.redirectUri, code_verifier: secondCode.codeVerifier ?? '' },
+      {
+        grant_type: 'authorization_code',
+        code: secondCode.code,
+        redirect_uri: CONFIDENTIAL.redirectUri,
+        code_verifier: secondCode.codeVerifier ?? '',
+      },
       { basic: CONFIDENTIAL_BASIC },
     )
     expectTokenError(replay, 400, 'invalid_grant')

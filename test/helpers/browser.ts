@@ -43,7 +43,11 @@ export function authorizePath(base: string, path = '/authorize'): string {
 }
 
 /** The authorization URL of `server` with these query parameters (in order, repeats allowed). */
-export function authorizeUrl(base: string, params: Record<string, string> | readonly (readonly [string, string])[], path = '/authorize'): string {
+export function authorizeUrl(
+  base: string,
+  params: Record<string, string> | readonly (readonly [string, string])[],
+  path = '/authorize',
+): string {
   // `base` may carry a mount prefix (e.g. http://127.0.0.1:1234/oauth): append, never resolve.
   const url = new URL(`${base.replace(/\/$/, '')}${path}`)
   const entries: readonly (readonly [string, string])[] = isPairList(params) ? params : Object.entries(params)
@@ -53,7 +57,9 @@ export function authorizeUrl(base: string, params: Record<string, string> | read
   return url.toString()
 }
 
-function isPairList(params: Record<string, string> | readonly (readonly [string, string])[]): params is readonly (readonly [string, string])[] {
+function isPairList(
+  params: Record<string, string> | readonly (readonly [string, string])[],
+): params is readonly (readonly [string, string])[] {
   return Array.isArray(params)
 }
 
@@ -143,12 +149,7 @@ export function pkcePair(): { readonly verifier: string; readonly challenge: str
 
 /** Decodes the five entities `escapeHtml` produces. */
 export function unescapeHtml(text: string): string {
-  return text
-    .replaceAll('&quot;', '"')
-    .replaceAll('&#39;', "'")
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&amp;', '&')
+  return text.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&')
 }
 
 /** The anti-framing / no-referrer / no-store headers every authorization page must carry (RFC 9700 section 4.16). */
@@ -207,6 +208,7 @@ export function enterCode(page: LoginPage, userCode: string, cookie = page.cooki
 export function formOf(result: RawResult, from: LoginPage): LoginPage {
   const csrfToken = /name="csrf_token" value="([^"]+)"/.exec(result.body)?.[1]
   const action = /<form method="post" action="([^"]+)"/.exec(result.body)?.[1]
-  if (csrfToken === undefined || action === undefined) throw new Error(`no form on the page (${result.status}): ${result.body.slice(0, 300)}`)
+  if (csrfToken === undefined || action === undefined)
+    throw new Error(`no form on the page (${result.status}): ${result.body.slice(0, 300)}`)
   return { ...result, cookie: from.cookie, csrfToken: unescapeHtml(csrfToken), action: new URL(unescapeHtml(action), from.action) }
 }

@@ -107,13 +107,20 @@ export async function mount(
         },
       })
       app.get(wellKnown, async () => controller.metadata)
-      await app.register(oauth2Plugin, { controller: any, prefix, ...(nodeOptions?.maxBodyBytes === undefined ? {} : { maxBodyBytes: nodeOptions.maxBodyBytes }) })
+      await app.register(oauth2Plugin, {
+        controller: any,
+        prefix,
+        ...(nodeOptions?.maxBodyBytes === undefined ? {} : { maxBodyBytes: nodeOptions.maxBodyBytes }),
+      })
       await app.ready()
       return
     }
     case 'hono': {
       const app = new Hono()
-      const handler = fetchHandler(any, { prefix, ...(nodeOptions?.maxBodyBytes === undefined ? {} : { maxBodyBytes: nodeOptions.maxBodyBytes }) })
+      const handler = fetchHandler(any, {
+        prefix,
+        ...(nodeOptions?.maxBodyBytes === undefined ? {} : { maxBodyBytes: nodeOptions.maxBodyBytes }),
+      })
       app.get(wellKnown, (c) => c.json(controller.metadata))
       app.all(`${prefix}/*`, (c) => handler(c.req.raw))
       const listener = getRequestListener(app.fetch)
@@ -129,7 +136,9 @@ export interface TestServerOptions {
   /** Extra controller options, or a function of the server's URL (the issuer) returning them. */
   readonly controller?:
     | Partial<AuthorizationControllerOptions<NodeEnviron>>
-    | ((issuer: string) => Partial<AuthorizationControllerOptions<NodeEnviron>> | Promise<Partial<AuthorizationControllerOptions<NodeEnviron>>>)
+    | ((
+        issuer: string,
+      ) => Partial<AuthorizationControllerOptions<NodeEnviron>> | Promise<Partial<AuthorizationControllerOptions<NodeEnviron>>>)
   /** Options of the code grant. */
   readonly code?: AuthorizationCodeGrantOptions<NodeEnviron>
   /** Options of the RefreshToken grant; `false` leaves it out. */

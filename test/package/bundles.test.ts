@@ -82,22 +82,19 @@ describe('every entry point bundles with esbuild (dist, platform node, ESM)', ()
     for (const subpath of Object.keys(PEERS_OF)) expect(manifest.exports).toHaveProperty([subpath])
   })
 
-  it.each(entries)(
-    '%s: bundles with no unresolved import and reaches no optional peer but its own',
-    async (subpath, target) => {
-      const peers = new Set<string>()
-      const strays = new Set<string>()
-      const result = await build({
-        ...NODE_ESM,
-        entryPoints: [new URL(target, root).pathname],
-        plugins: [consumerInstall(peers, strays)],
-      })
-      expect(result.errors).toEqual([])
-      expect([...strays]).toEqual([])
-      const allowed = PEERS_OF[subpath] ?? []
-      expect([...peers].filter((peer) => !allowed.includes(peer))).toEqual([])
-    },
-  )
+  it.each(entries)('%s: bundles with no unresolved import and reaches no optional peer but its own', async (subpath, target) => {
+    const peers = new Set<string>()
+    const strays = new Set<string>()
+    const result = await build({
+      ...NODE_ESM,
+      entryPoints: [new URL(target, root).pathname],
+      plugins: [consumerInstall(peers, strays)],
+    })
+    expect(result.errors).toEqual([])
+    expect([...strays]).toEqual([])
+    const allowed = PEERS_OF[subpath] ?? []
+    expect([...peers].filter((peer) => !allowed.includes(peer))).toEqual([])
+  })
 
   it.each(['.', './store', './grant', './web', './fetch', './resource', './error', './tokengenerator'])(
     '%s: bundles with nothing external but node builtins (no driver, no framework)',
@@ -108,9 +105,7 @@ describe('every entry point bundles with esbuild (dist, platform node, ESM)', ()
       const result = await build({ ...NODE_ESM, entryPoints: [new URL(target ?? '', root).pathname], metafile: true })
       expect(result.errors).toEqual([])
       const modules = Object.keys(result.metafile.inputs).filter((input) => input.includes('node_modules/'))
-      const packages = new Set(
-        modules.map((input) => packageOf(input.slice(input.lastIndexOf('node_modules/') + 'node_modules/'.length))),
-      )
+      const packages = new Set(modules.map((input) => packageOf(input.slice(input.lastIndexOf('node_modules/') + 'node_modules/'.length))))
       expect([...packages]).toEqual(['jose'].filter((name) => packages.has(name)))
     },
   )

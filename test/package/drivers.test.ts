@@ -97,18 +97,24 @@ const sourceFiles = readdirSync(join(root, 'src'), { recursive: true, encoding: 
   .map((file) => join('src', file).replaceAll('\\', '/'))
 
 describe('drivers: src/stores/drivers.ts is the one list of store backends and their packages', () => {
-  it.each(drivers.map((driver) => [driver.module, driver] as const))('%s: its module imports its declared driver package and no other', (_module, driver) => {
-    const reached = peersReachedFrom(`src/stores/${driver.module}.ts`)
-    expect(reached).toContain(driver.package)
-    const allowed = [driver.package, ...Object.keys(driver.alternatives)]
-    expect(reached.filter((name) => !allowed.includes(name))).toEqual([])
-  })
+  it.each(drivers.map((driver) => [driver.module, driver] as const))(
+    '%s: its module imports its declared driver package and no other',
+    (_module, driver) => {
+      const reached = peersReachedFrom(`src/stores/${driver.module}.ts`)
+      expect(reached).toContain(driver.package)
+      const allowed = [driver.package, ...Object.keys(driver.alternatives)]
+      expect(reached.filter((name) => !allowed.includes(name))).toEqual([])
+    },
+  )
 
-  it.each(drivers.map((driver) => [driver.module, driver] as const))('%s: load() loads the module the table names', async (_module, driver) => {
-    // The same module record, so the same namespace object, whichever way it is imported.
-    const named: unknown = await import(`../../src/stores/${driver.module}.ts`)
-    expect(await driver.load()).toBe(named)
-  })
+  it.each(drivers.map((driver) => [driver.module, driver] as const))(
+    '%s: load() loads the module the table names',
+    async (_module, driver) => {
+      // The same module record, so the same namespace object, whichever way it is imported.
+      const named: unknown = await import(`../../src/stores/${driver.module}.ts`)
+      expect(await driver.load()).toBe(named)
+    },
+  )
 
   it('every scheme selects one backend', () => {
     const schemes = drivers.flatMap((driver) => driver.schemes)
@@ -117,13 +123,22 @@ describe('drivers: src/stores/drivers.ts is the one list of store backends and t
   })
 
   it('oauth2-stack/store and the core reach no driver or framework (they bundle for any runtime)', () => {
-    for (const entry of ['src/stores/index.ts', 'src/index.ts', 'src/grants/index.ts', 'src/tokens/index.ts', 'src/errors.ts', 'src/adapters/fetch.ts']) {
+    for (const entry of [
+      'src/stores/index.ts',
+      'src/index.ts',
+      'src/grants/index.ts',
+      'src/tokens/index.ts',
+      'src/errors.ts',
+      'src/adapters/fetch.ts',
+    ]) {
       expect(peersReachedFrom(entry, true), entry).toEqual([])
     }
   })
 
   it('peerDependencies are exactly the drivers (with the ranges of the table) and the frameworks the adapters import', () => {
-    const fromDrivers = Object.fromEntries(drivers.flatMap((driver) => [[driver.package, driver.peerRange], ...Object.entries(driver.alternatives)]))
+    const fromDrivers = Object.fromEntries(
+      drivers.flatMap((driver) => [[driver.package, driver.peerRange], ...Object.entries(driver.alternatives)]),
+    )
     const frameworks = new Set(sourceFiles.filter((file) => file.startsWith('src/adapters/')).flatMap((file) => peersReachedFrom(file)))
     for (const name of Object.keys(fromDrivers)) frameworks.delete(name)
     expect(Object.keys(pkg.peerDependencies).sort()).toEqual([...Object.keys(fromDrivers), ...frameworks].sort())

@@ -40,7 +40,9 @@ function node(args: string[]): string {
 }
 
 function filesUnder(directory: string): string[] {
-  return readdirSync(join(rootPath, directory), { recursive: true, encoding: 'utf8' }).map((file) => join(directory, file).replaceAll('\\', '/'))
+  return readdirSync(join(rootPath, directory), { recursive: true, encoding: 'utf8' }).map((file) =>
+    join(directory, file).replaceAll('\\', '/'),
+  )
 }
 
 describe('package exports: one list, in package.json', () => {
@@ -64,7 +66,8 @@ describe('package exports: one list, in package.json', () => {
     ]
     const missing = candidates.filter((file) => !sources.has(`./${file}`) && NOT_PUBLIC[file] === undefined)
     expect(missing).toEqual([])
-    for (const file of Object.keys(NOT_PUBLIC)) expect(existsSync(join(rootPath, file)), `${file} is listed as not public but does not exist`).toBe(true)
+    for (const file of Object.keys(NOT_PUBLIC))
+      expect(existsSync(join(rootPath, file)), `${file} is listed as not public but does not exist`).toBe(true)
   })
 
   it('each store backend is published as oauth2-stack/store/<module>, and openStore as oauth2-stack/store/open', () => {
@@ -78,7 +81,9 @@ describe('package exports: one list, in package.json', () => {
     const main = pkg.exports['.'] as ExportTarget
     expect(pkg.main).toBe(main.default)
     expect(pkg.types).toBe(main.types)
-    const expected = Object.fromEntries(entries.filter(([subpath]) => subpath !== '.').map(([subpath, target]) => [subpath.slice(2), [target.types]]))
+    const expected = Object.fromEntries(
+      entries.filter(([subpath]) => subpath !== '.').map(([subpath, target]) => [subpath.slice(2), [target.types]]),
+    )
     expect(pkg.typesVersions).toEqual({ '*': expected })
   })
 
@@ -104,7 +109,11 @@ describe('package exports (dist, as published)', () => {
 
   it.each(subpaths)('import("oauth2-stack%s") resolves and exports something', (subpath) => {
     const specifier = `oauth2-stack${subpath.slice(1)}`
-    const out = node(['--input-type=module', '-e', `const m = await import(${JSON.stringify(specifier)}); console.log(Object.keys(m).length)`])
+    const out = node([
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(specifier)}); console.log(Object.keys(m).length)`,
+    ])
     expect(Number(out.trim())).toBeGreaterThan(0)
   })
 

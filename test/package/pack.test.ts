@@ -59,7 +59,16 @@ async function sh(file: string, args: readonly string[], cwd: string): Promise<{
 beforeAll(async () => {
   // A fresh checkout: the sources and configuration, no dist/ (node_modules linked for tsc).
   mkdirSync(checkout)
-  for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'README.md', 'LICENSE', 'CHANGELOG.md', 'SECURITY.md']) {
+  for (const entry of [
+    'package.json',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'src',
+    'README.md',
+    'LICENSE',
+    'CHANGELOG.md',
+    'SECURITY.md',
+  ]) {
     cpSync(join(root, entry), join(checkout, entry), { recursive: true })
   }
   symlinkSync(join(root, 'node_modules'), join(checkout, 'node_modules'), 'dir')
@@ -78,96 +87,145 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000)
 
 describe('npm pack: the tarball a user installs', () => {
-  it('ships the build, the sources the maps point to, the binary, LICENSE, README, CHANGELOG, and no tests', () => {
-    for (const file of ['package.json', 'LICENSE', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/cli/main.js', 'src/index.ts', 'schema/oauth2-stack.config.schema.json']) {
-      expect(packedFiles, file).toContain(file)
-    }
-    expect(packedFiles.filter((file) => /^(test|bench|examples|docs)\//.test(file) || file.endsWith('.tgz'))).toEqual([])
-  }, SLOW)
+  it(
+    'ships the build, the sources the maps point to, the binary, LICENSE, README, CHANGELOG, and no tests',
+    () => {
+      for (const file of [
+        'package.json',
+        'LICENSE',
+        'README.md',
+        'CHANGELOG.md',
+        'SECURITY.md',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/index.d.ts.map',
+        'dist/cli/main.js',
+        'src/index.ts',
+        'schema/oauth2-stack.config.schema.json',
+      ]) {
+        expect(packedFiles, file).toContain(file)
+      }
+      expect(packedFiles.filter((file) => /^(test|bench|examples|docs)\//.test(file) || file.endsWith('.tgz'))).toEqual([])
+    },
+    SLOW,
+  )
 
-  it('every subpath imports from ESM in the installed package; only the SQLite backend may need its native driver', async () => {
-    const script = `
+  it(
+    'every subpath imports from ESM in the installed package; only the SQLite backend may need its native driver',
+    async () => {
+      const script = `
       const results = {}
       for (const specifier of ${JSON.stringify(specifiers)}) {
         try { results[specifier] = Object.keys(await import(specifier)).length }
         catch (error) { results[specifier] = error.code + ': ' + error.message.split('\\n')[0] }
       }
       console.log(JSON.stringify(results))`
-    const { stdout } = await sh(process.execPath, ['--input-type=module', '-e', script], app)
-    const results = JSON.parse(stdout) as Record<string, number | string>
-    for (const specifier of specifiers) {
-      const result = results[specifier]
-      if (specifier === `${pkg.name}/store/sqlite` && typeof result === 'string') {
-        expect(result).toMatch(/^ERR_MODULE_NOT_FOUND: Cannot find package 'better-sqlite3'/)
-      } else {
-        expect(result, specifier).toBeGreaterThan(0)
+      const { stdout } = await sh(process.execPath, ['--input-type=module', '-e', script], app)
+      const results = JSON.parse(stdout) as Record<string, number | string>
+      for (const specifier of specifiers) {
+        const result = results[specifier]
+        if (specifier === `${pkg.name}/store/sqlite` && typeof result === 'string') {
+          expect(result).toMatch(/^ERR_MODULE_NOT_FOUND: Cannot find package 'better-sqlite3'/)
+        } else {
+          expect(result, specifier).toBeGreaterThan(0)
+        }
       }
-    }
-  }, SLOW)
+    },
+    SLOW,
+  )
 
-  it('npx oauth2-stack --help runs the installed binary', async () => {
-    const { stdout } = await sh(npm, ['exec', '--no', '--', 'oauth2-stack', '--help'], app)
-    expect(stdout).toMatch(/^oauth2-stack: an OAuth 2\.0 authorization server/)
-    expect(stdout).toContain('Usage: oauth2-stack <command> [options]')
-  }, SLOW)
+  it(
+    'npx oauth2-stack --help runs the installed binary',
+    async () => {
+      const { stdout } = await sh(npm, ['exec', '--no', '--', 'oauth2-stack', '--help'], app)
+      expect(stdout).toMatch(/^oauth2-stack: an OAuth 2\.0 authorization server/)
+      expect(stdout).toContain('Usage: oauth2-stack <command> [options]')
+    },
+    SLOW,
+  )
 
-  it('the types compile from an ESM TypeScript project (module nodenext) against every subpath', async () => {
-    const dir = join(app, 'esm-ts')
-    mkdirSync(dir)
-    const lines = specifiers.map((specifier, index) => `import * as m${index} from '${specifier}'`)
-    writeFileSync(join(dir, 'index.ts'), `${lines.join('\n')}\nconsole.log([${specifiers.map((_, index) => `m${index}`).join(', ')}].length)\n`)
-    // skipLibCheck as most projects set it: third-party declarations (@types/koa and its dependencies) do not
-    // always agree with each other; each import above must still resolve to this package's declarations.
-    const config = { compilerOptions: { module: 'nodenext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'] }, files: ['index.ts'] }
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config))
-    const { stdout } = await sh(process.execPath, [tsc, '-p', dir, '--listFiles'], app)
-    for (const subpath of subpaths) {
-      const types = (pkg.exports[subpath] as { types: string }).types.slice(2)
-      expect(stdout, subpath).toContain(`/node_modules/${pkg.name}/${types}`)
-    }
-  }, SLOW)
+  it(
+    'the types compile from an ESM TypeScript project (module nodenext) against every subpath',
+    async () => {
+      const dir = join(app, 'esm-ts')
+      mkdirSync(dir)
+      const lines = specifiers.map((specifier, index) => `import * as m${index} from '${specifier}'`)
+      writeFileSync(
+        join(dir, 'index.ts'),
+        `${lines.join('\n')}\nconsole.log([${specifiers.map((_, index) => `m${index}`).join(', ')}].length)\n`,
+      )
+      // skipLibCheck as most projects set it: third-party declarations (@types/koa and its dependencies) do not
+      // always agree with each other; each import above must still resolve to this package's declarations.
+      const config = {
+        compilerOptions: { module: 'nodenext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'] },
+        files: ['index.ts'],
+      }
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config))
+      const { stdout } = await sh(process.execPath, [tsc, '-p', dir, '--listFiles'], app)
+      for (const subpath of subpaths) {
+        const types = (pkg.exports[subpath] as { types: string }).types.slice(2)
+        expect(stdout, subpath).toContain(`/node_modules/${pkg.name}/${types}`)
+      }
+    },
+    SLOW,
+  )
 
   it.each([
     ['commonjs', 'node10'],
     ['nodenext', 'nodenext'],
-  ])('a CommonJS TypeScript project (module %s) compiles against the types and runs through require(esm)', async (module, moduleResolution) => {
-    const dir = join(app, `cjs-${module}`)
-    mkdirSync(dir)
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'commonjs' }))
-    writeFileSync(
-      join(dir, 'index.ts'),
-      [
-        `import { AuthorizationController } from '${pkg.name}'`,
-        `import { LocalClientStore } from '${pkg.name}/store'`,
-        `import { openStore } from '${pkg.name}/store/open'`,
-        `import { AuthorizationCodeGrant } from '${pkg.name}/grant'`,
-        `const clients: LocalClientStore = new LocalClientStore()`,
-        `console.log([typeof AuthorizationController, typeof openStore, typeof AuthorizationCodeGrant, typeof clients.fetchByClientId].join(' '))`,
-      ].join('\n'),
-    )
-    const config = { compilerOptions: { module, moduleResolution, target: 'es2022', strict: true, skipLibCheck: true, outDir: 'out', types: ['node'] }, files: ['index.ts'] }
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config))
-    await sh(process.execPath, [tsc, '-p', dir], app)
-    expect(readFileSync(join(dir, 'out/index.js'), 'utf8')).toContain(`require("${pkg.name}")`)
-    const { stdout } = await sh(process.execPath, ['--no-warnings', join(dir, 'out/index.js')], app)
-    expect(stdout.trim()).toBe('function function function function')
-  }, SLOW)
+  ])(
+    'a CommonJS TypeScript project (module %s) compiles against the types and runs through require(esm)',
+    async (module, moduleResolution) => {
+      const dir = join(app, `cjs-${module}`)
+      mkdirSync(dir)
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'commonjs' }))
+      writeFileSync(
+        join(dir, 'index.ts'),
+        [
+          `import { AuthorizationController } from '${pkg.name}'`,
+          `import { LocalClientStore } from '${pkg.name}/store'`,
+          `import { openStore } from '${pkg.name}/store/open'`,
+          `import { AuthorizationCodeGrant } from '${pkg.name}/grant'`,
+          `const clients: LocalClientStore = new LocalClientStore()`,
+          `console.log([typeof AuthorizationController, typeof openStore, typeof AuthorizationCodeGrant, typeof clients.fetchByClientId].join(' '))`,
+        ].join('\n'),
+      )
+      const config = {
+        compilerOptions: { module, moduleResolution, target: 'es2022', strict: true, skipLibCheck: true, outDir: 'out', types: ['node'] },
+        files: ['index.ts'],
+      }
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config))
+      await sh(process.execPath, [tsc, '-p', dir], app)
+      expect(readFileSync(join(dir, 'out/index.js'), 'utf8')).toContain(`require("${pkg.name}")`)
+      const { stdout } = await sh(process.execPath, ['--no-warnings', join(dir, 'out/index.js')], app)
+      expect(stdout.trim()).toBe('function function function function')
+    },
+    SLOW,
+  )
 
-  it('publint (strict) finds nothing in the tarball', async () => {
-    const bytes = readFileSync(tarball)
-    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
-    const { messages, pkg: linted } = await publint({ pack: { tarball: buffer }, strict: true })
-    expect(messages.map((message) => formatMessage(message, linted) ?? message.code)).toEqual([])
-  }, SLOW)
+  it(
+    'publint (strict) finds nothing in the tarball',
+    async () => {
+      const bytes = readFileSync(tarball)
+      const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+      const { messages, pkg: linted } = await publint({ pack: { tarball: buffer }, strict: true })
+      expect(messages.map((message) => formatMessage(message, linted) ?? message.code)).toEqual([])
+    },
+    SLOW,
+  )
 
-  it('@arethetypeswrong finds nothing but the CommonJS-from-node16 warning of an ESM-only package', async () => {
-    // `module: node16` in a CommonJS project cannot type require() of ESM (TypeScript allows it from 5.8
-    // with `module: node20` or `nodenext`, tested above); attw checks with its own older TypeScript.
-    const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js')
-    const { stdout } = await sh(process.execPath, [attw, tarball, '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'ascii'], app)
-    expect(stdout).toContain('No problems found')
-    expect(existsSync(tarball)).toBe(true)
-  }, SLOW)
+  it(
+    '@arethetypeswrong finds nothing but the CommonJS-from-node16 warning of an ESM-only package',
+    async () => {
+      // `module: node16` in a CommonJS project cannot type require() of ESM (TypeScript allows it from 5.8
+      // with `module: node20` or `nodenext`, tested above); attw checks with its own older TypeScript.
+      const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js')
+      const { stdout } = await sh(process.execPath, [attw, tarball, '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'ascii'], app)
+      expect(stdout).toContain('No problems found')
+      expect(existsSync(tarball)).toBe(true)
+    },
+    SLOW,
+  )
 })
 
 const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number)
@@ -180,58 +238,89 @@ describe(`oauth2-stack serve in the empty project, on Node ${process.versions.no
   const cli = (): RunOptions => ({ cwd: app, bin: join(app, 'node_modules/.bin/oauth2-stack') })
 
   if (hasNodeSqlite) {
-    it('serves from ./.data through node:sqlite: sign-in, consent and token exchange; a restart keeps clients and tokens', async () => {
-      let server = await startServe(['--port', '0', '--log', 'json'], cli())
-      const tokens: Record<string, string> = {}
-      let service = ''
-      try {
-        expect(server.output().stderr).toContain('Store:    sqlite:./.data/oauth2-stack.db\n')
-        expect(server.output().stderr).not.toContain('oauth2-stack: warning')
-        // A client registered by a second process on the same file, while the server runs.
-        const added = await runCli(['client', 'add', '--json', '--id', 'packed-service', '--grant', 'client_credentials'], cli())
-        expect(added.code, added.stderr).toBe(0)
-        service = (JSON.parse(added.stdout) as { client_secret: string }).client_secret
+    it(
+      'serves from ./.data through node:sqlite: sign-in, consent and token exchange; a restart keeps clients and tokens',
+      async () => {
+        let server = await startServe(['--port', '0', '--log', 'json'], cli())
+        const tokens: Record<string, string> = {}
+        let service = ''
+        try {
+          expect(server.output().stderr).toContain('Store:    sqlite:./.data/oauth2-stack.db\n')
+          expect(server.output().stderr).not.toContain('oauth2-stack: warning')
+          // A client registered by a second process on the same file, while the server runs.
+          const added = await runCli(['client', 'add', '--json', '--id', 'packed-service', '--grant', 'client_credentials'], cli())
+          expect(added.code, added.stderr).toBe(0)
+          service = (JSON.parse(added.stdout) as { client_secret: string }).client_secret
 
-        const pkce = pkcePair()
-        const page = await openLoginPage(
-          authorizeUrl(server.issuer, { response_type: 'code', client_id: 'abc', redirect_uri: DEMO_REDIRECT, state: 'packed', code_challenge: pkce.challenge, code_challenge_method: 'S256' }),
-        )
-        const decided = await submitForm(page, { action: 'approve', username: 'demo', password: 'demo' })
-        expect(decided.status).toBe(303)
-        const code = responseParams(decided.location, DEMO_REDIRECT).get('code') ?? ''
-        const exchanged = await postForm(`${server.issuer}/token`, { grant_type: 'authorization_code', code, redirect_uri: DEMO_REDIRECT, code_verifier: pkce.verifier }, basic('abc', 'xyz'))
-        expect(exchanged.status, JSON.stringify(exchanged.json)).toBe(200)
-        tokens.access = String(exchanged.json.access_token)
-        tokens.refresh = String(exchanged.json.refresh_token)
-        const credentials = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basic('packed-service', service))
-        expect(credentials.status).toBe(200)
-      } finally {
-        expect((await server.stop()).code).toBe(0)
-      }
-      expect(existsSync(join(app, '.data/oauth2-stack.db'))).toBe(true)
+          const pkce = pkcePair()
+          const page = await openLoginPage(
+            authorizeUrl(server.issuer, {
+              response_type: 'code',
+              client_id: 'abc',
+              redirect_uri: DEMO_REDIRECT,
+              state: 'packed',
+              code_challenge: pkce.challenge,
+              code_challenge_method: 'S256',
+            }),
+          )
+          const decided = await submitForm(page, { action: 'approve', username: 'demo', password: 'demo' })
+          expect(decided.status).toBe(303)
+          const code = responseParams(decided.location, DEMO_REDIRECT).get('code') ?? ''
+          const exchanged = await postForm(
+            `${server.issuer}/token`,
+            { grant_type: 'authorization_code', code, redirect_uri: DEMO_REDIRECT, code_verifier: pkce.verifier },
+            basic('abc', 'xyz'),
+          )
+          expect(exchanged.status, JSON.stringify(exchanged.json)).toBe(200)
+          tokens.access = String(exchanged.json.access_token)
+          tokens.refresh = String(exchanged.json.refresh_token)
+          const credentials = await postForm(
+            `${server.issuer}/token`,
+            { grant_type: 'client_credentials' },
+            basic('packed-service', service),
+          )
+          expect(credentials.status).toBe(200)
+        } finally {
+          expect((await server.stop()).code).toBe(0)
+        }
+        expect(existsSync(join(app, '.data/oauth2-stack.db'))).toBe(true)
 
-      server = await startServe(['--port', '0', '--log', 'json'], cli())
-      try {
-        const introspected = await postForm(`${server.issuer}/introspect`, { token: tokens.access ?? '' }, basic('abc', 'xyz'))
-        expect(introspected.json).toMatchObject({ active: true, client_id: 'abc' })
-        const refreshed = await postForm(`${server.issuer}/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh ?? '' }, basic('abc', 'xyz'))
-        expect(refreshed.status, JSON.stringify(refreshed.json)).toBe(200)
-        const credentials = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basic('packed-service', service))
-        expect(credentials.status).toBe(200)
-      } finally {
-        expect((await server.stop()).code).toBe(0)
-      }
-    }, SLOW)
+        server = await startServe(['--port', '0', '--log', 'json'], cli())
+        try {
+          const introspected = await postForm(`${server.issuer}/introspect`, { token: tokens.access ?? '' }, basic('abc', 'xyz'))
+          expect(introspected.json).toMatchObject({ active: true, client_id: 'abc' })
+          const refreshed = await postForm(
+            `${server.issuer}/token`,
+            { grant_type: 'refresh_token', refresh_token: tokens.refresh ?? '' },
+            basic('abc', 'xyz'),
+          )
+          expect(refreshed.status, JSON.stringify(refreshed.json)).toBe(200)
+          const credentials = await postForm(
+            `${server.issuer}/token`,
+            { grant_type: 'client_credentials' },
+            basic('packed-service', service),
+          )
+          expect(credentials.status).toBe(200)
+        } finally {
+          expect((await server.stop()).code).toBe(0)
+        }
+      },
+      SLOW,
+    )
   } else {
-    it('exits 1 with the one line saying what to install, and creates no .data/', async () => {
-      const result = await runCli(['serve', '--port', '0'], cli())
-      expect(result.code).toBe(1)
-      expect(result.stdout).toBe('')
-      expect(result.stderr).toBe(
-        `oauth2-stack: the sqlite: store needs better-sqlite3 on Node ${process.versions.node} (node:sqlite comes with Node 22.13 and later): ` +
-          'run npm install better-sqlite3@12 (or use --store memory: to try things out)\n',
-      )
-      expect(existsSync(join(app, '.data'))).toBe(false)
-    }, SLOW)
+    it(
+      'exits 1 with the one line saying what to install, and creates no .data/',
+      async () => {
+        const result = await runCli(['serve', '--port', '0'], cli())
+        expect(result.code).toBe(1)
+        expect(result.stdout).toBe('')
+        expect(result.stderr).toBe(
+          `oauth2-stack: the sqlite: store needs better-sqlite3 on Node ${process.versions.node} (node:sqlite comes with Node 22.13 and later): ` +
+            'run npm install better-sqlite3@12 (or use --store memory: to try things out)\n',
+        )
+        expect(existsSync(join(app, '.data'))).toBe(false)
+      },
+      SLOW,
+    )
   }
 })

@@ -34,7 +34,11 @@ interface Runtime {
 const runtimes: readonly Runtime[] = [
   {
     name: 'Bun',
-    binary: find(['node_modules/@oven/bun-linux-x64/bin/bun', 'node_modules/@oven/bun-linux-x64-baseline/bin/bun', 'node_modules/bun/bin/bun.exe']),
+    binary: find([
+      'node_modules/@oven/bun-linux-x64/bin/bun',
+      'node_modules/@oven/bun-linux-x64-baseline/bin/bun',
+      'node_modules/bun/bin/bun.exe',
+    ]),
     args: [SERVER],
   },
   {
@@ -48,70 +52,85 @@ const runtimes: readonly Runtime[] = [
   },
 ]
 
-for (const { name, binary, args, env } of runtimes) describe(`Fetch adapter on ${name}`, () => {
-  let child: ChildProcess | undefined
-  let base = ''
+for (const { name, binary, args, env } of runtimes)
+  describe(`Fetch adapter on ${name}`, () => {
+    let child: ChildProcess | undefined
+    let base = ''
 
-  /** Why the server did not start; every case then fails with it (a failing beforeAll would only skip them). */
-  let startup: Error | undefined
+    /** Why the server did not start; every case then fails with it (a failing beforeAll would only skip them). */
+    let startup: Error | undefined
 
-  beforeAll(async () => {
-    try {
-      // Both runtimes are dev dependencies; a missing binary is a broken install, never a reason to skip.
-      if (binary === undefined) throw new Error(`${name} binary not found under node_modules: run npm ci`)
-      const proc = spawn(binary, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-      child = proc
-      const port = Number((await waitForOutput(proc, /READY (\d+)/, { timeoutMs: 15_000 }))[1])
-      base = `http://127.0.0.1:${port}/oauth`
-    } catch (error) {
-      startup = error instanceof Error ? error : new Error(String(error))
-    }
-  })
-  beforeEach(() => {
-    if (startup !== undefined) throw startup
-  })
-  afterAll(() => stopChild(child))
-
-  const as: oauth.AuthorizationServer = { issuer: '', token_endpoint: '' }
-  const client: oauth.Client = { client_id: 'confidential' }
-
-  it('serves client_credentials to oauth4webapi', async () => {
-    const server = { ...as, issuer: base, token_endpoint: `${base}/token` }
-    const response = await oauth.clientCredentialsGrantRequest(server, client, oauth.ClientSecretBasic(SECRET), new URLSearchParams({ scope: 'read' }), {
-      [oauth.allowInsecureRequests]: true,
+    beforeAll(async () => {
+      try {
+        // Both runtimes are dev dependencies; a missing binary is a broken install, never a reason to skip.
+        if (binary === undefined) throw new Error(`${name} binary not found under node_modules: run npm ci`)
+        const proc = spawn(binary, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+        child = proc
+        const port = Number((await waitForOutput(proc, /READY (\d+)/, { timeoutMs: 15_000 }))[1])
+        base = `http://127.0.0.1:${port}/oauth`
+      } catch (error) {
+        startup = error instanceof Error ? error : new Error(String(error))
+      }
     })
-    const tokens = await oauth.processClientCredentialsResponse(server, client, response)
-    expect(tokens.token_type).toBe('bearer')
-    expect(tokens.scope).toBe('read')
-  })
-
-  it('runs the authorization code flow with PKCE, consent page and CSRF cookie included', async () => {
-    const server = { ...as, issuer: base, token_endpoint: `${base}/token`, authorization_endpoint: `${base}/authorize` }
-    const verifier = oauth.generateRandomCodeVerifier()
-    const state = `${name.toLowerCase()}-state`
-    const url = new URL(server.authorization_endpoint)
-    url.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: 'confidential',
-      redirect_uri: 'https://client.example/callback',
-      state,
-      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    }).toString()
-    const result = await authorizeInBrowser(url.toString())
-    expect(result.status).toBe(303)
-    const params = oauth.validateAuthResponse(server, client, result.params!, state)
-    const response = await oauth.authorizationCodeGrantRequest(server, client, oauth.ClientSecretBasic(SECRET), params, 'https://client.example/callback', verifier, {
-      [oauth.allowInsecureRequests]: true,
+    beforeEach(() => {
+      if (startup !== undefined) throw startup
     })
-    const tokens = await oauth.processAuthorizationCodeResponse(server, client, response)
-    expect(typeof tokens.refresh_token).toBe('string')
-  })
+    afterAll(() => stopChild(child))
 
-  it('answers RFC errors the same way (GET on the token endpoint is 405 JSON)', async () => {
-    const response = await fetch(`${base}/token`)
-    expect(response.status).toBe(405)
-    expect(response.headers.get('allow')).toBe('POST')
-    expect(((await response.json()) as { error: string }).error).toBe('invalid_request')
+    const as: oauth.AuthorizationServer = { issuer: '', token_endpoint: '' }
+    const client: oauth.Client = { client_id: 'confidential' }
+
+    it('serves client_credentials to oauth4webapi', async () => {
+      const server = { ...as, issuer: base, token_endpoint: `${base}/token` }
+      const response = await oauth.clientCredentialsGrantRequest(
+        server,
+        client,
+        oauth.ClientSecretBasic(SECRET),
+        new URLSearchParams({ scope: 'read' }),
+        {
+          [oauth.allowInsecureRequests]: true,
+        },
+      )
+      const tokens = await oauth.processClientCredentialsResponse(server, client, response)
+      expect(tokens.token_type).toBe('bearer')
+      expect(tokens.scope).toBe('read')
+    })
+
+    it('runs the authorization code flow with PKCE, consent page and CSRF cookie included', async () => {
+      const server = { ...as, issuer: base, token_endpoint: `${base}/token`, authorization_endpoint: `${base}/authorize` }
+      const verifier = oauth.generateRandomCodeVerifier()
+      const state = `${name.toLowerCase()}-state`
+      const url = new URL(server.authorization_endpoint)
+      url.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: 'confidential',
+        redirect_uri: 'https://client.example/callback',
+        state,
+        code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      }).toString()
+      const result = await authorizeInBrowser(url.toString())
+      expect(result.status).toBe(303)
+      const params = oauth.validateAuthResponse(server, client, result.params!, state)
+      const response = await oauth.authorizationCodeGrantRequest(
+        server,
+        client,
+        oauth.ClientSecretBasic(SECRET),
+        params,
+        'https://client.example/callback',
+        verifier,
+        {
+          [oauth.allowInsecureRequests]: true,
+        },
+      )
+      const tokens = await oauth.processAuthorizationCodeResponse(server, client, response)
+      expect(typeof tokens.refresh_token).toBe('string')
+    })
+
+    it('answers RFC errors the same way (GET on the token endpoint is 405 JSON)', async () => {
+      const response = await fetch(`${base}/token`)
+      expect(response.status).toBe(405)
+      expect(response.headers.get('allow')).toBe('POST')
+      expect(((await response.json()) as { error: string }).error).toBe('invalid_request')
+    })
   })
-})

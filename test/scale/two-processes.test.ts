@@ -42,7 +42,11 @@ for (const backend of backends) {
       beforeAll(async () => {
         const opened = await openStore(backend.url, { tablePrefix: prefix, keyPrefix: prefix, migrate: true })
         await opened.clientStore.addClient({ clientId: 'scale-client', clientSecret: SECRET, redirectUris: [REDIRECT] })
-        await opened.clientStore.addClient({ clientId: 'scale-device', redirectUris: [], grantTypes: [DEVICE_CODE_GRANT_TYPE, 'refresh_token'] })
+        await opened.clientStore.addClient({
+          clientId: 'scale-device',
+          redirectUris: [],
+          grantTypes: [DEVICE_CODE_GRANT_TYPE, 'refresh_token'],
+        })
         ;[a, b] = await Promise.all([start(backend.url, prefix), start(backend.url, prefix)])
         cleanup = async () => {
           if (backend.name === 'Redis') {
@@ -73,7 +77,11 @@ for (const backend of backends) {
         return result.params?.get('code') ?? ''
       }
       const token = async (at: string, form: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> => {
-        const response = await fetch(`${at}/token`, { method: 'POST', headers: { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) })
+        const response = await fetch(`${at}/token`, {
+          method: 'POST',
+          headers: { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(form),
+        })
         return { status: response.status, json: (await response.json()) as Record<string, unknown> }
       }
 
@@ -88,7 +96,9 @@ for (const backend of backends) {
       it('a code raced at both processes (50 requests) is consumed once, and nothing handed out stays valid', async () => {
         const issued = await code(b.base)
         const answers = await Promise.all(
-          Array.from({ length: 50 }, (_, i) => token(i % 2 === 0 ? a.base : b.base, { grant_type: 'authorization_code', code: issued, redirect_uri: REDIRECT })),
+          Array.from({ length: 50 }, (_, i) =>
+            token(i % 2 === 0 ? a.base : b.base, { grant_type: 'authorization_code', code: issued, redirect_uri: REDIRECT }),
+          ),
         )
         const summary = JSON.stringify(answers.map((answer) => [answer.status, answer.json.error]))
         const winners = answers.filter((answer) => answer.status === 200)
@@ -96,7 +106,10 @@ for (const backend of backends) {
         // section 4.1.2 answers with invalid_grant and the revocation of the code's tokens — so the one
         // token handed out (if the winner saved it before the revocation) must be dead afterwards.
         expect(winners.length, summary).toBeLessThanOrEqual(1)
-        expect(answers.filter((answer) => answer.status !== 200).every((answer) => answer.json.error === 'invalid_grant'), summary).toBe(true)
+        expect(
+          answers.filter((answer) => answer.status !== 200).every((answer) => answer.json.error === 'invalid_grant'),
+          summary,
+        ).toBe(true)
         for (const winner of winners) {
           for (const at of [a.base, b.base]) {
             const response = await fetch(`${at}/introspect`, {
@@ -132,7 +145,11 @@ for (const backend of backends) {
 
       it('the device flow spans both processes: asked for at one, approved and redeemed at the other, once', async () => {
         const form = { 'content-type': 'application/x-www-form-urlencoded' }
-        const started = await fetch(`${a.base}/device_authorization`, { method: 'POST', headers: form, body: new URLSearchParams({ client_id: 'scale-device', scope: 'read' }) })
+        const started = await fetch(`${a.base}/device_authorization`, {
+          method: 'POST',
+          headers: form,
+          body: new URLSearchParams({ client_id: 'scale-device', scope: 'read' }),
+        })
         expect(started.status).toBe(200)
         const device = (await started.json()) as { device_code: string; user_code: string }
         // The person types the code at the other process, which finds it in the shared store.
@@ -151,7 +168,10 @@ for (const backend of backends) {
         }
         const [first, second] = await Promise.all([poll(a.base), poll(b.base)])
         const answers = JSON.stringify([first, second])
-        expect([first, second].filter((answer) => answer.status === 200), answers).toHaveLength(1)
+        expect(
+          [first, second].filter((answer) => answer.status === 200),
+          answers,
+        ).toHaveLength(1)
         expect([first, second].find((answer) => answer.status !== 200)?.json.error, answers).toMatch(/^(invalid_grant|slow_down)$/)
       })
     })

@@ -54,7 +54,11 @@ afterAll(async () => {
 const token = (secret: string): Promise<Response> =>
   fetch(url, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`svc:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', 'x-request-id': 'trace-me-1' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`svc:${secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-request-id': 'trace-me-1',
+    },
     body: 'grant_type=client_credentials&scope=read',
   })
 
@@ -73,7 +77,12 @@ describe('diagnostics_channel traces as OpenTelemetry spans', () => {
     const fetchClient = spans.find((span) => span.name === 'oauth2-stack store clientStore.fetchByClientId')
     const save = spans.find((span) => span.name === 'oauth2-stack store accessTokenStore.saveToken')
     expect(dispatch?.kind).toBe(SpanKind.SERVER)
-    expect(dispatch?.attributes).toEqual({ 'http.request.method': 'POST', 'url.path': '/token', 'oauth2.request_id': 'trace-me-1', 'http.response.status_code': 200 })
+    expect(dispatch?.attributes).toEqual({
+      'http.request.method': 'POST',
+      'url.path': '/token',
+      'oauth2.request_id': 'trace-me-1',
+      'http.response.status_code': 200,
+    })
     expect(grant?.attributes).toEqual({ 'oauth2.grant_type': 'client_credentials', 'oauth2.client_id': 'svc' })
     expect(fetchClient?.kind).toBe(SpanKind.CLIENT)
     // One trace; the client lookup happens before the grant runs, the save inside it.

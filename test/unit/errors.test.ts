@@ -108,7 +108,14 @@ describe('OAuth error classes (RFC 6749 section 4.1.2.1, 4.2.2.1, 5.2)', () => {
   })
 
   it('isOAuthError is false for anything that is not an OAuthError', () => {
-    for (const value of [new Error('x'), new TypeError('x'), { error: 'invalid_request', status: 400 }, 'invalid_request', undefined, null]) {
+    for (const value of [
+      new Error('x'),
+      new TypeError('x'),
+      { error: 'invalid_request', status: 400 },
+      'invalid_request',
+      undefined,
+      null,
+    ]) {
       expect(isOAuthError(value)).toBe(false)
     }
   })

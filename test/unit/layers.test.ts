@@ -50,7 +50,10 @@ describe('the layer check itself', () => {
   })
 
   it('finds a two-folder cycle and a longer one', () => {
-    expect(folderCycles(found)).toEqual([['checks/', 'stores/', 'tokens/'], ['grants/', 'web/']])
+    expect(folderCycles(found)).toEqual([
+      ['checks/', 'stores/', 'tokens/'],
+      ['grants/', 'web/'],
+    ])
   })
 
   it('reports upward imports but exempts barrels', () => {

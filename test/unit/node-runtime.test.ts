@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs'
 import { expect, it } from 'vitest'
 
-const engines = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines: { node: string } }).engines.node
+const engines = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines: { node: string } }).engines
+  .node
 
 /** Whether `version` (`24.1.0`) satisfies a range of `^x.y.z` and `>=x` alternatives joined by `||`. */
 function admits(range: string, version: string): boolean {

@@ -79,8 +79,10 @@ export function poolEngine(driver: PoolDriver): SqlEngine {
   return {
     run: (steps) => drive(steps(), driver),
     transaction: (steps) =>
-      withRetries(driver.attempts, (error) => driver.retryable(error), async () =>
-        inTransaction(await driver.checkout('call'), (client) => drive(steps(), client)),
+      withRetries(
+        driver.attempts,
+        (error) => driver.retryable(error),
+        async () => inTransaction(await driver.checkout('call'), (client) => drive(steps(), client)),
       ),
     migrate: async (steps) => {
       const client = await startUp()

@@ -34,14 +34,16 @@ export class PurgeSchedule {
     if (now < this.#next || this.#running !== undefined) return
     this.#next = now + PURGE_INTERVAL_SECONDS
     // On a later turn of the event loop, never inside the write that poked it (SQLite runs synchronously).
-    this.#running = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#purge()).then(
-      () => {
-        this.#running = undefined
-      },
-      () => {
-        this.#running = undefined
-      },
-    )
+    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#purge())
+      .then(
+        () => {
+          this.#running = undefined
+        },
+        () => {
+          this.#running = undefined
+        },
+      )
   }
 
   /** Waits for a running purge, if any. */

@@ -110,7 +110,6 @@ export function clientValues(client: Client): SqlValue[] {
   ]
 }
 
-
 // ---------------------------------------------------------------------------------------------------------
 // Rows to records (checked: a row a driver returns is `unknown` until proven otherwise)
 
@@ -284,7 +283,6 @@ export function clientFromRow(row: SqlRow): Client {
     name: optionalText(row, 'name'),
   })
 }
-
 
 /** The `context` column: the grant context as JSON, NULL when there is none. */
 function contextValue(context: GrantContext | undefined): string | null {

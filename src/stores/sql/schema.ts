@@ -48,15 +48,7 @@ export interface Column {
 
 /** The table names, without prefix. */
 export type TableName =
-  | 'clients'
-  | 'codes'
-  | 'access_tokens'
-  | 'refresh_tokens'
-  | 'families'
-  | 'unique_tokens'
-  | 'records'
-  | 'counters'
-  | 'schema_migrations'
+  'clients' | 'codes' | 'access_tokens' | 'refresh_tokens' | 'families' | 'unique_tokens' | 'records' | 'counters' | 'schema_migrations'
 
 /** One table. */
 export interface Table {
@@ -181,13 +173,7 @@ export const TABLES: readonly Table[] = [
   {
     name: 'records',
     since: 2,
-    columns: [
-      { name: 'kind', kind: 'name' },
-      id('record_key'),
-      json('value'),
-      time('version'),
-      time('expires_at', true),
-    ],
+    columns: [{ name: 'kind', kind: 'name' }, id('record_key'), json('value'), time('version'), time('expires_at', true)],
     primaryKey: ['kind', 'record_key'],
     indexes: [{ column: 'expires_at' }],
   },

@@ -29,7 +29,12 @@ export interface SqliteDatabaseLike {
 /** Which driver made `database`: better-sqlite3's `Database` has `pragma()`, node:sqlite's `DatabaseSync` does not. */
 export function driverOf(database: unknown): SqliteDriverName {
   const candidate = database as Partial<Record<'prepare' | 'exec' | 'pragma', unknown>> | null
-  if (typeof candidate !== 'object' || candidate === null || typeof candidate.prepare !== 'function' || typeof candidate.exec !== 'function') {
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.prepare !== 'function' ||
+    typeof candidate.exec !== 'function'
+  ) {
     throw new ConfigurationError('SqliteStore: database must be an open better-sqlite3 Database or a node:sqlite DatabaseSync')
   }
   return typeof candidate.pragma === 'function' ? 'better-sqlite3' : 'node:sqlite'
@@ -168,7 +173,10 @@ export function sqliteOpener(driver: SqliteDriverName | undefined): SqliteOpener
   if (typeof better === 'function') return { open: better, driver: 'better-sqlite3' }
   const broken = `better-sqlite3 is installed but does not load in Node ${node} (${reason(better.error)})`
   if (driver === 'better-sqlite3') {
-    throw new Error(`SQLite: ${better.installed ? `${broken}: npm rebuild better-sqlite3` : `better-sqlite3 is not installed: ${SQLITE_INSTALL}`}`, { cause: better.error })
+    throw new Error(
+      `SQLite: ${better.installed ? `${broken}: npm rebuild better-sqlite3` : `better-sqlite3 is not installed: ${SQLITE_INSTALL}`}`,
+      { cause: better.error },
+    )
   }
   const opener = loadNodeSqlite()
   if (!(opener instanceof Error)) {
@@ -176,6 +184,9 @@ export function sqliteOpener(driver: SqliteDriverName | undefined): SqliteOpener
     fallbackWarned = true
     return { open: opener, driver: 'node:sqlite', warning: `${broken}; using node:sqlite instead (npm rebuild better-sqlite3 to use it)` }
   }
-  if (better.installed) throw new Error(`SQLite: ${broken} and Node ${node} has no node:sqlite: npm rebuild better-sqlite3`, { cause: better.error })
-  throw new Error(`SQLite: no driver: ${SQLITE_INSTALL} (Node ${node} has no node:sqlite; Node 22.13 and later have it built in)`, { cause: better.error })
+  if (better.installed)
+    throw new Error(`SQLite: ${broken} and Node ${node} has no node:sqlite: npm rebuild better-sqlite3`, { cause: better.error })
+  throw new Error(`SQLite: no driver: ${SQLITE_INSTALL} (Node ${node} has no node:sqlite; Node 22.13 and later have it built in)`, {
+    cause: better.error,
+  })
 }

@@ -29,11 +29,7 @@ export function checkStatementTimeout(backend: string, ms: number | undefined): 
  * the session may have (the migration: its lock may be held by another process for long).
  */
 export function postgresBegin(ms: number | 'none'): string {
-  return ms === 'none'
-    ? 'BEGIN; SET LOCAL statement_timeout = 0'
-    : ms > 0
-      ? `BEGIN; SET LOCAL statement_timeout = ${ms}`
-      : 'BEGIN'
+  return ms === 'none' ? 'BEGIN; SET LOCAL statement_timeout = 0' : ms > 0 ? `BEGIN; SET LOCAL statement_timeout = ${ms}` : 'BEGIN'
 }
 
 /** The MySQL-protocol server a store talks to. */

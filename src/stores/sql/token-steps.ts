@@ -65,7 +65,9 @@ export function* consumeCode(sql: TokenSql, codeHash: string, now: number): Step
 function* lockFamily(sql: TokenSql, familyId: string, expiresAt: number, token: AccessToken | RefreshToken): Steps<boolean> {
   const s = sql.statements
   const values = [familyId, 0, expiresAt, ...familyContextValues(token.context)]
-  const row = sql.returning ? yield* first(s.lockFamily, values) : (yield* run(s.lockFamily, values), yield* first(s.selectFamily, [familyId]))
+  const row = sql.returning
+    ? yield* first(s.lockFamily, values)
+    : (yield* run(s.lockFamily, values), yield* first(s.selectFamily, [familyId]))
   return row !== undefined && booleanColumn(row, 'revoked')
 }
 

@@ -49,19 +49,38 @@ describe('checkCodeChallenge (RFC 7636 section 4.3, 4.4.1)', () => {
   })
 
   it('accepts plain only when allowPlain is set; a missing method then means plain', () => {
-    expect(checkCodeChallenge(VERIFIER, 'plain', false, { allowPlain: true })).toEqual({ codeChallenge: VERIFIER, codeChallengeMethod: 'plain' })
-    expect(checkCodeChallenge(VERIFIER, undefined, false, { allowPlain: true })).toEqual({ codeChallenge: VERIFIER, codeChallengeMethod: 'plain' })
+    expect(checkCodeChallenge(VERIFIER, 'plain', false, { allowPlain: true })).toEqual({
+      codeChallenge: VERIFIER,
+      codeChallengeMethod: 'plain',
+    })
+    expect(checkCodeChallenge(VERIFIER, undefined, false, { allowPlain: true })).toEqual({
+      codeChallenge: VERIFIER,
+      codeChallengeMethod: 'plain',
+    })
   })
 
   it('refuses unknown methods, case-sensitively', () => {
     for (const method of ['S512', 's256', 'PLAIN', 'sha256', '']) {
-      expect(thrown(() => checkCodeChallenge(CHALLENGE, method, false, { allowPlain: true })), method).toBeInstanceOf(InvalidRequest)
+      expect(
+        thrown(() => checkCodeChallenge(CHALLENGE, method, false, { allowPlain: true })),
+        method,
+      ).toBeInstanceOf(InvalidRequest)
     }
   })
 
   it('refuses an S256 challenge that is not 43 base64url characters', () => {
-    for (const challenge of [CHALLENGE.slice(1), `${CHALLENGE}A`, `${CHALLENGE.slice(0, 42)}=`, `${CHALLENGE.slice(0, 42)}+`, `${CHALLENGE.slice(0, 42)}/`, '']) {
-      expect(thrown(() => checkCodeChallenge(challenge, 'S256', false, {})), challenge).toBeInstanceOf(InvalidRequest)
+    for (const challenge of [
+      CHALLENGE.slice(1),
+      `${CHALLENGE}A`,
+      `${CHALLENGE.slice(0, 42)}=`,
+      `${CHALLENGE.slice(0, 42)}+`,
+      `${CHALLENGE.slice(0, 42)}/`,
+      '',
+    ]) {
+      expect(
+        thrown(() => checkCodeChallenge(challenge, 'S256', false, {})),
+        challenge,
+      ).toBeInstanceOf(InvalidRequest)
     }
   })
 
@@ -97,7 +116,10 @@ describe('checkCodeVerifier (RFC 7636 section 4.6)', () => {
 
   it('refuses a malformed verifier with invalid_request (RFC 7636 section 4.1: 43 to 128 unreserved characters)', () => {
     for (const bad of ['short', 'a'.repeat(129), `${VERIFIER.slice(0, -1)}+`, `${VERIFIER.slice(0, -1)} `, '']) {
-      expect(thrown(() => checkCodeVerifier(bad, S256)), bad).toBeInstanceOf(InvalidRequest)
+      expect(
+        thrown(() => checkCodeVerifier(bad, S256)),
+        bad,
+      ).toBeInstanceOf(InvalidRequest)
     }
   })
 

@@ -8,17 +8,33 @@ const RUNS = 3000
 // ---- generators -------------------------------------------------------------------------------------
 
 const segment = fc.string({ unit: fc.constantFrom(...'abcz09_-~.'), minLength: 1, maxLength: 6 }).filter((s) => s !== '.' && s !== '..')
-const path = fc.array(segment, { maxLength: 3 }).chain((segments) => fc.constantFrom(`/${segments.join('/')}`, `/${segments.join('/')}/`)).map((p) => p.replace('//', '/'))
+const path = fc
+  .array(segment, { maxLength: 3 })
+  .chain((segments) => fc.constantFrom(`/${segments.join('/')}`, `/${segments.join('/')}/`))
+  .map((p) => p.replace('//', '/'))
 const query = fc.option(
-  fc.array(fc.tuple(fc.string({ unit: fc.constantFrom(...'abxy'), minLength: 1, maxLength: 3 }), fc.string({ unit: fc.constantFrom(...'0123abc'), maxLength: 3 })), { minLength: 1, maxLength: 3 }).map((kv) => `?${kv.map(([k, v]) => `${k}=${v}`).join('&')}`),
+  fc
+    .array(
+      fc.tuple(
+        fc.string({ unit: fc.constantFrom(...'abxy'), minLength: 1, maxLength: 3 }),
+        fc.string({ unit: fc.constantFrom(...'0123abc'), maxLength: 3 }),
+      ),
+      { minLength: 1, maxLength: 3 },
+    )
+    .map((kv) => `?${kv.map(([k, v]) => `${k}=${v}`).join('&')}`),
   { nil: '' },
 )
-const port = fc.option(fc.integer({ min: 1024, max: 65535 }).map((n) => `:${n}`), { nil: '' })
+const port = fc.option(
+  fc.integer({ min: 1024, max: 65535 }).map((n) => `:${n}`),
+  { nil: '' },
+)
 const loopbackHost = fc.constantFrom('127.0.0.1', '[::1]', 'localhost')
 
 /** Registrable redirect URIs, in the canonical form the WHATWG URL serializer would give them. */
 const canonicalUri = fc.oneof(
-  fc.tuple(fc.constantFrom('example.com', 'app.example.org', '127.0.0.1', '[::1]', 'localhost'), port, path, query).map(([h, p, pa, q]) => `https://${h}${p}${pa}${q}`),
+  fc
+    .tuple(fc.constantFrom('example.com', 'app.example.org', '127.0.0.1', '[::1]', 'localhost'), port, path, query)
+    .map(([h, p, pa, q]) => `https://${h}${p}${pa}${q}`),
   fc.tuple(fc.constantFrom('127.0.0.1', '[::1]', 'localhost'), port, path, query).map(([h, p, pa, q]) => `http://${h}${p}${pa}${q}`),
   fc.tuple(fc.constantFrom('com.example.app', 'org.example.native'), path, query).map(([s, pa, q]) => `${s}:${pa}${q}`),
 )
@@ -26,7 +42,17 @@ const canonicalUri = fc.oneof(
 /** Registrable loopback-IP URIs written in a non-canonical way (empty path, empty query, dot segments, other IP spellings). */
 const nonCanonicalLoopbackUri = fc
   .tuple(
-    fc.constantFrom('127.0.0.1', '[::1]', 'localhost', 'LocalHost', '127.000.000.001', '2130706433', '0x7f.0.0.1', '127.1', '[0:0:0:0:0:0:0:1]'),
+    fc.constantFrom(
+      '127.0.0.1',
+      '[::1]',
+      'localhost',
+      'LocalHost',
+      '127.000.000.001',
+      '2130706433',
+      '0x7f.0.0.1',
+      '127.1',
+      '[0:0:0:0:0:0:0:1]',
+    ),
     port,
     fc.constantFrom('', '/cb?', '/a/../cb', '/./cb', '/cb/.', '?x=1'),
   )
@@ -38,7 +64,9 @@ const editChar = fc.constantFrom(...'/:.?&#=@%aZ09-_~[] \t')
 function near(uri: string): fc.Arbitrary<string> {
   return fc.oneof(
     fc.constant(uri),
-    fc.tuple(port, fc.constantFrom('', ':0', ':80', ':443', ':080', ':', ':65536', ':1024')).map(([p, q]) => withPort(uri, p === '' ? q : p)),
+    fc
+      .tuple(port, fc.constantFrom('', ':0', ':80', ':443', ':080', ':', ':65536', ':1024'))
+      .map(([p, q]) => withPort(uri, p === '' ? q : p)),
     fc.tuple(fc.nat(), editChar).map(([at, ch]) => {
       const i = at % (uri.length + 1)
       return uri.slice(0, i) + ch + uri.slice(i)
@@ -189,9 +217,9 @@ describe('matchRedirectUri (RFC 9700 section 2.1: exact string matching; RFC 825
   })
 
   it(`never matches a string that differs from every registered URI except by the port of an http loopback URI (canonical registered URIs, fast-check seed ${SEED})`, () => {
-    const scenario = fc.array(canonicalUri, { minLength: 1, maxLength: 4 }).chain((list) =>
-      fc.tuple(fc.constant(list), fc.constantFrom(...list).chain(near)),
-    )
+    const scenario = fc
+      .array(canonicalUri, { minLength: 1, maxLength: 4 })
+      .chain((list) => fc.tuple(fc.constant(list), fc.constantFrom(...list).chain(near)))
     fc.assert(
       fc.property(scenario, ([list, presented]) => {
         const result = matchRedirectUri(list, presented)
@@ -242,16 +270,24 @@ describe('buildRedirect (RFC 6749 section 3.1.2, 4.1.2, 4.2.2)', () => {
   })
 
   it('puts the parameters in the fragment for the implicit flow', () => {
-    expect(buildRedirect('https://c.example/cb?x=1', { access_token: 't', state: 's&=#' }, 'fragment')).toBe('https://c.example/cb?x=1#access_token=t&state=s%26%3D%23')
+    expect(buildRedirect('https://c.example/cb?x=1', { access_token: 't', state: 's&=#' }, 'fragment')).toBe(
+      'https://c.example/cb?x=1#access_token=t&state=s%26%3D%23',
+    )
   })
 
   it(`keeps the registered URI as a prefix and the parameters round-trip through URLSearchParams (fast-check seed ${SEED})`, () => {
     const value = fc.option(fc.string({ unit: 'binary', maxLength: 10 }), { nil: undefined, freq: 4 })
     const params = fc
-      .uniqueArray(fc.tuple(fc.oneof(fc.constantFrom('code', 'state', 'iss', '__proto__', '0', 'x'), fc.string({ unit: 'binary', maxLength: 8 })), value), {
-        selector: ([key]) => key,
-        maxLength: 6,
-      })
+      .uniqueArray(
+        fc.tuple(
+          fc.oneof(fc.constantFrom('code', 'state', 'iss', '__proto__', '0', 'x'), fc.string({ unit: 'binary', maxLength: 8 })),
+          value,
+        ),
+        {
+          selector: ([key]) => key,
+          maxLength: 6,
+        },
+      )
       .map((entries) => Object.fromEntries(entries))
     fc.assert(
       fc.property(canonicalUri, params, fc.constantFrom('query' as const, 'fragment' as const), (uri, record, mode) => {

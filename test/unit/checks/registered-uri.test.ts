@@ -30,7 +30,11 @@ describe('checkRegisteredUri: accepted', () => {
 
 describe('checkRegisteredUri: refused, with the reason', () => {
   it.each<[string, string, RegisteredUriProblemCode]>([
-    ['a backslash before userinfo (loopback to WHATWG, evil.example to others)', 'http://127.0.0.1\\@evil.example/cb', 'forbidden_character'],
+    [
+      'a backslash before userinfo (loopback to WHATWG, evil.example to others)',
+      'http://127.0.0.1\\@evil.example/cb',
+      'forbidden_character',
+    ],
     ['a backslash in the path', 'https://client.example/a\\b', 'forbidden_character'],
     ['CR LF (a header injection once in Location)', 'https://client.example/cb\r\nSet-Cookie: x=1', 'forbidden_character'],
     ['a LF the WHATWG parser strips', 'http://local\nhost/cb', 'forbidden_character'],

@@ -8,9 +8,15 @@ const RUNS = 3000
 
 const isNqchar = (code: number): boolean => code === 0x21 || (code >= 0x23 && code <= 0x5b) || (code >= 0x5d && code <= 0x7e)
 /** RFC 6749 section 3.3: NQCHAR = %x21 / %x23-5B / %x5D-7E. */
-const nqchar = fc.integer({ min: 0x21, max: 0x7e }).filter(isNqchar).map((code) => String.fromCharCode(code))
+const nqchar = fc
+  .integer({ min: 0x21, max: 0x7e })
+  .filter(isNqchar)
+  .map((code) => String.fromCharCode(code))
 /** A scope-token = 1*NQCHAR, biased to a small vocabulary so duplicates happen. */
-const scopeToken = fc.oneof(fc.constantFrom('read', 'write', 'admin', 'openid', 'a:b', 'x!', '~'), fc.string({ unit: nqchar, minLength: 1, maxLength: 10 }))
+const scopeToken = fc.oneof(
+  fc.constantFrom('read', 'write', 'admin', 'openid', 'a:b', 'x!', '~'),
+  fc.string({ unit: nqchar, minLength: 1, maxLength: 10 }),
+)
 const scopeTokens = fc.array(scopeToken, { minLength: 1, maxLength: 8 })
 /** Any UTF-16 code unit that is not NQCHAR and not the space separator. */
 const nonNqchar = fc
@@ -176,14 +182,19 @@ describe('Scope (RFC 6749 section 3.3)', () => {
 
   it(`with a default: an absent parameter grants the default narrowed to the client allowance, or invalid_scope when nothing is left (fast-check seed ${SEED})`, () => {
     fc.assert(
-      fc.property(fc.uniqueArray(scopeToken, { minLength: 1, maxLength: 8 }), fc.nat(), fc.option(fc.array(scopeToken, { maxLength: 8 }), { nil: undefined }), (available, cut, client) => {
-        const defaults = available.slice(0, (cut % available.length) + 1)
-        const scope = new Scope({ available, default: defaults })
-        const narrowed = client === undefined ? defaults : defaults.filter((name) => client.includes(name))
-        // RFC 6749 section 3.3: use a default value or fail with invalid_scope.
-        if (narrowed.length === 0) expectInvalidScope(() => scope.parse(undefined, client))
-        else expect(scope.parse(undefined, client)).toEqual(narrowed)
-      }),
+      fc.property(
+        fc.uniqueArray(scopeToken, { minLength: 1, maxLength: 8 }),
+        fc.nat(),
+        fc.option(fc.array(scopeToken, { maxLength: 8 }), { nil: undefined }),
+        (available, cut, client) => {
+          const defaults = available.slice(0, (cut % available.length) + 1)
+          const scope = new Scope({ available, default: defaults })
+          const narrowed = client === undefined ? defaults : defaults.filter((name) => client.includes(name))
+          // RFC 6749 section 3.3: use a default value or fail with invalid_scope.
+          if (narrowed.length === 0) expectInvalidScope(() => scope.parse(undefined, client))
+          else expect(scope.parse(undefined, client)).toEqual(narrowed)
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     )
   })

@@ -14,7 +14,23 @@ const SCHEMA_FILE = new URL('../../../schema/oauth2-stack.config.schema.json', i
 
 /** Whether `value` fits `schema`, for the keywords the configuration schema uses (anything else fails the test). */
 function fits(schema: JsonSchema, value: unknown): boolean {
-  const known = new Set(['$schema', '$id', 'title', 'description', 'type', 'minLength', 'pattern', 'minimum', 'maximum', 'enum', 'properties', 'required', 'additionalProperties', 'propertyNames', 'items'])
+  const known = new Set([
+    '$schema',
+    '$id',
+    'title',
+    'description',
+    'type',
+    'minLength',
+    'pattern',
+    'minimum',
+    'maximum',
+    'enum',
+    'properties',
+    'required',
+    'additionalProperties',
+    'propertyNames',
+    'items',
+  ])
   for (const keyword of Object.keys(schema)) if (!known.has(keyword)) throw new Error(`the checker does not know ${keyword}`)
   const type = schema.type
   if (type === 'string' && typeof value !== 'string') return false
@@ -63,14 +79,27 @@ function validatorAccepts(config: unknown): boolean {
 const GOOD: readonly unknown[] = [
   {},
   { $schema: './node_modules/oauth2-stack/schema/oauth2-stack.config.schema.json' },
-  { issuer: 'https://auth.example.com', host: '0.0.0.0', port: 443, store: 'postgres://u@db/x', log: 'json', demo: false, playground: false },
+  {
+    issuer: 'https://auth.example.com',
+    host: '0.0.0.0',
+    port: 443,
+    store: 'postgres://u@db/x',
+    log: 'json',
+    demo: false,
+    playground: false,
+  },
   { issuer: 'http://127.0.0.1:8080' },
   { issuer: 'http://localhost/tenant' },
   { issuer: 'http://[::1]:9000' },
   { port: 0 },
   { port: 65535 },
   { scopes: { profile: 'See your name', 'read:all': 'Read everything' }, defaultScopes: ['profile'] },
-  { users: [{ username: 'alice', password: 'a', name: 'Alice', email: '' }, { username: 'bob', password: 'b' }] },
+  {
+    users: [
+      { username: 'alice', password: 'a', name: 'Alice', email: '' },
+      { username: 'bob', password: 'b' },
+    ],
+  },
   { accessTokenLifetime: 1, refreshTokenLifetime: 315_360_000, authorizationCodeLifetime: 600 },
 ]
 
@@ -109,7 +138,12 @@ const BAD: readonly unknown[] = [
 
 /** What JSON Schema cannot say: the validator refuses these, the schema lets them through. */
 const VALIDATOR_ONLY: readonly unknown[] = [
-  { users: [{ username: 'alice', password: 'a' }, { username: 'alice', password: 'b' }] },
+  {
+    users: [
+      { username: 'alice', password: 'a' },
+      { username: 'alice', password: 'b' },
+    ],
+  },
   { scopes: { profile: 'See your name' }, defaultScopes: ['email'] },
   { issuer: 'https://exa^mple.com' },
 ]

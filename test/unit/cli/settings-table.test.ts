@@ -57,10 +57,14 @@ describe('withEnvironment', () => {
 
   it('refuses a boolean it cannot read, naming the variable', () => {
     expect(() => withEnvironment('serve', none, SERVE_OPTIONS, { OAUTH2_STACK_DEMO: 'maybe' })).toThrow(UsageError)
-    expect(() => withEnvironment('serve', none, SERVE_OPTIONS, { OAUTH2_STACK_DEMO: 'maybe' })).toThrow(/^OAUTH2_STACK_DEMO must be true or false/)
+    expect(() => withEnvironment('serve', none, SERVE_OPTIONS, { OAUTH2_STACK_DEMO: 'maybe' })).toThrow(
+      /^OAUTH2_STACK_DEMO must be true or false/,
+    )
   })
 
   it('ignores --no-demo from the environment when the command line gives --demo', () => {
-    expect(withEnvironment('serve', { values: { demo: true }, positionals: [] }, SERVE_OPTIONS, { OAUTH2_STACK_DEMO: 'false' }).values.demo).toBe(true)
+    expect(
+      withEnvironment('serve', { values: { demo: true }, positionals: [] }, SERVE_OPTIONS, { OAUTH2_STACK_DEMO: 'false' }).values.demo,
+    ).toBe(true)
   })
 })

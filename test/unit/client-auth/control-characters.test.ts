@@ -36,7 +36,11 @@ async function store(): Promise<CountingStore> {
 }
 
 const basic = (id: string, secret: string): Request =>
-  new Request({ method: 'POST', path: '/token', headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}` } })
+  new Request({
+    method: 'POST',
+    path: '/token',
+    headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}` },
+  })
 const post = (body: Record<string, string>): Request =>
   new Request({ method: 'POST', path: '/token', headers: { 'content-type': FORM }, body: new URLSearchParams(body).toString() })
 
@@ -79,7 +83,8 @@ describe('authenticateClient: control characters (RFC 6749 appendix A.1, A.2)', 
 
 describe('checks/identifier.ts', () => {
   it('finds C0, DEL and C1 controls, and nothing else', () => {
-    for (const c of ['\0', '\t', '\n', '\r', '\u001b', '\u007f', '\u0080', '\u009b', '\u009f']) expect(hasControlCharacter(`a${c}b`)).toBe(true)
+    for (const c of ['\0', '\t', '\n', '\r', '\u001b', '\u007f', '\u0080', '\u009b', '\u009f'])
+      expect(hasControlCharacter(`a${c}b`)).toBe(true)
     for (const text of ['', 'abc', 'é€😀', ' ~', '\u00a0']) expect(hasControlCharacter(text)).toBe(false)
   })
 

@@ -39,15 +39,28 @@ const credential = fc.oneof(
 describe('readClientCredentials: client_secret_basic (RFC 6749 section 2.3.1)', () => {
   it('decodes the RFC 6749 section 2.3.1 example header', () => {
     const request = tokenRequest({ authorization: 'Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3' })
-    expect(readClientCredentials(request)).toEqual({ method: 'client_secret_basic', clientId: 's6BhdRkqt3', secret: '7Fjfp0ZBr1KtDRbnfVdmIw' })
+    expect(readClientCredentials(request)).toEqual({
+      method: 'client_secret_basic',
+      clientId: 's6BhdRkqt3',
+      secret: '7Fjfp0ZBr1KtDRbnfVdmIw',
+    })
   })
 
   it(`decodes any id and secret that were form-urlencoded, joined with ':' and base64-encoded (fast-check seed ${SEED})`, () => {
     fc.assert(
-      fc.property(credential.filter((id) => id.length > 0), credential, fc.constantFrom('form', 'uri'), (id, secret, style) => {
-        const header = basic(id, secret, style === 'form' ? formEncode : encodeURIComponent)
-        expect(readClientCredentials(tokenRequest({ authorization: header }))).toEqual({ method: 'client_secret_basic', clientId: id, secret })
-      }),
+      fc.property(
+        credential.filter((id) => id.length > 0),
+        credential,
+        fc.constantFrom('form', 'uri'),
+        (id, secret, style) => {
+          const header = basic(id, secret, style === 'form' ? formEncode : encodeURIComponent)
+          expect(readClientCredentials(tokenRequest({ authorization: header }))).toEqual({
+            method: 'client_secret_basic',
+            clientId: id,
+            secret,
+          })
+        },
+      ),
       { seed: SEED, numRuns: 3000 },
     )
   })
@@ -78,19 +91,29 @@ describe('readClientCredentials: client_secret_basic (RFC 6749 section 2.3.1)', 
   })
 
   it('refuses Basic together with client_secret in the body: one method per request (RFC 6749 section 2.3)', () => {
-    const error = thrown(() => readClientCredentials(tokenRequest({ authorization: basic('abc', 'xyz') }, { client_id: 'abc', client_secret: 'xyz' })))
+    const error = thrown(() =>
+      readClientCredentials(tokenRequest({ authorization: basic('abc', 'xyz') }, { client_id: 'abc', client_secret: 'xyz' })),
+    )
     expect(error).toBeInstanceOf(InvalidRequest)
   })
 
   it('accepts a body client_id equal to the Basic one and refuses a different one', () => {
-    expect(readClientCredentials(tokenRequest({ authorization: basic('abc', 'xyz') }, { client_id: 'abc' }))?.method).toBe('client_secret_basic')
-    expect(thrown(() => readClientCredentials(tokenRequest({ authorization: basic('abc', 'xyz') }, { client_id: 'other' })))).toBeInstanceOf(InvalidRequest)
+    expect(readClientCredentials(tokenRequest({ authorization: basic('abc', 'xyz') }, { client_id: 'abc' }))?.method).toBe(
+      'client_secret_basic',
+    )
+    expect(
+      thrown(() => readClientCredentials(tokenRequest({ authorization: basic('abc', 'xyz') }, { client_id: 'other' }))),
+    ).toBeInstanceOf(InvalidRequest)
   })
 })
 
 describe('readClientCredentials: body credentials (RFC 6749 section 2.3.1, 3.2.1)', () => {
   it('reads client_secret_post', () => {
-    expect(readClientCredentials(tokenRequest({}, { client_id: 'abc', client_secret: 'x y' }))).toEqual({ method: 'client_secret_post', clientId: 'abc', secret: 'x y' })
+    expect(readClientCredentials(tokenRequest({}, { client_id: 'abc', client_secret: 'x y' }))).toEqual({
+      method: 'client_secret_post',
+      clientId: 'abc',
+      secret: 'x y',
+    })
   })
 
   it('reads a bare client_id as a public client (none)', () => {
@@ -107,7 +130,12 @@ describe('readClientCredentials: body credentials (RFC 6749 section 2.3.1, 3.2.1
   })
 
   it('does not read credentials from a body that is not form-urlencoded', () => {
-    const request = new Request({ method: 'POST', path: '/token', headers: { 'content-type': 'application/json' }, body: 'client_id=abc&client_secret=xyz' })
+    const request = new Request({
+      method: 'POST',
+      path: '/token',
+      headers: { 'content-type': 'application/json' },
+      body: 'client_id=abc&client_secret=xyz',
+    })
     expect(readClientCredentials(request)).toBeUndefined()
   })
 

@@ -17,9 +17,18 @@ const broken = (): Promise<never> => Promise.reject(new Error('socket closed'))
 
 async function tokenStatus(clientStore: ClientStore): Promise<{ status: number; error: unknown }> {
   const tokens = new LocalTokenStore()
-  const controller = new AuthorizationController({ issuer: 'http://127.0.0.1', accessTokenStore: tokens, authCodeStore: tokens, clientStore, onError: () => {} })
+  const controller = new AuthorizationController({
+    issuer: 'http://127.0.0.1',
+    accessTokenStore: tokens,
+    authCodeStore: tokens,
+    clientStore,
+    onError: () => {},
+  })
   controller.addGrant(new ClientCredentialsGrant())
-  const response = await controller.dispatch(new Request({ method: 'POST', path: '/token', headers: FORM, body: 'grant_type=client_credentials&client_id=c&client_secret=s' }), undefined)
+  const response = await controller.dispatch(
+    new Request({ method: 'POST', path: '/token', headers: FORM, body: 'grant_type=client_credentials&client_id=c&client_secret=s' }),
+    undefined,
+  )
   return { status: response.statusCode, error: (JSON.parse(response.body) as { error: unknown }).error }
 }
 
@@ -27,9 +36,18 @@ async function deviceStatus(deviceCodeStore: DeviceCodeStore): Promise<{ status:
   const tokens = new LocalTokenStore()
   const clients = new LocalClientStore()
   await clients.addClient({ clientId: 'tv', grantTypes: [DEVICE_CODE_GRANT_TYPE] })
-  const controller = new AuthorizationController({ issuer: 'http://127.0.0.1', accessTokenStore: tokens, authCodeStore: tokens, clientStore: clients, onError: () => {} })
+  const controller = new AuthorizationController({
+    issuer: 'http://127.0.0.1',
+    accessTokenStore: tokens,
+    authCodeStore: tokens,
+    clientStore: clients,
+    onError: () => {},
+  })
   controller.addGrant(new DeviceCodeGrant({ deviceCodeStore }))
-  const response = await controller.dispatch(new Request({ method: 'POST', path: '/device_authorization', headers: FORM, body: 'client_id=tv' }), undefined)
+  const response = await controller.dispatch(
+    new Request({ method: 'POST', path: '/device_authorization', headers: FORM, body: 'client_id=tv' }),
+    undefined,
+  )
   return { status: response.statusCode, error: (JSON.parse(response.body) as { error?: unknown }).error }
 }
 
@@ -58,6 +76,10 @@ describe('store guard (inProcess capability)', () => {
   })
 
   it('the Local* stores declare the flag', () => {
-    expect([new LocalClientStore(), new LocalTokenStore(), new LocalDeviceCodeStore()].map((store) => store.inProcess)).toEqual([true, true, true])
+    expect([new LocalClientStore(), new LocalTokenStore(), new LocalDeviceCodeStore()].map((store) => store.inProcess)).toEqual([
+      true,
+      true,
+      true,
+    ])
   })
 })

@@ -39,7 +39,8 @@ function setup(clientStore: ClientStore, options: Partial<AuthorizationControlle
     ...options,
   })
   controller.addGrant(new ClientCredentialsGrant())
-  const token = async (): Promise<number> => (await controller.dispatch(new Request({ method: 'POST', path: '/token', headers: FORM, body: BODY }), undefined)).statusCode
+  const token = async (): Promise<number> =>
+    (await controller.dispatch(new Request({ method: 'POST', path: '/token', headers: FORM, body: BODY }), undefined)).statusCode
   return { controller, logged, events, token }
 }
 
@@ -48,7 +49,14 @@ describe('controller reporting through logger and onEvent', () => {
     const { logged, events, token } = setup({ fetchByClientId: () => new Promise(() => {}) })
     expect(await token()).toBe(503)
     await flush()
-    expect(events).toEqual([expect.objectContaining({ type: 'store.unavailable', operation: 'clientStore.fetchByClientId', reason: 'timeout', clientId: undefined })])
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'store.unavailable',
+        operation: 'clientStore.fetchByClientId',
+        reason: 'timeout',
+        clientId: undefined,
+      }),
+    ])
     expect(logged).toEqual([{ level: 'warn', message: 'temporarily_unavailable', fields: { err: expect.any(Error) } }])
   })
 
@@ -56,7 +64,9 @@ describe('controller reporting through logger and onEvent', () => {
     const { events, token } = setup({ fetchByClientId: () => Promise.reject(new Error('socket closed')) })
     expect(await token()).toBe(503)
     await flush()
-    expect(events).toEqual([expect.objectContaining({ type: 'store.unavailable', operation: 'clientStore.fetchByClientId', reason: 'failure' })])
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'store.unavailable', operation: 'clientStore.fetchByClientId', reason: 'failure' }),
+    ])
   })
 
   it('a bug is a server_error logged at error with its cause, and no store event', async () => {
@@ -75,7 +85,9 @@ describe('controller reporting through logger and onEvent', () => {
       },
     })
     expect(await token()).toBe(401)
-    expect(logged).toEqual([{ level: 'error', message: 'onError threw', fields: { err: expect.objectContaining({ message: 'hook exploded' }) } }])
+    expect(logged).toEqual([
+      { level: 'error', message: 'onError threw', fields: { err: expect.objectContaining({ message: 'hook exploded' }) } },
+    ])
   })
 
   it('readiness names the store that did not answer within storeTimeoutMs', async () => {
@@ -88,7 +100,10 @@ describe('controller reporting through logger and onEvent', () => {
       ],
     })
     const pinged: string[] = []
-    const withPing = setup({ fetchByClientId: () => Promise.reject(new Error('not used')), ping: async () => void pinged.push('ping') } as ClientStore)
+    const withPing = setup({
+      fetchByClientId: () => Promise.reject(new Error('not used')),
+      ping: async () => void pinged.push('ping'),
+    } as ClientStore)
     expect((await withPing.controller.readiness()).ready).toBe(true)
     expect(pinged).toEqual(['ping'])
   })

@@ -49,7 +49,11 @@ describe('no event or log line carries a secret', () => {
         const record =
           (level: keyof Logger) =>
           (fields: Readonly<Record<string, unknown>>, message: string): void => {
-            lines.push(JSON.stringify({ level, message, fields }, (_key, value: unknown) => (value instanceof Error ? `${value.stack ?? ''} ${String(value.cause)}` : value)))
+            lines.push(
+              JSON.stringify({ level, message, fields }, (_key, value: unknown) =>
+                value instanceof Error ? `${value.stack ?? ''} ${String(value.cause)}` : value,
+              ),
+            )
             forward[level](fields, message)
           }
         const clientStore = new LocalClientStore()
@@ -68,7 +72,11 @@ describe('no event or log line carries a secret', () => {
             requestLog.audit(event)
           },
         })
-        controller.addGrant(new AuthorizationCodeGrant()).addGrant(new ClientCredentialsGrant()).addGrant(new ResourceOwnerGrant()).addGrant(new RefreshToken({ expiresIn: 3600 }))
+        controller
+          .addGrant(new AuthorizationCodeGrant())
+          .addGrant(new ClientCredentialsGrant())
+          .addGrant(new ResourceOwnerGrant())
+          .addGrant(new RefreshToken({ expiresIn: 3600 }))
 
         const basic = (secretValue: string): string => `Basic ${Buffer.from(`app:${secretValue}`).toString('base64')}`
         const post = async (path: string, form: Record<string, string>, authorization?: string): Promise<Record<string, unknown>> => {
@@ -99,17 +107,29 @@ describe('no event or log line carries a secret', () => {
         await post('/token', { grant_type: 'client_credentials' }, basic(s.wrongSecret))
         await post('/token', { grant_type: 'client_credentials', client_id: 'app', client_secret: s.wrongSecret })
         const service = await post('/token', { grant_type: 'client_credentials', client_id: 'app', client_secret: s.clientSecret })
-        await post('/token', { grant_type: 'authorization_code', code: s.code, code_verifier: s.verifier, redirect_uri: 'https://app.example/cb' }, good)
+        await post(
+          '/token',
+          { grant_type: 'authorization_code', code: s.code, code_verifier: s.verifier, redirect_uri: 'https://app.example/cb' },
+          good,
+        )
         const rotated = await post('/token', { grant_type: 'refresh_token', refresh_token: refresh }, good)
         await post('/token', { grant_type: 'refresh_token', refresh_token: refresh }, good)
         await post('/token', { grant_type: 'refresh_token', refresh_token: s.refreshToken }, good)
         await post('/introspect', { token: access }, good)
         await post('/revoke', { token: s.token }, good)
         await post('/revoke', { token: String(service.access_token), token_type_hint: 'access_token' }, good)
-        await post('/authorize', { response_type: 'code', client_id: 'app', username: s.username, password: s.password, csrf_token: s.token })
+        await post('/authorize', {
+          response_type: 'code',
+          client_id: 'app',
+          username: s.username,
+          password: s.password,
+          csrf_token: s.token,
+        })
         await flush()
 
-        expect(events.map((event) => event.type)).toEqual(expect.arrayContaining(['token.issued', 'user.login_failed', 'token.refreshed', 'refresh.reused']))
+        expect(events.map((event) => event.type)).toEqual(
+          expect.arrayContaining(['token.issued', 'user.login_failed', 'token.refreshed', 'refresh.reused']),
+        )
         const everything = [...events.map((event) => JSON.stringify(event)), ...lines]
         const hidden = [
           s.clientSecret,

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { DeviceCodeGrant } from '../../../src/grants/device-code.ts'
-import { checkUserCodeFormat, formatUserCode, generateUserCode, normalizeUserCode, USER_CODE_ALPHABET } from '../../../src/grants/user-code.ts'
+import {
+  checkUserCodeFormat,
+  formatUserCode,
+  generateUserCode,
+  normalizeUserCode,
+  USER_CODE_ALPHABET,
+} from '../../../src/grants/user-code.ts'
 import { LocalDeviceCodeStore } from '../../../src/stores/memory-device-code-store.ts'
 
 describe('user codes (RFC 8628 section 6.1)', () => {

@@ -48,7 +48,8 @@ describe('addressKey: the form an address is counted under', () => {
 })
 
 describe('addressResolver', () => {
-  const request = (xff?: string): Request => new Request({ method: 'POST', path: '/token', headers: xff === undefined ? {} : { 'x-forwarded-for': xff } })
+  const request = (xff?: string): Request =>
+    new Request({ method: 'POST', path: '/token', headers: xff === undefined ? {} : { 'x-forwarded-for': xff } })
   const environ = { req: socket('10.0.0.2') }
 
   it('by default the socket, ignoring X-Forwarded-For (anyone can send it)', () => {

@@ -92,7 +92,10 @@ describe('RateLimits', () => {
   })
 
   it('user codes: per address; past the global ceiling an address is locked at its first wrong code, and addresses with none are never refused', async () => {
-    const { limits, clock } = setup({ userCodeGuesses: { max: 5, windowSeconds: 900 }, userCodeGuessesGlobal: { max: 8, windowSeconds: 900 } })
+    const { limits, clock } = setup({
+      userCodeGuesses: { max: 5, windowSeconds: 900 },
+      userCodeGuessesGlobal: { max: 8, windowSeconds: 900 },
+    })
     for (let i = 0; i < 4; i++) expect(await limits.userCodeFailed('10.0.0.1')).toBe(0)
     expect(await limits.userCodeFailed('10.0.0.1')).toBe(900)
     expect(await limits.userCodeLockedFor('10.0.0.1')).toBe(900)
@@ -108,7 +111,11 @@ describe('RateLimits', () => {
   })
 
   it('device authorization requests per (client, address), and the pending caps per client and in total', async () => {
-    const { limits } = setup({ deviceAuthorization: { max: 2, windowSeconds: 600 }, devicePendingPerClient: { max: 2, windowSeconds: 600 }, devicePendingTotal: { max: 3, windowSeconds: 600 } })
+    const { limits } = setup({
+      deviceAuthorization: { max: 2, windowSeconds: 600 },
+      devicePendingPerClient: { max: 2, windowSeconds: 600 },
+      devicePendingTotal: { max: 3, windowSeconds: 600 },
+    })
     expect(await limits.deviceAuthorizationRequested('tv', '10.0.0.1')).toBe(0)
     expect(await limits.deviceAuthorizationRequested('tv', '10.0.0.1')).toBe(0)
     expect(await limits.deviceAuthorizationRequested('tv', '10.0.0.1')).toBe(600)
@@ -136,6 +143,12 @@ describe('RateLimits', () => {
   })
 
   it('waitInWords', () => {
-    expect([waitInWords(1), waitInWords(59), waitInWords(60), waitInWords(61), waitInWords(900)]).toEqual(['1 second', '59 seconds', '1 minute', '2 minutes', '15 minutes'])
+    expect([waitInWords(1), waitInWords(59), waitInWords(60), waitInWords(61), waitInWords(900)]).toEqual([
+      '1 second',
+      '59 seconds',
+      '1 minute',
+      '2 minutes',
+      '15 minutes',
+    ])
   })
 })

@@ -11,7 +11,15 @@ import Fastify from 'fastify'
 import { Hono } from 'hono'
 import Koa from 'koa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expressBearer, fastifyBearer, fetchBearer, koaBearer, nodeBearer, verifiedToken, type BearerGuardOptions } from '../../../src/resource/index.ts'
+import {
+  expressBearer,
+  fastifyBearer,
+  fetchBearer,
+  koaBearer,
+  nodeBearer,
+  verifiedToken,
+  type BearerGuardOptions,
+} from '../../../src/resource/index.ts'
 import { LocalTokenStore } from '../../../src/stores/index.ts'
 import { hashToken } from '../../../src/tokens/hash.ts'
 
@@ -82,7 +90,9 @@ async function protectedServer(framework: Framework): Promise<{ url: string; ser
           return server
         },
       })
-      app.get('/api', { preHandler: fastifyBearer(options, ['read']) }, async (request, reply) => reply.type('application/json').send(ok(verifiedToken(request)?.subject)))
+      app.get('/api', { preHandler: fastifyBearer(options, ['read']) }, async (request, reply) =>
+        reply.type('application/json').send(ok(verifiedToken(request)?.subject)),
+      )
       await app.ready()
       break
     }

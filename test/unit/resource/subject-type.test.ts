@@ -29,7 +29,10 @@ import { postToken, startTestServer, USER, type TestServer } from '../../helpers
 const NAMESAKE = { clientId: USER.username, clientSecret: 'N'.repeat(43), grantTypes: ['client_credentials', 'password'] } as const
 
 async function token(server: TestServer, grant: 'client_credentials' | 'password'): Promise<string> {
-  const form: Record<string, string> = grant === 'password' ? { grant_type: 'password', username: USER.username, password: USER.password } : { grant_type: 'client_credentials' }
+  const form: Record<string, string> =
+    grant === 'password'
+      ? { grant_type: 'password', username: USER.username, password: USER.password }
+      : { grant_type: 'client_credentials' }
   const response = await postToken(server.url, form, { basic: [NAMESAKE.clientId, NAMESAKE.clientSecret] })
   expect(response.status).toBe(200)
   return response.json.access_token as string
@@ -138,7 +141,10 @@ describe('every guard passes subjectType on', () => {
 
   it('createBearerGuard', async () => {
     const guard = createBearerGuard(options)
-    for (const [value, expected] of [[clientToken, 'client'], [userToken, 'user']] as const) {
+    for (const [value, expected] of [
+      [clientToken, 'client'],
+      [userToken, 'user'],
+    ] as const) {
       const result = await guard({ authorization: `Bearer ${value}`, query: undefined })
       expect(result.ok && result.token.subjectType).toBe(expected)
     }
@@ -169,7 +175,10 @@ describe('every guard passes subjectType on', () => {
 
   it('fetchBearer', async () => {
     const guard = fetchBearer(options)
-    for (const [value, expected] of [[clientToken, 'client'], [userToken, 'user']] as const) {
+    for (const [value, expected] of [
+      [clientToken, 'client'],
+      [userToken, 'user'],
+    ] as const) {
       const checked = await guard(new Request('http://api.example/api', { headers: { authorization: `Bearer ${value}` } }))
       expect(checked instanceof Response ? checked.status : checked.subjectType).toBe(expected)
     }

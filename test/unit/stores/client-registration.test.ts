@@ -13,7 +13,9 @@ import type { Client } from '../../../src/types.ts'
 describe('createClient: response types (finding 5)', () => {
   it('defaults to code only (no implicit grant unless registered for it)', async () => {
     expect((await createClient({ clientId: 'a', redirectUris: ['https://a.example/cb'] })).responseTypes).toEqual(['code'])
-    expect((await createClient({ clientId: 'b', clientSecret: 'xyz', redirectUris: ['https://a.example/cb'] })).responseTypes).toEqual(['code'])
+    expect((await createClient({ clientId: 'b', clientSecret: 'xyz', redirectUris: ['https://a.example/cb'] })).responseTypes).toEqual([
+      'code',
+    ])
   })
 
   it('adds token for a client whose grant types name implicit (RFC 7591 section 2.1), and keeps what is given', async () => {

@@ -75,14 +75,20 @@ describe('createClient', () => {
     ['a client id with a non-ASCII character', { clientId: 'café' }],
     ['both clientSecret and clientSecretHash', { clientId: 'abc', clientSecret: 'xyz', clientSecretHash: 'sha256$a$b' }],
     ['an empty clientSecret', { clientId: 'abc', clientSecret: '' }],
-    ['an http redirect URI on a non-loopback host (RFC 9700 section 2.6)', { clientId: 'abc', redirectUris: ['http://client.example.com/cb'] }],
+    [
+      'an http redirect URI on a non-loopback host (RFC 9700 section 2.6)',
+      { clientId: 'abc', redirectUris: ['http://client.example.com/cb'] },
+    ],
     ['a redirect URI with a fragment (RFC 6749 section 3.1.2)', { clientId: 'abc', redirectUris: [`${CALLBACK}#x`] }],
     ['a relative redirect URI', { clientId: 'abc', redirectUris: ['/cb'] }],
     ['one bad redirect URI among good ones', { clientId: 'abc', redirectUris: [CALLBACK, 'javascript:alert(1)'] }],
     ['a public client with client_secret_basic', { clientId: 'abc', tokenEndpointAuthMethods: ['client_secret_basic'] }],
     ['a public client with client_secret_post next to none', { clientId: 'abc', tokenEndpointAuthMethods: ['none', 'client_secret_post'] }],
     ['a confidential client with none', { clientId: 'abc', clientSecret: 'xyz', tokenEndpointAuthMethods: ['none'] }],
-    ['a confidential client with none among its methods', { clientId: 'abc', clientSecret: 'xyz', tokenEndpointAuthMethods: ['client_secret_basic', 'none'] }],
+    [
+      'a confidential client with none among its methods',
+      { clientId: 'abc', clientSecret: 'xyz', tokenEndpointAuthMethods: ['client_secret_basic', 'none'] },
+    ],
   ])('refuses %s with a TypeError', async (_why, registration) => {
     await expect(createClient(registration)).rejects.toThrow(TypeError)
   })

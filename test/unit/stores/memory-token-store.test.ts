@@ -149,7 +149,10 @@ describe('LocalTokenStore: refresh token rotation (RFC 9700 section 4.14.2)', ()
   it('detects reuse of a rotated-out token and revokes the whole family', async () => {
     const { clock, store } = setup()
     await store.saveToken(access(clock), refresh(clock))
-    await store.saveToken(access(clock, { tokenHash: 'other-access', familyId: 'fam-2' }), refresh(clock, { tokenHash: 'other-refresh', familyId: 'fam-2' }))
+    await store.saveToken(
+      access(clock, { tokenHash: 'other-access', familyId: 'fam-2' }),
+      refresh(clock, { tokenHash: 'other-refresh', familyId: 'fam-2' }),
+    )
     expect(await store.rotateRefreshToken(rotation(clock, 'refresh-1', 2))).toBe('rotated')
     expect(await store.rotateRefreshToken(rotation(clock, 'refresh-1', 3))).toBe('reused')
     for (const hash of ['access-1', 'access-2', 'access-3']) expect(await store.fetchByToken(hash), hash).toBeUndefined()
@@ -164,7 +167,9 @@ describe('LocalTokenStore: refresh token rotation (RFC 9700 section 4.14.2)', ()
   it('gives exactly one of 50 concurrent rotations of the same token "rotated"; with graceSeconds 0 the others are refused and the family is revoked', async () => {
     const { clock, store } = setup()
     await store.saveToken(access(clock), refresh(clock))
-    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => store.rotateRefreshToken(rotation(clock, 'refresh-1', `c${i}`))))
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.rotateRefreshToken(rotation(clock, 'refresh-1', `c${i}`))),
+    )
     expect(count(outcomes, 'rotated')).toBe(1)
     expect(count(outcomes, 'grace')).toBe(0)
     // The first replay is detected as reuse and revokes the family; later ones present a revoked token,
@@ -253,7 +258,10 @@ describe('LocalTokenStore: revokeFamily', () => {
     const { clock, store } = setup()
     await store.saveToken(access(clock), refresh(clock))
     await store.rotateRefreshToken(rotation(clock, 'refresh-1', 2))
-    await store.saveToken(access(clock, { tokenHash: 'keep', familyId: 'fam-2' }), refresh(clock, { tokenHash: 'keep-r', familyId: 'fam-2' }))
+    await store.saveToken(
+      access(clock, { tokenHash: 'keep', familyId: 'fam-2' }),
+      refresh(clock, { tokenHash: 'keep-r', familyId: 'fam-2' }),
+    )
     await store.revokeFamily('fam-1')
     for (const hash of ['access-1', 'access-2']) expect(await store.fetchByToken(hash)).toBeUndefined()
     for (const hash of ['refresh-1', 'refresh-2']) expect(await store.fetchByRefreshToken(hash)).toBeUndefined()
@@ -268,7 +276,9 @@ describe('LocalTokenStore: revokeFamily', () => {
     await store.revokeFamily('fam-1')
     expect(await store.saveToken(access(clock, { tokenHash: 'late' }), refresh(clock, { tokenHash: 'late-r' }))).toBe(false)
     expect(await store.saveToken(access(clock, { tokenHash: 'late-2' }))).toBe(false)
-    expect(await store.saveToken(access(clock, { tokenHash: 'late-3', familyId: undefined }), refresh(clock, { tokenHash: 'late-3r' }))).toBe(false)
+    expect(
+      await store.saveToken(access(clock, { tokenHash: 'late-3', familyId: undefined }), refresh(clock, { tokenHash: 'late-3r' })),
+    ).toBe(false)
     expect(await store.fetchByToken('late')).toBeUndefined()
     expect(await store.fetchByRefreshToken('late-r')).toBeUndefined()
     expect(await store.fetchByToken('late-2')).toBeUndefined()

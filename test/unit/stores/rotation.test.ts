@@ -39,7 +39,15 @@ function refresh(overrides: Partial<RefreshToken> = {}): RefreshToken {
 }
 
 function request(overrides: Partial<RotationRequest> = {}): RotationRequest {
-  return { presentedHash: 'r1', clientId: 'abc', now: NOW, graceSeconds: 0, accessToken: ACCESS, refreshToken: refresh({ tokenHash: 'r2' }), ...overrides }
+  return {
+    presentedHash: 'r1',
+    clientId: 'abc',
+    now: NOW,
+    graceSeconds: 0,
+    accessToken: ACCESS,
+    refreshToken: refresh({ tokenHash: 'r2' }),
+    ...overrides,
+  }
 }
 
 describe('decideRotation (RFC 6749 section 6, RFC 9700 section 4.14.2)', () => {
@@ -57,7 +65,13 @@ describe('decideRotation (RFC 6749 section 6, RFC 9700 section 4.14.2)', () => {
     ['rotated token, at the end of grace', 'grace', refresh({ rotatedAt: NOW - 10 }), { graceSeconds: 10 }, false],
     ['rotated token, after grace', 'reused', refresh({ rotatedAt: NOW - 11 }), { graceSeconds: 10 }, false],
     ['rotated token, grace already spent', 'reused', refresh({ rotatedAt: NOW - 1, graceUsed: true }), { graceSeconds: 10 }, false],
-    ['rotated token whose successor was used (replay, not a lost response)', 'reused', refresh({ rotatedAt: NOW - 1 }), { graceSeconds: 10 }, true],
+    [
+      'rotated token whose successor was used (replay, not a lost response)',
+      'reused',
+      refresh({ rotatedAt: NOW - 1 }),
+      { graceSeconds: 10 },
+      true,
+    ],
     ['rotated token, grace off, successor used', 'reused', refresh({ rotatedAt: NOW - 1 }), {}, true],
   ])('%s -> %s', (_why, outcome, current, overrides, successorRotated) => {
     expect(decideRotation(current, request(overrides), successorRotated)).toBe(outcome)

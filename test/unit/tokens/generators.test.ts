@@ -3,7 +3,15 @@ import { RandomTokenGenerator } from '../../../src/tokens/random.ts'
 import { Uuid4 } from '../../../src/tokens/uuid4.ts'
 import type { TokenContext, TokenGenerator } from '../../../src/tokens/types.ts'
 
-const CONTEXT: TokenContext = { kind: 'access_token', grantType: 'authorization_code', clientId: 'abc', userId: 'u1', scopes: [], issuedAt: 0, expiresAt: 3600 }
+const CONTEXT: TokenContext = {
+  kind: 'access_token',
+  grantType: 'authorization_code',
+  clientId: 'abc',
+  userId: 'u1',
+  scopes: [],
+  issuedAt: 0,
+  expiresAt: 3600,
+}
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 describe('RandomTokenGenerator (RFC 6749 section 10.10: unguessable tokens)', () => {

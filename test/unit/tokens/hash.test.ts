@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { constantTimeEqual, DUMMY_SECRET_HASH, generateClientSecret, hashClientSecret, hashToken, verifyClientSecret } from '../../../src/tokens/hash.ts'
+import {
+  constantTimeEqual,
+  DUMMY_SECRET_HASH,
+  generateClientSecret,
+  hashClientSecret,
+  hashToken,
+  verifyClientSecret,
+} from '../../../src/tokens/hash.ts'
 
 const SEED = 20260107
 const B64URL = /^[A-Za-z0-9_-]+$/

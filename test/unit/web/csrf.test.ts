@@ -5,12 +5,16 @@ import { CsrfGuard } from '../../../src/web/csrf.ts'
 import { Request } from '../../../src/web/request.ts'
 import { ServerKey } from '../../../src/web/server-key.ts'
 
-function guard(store = new LocalRecordStore(), clock = { now: 1_800_000_000 }): { csrf: CsrfGuard; clock: { now: number }; store: LocalRecordStore } {
+function guard(
+  store = new LocalRecordStore(),
+  clock = { now: 1_800_000_000 },
+): { csrf: CsrfGuard; clock: { now: number }; store: LocalRecordStore } {
   const csrf = new CsrfGuard(false, { key: new ServerKey(store, 'csrf'), records: store, now: () => clock.now })
   return { csrf, clock, store }
 }
 
-const page = (cookie?: string): Request => new Request({ method: 'GET', path: '/authorize', headers: cookie === undefined ? {} : { cookie } })
+const page = (cookie?: string): Request =>
+  new Request({ method: 'GET', path: '/authorize', headers: cookie === undefined ? {} : { cookie } })
 const post = (cookie: string | undefined, token: string): Request =>
   new Request({
     method: 'POST',

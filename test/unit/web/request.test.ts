@@ -108,7 +108,11 @@ describe('Request.header', () => {
 
 describe('Request.contentType and hasBody', () => {
   it('is the lower-case media type without parameters', () => {
-    const request = new Request({ method: 'POST', path: '/', headers: { 'content-type': ' Application/X-WWW-Form-URLEncoded ; charset=UTF-8' } })
+    const request = new Request({
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': ' Application/X-WWW-Form-URLEncoded ; charset=UTF-8' },
+    })
     expect(request.contentType).toBe(FORM)
     expect(new Request({ method: 'POST', path: '/' }).contentType).toBeUndefined()
   })
@@ -150,7 +154,7 @@ describe('Request.cookie', () => {
   })
 
   it(`returns the first value of each cookie name (RFC 6265 section 4.2.1) (fast-check seed ${SEED})`, () => {
-    const cookieOctet = fc.constantFrom(...'abcXYZ019!#$%&\'()*+-./:<>?@[]^_`{|}~')
+    const cookieOctet = fc.constantFrom(..."abcXYZ019!#$%&'()*+-./:<>?@[]^_`{|}~")
     const cookieName = fc.string({ unit: fc.constantFrom(...'abcXYZ019_-'), minLength: 1, maxLength: 6 })
     const cookieValue = fc.string({ unit: cookieOctet, maxLength: 10 })
     fc.assert(
@@ -212,7 +216,9 @@ describe('Request.formParams (RFC 6749 section 4.1.3: application/x-www-form-url
       expect(request.formParams().values.size, method).toBe(0)
       expect(request.postParam('client_id'), method).toBeUndefined()
     }
-    expect(new Request({ method: 'post', path: '/token', headers: { 'content-type': FORM }, body: 'client_id=abc' }).postParam('client_id')).toBe('abc')
+    expect(
+      new Request({ method: 'post', path: '/token', headers: { 'content-type': FORM }, body: 'client_id=abc' }).postParam('client_id'),
+    ).toBe('abc')
   })
 
   it('is empty without a body or without a content type', () => {
@@ -233,12 +239,19 @@ describe('Request.formParams (RFC 6749 section 4.1.3: application/x-www-form-url
 
   it(`is empty for any other content type (fast-check seed ${SEED})`, () => {
     fc.assert(
-      fc.property(otherType, fc.oneof(anyText, pairs.map((list) => new URLSearchParams(list).toString())), (type, body) => {
-        fc.pre(type.split(';')[0]?.trim().toLowerCase() !== FORM)
-        const request = new Request({ method: 'POST', path: '/token', headers: { 'content-type': type }, body })
-        expect(request.formParams().values.size).toBe(0)
-        expect(request.formParams().repeated).toBeUndefined()
-      }),
+      fc.property(
+        otherType,
+        fc.oneof(
+          anyText,
+          pairs.map((list) => new URLSearchParams(list).toString()),
+        ),
+        (type, body) => {
+          fc.pre(type.split(';')[0]?.trim().toLowerCase() !== FORM)
+          const request = new Request({ method: 'POST', path: '/token', headers: { 'content-type': type }, body })
+          expect(request.formParams().values.size).toBe(0)
+          expect(request.formParams().repeated).toBeUndefined()
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     )
   })

@@ -178,8 +178,7 @@ const FLOWS: Readonly<Record<FlowId, Flow>> = {
           ['client', 'server', 'POST ' + config.tokenPath + ' refresh_token=R1 (again)'],
           ['server', 'client', '400 invalid_grant \u2014 family revoked', true],
         ],
-        request: (run) =>
-          tokenRequest({ grant_type: 'refresh_token', refresh_token: run.data.r1 ?? '', client_id: config.publicClientId }),
+        request: (run) => tokenRequest({ grant_type: 'refresh_token', refresh_token: run.data.r1 ?? '', client_id: config.publicClientId }),
       },
       {
         id: 'dead',
@@ -191,8 +190,7 @@ const FLOWS: Readonly<Record<FlowId, Flow>> = {
           ['client', 'server', 'POST ' + config.tokenPath + ' refresh_token=R2'],
           ['server', 'client', '400 invalid_grant', true],
         ],
-        request: (run) =>
-          tokenRequest({ grant_type: 'refresh_token', refresh_token: run.data.r2 ?? '', client_id: config.publicClientId }),
+        request: (run) => tokenRequest({ grant_type: 'refresh_token', refresh_token: run.data.r2 ?? '', client_id: config.publicClientId }),
         after: () => {
           state.tokens = null
         },

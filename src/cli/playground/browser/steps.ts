@@ -94,7 +94,8 @@ function renderCallback(item: HTMLElement, run: Run): void {
     dl.appendChild(el('dt', { text: name }))
     dl.appendChild(el('dd', {}, [el('span', { class: ok ? 'ok' : 'bad', text: ok ? '\u2713 ' : '\u2717 ' }), text]))
   }
-  if (data.error !== undefined) check('error', false, data.error + (data.errorDescription !== undefined ? ': ' + data.errorDescription : ''))
+  if (data.error !== undefined)
+    check('error', false, data.error + (data.errorDescription !== undefined ? ': ' + data.errorDescription : ''))
   else check('code', data.code !== undefined, data.code !== undefined ? 'received (single use, short-lived)' : 'missing')
   const stateOk = data.returnedState === data.state
   check('state', stateOk, stateOk ? 'matches what the app sent' : 'does not match: ignore this answer')
