@@ -47,6 +47,8 @@ if (storeUrl === undefined) {
   const opened = await openStore(sqliteFile === undefined ? storeUrl : `sqlite:${sqliteFile}`, {
     schema,
     keyPrefix: `bench:${suffix}:`,
+    // MySQL has no schema per run: a table prefix of its own, dropped on stop.
+    tablePrefix: `bench_${suffix}_`,
     migrate: true,
   })
   clientStore = opened.clientStore
@@ -55,6 +57,15 @@ if (storeUrl === undefined) {
     await opened.close()
     if (pg !== undefined) await pg.query(`DROP SCHEMA ${schema} CASCADE`).finally(() => pg.end())
     if (sqliteFile !== undefined) for (const file of [sqliteFile, `${sqliteFile}-wal`, `${sqliteFile}-shm`]) rmSync(file, { force: true })
+    if (storeUrl.startsWith('mysql')) {
+      const { createConnection } = await import('mysql2/promise')
+      const db = await createConnection(storeUrl)
+      const [tables] = await db.query(
+        `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'bench\\_${suffix}\\_%'`,
+      )
+      for (const { name } of tables as { name: string }[]) await db.query(`DROP TABLE IF EXISTS \`${name}\``)
+      await db.end()
+    }
     if (storeUrl.startsWith('redis')) {
       const redis = new Redis(storeUrl)
       const keys = await redis.keys(`bench:${suffix}:*`)

@@ -132,13 +132,19 @@ whenReachable(service, () => {
       const outcomes = await Promise.all(
         Array.from({ length: 50 }, (_, i) => stores[i % 2]!.rotateRefreshToken(rotation('rot-r0', `c${i}`, 'rot'))),
       )
-      expect(count(outcomes, 'rotated')).toBe(1)
+      // At most one claims the rotation. memcached's steps are not one transaction: when a replay's
+      // revocation lands before the winner has stored its successor, the winner's save is refused too and
+      // it answers `invalid` (no token is handed out that would not work), so zero winners is correct.
+      const rotated = count(outcomes, 'rotated')
+      expect(rotated).toBeLessThanOrEqual(1)
       expect(count(outcomes, 'grace')).toBe(0)
       expect(count(outcomes, 'reused')).toBeGreaterThanOrEqual(1)
-      expect(count(outcomes, 'reused') + count(outcomes, 'invalid')).toBe(49)
-      const winner = outcomes.indexOf('rotated')
-      expect(await stores[1].fetchByRefreshToken(`rot-rc${winner}`)).toBeUndefined()
-      expect(await stores[1].fetchByToken(`rot-ac${winner}`)).toBeUndefined()
+      expect(count(outcomes, 'reused') + count(outcomes, 'invalid')).toBe(50 - rotated)
+      // Whoever won, nothing of the family is left usable, and nothing new is let into it.
+      for (let i = 0; i < 50; i++) {
+        expect(await stores[1].fetchByRefreshToken(`rot-rc${i}`)).toBeUndefined()
+        expect(await stores[1].fetchByToken(`rot-ac${i}`)).toBeUndefined()
+      }
       expect(await stores[1].saveToken(access('rot-late', 'rot'))).toBe(false)
     })
 
