@@ -2,7 +2,7 @@ import { isClientIdSyntax, isClientSecretSyntax } from '../checks/identifier.ts'
 import { InvalidClient, TooManyRequests } from '../errors.ts'
 import type { Limits } from '../limits/rate-limits.ts'
 import type { ClientStore } from '../stores/types.ts'
-import { checkClientSecret, DUMMY_SECRET_HASH } from '../tokens/hash.ts'
+import { checkClientSecret, DUMMY_SECRET_HASH, isKnownClientSecret } from '../tokens/hash.ts'
 import type { Client } from '../types.ts'
 import type { Request } from '../web/request.ts'
 import { readClientCredentials } from './read-credentials.ts'
@@ -44,7 +44,9 @@ export async function authenticateClient(request: Request, clientStore: ClientSt
     if (client?.clientSecretHash === undefined && client?.tokenEndpointAuthMethods.includes('none') === true) return client
     throw new InvalidClient('Client authentication failed.')
   }
-  const slow = isSlowSecretHash(client?.clientSecretHash)
+  // A short secret costs a scrypt, so each attempt is counted before it — unless this process already
+  // verified exactly this secret (then it is checked by an HMAC and is not a guess).
+  const slow = isSlowSecretHash(client?.clientSecretHash) && !isKnownClientSecret(presented.secret, client?.clientSecretHash)
   const address = limit?.address()
   if (limit !== undefined && address !== undefined) {
     const wait = await limit.limits.clientAuthenticationStarts(presented.clientId, address, slow)

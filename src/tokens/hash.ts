@@ -1,4 +1,12 @@
-import { constantTimeEqual, randomBase64url, scrypt, sha256Base64url, sha256Bytes, timingSafeEqual } from '../internal/crypto.ts'
+import {
+  constantTimeEqual,
+  hmacSha256Base64url,
+  randomBase64url,
+  scrypt,
+  sha256Base64url,
+  sha256Bytes,
+  timingSafeEqual,
+} from '../internal/crypto.ts'
 
 // Where it has always been found (tests, the demo's site adapter).
 export { constantTimeEqual } from '../internal/crypto.ts'
@@ -57,6 +65,8 @@ export function verifyClientSecret(secret: string, stored: string): Promise<bool
  * token endpoint's common path); scrypt hashes still answer asynchronously.
  */
 export function checkClientSecret(secret: string, stored: string): boolean | Promise<boolean> {
+  // A short secret this process has already verified with scrypt: an HMAC compare, no scrypt again.
+  if (isKnownClientSecret(secret, stored)) return true
   const fast = parsedSha256(stored)
   if (fast !== undefined) {
     publishSecretHash('sha256')
@@ -97,11 +107,41 @@ async function verifySlow(secret: string, stored: string, parts: string[]): Prom
     if (Number(cost) !== SCRYPT_COST) return false
     publishSecretHash('scrypt')
     const key = await scrypt(secret, salt, SCRYPT_KEY_LENGTH, SCRYPT_COST)
-    return constantTimeEqual(key.toString('base64url'), expected)
+    const valid = constantTimeEqual(key.toString('base64url'), expected)
+    if (valid) rememberVerified(secret, stored)
+    return valid
   }
   return false
 }
 
 function sha256(salt: string, secret: string): string {
   return sha256Base64url(`${salt}$${secret}`)
+}
+
+/**
+ * Short (scrypt-hashed) secrets this process has verified, as an HMAC under a key drawn at start and never
+ * stored: a client with a weak secret pays one scrypt per process, not one per request, and its right
+ * secret is told apart from a guess before any limit counts it (so a busy client is never rate-limited
+ * for being busy). Wrong secrets still cost a scrypt, and are counted. Bounded; cleared when full.
+ */
+const verifiedSecrets = new Map<string, string>()
+const VERIFIED_SECRETS_MAX = 1024
+/** Drawn on first use, not at load: Workers refuse random values at global scope. */
+let verifiedKey: string | undefined
+
+function verifiedDigest(secret: string, stored: string): string {
+  verifiedKey ??= randomBase64url(32)
+  return hmacSha256Base64url(verifiedKey, `${stored}\0${secret}`)
+}
+
+function rememberVerified(secret: string, stored: string): void {
+  if (verifiedSecrets.size >= VERIFIED_SECRETS_MAX) verifiedSecrets.clear()
+  verifiedSecrets.set(stored, verifiedDigest(secret, stored))
+}
+
+/** Whether `secret` is the one this process already verified against the scrypt hash `stored`. */
+export function isKnownClientSecret(secret: string, stored: string | undefined): boolean {
+  if (stored === undefined) return false
+  const known = verifiedSecrets.get(stored)
+  return known !== undefined && constantTimeEqual(known, verifiedDigest(secret, stored))
 }

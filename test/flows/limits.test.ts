@@ -117,6 +117,22 @@ describe('issue 17 item 2: wrong secrets cost bounded hash work', () => {
     expect(generated).toEqual(unknown)
   })
 
+  it('a busy short-secret client is not limited for being busy: after one scrypt its right secret is checked without one', async () => {
+    const first = await postToken(server.url, clientCredentials, { basic: [WEAK.clientId, WEAK.clientSecret], ...from('203.0.113.9') })
+    expect(first.status).toBe(200)
+    let statuses: number[] = []
+    const counts = await countHashes(async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          postToken(server.url, clientCredentials, { basic: [WEAK.clientId, WEAK.clientSecret], ...from('203.0.113.9') }),
+        ),
+      )
+      statuses = answers.map((answer) => answer.status)
+    })
+    expect(statuses).toEqual(Array<number>(30).fill(200))
+    expect(counts.scrypt).toBe(0)
+  })
+
   it('a concurrent flood of wrong secrets for a short-secret client computes at most 10 scrypts per (client, address) and window', async () => {
     const counts = await countHashes(() =>
       Promise.all(

@@ -68,6 +68,7 @@ beforeAll(async () => {
     'LICENSE',
     'CHANGELOG.md',
     'SECURITY.md',
+    'schema',
   ]) {
     cpSync(join(root, entry), join(checkout, entry), { recursive: true })
   }
@@ -220,7 +221,18 @@ describe('npm pack: the tarball a user installs', () => {
       // `module: node16` in a CommonJS project cannot type require() of ESM (TypeScript allows it from 5.8
       // with `module: node20` or `nodenext`, tested above); attw checks with its own older TypeScript.
       const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js')
-      const { stdout } = await sh(process.execPath, [attw, tarball, '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'ascii'], app)
+      // The configuration schema is a JSON file, not a module: node10 (no `exports`) has no path to it by design.
+      const args = [
+        attw,
+        tarball,
+        '--ignore-rules',
+        'cjs-resolves-to-esm',
+        '--exclude-entrypoints',
+        'config.schema.json',
+        '--format',
+        'ascii',
+      ]
+      const { stdout } = await sh(process.execPath, args, app)
       expect(stdout).toContain('No problems found')
       expect(existsSync(tarball)).toBe(true)
     },
