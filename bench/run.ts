@@ -29,6 +29,8 @@ const codeOnly = process.argv.includes('--code')
 /** `--baseline <dir>`: a checkout of an earlier commit, built; its store entries run beside ours in the same run. */
 const baselineIndex = process.argv.indexOf('--baseline')
 const baseline = baselineIndex === -1 ? undefined : process.argv[baselineIndex + 1]
+/** `--no-limits` (with `--stores`): our store servers run with the rate limits off, to compare the store core alone. */
+const storeArgs = process.argv.includes('--no-limits') ? ['--no-limits'] : []
 const options: LoadOptions = full ? { connections: 10, seconds: 8, warmupSeconds: 2 } : { connections: 10, seconds: 4, warmupSeconds: 1 }
 const repeats = full ? 3 : 2
 
@@ -113,9 +115,12 @@ const storeUrls: Record<string, string> = {
 }
 const stores: Entry[] = [
   { spec: { name: CEILING, script: 'ceiling.ts' }, scenarios: [clientCredentials.name] },
-  { spec: { name: 'oauth2-stack · memory', script: 'oauth2-stack.ts' }, scenarios: [clientCredentials.name, password.name, refresh.name] },
+  {
+    spec: { name: 'oauth2-stack · memory', script: 'oauth2-stack.ts', args: storeArgs },
+    scenarios: [clientCredentials.name, password.name, refresh.name],
+  },
   ...Object.entries(storeUrls).map(([name, url]) => ({
-    spec: { name: `oauth2-stack · ${name}`, script: 'oauth2-stack.ts', args: ['--store', url] },
+    spec: { name: `oauth2-stack · ${name}`, script: 'oauth2-stack.ts', args: ['--store', url, ...storeArgs] },
     scenarios: [clientCredentials.name, password.name, refresh.name],
   })),
 ]

@@ -98,6 +98,8 @@ const siteAdapter: SiteAdapter<NodeEnviron> = {
 const jwt = process.argv.includes('--jwt')
   ? new JwtTokenGenerator({ issuer: 'http://127.0.0.1', keys: [await JwtTokenGenerator.generateKey('ES256')] })
   : undefined
+/** `--no-limits`: the rate limits off, to measure the store core alone (before/after comparisons). */
+const noLimits = process.argv.includes('--no-limits')
 const controller = new AuthorizationController<NodeEnviron>({
   issuer: 'http://127.0.0.1',
   accessTokenStore: tokenStore,
@@ -107,6 +109,7 @@ const controller = new AuthorizationController<NodeEnviron>({
   scope: new Scope({ available: ['read', 'write'], default: ['read'] }),
   ...(jwt === undefined ? {} : { tokenGenerator: jwt }),
   introspection: { mayIntrospectAll: () => true },
+  ...(noLimits ? { limits: { clientAuthentication: false, signIn: false, signInPerUser: false } } : {}),
 })
 controller.addGrant(new AuthorizationCodeGrant())
 controller.addGrant(new ClientCredentialsGrant())
