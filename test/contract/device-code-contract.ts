@@ -8,11 +8,12 @@
  * ```
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { DeviceAuthorization, DeviceCodeStore, DevicePoll } from '../../src/stores/device-code-store.ts'
+import type { DeviceCodeStore, DevicePoll } from '../../src/stores/device-code-store.ts'
 import { all } from './store-contract.ts'
+import { authorization, T0 } from '../helpers/records.ts'
 
-/** 2026-01-01 in epoch seconds: the `FakeClock` start, so a store's own clock and these times agree. */
-export const T0 = 1_767_225_600
+export { authorization, T0 }
+
 const USER = { userId: 'alice', data: { name: 'Alice', roles: ['admin'] } }
 
 /** What a backend's factory hands the device-code contract. */
@@ -20,22 +21,6 @@ export interface DeviceCodeStoreUnderTest {
   readonly store: DeviceCodeStore
   /** Closes the store and removes what the test stored. */
   close(): Promise<void>
-}
-
-/** A pending request `device-1` / `user-1` of client `tv`, valid 600 s from T0, polled every 5 s. */
-export function authorization(overrides: Partial<DeviceAuthorization> = {}): DeviceAuthorization {
-  return {
-    deviceCodeHash: 'device-1',
-    userCodeHash: 'user-1',
-    clientId: 'tv',
-    scopes: ['read'],
-    familyId: 'family-1',
-    issuedAt: T0,
-    expiresAt: T0 + 600,
-    interval: 5,
-    context: { subjectType: 'user', resources: ['https://api.example.com/'] },
-    ...overrides,
-  }
 }
 
 /** Registers the device-code contract for one store. */

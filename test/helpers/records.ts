@@ -2,6 +2,7 @@
  * The test fixtures every suite shares: one hand-moved clock, and records for the store tests (a code, an
  * access token, a refresh token and a rotation request, each with every field set and overridable).
  */
+import type { DeviceAuthorization } from '../../src/stores/device-code-store.ts'
 import type { RotationRequest } from '../../src/stores/types.ts'
 import type { AccessToken, AuthorizationCode, RefreshToken } from '../../src/types.ts'
 
@@ -96,5 +97,24 @@ export function rotation(
     accessToken: access(clock, { tokenHash: `access-${n}`, grantType: 'refresh_token', familyId }),
     refreshToken: refresh(clock, { tokenHash: `refresh-${n}`, accessTokenHash: `access-${n}`, familyId }),
     ...rest,
+  }
+}
+
+/** 2026-01-01 in epoch seconds: the `FakeClock` start, so a store's own clock and these times agree. */
+export const T0 = 1_767_225_600
+
+/** A pending request `device-1` / `user-1` of client `tv`, valid 600 s from T0, polled every 5 s. */
+export function authorization(overrides: Partial<DeviceAuthorization> = {}): DeviceAuthorization {
+  return {
+    deviceCodeHash: 'device-1',
+    userCodeHash: 'user-1',
+    clientId: 'tv',
+    scopes: ['read'],
+    familyId: 'family-1',
+    issuedAt: T0,
+    expiresAt: T0 + 600,
+    interval: 5,
+    context: { subjectType: 'user', resources: ['https://api.example.com/'] },
+    ...overrides,
   }
 }

@@ -1,22 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { DeviceAuthorization } from '../../../src/stores/device-code-store.ts'
 import { LocalDeviceCodeStore } from '../../../src/stores/memory-device-code-store.ts'
-
-const T0 = 1_767_225_600 // 2026-01-01, epoch seconds
-
-function authorization(overrides: Partial<DeviceAuthorization> = {}): DeviceAuthorization {
-  return {
-    deviceCodeHash: 'device-1',
-    userCodeHash: 'user-1',
-    clientId: 'tv',
-    scopes: ['read'],
-    familyId: 'family-1',
-    issuedAt: T0,
-    expiresAt: T0 + 600,
-    interval: 5,
-    ...overrides,
-  }
-}
+import { authorization, T0 } from '../../helpers/records.ts'
 
 /** The behaviour every device-code store shares is in test/contract/device-code-contract.ts; this is what is memory's own. */
 describe('LocalDeviceCodeStore (RFC 8628)', () => {
