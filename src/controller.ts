@@ -2,7 +2,7 @@ import { ConfigurationError } from './errors.ts'
 import { AuthorizeEndpoint } from './endpoints/authorize.ts'
 import { tokenEndpoint } from './endpoints/token.ts'
 import { introspectionEndpoint } from './endpoints/introspect.ts'
-import { METADATA_PATH, metadataEndpoint, type AuthorizationServerMetadata } from './endpoints/metadata.ts'
+import { buildMetadata, METADATA_PATH, metadataEndpoint, type AuthorizationServerMetadata } from './endpoints/metadata.ts'
 import { notFoundResponse, serverErrorResponse, toOAuthError } from './web/error-response.ts'
 import { AuditEvents } from './events/audit-events.ts'
 import { rateLimitedEventOf, storeUnavailableEventOf } from './events/error-events.ts'
@@ -10,6 +10,7 @@ import { consoleLogger, logServerErrors, safeLog } from './events/logger.ts'
 import { requestIdOf } from './events/request-id.ts'
 import { revocationEndpoint } from './endpoints/revoke.ts'
 import type { AnyOAuthError } from './errors.ts'
+import type { MetadataValue } from './endpoints/metadata.ts'
 import { Scope } from './checks/scope.ts'
 import type {
   AuthorizeHandler,
@@ -37,7 +38,8 @@ import { checkReadiness, PROBE_ID, type ReadinessReport } from './readiness.ts'
 import type { InProcessCapability } from './stores/types.ts'
 import { RandomTokenGenerator } from './tokens/random.ts'
 import { publishesKeys } from './tokens/types.ts'
-import { traceDispatch, tracesDispatch, traceGrant, tracesGrants } from './tracing/channels.ts'
+import { traceDispatch, tracesDispatch } from './tracing/channels.ts'
+import { tracedTokenHandler } from './grants/traced.ts'
 import type { Request } from './web/request.ts'
 import { PUBLIC_JSON_HEADERS, Response } from './web/response.ts'
 import { PageRenderer } from './web/page-hooks.ts'
@@ -77,6 +79,7 @@ export class AuthorizationController<Env = unknown> {
   readonly #guard: <T extends object>(store: T, name: string) => T
   readonly #routes = new Map<string, Route<Env>>()
   readonly #endpointFields = new Map<string, string>()
+  readonly #metadataFields = new Map<string, MetadataValue>()
   #metadata: AuthorizationServerMetadata | undefined
   #refreshPolicy: RefreshPolicy | undefined
   readonly #events: AuditEvents<Env> | undefined
@@ -242,35 +245,22 @@ export class AuthorizationController<Env = unknown> {
    * section 3); hosts that mount the controller under a prefix can serve this object at the root.
    */
   get metadata(): AuthorizationServerMetadata {
-    if (this.#metadata !== undefined) return this.#metadata
-    const base = this.issuer.replace(/\/$/, '')
-    const grantTypes = this.grantTypes
-    const responseTypes = this.responseTypes
-    const authMethods = ['client_secret_basic', 'client_secret_post', 'none']
-    const metadata: Record<string, string | boolean | readonly string[]> = {
+    this.#metadata ??= buildMetadata({
       issuer: this.issuer,
-      token_endpoint: `${base}${this.tokenPath}`,
-      token_endpoint_auth_methods_supported: authMethods,
-      grant_types_supported: grantTypes,
-      revocation_endpoint: `${base}${this.revocationPath}`,
-      revocation_endpoint_auth_methods_supported: authMethods,
-      introspection_endpoint: `${base}${this.introspectionPath}`,
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    }
-    if (responseTypes.length > 0) {
-      metadata.authorization_endpoint = `${base}${this.authorizePath}`
-      metadata.response_types_supported = responseTypes
-      metadata.response_modes_supported = responseTypes.includes('token') ? ['query', 'fragment'] : ['query']
-      // RFC 9207 section 3: iss is sent on every authorization response.
-      metadata.authorization_response_iss_parameter_supported = true
-    }
-    const pkceMethods = [...this.#authorizeHandlers.values()].flatMap((handler) => handler.codeChallengeMethods ?? [])
-    if (pkceMethods.length > 0) metadata.code_challenge_methods_supported = [...new Set(pkceMethods)]
-    if (this.jwksPath !== undefined) metadata.jwks_uri = `${base}${this.jwksPath}`
-    for (const [field, path] of this.#endpointFields) metadata[field] = `${base}${path}`
-    const scopes = this.#services.scope.available
-    if (scopes !== undefined) metadata.scopes_supported = scopes
-    this.#metadata = Object.freeze(metadata)
+      paths: {
+        token: this.tokenPath,
+        authorize: this.authorizePath,
+        revocation: this.revocationPath,
+        introspection: this.introspectionPath,
+      },
+      jwksPath: this.jwksPath,
+      grantTypes: this.grantTypes,
+      responseTypes: this.responseTypes,
+      codeChallengeMethods: [...this.#authorizeHandlers.values()].flatMap((handler) => handler.codeChallengeMethods ?? []),
+      endpointFields: this.#endpointFields,
+      scopes: this.#services.scope.available,
+      extra: this.#metadataFields,
+    })
     return this.#metadata
   }
 
@@ -307,12 +297,24 @@ export class AuthorizationController<Env = unknown> {
         if (this.#refreshPolicy !== undefined) throw new ConfigurationError('refresh tokens are already enabled')
         this.#refreshPolicy = policy
       },
+      addMetadata: (fields) => {
+        for (const [name, value] of Object.entries(fields)) this.#metadataFields.set(name, value)
+        this.#metadata = undefined
+      },
       guardStore: this.#guard,
       recordStore: this.#services.recordStore,
     }
     grant.register(registry)
     this.#metadata = undefined
     return this
+  }
+
+  /**
+   * Adds a feature that is not a grant — dynamic client registration, OpenID Connect, … — through the same
+   * registry as {@link addGrant} (endpoints, metadata fields, stores).
+   */
+  use(feature: Grant<Env>): this {
+    return this.addGrant(feature)
   }
 
   /** The `grant_type`s served at the token endpoint. */
@@ -380,18 +382,6 @@ export class AuthorizationController<Env = unknown> {
       return response
     })
   }
-}
-
-/** A token handler whose work is an `oauth2-stack:grant` trace when someone subscribes. */
-function tracedTokenHandler<Env>(handler: TokenHandler<Env>): TokenHandler<Env> {
-  const { grantType } = handler
-  // The handler as prototype: every other field it has (or gains) reads through.
-  const traced = Object.create(handler) as { -readonly [K in keyof TokenHandler<Env>]: TokenHandler<Env>[K] }
-  traced.handle = (context) =>
-    tracesGrants()
-      ? traceGrant({ grantType, clientId: context.client.clientId, requestId: requestIdOf(context.request) }, () => handler.handle(context))
-      : handler.handle(context)
-  return traced
 }
 
 /** An endpoint. A method, so that a controller for one environ type is usable where another is expected. */

@@ -162,6 +162,11 @@ export interface GrantRegistry<Env = unknown> {
   readonly recordStore: RecordStore
   /** Adds an endpoint; a `TypeError` if its path is taken. */
   addEndpoint(handler: EndpointHandler<Env>): void
+  /**
+   * Adds fields to the authorization server metadata (RFC 8414 section 2), e.g. a feature's
+   * `registration_endpoint` or `client_id_metadata_document_supported`; they win over the built-in ones.
+   */
+  addMetadata(fields: Readonly<Record<string, string | boolean | readonly string[]>>): void
 }
 
 /**
