@@ -79,7 +79,11 @@ export class MetadataDocumentClients implements ClientStore {
     this.#fetch = options.fetch ?? createSafeFetch({ allowLoopback: options.allowLoopback === true })
     this.#clock = clock
     const cache = options.cache ?? {}
-    this.#bounds = { minSeconds: cache.minSeconds ?? 60, maxSeconds: cache.maxSeconds ?? 86_400, defaultSeconds: cache.defaultSeconds ?? 600 }
+    this.#bounds = {
+      minSeconds: cache.minSeconds ?? 60,
+      maxSeconds: cache.maxSeconds ?? 86_400,
+      defaultSeconds: cache.defaultSeconds ?? 600,
+    }
     this.#cache = new DocumentCache(cache.maxEntries ?? 1000)
     const allow = policy(options.allowHost, true)
     const deny = policy(options.denyHost, false)

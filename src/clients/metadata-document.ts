@@ -63,7 +63,8 @@ export function clientFromMetadataDocument(url: string, body: string): Client {
   } catch {
     throw new MetadataDocumentProblem('is not JSON')
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new MetadataDocumentProblem('is not a JSON object')
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    throw new MetadataDocumentProblem('is not a JSON object')
   const fields = document as Record<string, unknown>
   // Draft section 4.1: the client_id property MUST match the URL of the document exactly.
   if (fields.client_id !== url) throw new MetadataDocumentProblem('has a client_id that is not its own URL')
@@ -109,7 +110,7 @@ function listOf(value: unknown, name: string): string[] | undefined {
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
     throw new MetadataDocumentProblem(`has a ${name} that is not a list of strings`)
   }
-  return value as string[]
+  return value
 }
 
 function checkAuthMethod(method: unknown, supported: unknown): void {

@@ -91,7 +91,8 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
     } catch {
       return Promise.reject(new SafeFetchError('invalid_url', 'not an absolute URL'))
     }
-    if (target.protocol !== 'https:') return Promise.reject(new SafeFetchError('invalid_url', `${target.host}: only https URLs are fetched`))
+    if (target.protocol !== 'https:')
+      return Promise.reject(new SafeFetchError('invalid_url', `${target.host}: only https URLs are fetched`))
     if (target.username !== '' || target.password !== '') {
       return Promise.reject(new SafeFetchError('invalid_url', `${target.host}: a URL with a user name or password is not fetched`))
     }
@@ -107,7 +108,10 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
         if (error === undefined) settle(response as SafeFetchResponse)
         else fail(error)
       }
-      const timer = setTimeout(() => finish(new SafeFetchError('timeout', `${target.host}: no complete answer within ${timeoutMs} ms`)), timeoutMs)
+      const timer = setTimeout(
+        () => finish(new SafeFetchError('timeout', `${target.host}: no complete answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      )
       addressOf(host, target.host, resolve, permitted).then(
         (address) => {
           if (done) return
@@ -120,7 +124,12 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
 }
 
 /** The one address to connect to: the literal itself, or the first of the name's addresses when all are permitted. */
-async function addressOf(host: string, label: string, resolve: Resolver, permitted: (address: string) => boolean): Promise<ResolvedAddress> {
+async function addressOf(
+  host: string,
+  label: string,
+  resolve: Resolver,
+  permitted: (address: string) => boolean,
+): Promise<ResolvedAddress> {
   const literal = isIP(host)
   if (literal !== 0) {
     if (!permitted(host)) throw new SafeFetchError('forbidden_address', `${label}: ${classifyAddress(host)} addresses are not fetched`)
@@ -158,7 +167,12 @@ function send(
   finish: (error: SafeFetchError | undefined, response?: SafeFetchResponse) => void,
 ): () => void {
   const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8')
-  const headers: Record<string, string> = { 'user-agent': options.userAgent, accept: 'application/json', ...init.headers, host: target.host }
+  const headers: Record<string, string> = {
+    'user-agent': options.userAgent,
+    accept: 'application/json',
+    ...init.headers,
+    host: target.host,
+  }
   if (body !== undefined) headers['content-length'] = String(body.length)
   const request = httpsRequest({
     host: address.address,

@@ -25,7 +25,10 @@ beforeAll(async () => {
   claudeCode = `https://claude.ai:${documents.port}/oauth/claude-code-client-metadata`
   documents.route('/oauth/claude-code-client-metadata', json({ ...fixture, client_id: claudeCode }, { 'cache-control': 'max-age=3600' }))
   mismatched = `https://client.example:${documents.port}/mismatched.json`
-  documents.route('/mismatched.json', json({ client_id: 'https://client.example/other.json', redirect_uris: ['http://localhost/callback'] }))
+  documents.route(
+    '/mismatched.json',
+    json({ client_id: 'https://client.example/other.json', redirect_uris: ['http://localhost/callback'] }),
+  )
   const fetch = createSafeFetch({ allowLoopback: true, ca: DOCUMENT_SERVER_CA, lookup: fixedResolver('127.0.0.1') })
   server = await startTestServer({ controller: { clientIdMetadataDocuments: { fetch } } })
   off = await startTestServer()
@@ -72,7 +75,7 @@ describe('Client ID Metadata Documents', () => {
 
   it('refuses a redirect URI the document does not list, without redirecting', async () => {
     const response = await fetch(
-      `${server.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: claudeCode, redirect_uri: 'https://evil.example/callback' })}`,
+      `${server.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: claudeCode, redirect_uri: 'https://evil.example/callback' }).toString()}`,
       { redirect: 'manual' },
     )
     expect(response.status).toBe(400)
@@ -81,7 +84,7 @@ describe('Client ID Metadata Documents', () => {
 
   it('refuses a document whose client_id is not its URL, saying so', async () => {
     const response = await fetch(
-      `${server.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: mismatched, redirect_uri: 'http://localhost/callback' })}`,
+      `${server.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: mismatched, redirect_uri: 'http://localhost/callback' }).toString()}`,
       { redirect: 'manual' },
     )
     expect(response.status).toBe(400)
@@ -102,7 +105,7 @@ describe('Client ID Metadata Documents', () => {
   it('treats a URL client id as unknown when the feature is off, fetching nothing', async () => {
     const before = documents.requests.length
     const response = await fetch(
-      `${off.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: claudeCode, redirect_uri: 'http://localhost/callback' })}`,
+      `${off.url}/authorize?${new URLSearchParams({ response_type: 'code', client_id: claudeCode, redirect_uri: 'http://localhost/callback' }).toString()}`,
       { redirect: 'manual' },
     )
     expect(response.status).toBe(400)

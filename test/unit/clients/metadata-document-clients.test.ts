@@ -118,7 +118,9 @@ describe('MetadataDocumentClients', () => {
       healthy ? json(documentAt('/flaky.json'), { 'cache-control': 'max-age=3600' })(request, response) : response.writeHead(500).end(),
     )
     const store = new MetadataDocumentClients(new Inner(), { fetch }, clock)
-    expect(await refusal(store.fetchByClientId(urlOf('/flaky.json')))).toBe("The client's metadata document could not be fetched (HTTP 500).")
+    expect(await refusal(store.fetchByClientId(urlOf('/flaky.json')))).toBe(
+      "The client's metadata document could not be fetched (HTTP 500).",
+    )
     healthy = true
     expect((await store.fetchByClientId(urlOf('/flaky.json')))?.clientId).toBe(urlOf('/flaky.json'))
   })
@@ -148,7 +150,9 @@ describe('MetadataDocumentClients', () => {
   it('says why a fetch failed, by code only', async () => {
     server.route('/moved.json', (_request, response) => response.writeHead(301, { location: urlOf('/a.json') }).end())
     const store = new MetadataDocumentClients(new Inner(), { fetch }, clock)
-    expect(await refusal(store.fetchByClientId(urlOf('/moved.json')))).toBe("The client's metadata document could not be fetched (redirect).")
+    expect(await refusal(store.fetchByClientId(urlOf('/moved.json')))).toBe(
+      "The client's metadata document could not be fetched (redirect).",
+    )
     const strict = new MetadataDocumentClients(new Inner(), { fetch: createSafeFetch({ lookup: fixedResolver('10.0.0.7') }) }, clock)
     expect(await refusal(strict.fetchByClientId('https://client.example/metadata.json'))).toBe(
       "The client's metadata document could not be fetched (forbidden_address).",
@@ -188,7 +192,8 @@ describe('MetadataDocumentClients', () => {
   })
 
   it('keeps at most maxEntries documents, dropping the least recently used', async () => {
-    for (const name of ['l1', 'l2', 'l3']) server.route(`/${name}.json`, json(documentAt(`/${name}.json`), { 'cache-control': 'max-age=3600' }))
+    for (const name of ['l1', 'l2', 'l3'])
+      server.route(`/${name}.json`, json(documentAt(`/${name}.json`), { 'cache-control': 'max-age=3600' }))
     const store = new MetadataDocumentClients(new Inner(), { fetch, cache: { maxEntries: 2 } }, clock)
     await store.fetchByClientId(urlOf('/l1.json'))
     await store.fetchByClientId(urlOf('/l2.json'))
