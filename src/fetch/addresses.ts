@@ -112,6 +112,8 @@ GLOBAL_UNICAST.addSubnet('2000::', 3, 'ipv6')
  *
  * @example
  * ```ts
+ * import { classifyAddress } from 'oauth2-stack'
+ *
  * classifyAddress('169.254.169.254') // 'metadata'
  * classifyAddress('::ffff:127.0.0.1') // 'ipv4-mapped'
  * classifyAddress('93.184.215.14') // 'public'

@@ -22,11 +22,7 @@ const DIRECTIVE = /^\s*([a-z-]+)\s*(?:=\s*"?([^",]*)"?)?\s*$/i
  * Seconds to keep a document, or 0 when it must not be kept: `no-store`, `no-cache` or `max-age=0`
  * (RFC 9111 sections 5.2.2.4, 5.2.2.5, 5.2.2.1). Otherwise `max-age` clamped to the bounds, or
  * `defaultSeconds` without one. `Expires` is not read: `max-age` is what documents of today send.
- *
- * @example
- * ```ts
- * freshnessSeconds('public, max-age=30', { minSeconds: 60, maxSeconds: 86400, defaultSeconds: 600 }) // 60
- * ```
+ * For example `public, max-age=30` with a 60 s minimum gives 60.
  */
 export function freshnessSeconds(cacheControl: string | undefined, bounds: FreshnessBounds): number {
   let maxAge: number | undefined
