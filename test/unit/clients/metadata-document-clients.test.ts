@@ -159,6 +159,22 @@ describe('MetadataDocumentClients', () => {
     )
   })
 
+  it('refuses an oversize or slow document', async () => {
+    server.route('/huge.json', json(documentAt('/huge.json', { client_name: 'x'.repeat(6000) })))
+    server.route('/stalled.json', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.write('{"client_id":')
+    })
+    const impatient = createSafeFetch({ allowLoopback: true, ca: DOCUMENT_SERVER_CA, lookup: fixedResolver('127.0.0.1'), timeoutMs: 200 })
+    const store = new MetadataDocumentClients(new Inner(), { fetch: impatient }, clock)
+    expect(await refusal(store.fetchByClientId(urlOf('/huge.json')))).toBe(
+      "The client's metadata document could not be fetched (too_large).",
+    )
+    expect(await refusal(store.fetchByClientId(urlOf('/stalled.json')))).toBe(
+      "The client's metadata document could not be fetched (timeout).",
+    )
+  })
+
   it('refuses a client id that is not a valid document URL without fetching', async () => {
     const store = new MetadataDocumentClients(new Inner(), { fetch }, clock)
     const before = server.requests.length
