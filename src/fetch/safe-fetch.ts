@@ -115,7 +115,12 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
       addressOf(host, target.host, resolve, permitted).then(
         (address) => {
           if (done) return
-          abort = send(target, host, address, init, { ca, userAgent, maxBytes }, finish)
+          try {
+            abort = send(target, host, address, init, { ca, userAgent, maxBytes }, finish)
+          } catch (error) {
+            // E.g. a header value Node refuses: a failure of this request, not a hang until the deadline.
+            finish(new SafeFetchError('network', `${target.host}: the request could not be sent`, { cause: error }))
+          }
         },
         (error: unknown) => finish(error instanceof SafeFetchError ? error : new SafeFetchError('dns', `${target.host}: not resolved`)),
       )

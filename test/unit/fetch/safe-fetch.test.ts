@@ -141,6 +141,11 @@ describe('createSafeFetch: refusals', () => {
     expect(await failure(createSafeFetch({ lookup: fixedResolver() })('https://nowhere.example/doc.json'))).toBe('dns')
   })
 
+  it('fails at once, not at the deadline, on a request Node cannot send', async () => {
+    const fetch = localFetch({ timeoutMs: 60_000 })
+    expect(await failure(fetch(`${base}/doc.json`, { headers: { 'x-bad': 'line\nbreak' } }))).toBe('network')
+  })
+
   it('does not follow a redirect', async () => {
     expect(await failure(localFetch()(`${base}/redirect`))).toBe('redirect')
   })
