@@ -59,10 +59,12 @@ export interface DocumentCacheOptions {
 export const CIMD_METADATA_FIELD = 'client_id_metadata_document_supported'
 
 /**
- * Answers `fetchByClientId` for URL-shaped client ids from their metadata documents, and every other
- * id from the wrapped store. A URL-shaped id is never looked up in the wrapped store: with the feature
- * on, an https `client_id` means "my document is there". A refused or unreachable document throws
- * `ClientNotFoundError` (`invalid_client`) whose description says why.
+ * Answers `fetchByClientId` for client ids that are document URLs from their metadata documents, and
+ * every other id from the wrapped store. A document URL is never looked up in the wrapped store: with the
+ * feature on, such a `client_id` means "my document is there". An `https` id that is no document URL (no
+ * path, a query, …) is asked of the wrapped store, and refused with the reason when it is not there. A
+ * refused or unreachable document throws `ClientNotFoundError` (`invalid_client`) whose description says
+ * why.
  */
 export class MetadataDocumentClients implements ClientStore {
   readonly #store: ClientStore
@@ -113,7 +115,12 @@ export class MetadataDocumentClients implements ClientStore {
     const refused = (why: string, cause?: unknown): ClientNotFoundError =>
       new ClientNotFoundError(`The client's metadata document ${why}.`, cause === undefined ? undefined : { cause })
     const problem = metadataDocumentUrlProblem(url)
-    if (problem !== undefined) throw refused(`URL ${problem}`)
+    if (problem !== undefined) {
+      // Not a document URL: a client registered under such an id keeps working; anyone else learns why.
+      const registered = await this.#store.fetchByClientId(url)
+      if (registered !== undefined) return registered
+      throw refused(`URL ${problem}`)
+    }
     if (!this.#allowed(new URL(url).hostname)) throw refused('is on a host this server does not accept clients from')
     let response
     try {

@@ -159,6 +159,19 @@ describe('MetadataDocumentClients', () => {
     )
   })
 
+  it('asks the wrapped store for an https client id that is no document URL', async () => {
+    const inner = new Inner()
+    const legacy: Client = { ...registered, clientId: 'https://app.example' }
+    inner.fetchByClientId = async (clientId) => {
+      inner.asked.push(clientId)
+      return clientId === legacy.clientId ? legacy : undefined
+    }
+    const store = new MetadataDocumentClients(inner, { fetch }, clock)
+    expect(await store.fetchByClientId('https://app.example')).toBe(legacy)
+    expect(await refusal(store.fetchByClientId('https://other.example'))).toContain('must have a path')
+    expect(inner.asked).toEqual(['https://app.example', 'https://other.example'])
+  })
+
   it('refuses an oversize or slow document', async () => {
     server.route('/huge.json', json(documentAt('/huge.json', { client_name: 'x'.repeat(6000) })))
     server.route('/stalled.json', (_request, response) => {
