@@ -24,6 +24,7 @@ import type {
 import { CsrfGuard } from './web/csrf.ts'
 import { guardStore } from './internal/guard-store.ts'
 import { ServerKey } from './web/server-key.ts'
+import { CIMD_METADATA_FIELD, withMetadataDocuments } from './clients/metadata-document-clients.ts'
 import { warnAboutWeakSecrets } from './limits/weak-secret-warning.ts'
 import { RecordLimiter } from './limits/limiter.ts'
 import { resolveLimits } from './limits/policies.ts'
@@ -100,7 +101,9 @@ export class AuthorizationController<Env = unknown> {
       options.authCodeStore === (options.accessTokenStore as unknown)
         ? (accessTokenStore as unknown as typeof options.authCodeStore)
         : guard(options.authCodeStore, 'authCodeStore')
-    const clientStore = guard(options.clientStore, 'clientStore')
+    const cimd = options.clientIdMetadataDocuments
+    const clientStore = withMetadataDocuments(guard(options.clientStore, 'clientStore'), cimd, options.clock)
+    if (cimd !== undefined && cimd !== false) this.#metadataFields.set(CIMD_METADATA_FIELD, true)
     this.issuer = checkIssuer(options.issuer)
     this.authorizePath = checkPath('authorizePath', options.authorizePath ?? '/authorize')
     this.tokenPath = checkPath('tokenPath', options.tokenPath ?? '/token')

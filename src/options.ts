@@ -3,6 +3,7 @@ import type { AnyOAuthError } from './errors.ts'
 import type { Logger } from './events/logger.ts'
 import type { AuditEventHandler } from './events/types.ts'
 import type { Scope } from './checks/scope.ts'
+import type { ClientIdMetadataDocumentOptions } from './clients/metadata-document-clients.ts'
 import type { ClientAddressFunction } from './limits/client-address.ts'
 import type { LimitsOptions } from './limits/policies.ts'
 import type { AccessTokenStore, AuthCodeStore, ClientStore, RecordStore } from './stores/types.ts'
@@ -138,6 +139,15 @@ export interface AuthorizationControllerOptions<Env = unknown> {
    * addresses per /64.
    */
   readonly clientAddress?: ClientAddressFunction<Env>
+  /**
+   * Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document, as MCP uses them): a
+   * `client_id` that is an https URL with a path names the JSON document describing the client, which
+   * the server fetches through an SSRF-safe fetcher, validates and caches; the metadata then says
+   * `client_id_metadata_document_supported: true`. Such clients are public (PKCE, no secret). Host
+   * allow/deny lists, the loopback development switch, the fetcher and the cache bounds are options; see
+   * `docs/client-id-metadata-documents.md`. Default: off.
+   */
+  readonly clientIdMetadataDocuments?: ClientIdMetadataDocumentOptions | false
 }
 
 /** Introspection policy. */

@@ -43,6 +43,16 @@ export interface Client {
   readonly requirePkce: boolean
   /** A name to show the user on the consent page. */
   readonly name: string | undefined
+  /**
+   * Where the record comes from: `metadata-document` for a client whose `client_id` is the URL of its
+   * Client ID Metadata Document (its name and URIs are what that document says, not verified by anyone);
+   * `undefined` for a client registered with the server.
+   */
+  readonly source?: 'metadata-document' | undefined
+  /** The client's logo (RFC 7591 `logo_uri`), for display only. */
+  readonly logoUri?: string | undefined
+  /** The client's home page (RFC 7591 `client_uri`), for display only. */
+  readonly clientUri?: string | undefined
 }
 
 /** Whether a client is public (no secret, RFC 6749 section 2.1). */
