@@ -8,10 +8,22 @@
 import { decodeJwt } from 'jose'
 import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DeviceCodeGrant } from '../../src/grants/index.ts'
 import { hashToken } from '../../src/tokens/hash.ts'
+import type { NodeEnviron } from '../../src/web/index.ts'
+import { enterCode, formOf, openLoginPage, submitForm } from '../helpers/browser.ts'
 import { JwtTokenGenerator } from '../../src/tokens/index.ts'
 import type { Client } from '../../src/types.ts'
-import { authorizationServer, basicAuth, confidentialClient, insecure, refresh, refreshTokenOf } from '../helpers/oauth-client.ts'
+import {
+  authorizationServer,
+  basicAuth,
+  confidentialClient,
+  insecure,
+  noAuth,
+  publicClient,
+  refresh,
+  refreshTokenOf,
+} from '../helpers/oauth-client.ts'
 import { authorizeInBrowser, CONFIDENTIAL, startTestServer, USER, type TestServer } from '../helpers/test-server.ts'
 
 const API = 'https://api.example.com'
@@ -266,5 +278,48 @@ describe('RFC 8707 resource indicators (RFC 9068 JWT access tokens)', () => {
     )
     const defaulted = await oauth.processClientCredentialsResponse(as, confidentialClient, response)
     expect(decodeJwt(defaulted.access_token).aud).toBe(MCP)
+  })
+})
+
+describe('RFC 8707 resource indicators at the device authorization endpoint (RFC 8628)', () => {
+  let server: TestServer
+  let as: oauth.AuthorizationServer
+  beforeAll(async () => {
+    server = await startTestServer({ clients, controller: resourceOptions() })
+    server.controller.addGrant(new DeviceCodeGrant<NodeEnviron>())
+    const issuer = new URL(server.issuer)
+    as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }))
+  })
+  afterAll(() => server.close())
+
+  const start = (resources: readonly string[]): Promise<Response> =>
+    oauth.deviceAuthorizationRequest(as, publicClient, noAuth, resourceParams(resources), insecure)
+
+  it('binds the requested set to the device code; the token endpoint narrows it; the family keeps it', async () => {
+    const device = await oauth.processDeviceAuthorizationResponse(as, publicClient, await start([API, MCP]))
+    const entry = await openLoginPage(device.verification_uri)
+    const consent = await enterCode(entry, device.user_code)
+    expect((await submitForm(formOf(consent, entry), { action: 'approve', ...USER })).status).toBe(200)
+    server.clock.advance(5)
+    const response = await oauth.deviceCodeGrantRequest(as, publicClient, noAuth, device.device_code, {
+      ...insecure,
+      additionalParameters: { resource: API },
+    })
+    const tokens = await oauth.processDeviceCodeResponse(as, publicClient, response)
+    expect((await server.tokenStore.fetchByToken(hashToken(tokens.access_token)))?.context?.resources).toEqual([API])
+    expect((await server.tokenStore.fetchByRefreshToken(hashToken(refreshTokenOf(tokens))))?.context?.resources).toEqual([API, MCP])
+  })
+
+  it('refuses a resource the policy does not allow with invalid_target', async () => {
+    await expectInvalidTarget(await start([FORBIDDEN]))
+  })
+
+  it('refuses a poll asking for a resource outside the device code with invalid_target, before polling', async () => {
+    const device = await oauth.processDeviceAuthorizationResponse(as, publicClient, await start([]))
+    const response = await oauth.deviceCodeGrantRequest(as, publicClient, noAuth, device.device_code, {
+      ...insecure,
+      additionalParameters: { resource: API },
+    })
+    await expectInvalidTarget(response)
   })
 })
