@@ -53,9 +53,14 @@ export interface ProtectedResourceMetadata {
  *
  * @example
  * ```ts
- * const metadata = protectedResourceMetadata({ resource: 'https://api.example.com/mcp', authorizationServers: [issuer] })
+ * import { expressBearer, expressProtectedResourceMetadata, protectedResourceMetadata } from 'oauth2-stack/resource'
+ *
+ * const resource = 'https://api.example.com/mcp'
+ * const metadata = protectedResourceMetadata({ resource, authorizationServers: [issuer], scopesSupported: ['mcp'] })
  * app.use(expressProtectedResourceMetadata(metadata)) // at the root of the app
- * app.post('/mcp', expressBearer({ issuer, jwks, resource: 'https://api.example.com/mcp' }), handler)
+ * app.post('/mcp', expressBearer({ issuer, jwks: new URL(`${issuer}/jwks`), resource }, ['mcp']), (_req, res) => {
+ *   res.json({ ok: true })
+ * })
  * ```
  */
 export function protectedResourceMetadata(options: ProtectedResourceMetadataOptions): ProtectedResourceMetadata {

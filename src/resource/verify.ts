@@ -160,7 +160,7 @@ function checkResource(value: string): string {
 /** A JWT's `aud` (RFC 7519 section 4.1.3: a string or an array of strings) as a list; `undefined` when absent or malformed. */
 function audienceClaim(aud: unknown): readonly string[] | undefined {
   if (typeof aud === 'string') return [aud]
-  if (Array.isArray(aud) && aud.every((value) => typeof value === 'string')) return aud as string[]
+  if (Array.isArray(aud) && aud.every((value) => typeof value === 'string')) return aud
   return undefined
 }
 

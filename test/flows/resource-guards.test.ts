@@ -81,7 +81,10 @@ async function mountResource(server: Server, documents: readonly ProtectedResour
       const guards = routes.map((route) => ({ path: route.path, guard: koaBearer(route.options, route.scopes) }))
       app.use(async (ctx, next) => {
         const route = guards.find((candidate) => candidate.path === ctx.path)
-        if (route === undefined) return next()
+        if (route === undefined) {
+          await next()
+          return
+        }
         await route.guard(ctx, async () => {
           ctx.type = 'json'
           ctx.body = ok(verifiedToken(ctx)?.subject)
