@@ -121,6 +121,7 @@ async function mountResource(server: Server, documents: readonly ProtectedResour
         const answer = serveDocuments.map((serve) => serve(c.req.raw)).find((response) => response !== undefined)
         if (answer !== undefined) return answer
         await next()
+        return undefined
       })
       for (const route of routes) {
         const guard = fetchBearer(route.options, route.scopes)
@@ -212,7 +213,10 @@ describe(`RFC 9728 protected resource metadata and RFC 8707 audiences in the ${A
   /** A client-credentials token from `server` for `resources` (none: the default). */
   async function tokenFor(server: TestServer, resources: readonly string[]): Promise<string> {
     const as = authorizationServer(server)
-    const parameters = new URLSearchParams([['scope', 'read'], ...resources.map((resource) => ['resource', resource])])
+    const parameters = new URLSearchParams([
+      ['scope', 'read'] as [string, string],
+      ...resources.map((resource): [string, string] => ['resource', resource]),
+    ])
     const response = await oauth.clientCredentialsGrantRequest(as, confidentialClient, basicAuth, parameters, insecure)
     return (await oauth.processClientCredentialsResponse(as, confidentialClient, response)).access_token
   }

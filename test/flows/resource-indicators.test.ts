@@ -63,7 +63,7 @@ async function authorize(server: TestServer, resources: readonly string[]): Prom
 }
 
 function resourceParams(resources: readonly string[]): URLSearchParams {
-  return new URLSearchParams(resources.map((resource) => ['resource', resource]))
+  return new URLSearchParams(resources.map((resource): [string, string] => ['resource', resource]))
 }
 
 /** Redeems a code with oauth4webapi, asking for `resources` at the token endpoint. */
@@ -204,7 +204,10 @@ describe('RFC 8707 resource indicators (opaque tokens)', () => {
         as,
         { client_id: client.clientId },
         oauth.ClientSecretBasic(client.clientSecret),
-        new URLSearchParams([['scope', 'read'], ...resources.map((resource) => ['resource', resource])]),
+        new URLSearchParams([
+          ['scope', 'read'] as [string, string],
+          ...resources.map((resource): [string, string] => ['resource', resource]),
+        ]),
         insecure,
       )
     const token = async (client: typeof LISTED | typeof CONFIDENTIAL, resources: readonly string[]): Promise<string> =>
