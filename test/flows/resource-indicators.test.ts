@@ -213,6 +213,18 @@ describe('RFC 8707 resource indicators (opaque tokens)', () => {
     const token = async (client: typeof LISTED | typeof CONFIDENTIAL, resources: readonly string[]): Promise<string> =>
       (await oauth.processClientCredentialsResponse(as, { client_id: client.clientId }, await grant(client, resources))).access_token
     expect(await audienceOf(await token(CONFIDENTIAL, [API]))).toEqual([API])
+    // RFC 8707 section 2: resource may be repeated at the token endpoint (no other parameter may).
+    expect(await audienceOf(await token(CONFIDENTIAL, [API, MCP]))).toEqual([API, MCP])
+    const repeated = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${CONFIDENTIAL.clientId}:${CONFIDENTIAL.clientSecret}`).toString('base64')}`,
+      },
+      body: `grant_type=client_credentials&resource=${encodeURIComponent(API)}&resource=${encodeURIComponent(MCP)}&scope=read&scope=write`,
+    })
+    expect(repeated.status).toBe(400)
+    expect(await repeated.json()).toMatchObject({ error: 'invalid_request', error_description: 'Repeated parameter: scope.' })
     expect(await audienceOf(await token(CONFIDENTIAL, []))).toEqual([MCP])
     expect(await audienceOf(await token(LISTED, []))).toEqual([API, 'https://only-listed.example.com'])
     expect(await audienceOf(await token(LISTED, ['https://only-listed.example.com']))).toEqual(['https://only-listed.example.com'])
