@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigurationError, InvalidTarget } from '../../../src/errors.ts'
 import { narrowResources, parseResources, ResourcePolicy } from '../../../src/grants/resource-binding.ts'
+import { createClient } from '../../../src/stores/client-registration.ts'
 import type { Client } from '../../../src/types.ts'
 
 const client: Client = {
@@ -81,5 +82,14 @@ describe('parseResources and narrowResources (RFC 8707 section 2 and 2.2)', () =
     expect(() => narrowResources(bound, ['https://c.example'])).toThrow(InvalidTarget)
     expect(() => narrowResources(undefined, ['https://a.example'])).toThrow(InvalidTarget)
     expect(narrowResources(undefined, [])).toBeUndefined()
+  })
+})
+
+describe("a client's resource list at registration", () => {
+  it('is kept in canonical form; a value that is no resource URI is refused', async () => {
+    const client = await createClient({ clientId: 'listed', resources: ['https://API.example.com/', 'urn:example:x'] })
+    expect(client.resources).toEqual(['https://api.example.com', 'urn:example:x'])
+    expect((await createClient({ clientId: 'plain' })).resources).toBeUndefined()
+    await expect(createClient({ clientId: 'bad', resources: ['https://api.example.com/#f'] })).rejects.toThrow(ConfigurationError)
   })
 })
