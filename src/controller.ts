@@ -12,6 +12,7 @@ import { revocationEndpoint } from './endpoints/revoke.ts'
 import type { AnyOAuthError } from './errors.ts'
 import type { MetadataValue } from './endpoints/metadata.ts'
 import { Scope } from './checks/scope.ts'
+import { ResourcePolicy } from './grants/resource-binding.ts'
 import type {
   AuthorizeHandler,
   Grant,
@@ -166,6 +167,7 @@ export class AuthorizationController<Env = unknown> {
       siteAdapter: options.siteAdapter,
       pages: new PageRenderer(options.pages, (error) => safeLog(logger, 'error', { err: error }, 'a pages hook threw')),
       scope: options.scope ?? new Scope(),
+      resources: new ResourcePolicy(options.resources),
       tokenGenerator,
       authorizationCodeLifetime: checkSeconds('authorizationCodeLifetime', options.authorizationCodeLifetime ?? 60, MAX_CODE_LIFETIME),
       get refreshPolicy() {
@@ -211,11 +213,10 @@ export class AuthorizationController<Env = unknown> {
     const authorize = new AuthorizeEndpoint(this.#authorizeHandlers, this.#services, onError)
     this.revocationPath = checkPath('revocationPath', options.revocationPath ?? '/revoke')
     this.introspectionPath = checkPath('introspectionPath', options.introspectionPath ?? '/introspect')
-    const mayIntrospectAll = options.introspection?.mayIntrospectAll ?? (() => false)
     route(this.authorizePath, (request, environ) => authorize.handle(request, environ))
     route(this.tokenPath, tokenEndpoint(this.#tokenHandlers, context))
     route(this.revocationPath, revocationEndpoint(context))
-    route(this.introspectionPath, introspectionEndpoint(context, mayIntrospectAll))
+    route(this.introspectionPath, introspectionEndpoint(context, options.introspection))
     if (publishesKeys(tokenGenerator)) {
       this.jwksPath = checkPath('jwksPath', options.jwksPath ?? '/jwks')
       route(this.jwksPath, async () => new Response(200, { ...PUBLIC_JSON_HEADERS }, JSON.stringify(tokenGenerator.jwks())))

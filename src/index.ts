@@ -9,6 +9,7 @@
  */
 export { AuthorizationController } from './controller.ts'
 export type { AuthorizationControllerOptions, IntrospectionOptions } from './options.ts'
+export type { ResourceOptions } from './grants/resource-binding.ts'
 export type { AuthorizationServerMetadata } from './endpoints/metadata.ts'
 export { DEFAULT_LIMITS, type LimitName, type LimitPolicy, type LimitsOptions } from './limits/policies.ts'
 export type { ClientAddressFunction } from './limits/client-address.ts'

@@ -53,6 +53,11 @@ export interface Client {
   readonly logoUri?: string | undefined
   /** The client's home page (RFC 7591 `client_uri`), for display only. */
   readonly clientUri?: string | undefined
+  /**
+   * The resources (RFC 8707) this client may ask tokens for, in canonical form; `undefined` leaves it to
+   * the controller's `resources` policy. See `docs/resource-indicators.md`.
+   */
+  readonly resources?: readonly string[] | undefined
 }
 
 /** Whether a client is public (no secret, RFC 6749 section 2.1). */
@@ -86,7 +91,11 @@ export interface GrantContext {
   readonly sessionId?: string | undefined
   /** The remembered consent the grant was made under. */
   readonly grantId?: string | undefined
-  /** The resources (RFC 8707 `resource`) the grant is bound to, in canonical form. */
+  /**
+   * The resources (RFC 8707 `resource`) the grant is bound to, in canonical form. On a code, a device
+   * authorization, a refresh token and a family's row: the whole bound set. On an access token: its
+   * audience, the resources it is for (`aud`), which a refresh may narrow to a subset of the set.
+   */
   readonly resources?: readonly string[] | undefined
 }
 

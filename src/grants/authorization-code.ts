@@ -3,6 +3,7 @@ import { InvalidGrant, InvalidRequest } from '../errors.ts'
 import { hashToken } from '../tokens/hash.ts'
 import { isPublicClient, type AuthorizationCode } from '../types.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
+import { boundResources, resourceContext } from './resource-binding.ts'
 import type { Scope } from '../checks/scope.ts'
 import type {
   AuthorizeRequestContext,
@@ -69,6 +70,8 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
     // RFC 9700 section 2.1.1: public clients MUST use PKCE; it can be required of every client.
     const required = isPublicClient(client) || client.requirePkce || this.#pkce.requireForAllClients === true
     const pkce = checkCodeChallenge(context.param('code_challenge'), context.param('code_challenge_method'), required, this.#pkce)
+    // RFC 8707 section 2: the requested resources (or the default) are checked and bound to the code.
+    const resources = services.resources.authorize(client, context.paramValues('resource'))
     return {
       scopes,
       issue: async (user) => {
@@ -95,6 +98,7 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
           familyId: services.newId(),
           issuedAt: now,
           expiresAt: now + services.authorizationCodeLifetime,
+          ...resourceContext(resources),
         }
         await services.authCodeStore.saveCode(record)
         return { code }
@@ -110,7 +114,10 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
     // Check the code's bindings before consuming it, so a request that cannot redeem the code (another
     // client, another redirect URI, no or a wrong PKCE verifier) cannot burn it either.
     const peek = await services.authCodeStore.fetchByCode(codeHash)
-    if (peek !== undefined) checkBindings(peek, context)
+    if (peek !== undefined) {
+      checkBindings(peek, context)
+      boundResources(peek.context, request) // an invalid_target must not burn the code either
+    }
     const consumption = await services.authCodeStore.consumeCode(codeHash, services.now())
     if (consumption === undefined) throw new InvalidGrant('The authorization code is invalid or expired.')
     const record = consumption.code
@@ -133,6 +140,7 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
       withRefreshToken: true,
       familyId: record.familyId,
       request,
+      ...boundResources(record.context, request),
     })
   }
 }

@@ -38,6 +38,8 @@ export class ImplicitGrant<Env = unknown> implements Grant<Env> {
   async #validate(context: AuthorizeRequestContext<Env>): Promise<PendingAuthorization> {
     const { client, services } = context
     const scopes = (this.#scope ?? services.scope).parse(context.param('scope'), client.scopes)
+    // RFC 8707 section 2: the requested resources (or the default) are the token's audience.
+    const resources = services.resources.authorize(client, context.paramValues('resource'))
     return {
       scopes,
       issue: async (user) => {
@@ -49,6 +51,7 @@ export class ImplicitGrant<Env = unknown> implements Grant<Env> {
           scopes,
           withRefreshToken: false,
           request: context.request,
+          resources,
         })
         return {
           access_token: body.access_token,

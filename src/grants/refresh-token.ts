@@ -2,6 +2,7 @@ import { ConfigurationError, InvalidGrant, InvalidRequest, InvalidScope } from '
 import { hashToken } from '../tokens/hash.ts'
 import { parseScopeParameter } from '../checks/scope.ts'
 import type { Grant, GrantRegistry, TokenRequestContext, TokenResponseBody } from './types.ts'
+import { boundResources } from './resource-binding.ts'
 
 /** Options of {@link RefreshToken}. */
 export interface RefreshTokenOptions {
@@ -95,6 +96,8 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
       familyId: current.familyId,
       refreshScopes: current.scopes,
       refreshExpiresAt: current.expiresAt,
+      // RFC 8707 section 2.2: `resource` narrows this access token's audience; the family keeps its set.
+      ...boundResources(current.context, request),
     })
     if (minted.refreshToken === undefined) throw new ConfigurationError('refresh tokens are not enabled')
     const outcome = await services.accessTokenStore.rotateRefreshToken({

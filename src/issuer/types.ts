@@ -26,6 +26,10 @@ export interface TokenSubject {
   readonly refreshScopes?: readonly string[]
   /** Absolute expiry of the refresh token, when it continues a family. */
   readonly refreshExpiresAt?: number
+  /** The access token's audience (RFC 8707 resources, canonical): its `aud`, kept with it. */
+  readonly resources?: readonly string[] | undefined
+  /** The resources of the refresh token (the family's whole set) when they differ from the audience. */
+  readonly refreshResources?: readonly string[] | undefined
   /** The request asking for the tokens: `issueTokens` then emits `token.issued` for it once they are stored. */
   readonly request?: Request
 }
