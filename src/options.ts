@@ -5,12 +5,9 @@ import type { AnyOAuthError } from './errors.ts'
 import type { Logger } from './events/logger.ts'
 import type { AuditEventHandler } from './events/types.ts'
 import type { Scope } from './checks/scope.ts'
-<<<<<<< HEAD
 import type { ClientIdMetadataDocumentOptions } from './clients/metadata-document-clients.ts'
-=======
 import type { ResourceOptions } from './grants/resource-binding.ts'
 import type { IntrospectionOptions } from './endpoints/introspect.ts'
->>>>>>> resource
 import type { ClientAddressFunction } from './limits/client-address.ts'
 import type { LimitsOptions } from './limits/policies.ts'
 import type { AccessTokenStore, AuthCodeStore, ClientStore, RecordStore } from './stores/types.ts'
