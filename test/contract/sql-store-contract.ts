@@ -183,8 +183,8 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
       // Written as version 2 wrote them: no parent_hash, no offline column.
       const columns = columnsOf('refresh_tokens', 2)
       const values = refreshValues(refresh(clock, { rotatedAt: clock.seconds, successorHash: 'refresh-2' })).slice(0, columns.length)
-      const literal = (value: string | number | null): string =>
-        value === null ? 'NULL' : typeof value === 'number' ? String(value) : `'${value}'`
+      const literal = (value: string | number | null, i: number): string =>
+        columns[i] === 'grace_used' ? d.bool(false) : value === null ? 'NULL' : typeof value === 'number' ? String(value) : `'${value}'`
       await h.exec(place, `INSERT INTO ${d.table('refresh_tokens')} (${columns.join(', ')}) VALUES (${values.map(literal).join(', ')})`)
       await h.exec(
         place,
