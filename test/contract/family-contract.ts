@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { RotationOutcome, RotationRequest, TokenStore } from '../../src/stores/types.ts'
 import type { AccessToken, GrantContext, RefreshToken } from '../../src/types.ts'
-import { access as accessRecord, FakeClock, refresh as refreshRecord, rotation as rotationRequest } from './records.ts'
+import { access as accessRecord, type FakeClock, refresh as refreshRecord, rotation as rotationRequest } from './records.ts'
 
 /** What a backend's factory hands this contract (a subset of the store contract's). */
 export interface FamilyStoreUnderTest {
@@ -225,11 +225,13 @@ export function describeFamilyContract(name: string, factory: () => Promise<Fami
       it('leaves no live token when a session revocation races rotations of its families', async () => {
         const families = range(8).map((i) => `race-${i}`)
         for (const f of families) await family(f, { sessionId: 'busy' })
-        const work: Promise<unknown>[] = families.map((f) =>
-          tokens.rotateRefreshToken(rotation(`refresh-${f}-2`, `${f}-3`, { familyId: f })),
-        )
-        work.splice(4, 0, tokens.revokeFamilies!({ sessionId: 'busy' }))
-        await settled(work)
+        const rotate = (f: string): Promise<unknown> => tokens.rotateRefreshToken(rotation(`refresh-${f}-2`, `${f}-3`, { familyId: f }))
+        // The revocation lands in the middle of the rotations.
+        await settled([
+          ...families.slice(0, 4).map(rotate),
+          tokens.revokeFamilies!({ sessionId: 'busy' }),
+          ...families.slice(4).map(rotate),
+        ])
         for (const f of families) await expectGone([...hashes(f), `access-${f}-3`, `refresh-${f}-3`])
       })
     })
