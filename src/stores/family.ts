@@ -18,7 +18,8 @@ export const MAX_CONCURRENT_REFRESHES = 100
  * The rotation rule every store applies inside its own atomic step, so all backends decide alike.
  * `current` is the stored record of the presented token; `successorRotated` says whether one of its
  * successors has been used already (then a retry is a replay, not a concurrent refresh); `successors` is
- * how many successors it has been given (the first rotation included).
+ * how many successors it has been given (the first rotation included; a store that keeps no count may
+ * leave it out: then a rotated token counts as having one).
  *
  * RFC 9700 section 4.14.2: a refresh token presented after it was rotated out means the token leaked;
  * the whole family is revoked. Concurrent refresh (off by default) bends this for `graceSeconds` after
@@ -29,7 +30,7 @@ export function decideRotation(
   current: RefreshToken | undefined,
   request: RotationRequest,
   successorRotated: boolean,
-  successors: number,
+  successors: number = current === undefined ? 0 : successorCount(current, 0),
 ): RotationOutcome {
   if (current === undefined || current.expiresAt <= request.now || current.clientId !== request.clientId) {
     return 'invalid'
