@@ -140,11 +140,14 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
     })
     this.#putAccess(request.accessToken)
     this.#putRefresh(request.refreshToken)
-    const hash = request.refreshToken.tokenHash
-    this.#parents.set(hash, current.tokenHash)
-    const kids = this.#children.get(current.tokenHash)
-    if (kids === undefined) this.#children.set(current.tokenHash, [hash])
-    else kids.push(hash)
+    // Sibling bookkeeping only with concurrent refresh on: a plain rotation allocates nothing more.
+    if (request.graceSeconds > 0) {
+      const hash = request.refreshToken.tokenHash
+      this.#parents.set(hash, current.tokenHash)
+      const kids = this.#children.get(current.tokenHash)
+      if (kids === undefined) this.#children.set(current.tokenHash, [hash])
+      else kids.push(hash)
+    }
     return outcome
   }
 
