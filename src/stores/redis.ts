@@ -46,7 +46,10 @@ export type { RedisStoreClientOptions, RedisStoreCommonOptions, RedisStoreOption
  *   are atomic across every process sharing the server. Rotation applies the rule of `decideRotation`
  *   (`stores/family.ts`), mirrored in Lua.
  * - A family's members are kept in a set per family; revoking deletes them all and refuses new tokens
- *   into the family for a day.
+ *   into the family for a day. `revokeFamilies` finds the families of a login session or a remembered
+ *   consent in a set per session and per consent, written beside each save and rotation.
+ * - Concurrent refresh: a refresh token's hash keeps its parent and its successors, so the ROTATE script
+ *   hands out sibling successors and retires the losers in the same step.
  * - The record primitives (create-if-absent, compare-and-set, consume-once, windowed counters) are one
  *   command or one script each; records may live without an expiry (signing keys, registered clients).
  * - Every driver error, and any call while the connection is not ready, rejects with
