@@ -211,7 +211,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   controller.addGrant(new ImplicitGrant())
   controller.addGrant(new ResourceOwnerGrant())
   controller.addGrant(new ClientCredentialsGrant())
-  controller.addGrant(new RefreshToken({ expiresIn: options.refreshTokenLifetime ?? 2592000 }))
+  // Concurrent refresh on, as MCP clients need it: see docs/refresh-tokens.md for the trade-off.
+  controller.addGrant(new RefreshToken({ expiresIn: options.refreshTokenLifetime ?? 2592000, graceSeconds: 30 }))
   // RFC 8628: the demo's site adapter serves the login and consent on the device page too.
   controller.addGrant(new DeviceCodeGrant<NodeEnviron>())
   const deviceUrl = `${issuer}/device`
