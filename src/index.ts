@@ -48,3 +48,15 @@ export type { Logger, LogMethod } from './events/logger.ts'
 export { requestIdOf } from './events/request-id.ts'
 export type { PingCapability, ReadinessReport, StoreReadiness } from './readiness.ts'
 export { TRACE_CHANNELS, type DispatchTrace, type GrantTrace, type StoreTrace } from './tracing/channels.ts'
+export {
+  DynamicClientRegistration,
+  RegisteredClients,
+  RegistrationError,
+  type ClientMetadata,
+  type DynamicClientRegistrationOptions,
+  type RegisteredClient,
+  type RegistrationErrorCode,
+  type RegistrationPolicy,
+  type RegistrationPolicyContext,
+  type RegistrationPolicyResult,
+} from './registration/index.ts'
