@@ -139,7 +139,8 @@ function checkConsistency(grantTypes: readonly string[], responseTypes: readonly
     }
   }
   const unknown = responseTypes.find((type) => !Object.values(RESPONSE_TYPE_OF).includes(type))
-  if (unknown !== undefined) throw new RegistrationError('invalid_client_metadata', `response_type ${JSON.stringify(unknown)} is not supported.`)
+  if (unknown !== undefined)
+    throw new RegistrationError('invalid_client_metadata', `response_type ${JSON.stringify(unknown)} is not supported.`)
   if (method === 'none' && grantTypes.includes('client_credentials')) {
     throw new RegistrationError('invalid_client_metadata', 'A client without a secret (none) cannot use client_credentials.')
   }
@@ -155,7 +156,8 @@ function checkConsistency(grantTypes: readonly string[], responseTypes: readonly
 function registeredScope(value: string | undefined, available: ReadonlySet<string> | undefined): string | undefined {
   if (value === undefined) return undefined
   const tokens = value.split(' ').filter((token) => token !== '')
-  if (tokens.some((token) => !SCOPE_TOKEN.test(token))) throw new RegistrationError('invalid_client_metadata', 'scope has a malformed scope token.')
+  if (tokens.some((token) => !SCOPE_TOKEN.test(token)))
+    throw new RegistrationError('invalid_client_metadata', 'scope has a malformed scope token.')
   const kept = dedupe(available === undefined ? tokens : tokens.filter((token) => available.has(token)))
   return kept.length === 0 ? undefined : kept.join(' ')
 }

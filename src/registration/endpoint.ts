@@ -69,7 +69,10 @@ async function register<Env>(
   // Per address, before any other work (RFC 7591 section 5 leaves abuse protection to the server).
   const wait = await services.limits.registrationRequested(services.limits.address(environ, request))
   if (wait > 0) {
-    return jsonErrorResponse(new TooManyRequests('Too many registrations from this address; try again later.', wait, { limit: 'registration' }), realm)
+    return jsonErrorResponse(
+      new TooManyRequests('Too many registrations from this address; try again later.', wait, { limit: 'registration' }),
+      realm,
+    )
   }
   if (options.initialAccessToken !== undefined) {
     // RFC 7591 section 3: an initial access token, checked as RFC 6750 says.
@@ -100,13 +103,15 @@ async function manage<Env>(
     // RFC 7592 section 2.3: 204 No Content.
     return new Response(204, { 'cache-control': 'no-store', pragma: 'no-cache' }, '')
   }
-  if (request.method === 'GET') return Response.json(200, clientInformation(options, services, { client: current, secret: undefined, registrationAccessToken: token }))
+  if (request.method === 'GET')
+    return Response.json(200, clientInformation(options, services, { client: current, secret: undefined, registrationAccessToken: token }))
   const body = jsonBody(request)
   checkUpdateBody(body, clientId)
   const metadata = await allowed(options, parseClientMetadata(body, options.rules), request, environ, services, clientId)
   const updated = await options.registered.update(current, metadata)
   // Changed by someone else since it was read: the client reads and tries again.
-  if (updated === undefined) throw new RegistrationError('invalid_client_metadata', 'The registration changed meanwhile; read it and try again.')
+  if (updated === undefined)
+    throw new RegistrationError('invalid_client_metadata', 'The registration changed meanwhile; read it and try again.')
   return Response.json(200, clientInformation(options, services, { ...updated, registrationAccessToken: token }))
 }
 
@@ -118,7 +123,8 @@ async function manage<Env>(
 function checkUpdateBody(body: unknown, clientId: string): void {
   if (typeof body !== 'object' || body === null) return
   const fields = body as Readonly<Record<string, unknown>>
-  if (fields.client_id !== clientId) throw new RegistrationError('invalid_client_metadata', 'client_id must be sent and match the registration.')
+  if (fields.client_id !== clientId)
+    throw new RegistrationError('invalid_client_metadata', 'client_id must be sent and match the registration.')
   for (const field of ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at']) {
     if (fields[field] !== undefined) throw new RegistrationError('invalid_client_metadata', `${field} must not be sent in an update.`)
   }
@@ -140,7 +146,11 @@ async function allowed<Env>(
 }
 
 /** RFC 7591 section 3.2.1 / RFC 7592 section 3: the registered metadata and what the server assigned. */
-function clientInformation<Env>(options: RegistrationEndpointOptions, services: GrantServices<Env>, issued: IssuedCredentials): Record<string, unknown> {
+function clientInformation<Env>(
+  options: RegistrationEndpointOptions,
+  services: GrantServices<Env>,
+  issued: IssuedCredentials,
+): Record<string, unknown> {
   const client: RegisteredClient = issued.client
   const base = services.issuer.replace(/\/$/, '')
   return {

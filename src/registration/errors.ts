@@ -55,7 +55,11 @@ export function invalidTokenResponse(realm: string, presented: boolean): Respons
   const challenge = presented
     ? `Bearer realm="${realm}", error="invalid_token", error_description="The access token is invalid."`
     : `Bearer realm="${realm}"`
-  return Response.json(401, { error: 'invalid_token', error_description: 'A valid access token is required.' }, { 'www-authenticate': challenge })
+  return Response.json(
+    401,
+    { error: 'invalid_token', error_description: 'A valid access token is required.' },
+    { 'www-authenticate': challenge },
+  )
 }
 
 /** A method the endpoint does not serve: 405 with `Allow`. */

@@ -43,7 +43,12 @@ export interface DynamicClientRegistrationOptions {
 }
 
 const DEFAULT_GRANT_TYPES = ['authorization_code', 'refresh_token']
-const REGISTRABLE_GRANT_TYPES = new Set([...DEFAULT_GRANT_TYPES, 'client_credentials', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code'])
+const REGISTRABLE_GRANT_TYPES = new Set([
+  ...DEFAULT_GRANT_TYPES,
+  'client_credentials',
+  'implicit',
+  'urn:ietf:params:oauth:grant-type:device_code',
+])
 
 /**
  * Dynamic client registration (RFC 7591) and its management protocol (RFC 7592), added with
@@ -65,9 +70,14 @@ export class DynamicClientRegistration<Env = unknown> implements Grant<Env> {
 
   constructor(options: DynamicClientRegistrationOptions = {}) {
     for (const grant of options.grantTypes ?? []) {
-      if (!REGISTRABLE_GRANT_TYPES.has(grant)) throw new ConfigurationError(`DynamicClientRegistration: unknown grant type ${JSON.stringify(grant)}`)
+      if (!REGISTRABLE_GRANT_TYPES.has(grant))
+        throw new ConfigurationError(`DynamicClientRegistration: unknown grant type ${JSON.stringify(grant)}`)
     }
-    if (options.initialAccessToken !== undefined && typeof options.initialAccessToken === 'string' && options.initialAccessToken.length < 16) {
+    if (
+      options.initialAccessToken !== undefined &&
+      typeof options.initialAccessToken === 'string' &&
+      options.initialAccessToken.length < 16
+    ) {
       throw new ConfigurationError('DynamicClientRegistration: initialAccessToken must be at least 16 characters')
     }
     this.#options = options

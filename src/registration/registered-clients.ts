@@ -89,7 +89,11 @@ export class RegisteredClients {
     this.#records = options.records
     this.#now = options.now
     this.#touchAfter = Math.min(86_400, Math.floor(idle / 10))
-    this.#index = new ClientIndex(options.records, options.now, async (id) => (await options.records.getRecord(CLIENT_KIND, id)) !== undefined)
+    this.#index = new ClientIndex(
+      options.records,
+      options.now,
+      async (id) => (await options.records.getRecord(CLIENT_KIND, id)) !== undefined,
+    )
   }
 
   /** Whether `clientId` has the shape of a registered client's id. */
@@ -235,7 +239,15 @@ function parseRecord(clientId: string, value: string, version: string, expiresAt
   try {
     const stored = JSON.parse(value) as Omit<RegisteredClient, 'clientId' | 'version' | 'expiresAt'>
     if (typeof stored.tokenHash !== 'string' || typeof stored.metadata !== 'object' || stored.metadata === null) return undefined
-    return { clientId, metadata: stored.metadata, secretHash: stored.secretHash ?? undefined, tokenHash: stored.tokenHash, issuedAt: stored.issuedAt, expiresAt, version }
+    return {
+      clientId,
+      metadata: stored.metadata,
+      secretHash: stored.secretHash ?? undefined,
+      tokenHash: stored.tokenHash,
+      issuedAt: stored.issuedAt,
+      expiresAt,
+      version,
+    }
   } catch {
     return undefined
   }
