@@ -6,7 +6,7 @@
  * code flow with PKCE through oauth4webapi.
  */
 import * as oauth from 'oauth4webapi'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DynamicClientRegistration, type DynamicClientRegistrationOptions } from '../../src/index.ts'
 import { LocalRecordStore } from '../../src/stores/memory-record-store.ts'
 import { insecure, obtainCode } from '../helpers/oauth-client.ts'
@@ -300,7 +300,7 @@ describe('registration policy, initial access token, limits, idle expiry', () =>
 
   it('an unused registration expires after idleExpirySeconds; a used one lives on', async () => {
     const day = 86_400
-    const { server } = await startWith({ idleExpirySeconds: 10 * day })
+    const { server, records } = await startWith({ idleExpirySeconds: 10 * day })
     try {
       const body = { redirect_uris: [LOOPBACK], token_endpoint_auth_method: 'none' }
       const unused = await call(`${server.url}/register`, 'POST', body)
@@ -310,8 +310,12 @@ describe('registration policy, initial access token, limits, idle expiry', () =>
       for (let elapsed = 0; elapsed < 3; elapsed++) {
         server.clock.advance(4 * day)
         expect((await fetch(authorizeUrl(used.json.client_id))).status).toBe(200)
-        // The touch is written without waiting; let it land before the clock moves again.
-        await new Promise((resolve) => setTimeout(resolve, 20))
+        // The touch is written without being waited for: wait until the record shows it.
+        await vi.waitFor(async () =>
+          expect((await records.getRecord('registered_client', String(used.json.client_id)))?.expiresAt).toBe(
+            server.clock.seconds + 10 * day,
+          ),
+        )
       }
       expect((await fetch(authorizeUrl(unused.json.client_id))).status).toBe(400)
       const read = await call(String(unused.json.registration_client_uri), 'GET', undefined, bearer(unused.json.registration_access_token))
