@@ -147,14 +147,33 @@ export function describeRegisteredClientsContract(name: string, open: () => Prom
       })
     })
 
-    it('a lookup within a day of the last touch writes nothing', async () => {
-      await withClients(async (clients, { clock }) => {
+    it('a lookup within a day of the last touch writes nothing; one after it writes once', async () => {
+      await withClients(async (_clients, { recordStore, clock }) => {
+        // Counts the writes the lookups start (they start before fetchClient resolves, so counting is exact).
+        let replaces = 0
+        const counting: RecordStore = {
+          getRecord: (kind, key) => recordStore.getRecord(kind, key),
+          createRecord: (kind, key, value, expiresAt) => recordStore.createRecord(kind, key, value, expiresAt),
+          replaceRecord: (kind, key, version, value, expiresAt) => {
+            replaces++
+            return recordStore.replaceRecord(kind, key, version, value, expiresAt)
+          },
+          putRecord: (kind, key, value, expiresAt) => recordStore.putRecord(kind, key, value, expiresAt),
+          deleteRecord: (kind, key) => recordStore.deleteRecord(kind, key),
+          consumeOnce: (kind, key, expiresAt) => recordStore.consumeOnce(kind, key, expiresAt),
+          increment: (kind, key, windowSeconds) => recordStore.increment(kind, key, windowSeconds),
+          resetCounter: (kind, key) => recordStore.resetCounter(kind, key),
+        }
+        const clients = new RegisteredClients({ records: counting, now: () => clock.seconds, idleExpirySeconds: 10 * DAY })
         const created = await clients.create(publicMetadata)
-        const before = await clients.read(created.client.clientId)
+        replaces = 0
         clock.advance(DAY / 2)
+        for (let i = 0; i < 5; i++) await clients.fetchClient(created.client.clientId)
+        expect(replaces).toBe(0)
+        clock.advance(DAY)
         await clients.fetchClient(created.client.clientId)
-        await new Promise((resolve) => setTimeout(resolve, 50))
-        expect((await clients.read(created.client.clientId))?.version).toBe(before?.version)
+        expect(replaces).toBe(1)
+        await vi.waitFor(async () => expect((await clients.read(created.client.clientId))?.expiresAt).toBe(clock.seconds + 10 * DAY))
       })
     })
 
