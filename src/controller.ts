@@ -37,7 +37,7 @@ import { Sealer } from './internal/sealer.ts'
 import { TokenIssuer } from './issuer/token-issuer.ts'
 import { checkIssuer, checkPath, checkSeconds, MAX_CODE_LIFETIME, type AuthorizationControllerOptions } from './options.ts'
 import { checkReadiness, PROBE_ID, type ReadinessReport } from './readiness.ts'
-import type { InProcessCapability } from './stores/types.ts'
+import type { ClientStore, InProcessCapability } from './stores/types.ts'
 import { RandomTokenGenerator } from './tokens/random.ts'
 import { publishesKeys } from './tokens/types.ts'
 import { traceDispatch, tracesDispatch } from './tracing/channels.ts'
@@ -307,6 +307,10 @@ export class AuthorizationController<Env = unknown> {
       },
       guardStore: this.#guard,
       recordStore: this.#services.recordStore,
+      decorateClientStore: (decorate) => {
+        const services = this.#services as { clientStore: ClientStore }
+        services.clientStore = decorate(this.#services.clientStore, this.#services)
+      },
     }
     grant.register(registry)
     this.#metadata = undefined

@@ -172,6 +172,12 @@ export interface GrantRegistry<Env = unknown> {
    * `registration_endpoint` or `client_id_metadata_document_supported`; they win over the built-in ones.
    */
   addMetadata(fields: Readonly<Record<string, string | boolean | readonly string[]>>): void
+  /**
+   * Puts a client store in front of the one the controller holds, at once, for every endpoint: e.g.
+   * `DynamicClientRegistration` answers its registered clients' ids and passes the others on. `decorate`
+   * gets the current store (already guarded) and the services (for `now`, `scope`).
+   */
+  decorateClientStore(decorate: (configured: ClientStore, services: GrantServices<Env>) => ClientStore): void
 }
 
 /**
