@@ -4,7 +4,7 @@ import { randomBase64url, sha256Base64url } from '../internal/crypto.ts'
 import type { RecordStore } from '../stores/types.ts'
 import { live, newKeySet, parseKeySet, rotated, signingKey, withAlgorithms, type KeyState, type StoredKey, type StoredKeySet } from './key-record.ts'
 import { KeySealer } from './seal.ts'
-import type { Signer, SigningAlgorithm } from './types.ts'
+import type { PublicKeySource, Signer, SigningAlgorithm } from './types.ts'
 
 /** The RecordStore kind of key sets: one record per issuer, keyed by the SHA-256 of the issuer. */
 export const KEY_SET_KIND = 'keys'
@@ -84,7 +84,7 @@ const encoder = new TextEncoder()
  * const tokenGenerator = new JwtTokenGenerator({ issuer, signer: keys })
  * ```
  */
-export class KeySet implements Signer {
+export class KeySet implements Signer, PublicKeySource {
   readonly algorithms: readonly SigningAlgorithm[]
   /** Seconds between reads of the store (the bound on how late a rotation reaches this process). */
   readonly refreshSeconds: number

@@ -15,6 +15,7 @@ import type { GrantContext } from '../../src/types.ts'
 import { RecordDeviceCodeStore } from '../../src/stores/record-device-code-store.ts'
 import { describeDeviceCodeStoreContract } from './device-code-contract.ts'
 import { describeRecordStoreContract } from './record-contract.ts'
+import { describeKeySetContract } from './key-set-contract.ts'
 import { access, code, refresh, rotation } from './records.ts'
 import { raceFromSecondProcess } from './second-process.ts'
 import { startTcpProxy } from './services.ts'
@@ -114,6 +115,12 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
   })
 
   describeRecordStoreContract(h.name, async () => {
+    const clock = new FakeClock()
+    const store = h.store(h.main, clock)
+    return { recordStore: store, clock, close: async () => (await store.close(), await h.clear(h.main)) }
+  })
+
+  describeKeySetContract(h.name, async () => {
     const clock = new FakeClock()
     const store = h.store(h.main, clock)
     return { recordStore: store, clock, close: async () => (await store.close(), await h.clear(h.main)) }
