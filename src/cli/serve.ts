@@ -13,6 +13,7 @@ import type { CliIo } from './io.ts'
 import { RequestLogger, type LogFormat } from './request-log.ts'
 import { configOf, optionLabel, SERVE_OPTIONS, storeUrlOf, withEnvironment } from './settings.ts'
 import { describeStoreUrl, openCliStore } from './store.ts'
+import { cliKeySet, keySecretFor } from './keys.ts'
 
 /**
  * Runs `serve` until SIGINT or SIGTERM, then shuts down gracefully: requests in flight are answered, new
@@ -31,6 +32,8 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
   const config = await configOf(parsed)
   const settings = resolveSettings(parsed, config, io)
 
+  // Refused before anything is opened: JWT access tokens on a network store without OAUTH2_STACK_KEY_SECRET.
+  if (settings.accessTokenFormat === 'jwt' && !/^(sqlite|memory):/i.test(settings.storeUrl)) await keySecretFor(settings.storeUrl, io.env, command)
   const store = await openCliStore(settings.storeUrl, { migrate: true, warn: (line) => io.err(line) })
   let demo: DemoServer
   const logger = new RequestLogger({
@@ -39,7 +42,9 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
     color: settings.log === 'pretty' && io.stdoutIsTTY && io.env.NO_COLOR === undefined,
   })
   try {
+    const secret = settings.accessTokenFormat === 'jwt' ? await keySecretFor(settings.storeUrl, io.env, command) : undefined
     demo = await startDemoServer({
+      ...(secret === undefined ? {} : { signer: (issuer: string) => cliKeySet(store.recordStore, issuer, secret, config), accessTokenFormat: 'jwt' }),
       port: settings.port,
       host: settings.host,
       ...(settings.issuer === undefined ? {} : { issuer: settings.issuer }),
@@ -87,6 +92,7 @@ interface ServeSettings {
   readonly log: LogFormat
   readonly demo: boolean
   readonly drainTimeoutMs: number
+  readonly accessTokenFormat: 'opaque' | 'jwt'
 }
 
 function resolveSettings(parsed: Parameters<typeof stringOption>[0], config: CliConfig, io: CliIo): ServeSettings {
@@ -131,7 +137,20 @@ function resolveSettings(parsed: Parameters<typeof stringOption>[0], config: Cli
       command,
     )
   }
-  return { port, host, issuer, storeUrl: storeUrlOf(parsed, config, io.env), log, demo, drainTimeoutMs: Math.round(drainSeconds * 1000) }
+  const format = stringOption(parsed, 'access-token-format') ?? config.accessTokenFormat ?? 'opaque'
+  if (format !== 'opaque' && format !== 'jwt') {
+    throw new UsageError(`${optionLabel(parsed, 'access-token-format')} must be opaque or jwt; got ${JSON.stringify(format)}`, command)
+  }
+  return {
+    port,
+    host,
+    issuer,
+    storeUrl: storeUrlOf(parsed, config, io.env),
+    log,
+    demo,
+    drainTimeoutMs: Math.round(drainSeconds * 1000),
+    accessTokenFormat: format,
+  }
 }
 
 function startFailure(error: unknown, settings: ServeSettings): CliError {
