@@ -56,12 +56,16 @@ export async function keySecretFor(storeUrl: string, env: Readonly<Record<string
     await writeFile(file, `${fresh}\n`, { mode: 0o600, flag: 'wx' })
     return fresh
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 'EEXIST') throw new FailureError(`cannot create ${file}: ${message(error)}`, { cause: error })
+    if ((error as { code?: unknown }).code !== 'EEXIST')
+      throw new FailureError(`cannot create ${file}: ${message(error)}`, { cause: error })
   }
-  const kept = (await readFile(file, 'utf8').catch((error: unknown) => {
-    throw new FailureError(`cannot read the key secret ${file}: ${message(error)}`, { cause: error })
-  })).trim()
-  if (Buffer.byteLength(kept, 'utf8') < MIN_KEY_SECRET_BYTES) throw new FailureError(`${file} holds fewer than ${MIN_KEY_SECRET_BYTES} bytes`)
+  const kept = (
+    await readFile(file, 'utf8').catch((error: unknown) => {
+      throw new FailureError(`cannot read the key secret ${file}: ${message(error)}`, { cause: error })
+    })
+  ).trim()
+  if (Buffer.byteLength(kept, 'utf8') < MIN_KEY_SECRET_BYTES)
+    throw new FailureError(`${file} holds fewer than ${MIN_KEY_SECRET_BYTES} bytes`)
   return kept
 }
 
@@ -112,7 +116,8 @@ export async function keysRotate(args: readonly string[], io: CliIo): Promise<nu
   return withKeySet('keys rotate', args, { alg: { type: 'string', multiple: true } }, io, async (keys, parsed) => {
     const algorithms = listOption(parsed, 'alg')
     for (const alg of algorithms) {
-      if (!ALGORITHMS.includes(alg as SigningAlgorithm)) throw new UsageError(`--alg must be one of ${ALGORITHMS.join(', ')}; got ${JSON.stringify(alg)}`, 'keys rotate')
+      if (!ALGORITHMS.includes(alg as SigningAlgorithm))
+        throw new UsageError(`--alg must be one of ${ALGORITHMS.join(', ')}; got ${JSON.stringify(alg)}`, 'keys rotate')
     }
     const after = await keys.rotate({ algorithms: algorithms as SigningAlgorithm[] })
     if (booleanOption(parsed, 'json') !== true) {
@@ -161,9 +166,18 @@ function print(keys: readonly KeyInfo[], parsed: ParsedCommand, io: CliIo): void
     io.out(`${terminalJson(keys.map((key) => ({ ...key, retireAt: key.retireAt ?? null })))}\n`)
     return
   }
-  const rows = [['KID', 'ALG', 'STATE', 'CREATED', 'SIGNS FROM', 'RETIRES'], ...keys.map((key) => [key.kid, key.alg, key.state, date(key.createdAt), date(key.activatesAt), date(key.retireAt)])]
+  const rows = [
+    ['KID', 'ALG', 'STATE', 'CREATED', 'SIGNS FROM', 'RETIRES'],
+    ...keys.map((key) => [key.kid, key.alg, key.state, date(key.createdAt), date(key.activatesAt), date(key.retireAt)]),
+  ]
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? []
-  for (const row of rows) io.out(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()}\n`)
+  for (const row of rows)
+    io.out(
+      `${row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd()}\n`,
+    )
 }
 
 function message(error: unknown): string {

@@ -33,7 +33,8 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
   const settings = resolveSettings(parsed, config, io)
 
   // Refused before anything is opened: JWT access tokens on a network store without OAUTH2_STACK_KEY_SECRET.
-  if (settings.accessTokenFormat === 'jwt' && !/^(sqlite|memory):/i.test(settings.storeUrl)) await keySecretFor(settings.storeUrl, io.env, command)
+  if (settings.accessTokenFormat === 'jwt' && !/^(sqlite|memory):/i.test(settings.storeUrl))
+    await keySecretFor(settings.storeUrl, io.env, command)
   const store = await openCliStore(settings.storeUrl, { migrate: true, warn: (line) => io.err(line) })
   let demo: DemoServer
   const logger = new RequestLogger({
@@ -44,7 +45,9 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
   try {
     const secret = settings.accessTokenFormat === 'jwt' ? await keySecretFor(settings.storeUrl, io.env, command) : undefined
     demo = await startDemoServer({
-      ...(secret === undefined ? {} : { signer: (issuer: string) => cliKeySet(store.recordStore, issuer, secret, config), accessTokenFormat: 'jwt' }),
+      ...(secret === undefined
+        ? {}
+        : { signer: (issuer: string) => cliKeySet(store.recordStore, issuer, secret, config), accessTokenFormat: 'jwt' }),
       port: settings.port,
       host: settings.host,
       ...(settings.issuer === undefined ? {} : { issuer: settings.issuer }),

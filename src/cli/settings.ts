@@ -77,7 +77,8 @@ export const SERVE_SETTINGS: Readonly<Record<string, ServeSetting>> = {
     value: 'opaque / jwt',
     configField: 'accessTokenFormat',
     default: 'opaque',
-    description: 'Access tokens: opaque, or jwt (RFC 9068) signed with the store key set, sealed under OAUTH2_STACK_KEY_SECRET (docs/signing-keys.md).',
+    description:
+      'Access tokens: opaque, or jwt (RFC 9068) signed with the store key set, sealed under OAUTH2_STACK_KEY_SECRET (docs/signing-keys.md).',
   },
   'drain-timeout': {
     type: 'string',

@@ -6,14 +6,7 @@
  *
  * @module oauth2-stack/keys
  */
-export {
-  DEFAULT_REFRESH_SECONDS,
-  DEFAULT_RETIRE_AFTER_SECONDS,
-  KEY_SET_KIND,
-  KeySet,
-  type KeyInfo,
-  type KeySetOptions,
-} from './key-set.ts'
+export { DEFAULT_REFRESH_SECONDS, DEFAULT_RETIRE_AFTER_SECONDS, KEY_SET_KIND, KeySet, type KeyInfo, type KeySetOptions } from './key-set.ts'
 export { KeySetFormatError, MAX_RETIRING_PER_ALGORITHM, type KeyState } from './key-record.ts'
 export { KeySecretMismatchError, MIN_KEY_SECRET_BYTES } from './seal.ts'
 export type { PublicKeySource, Signer, SigningAlgorithm } from './types.ts'

@@ -79,7 +79,12 @@ export function parseKeySet(value: string): StoredKeySet {
 }
 
 /** A new set: for each algorithm a `current` key that signs at once and a `next` one. */
-export async function newKeySet(algorithms: readonly SigningAlgorithm[], now: number, refreshSeconds: number, make: KeyMaker): Promise<StoredKeySet> {
+export async function newKeySet(
+  algorithms: readonly SigningAlgorithm[],
+  now: number,
+  refreshSeconds: number,
+  make: KeyMaker,
+): Promise<StoredKeySet> {
   return withAlgorithms({ v: 1, keys: [] }, algorithms, now, refreshSeconds, make)
 }
 
@@ -122,7 +127,8 @@ export async function rotated(
   const keys: StoredKey[] = []
   for (const key of kept) {
     if (!chosen.includes(key.alg)) keys.push(key)
-    else if (key.state === 'current') keys.push({ ...key, state: 'retiring', retireAt: now + options.refreshSeconds + options.retireAfterSeconds })
+    else if (key.state === 'current')
+      keys.push({ ...key, state: 'retiring', retireAt: now + options.refreshSeconds + options.retireAfterSeconds })
     else if (key.state === 'next') keys.push({ ...key, state: 'current' })
     else keys.push(key)
   }

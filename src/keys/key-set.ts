@@ -1,8 +1,27 @@
-import { CompactSign, errors as joseErrors, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK, type JWTVerifyGetKey } from 'jose'
+import {
+  CompactSign,
+  errors as joseErrors,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type CryptoKey,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose'
 import { ConfigurationError } from '../errors.ts'
 import { randomBase64url, sha256Base64url } from '../internal/crypto.ts'
 import type { RecordStore } from '../stores/types.ts'
-import { live, newKeySet, parseKeySet, rotated, signingKey, withAlgorithms, type KeyState, type StoredKey, type StoredKeySet } from './key-record.ts'
+import {
+  live,
+  newKeySet,
+  parseKeySet,
+  rotated,
+  signingKey,
+  withAlgorithms,
+  type KeyState,
+  type StoredKey,
+  type StoredKeySet,
+} from './key-record.ts'
 import { KeySealer } from './seal.ts'
 import type { PublicKeySource, Signer, SigningAlgorithm } from './types.ts'
 
@@ -104,7 +123,8 @@ export class KeySet implements Signer, PublicKeySource {
   constructor(options: KeySetOptions) {
     this.algorithms = [...new Set<SigningAlgorithm>(['RS256', ...(options.algorithms ?? [])])]
     for (const alg of this.algorithms) {
-      if (alg !== 'RS256' && alg !== 'ES256' && alg !== 'EdDSA') throw new ConfigurationError(`KeySet: unsupported algorithm ${String(alg)}`)
+      if (alg !== 'RS256' && alg !== 'ES256' && alg !== 'EdDSA')
+        throw new ConfigurationError(`KeySet: unsupported algorithm ${String(alg)}`)
     }
     this.refreshSeconds = wholeSeconds('refreshSeconds', options.refreshSeconds ?? DEFAULT_REFRESH_SECONDS, 1, 3600)
     this.retireAfterSeconds = wholeSeconds('retireAfterSeconds', options.retireAfterSeconds ?? DEFAULT_RETIRE_AFTER_SECONDS, 1, 31_536_000)
@@ -119,7 +139,10 @@ export class KeySet implements Signer, PublicKeySource {
     await this.#reload()
   }
 
-  async sign(payload: Readonly<Record<string, unknown>>, options: { readonly alg: SigningAlgorithm; readonly typ?: string }): Promise<string> {
+  async sign(
+    payload: Readonly<Record<string, unknown>>,
+    options: { readonly alg: SigningAlgorithm; readonly typ?: string },
+  ): Promise<string> {
     const loaded = this.#fresh() ?? (await this.#reload())
     const key = signingKey(loaded.set.keys, options.alg, this.#now())
     if (key === undefined) throw new ConfigurationError(`KeySet: no ${options.alg} key; add ${options.alg} to its algorithms`)
@@ -274,6 +297,7 @@ function info(key: StoredKey): KeyInfo {
 }
 
 function wholeSeconds(name: string, value: number, min: number, max: number): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new ConfigurationError(`KeySet: ${name} must be a whole number from ${min} to ${max}`)
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw new ConfigurationError(`KeySet: ${name} must be a whole number from ${min} to ${max}`)
   return value
 }

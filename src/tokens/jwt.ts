@@ -133,7 +133,8 @@ export class JwtTokenGenerator<Options extends JwtTokenGeneratorOptions = JwtKey
   #keys: PublishedKey[]
 
   constructor(options: Options) {
-    if (options.signer === undefined && options.keys.length === 0) throw new ConfigurationError('JwtTokenGenerator needs at least one signing key')
+    if (options.signer === undefined && options.keys.length === 0)
+      throw new ConfigurationError('JwtTokenGenerator needs at least one signing key')
     this.#issuer = options.issuer
     const audience = options.audience ?? options.issuer
     this.#audience = typeof audience === 'string' ? audience : [...audience]

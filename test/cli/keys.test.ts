@@ -124,7 +124,7 @@ describe('serve --access-token-format jwt', () => {
       const second = await startServe(args)
       try {
         const jwks = (await (await fetch(`${second.issuer}/jwks`)).json()) as { keys: object[] }
-        const { payload } = await jwtVerify(token, createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]), {
+        const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
           issuer: second.issuer,
           typ: 'at+jwt',
         })

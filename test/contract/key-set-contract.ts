@@ -104,7 +104,12 @@ export function describeKeySetContract(name: string, factory: () => Promise<Reco
       const [a, b] = [keySet({ algorithms: ['EdDSA'] }), keySet({ algorithms: ['EdDSA'] })]
       await Promise.all([a.load(), b.load()])
       const keys = await keySet().list()
-      expect(keys.filter((key) => key.alg === 'EdDSA').map((key) => key.state).sort()).toEqual(['current', 'next'])
+      expect(
+        keys
+          .filter((key) => key.alg === 'EdDSA')
+          .map((key) => key.state)
+          .sort(),
+      ).toEqual(['current', 'next'])
       expect(keys.filter((key) => key.alg === 'RS256')).toHaveLength(2)
     })
 

@@ -53,7 +53,12 @@ whenReachable(service, () => {
       const clock = new FakeClock()
       const { store, close } = open(clock)
       try {
-        const keys = new KeySet({ store, issuer: 'https://issuer.example', secret: 'memcache-key-set-secret-0123456789abcdef', clock: clock.now })
+        const keys = new KeySet({
+          store,
+          issuer: 'https://issuer.example',
+          secret: 'memcache-key-set-secret-0123456789abcdef',
+          clock: clock.now,
+        })
         const failure = keys.load()
         await expect(failure).rejects.toBeInstanceOf(ConfigurationError)
         await expect(failure).rejects.toThrow(/evicts.*signing keys.*durable store/)

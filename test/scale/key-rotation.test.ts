@@ -45,7 +45,8 @@ for (const backend of backends) {
           let offset = 0
           const clock = (): number => start + offset
           const keys = new KeySet({ store: opened.recordStore, issuer, secret: SECRET, clock, refreshSeconds: REFRESH })
-          const kidOf = async (n: number): Promise<string | undefined> => decodeProtectedHeader(await keys.sign({ n }, { alg: 'RS256' })).kid
+          const kidOf = async (n: number): Promise<string | undefined> =>
+            decodeProtectedHeader(await keys.sign({ n }, { alg: 'RS256' })).kid
           const before = await keys.sign({ iss: issuer, n: 0 }, { alg: 'RS256' })
           const oldKid = decodeProtectedHeader(before).kid
 

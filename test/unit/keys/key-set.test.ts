@@ -131,7 +131,13 @@ describe('KeySet in one process', () => {
     })
     expect(payload).toMatchObject({ iss: ISSUER, aud: ISSUER, client_id: 'svc', scope: 'read' })
     // A token under an unknown key is refused as invalid_token, not a server error.
-    const stranger = new KeySet({ store: new LocalRecordStore({ clock: clock.now }), issuer: ISSUER, secret: SECRET, clock: clock.now, algorithms: ['ES256'] })
+    const stranger = new KeySet({
+      store: new LocalRecordStore({ clock: clock.now }),
+      issuer: ISSUER,
+      secret: SECRET,
+      clock: clock.now,
+      algorithms: ['ES256'],
+    })
     const forged = await stranger.sign(payload, { alg: 'ES256', typ: 'at+jwt' })
     await expect(verify(forged)).rejects.toMatchObject({ error: 'invalid_token' })
     expect(() => new JwtTokenGenerator({ issuer: ISSUER, signer: keys, algorithm: 'EdDSA' })).toThrow(ConfigurationError)
