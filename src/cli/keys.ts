@@ -27,22 +27,34 @@ export const KEY_SECRET_FILE = 'key-secret'
 
 const ALGORITHMS: readonly SigningAlgorithm[] = ['RS256', 'ES256', 'EdDSA']
 
+/** A key secret and where it came from (the variable's name, the file's path), for messages. */
+export interface KeySecret {
+  readonly secret: string
+  readonly source: string
+}
+
 /**
  * The key secret for a store URL: `OAUTH2_STACK_KEY_SECRET` when set; else, for `sqlite:<file>`, the secret
  * kept in `key-secret` beside the database file (created once, mode 0600, by whichever process comes first);
  * else, for `memory:` and `sqlite::memory:`, a random one (nothing outlives the process anyway). A network
  * store needs the variable: every process sharing it must seal and open keys with the same secret.
  */
-export async function keySecretFor(storeUrl: string, env: Readonly<Record<string, string | undefined>>, command: string): Promise<string> {
+export async function keySecretFor(
+  storeUrl: string,
+  env: Readonly<Record<string, string | undefined>>,
+  command: string,
+): Promise<KeySecret> {
   const fromEnv = env[KEY_SECRET_ENV]
   if (fromEnv !== undefined && fromEnv !== '') {
     if (Buffer.byteLength(fromEnv, 'utf8') < MIN_KEY_SECRET_BYTES) {
       throw new UsageError(`${KEY_SECRET_ENV} must be at least ${MIN_KEY_SECRET_BYTES} bytes (e.g. openssl rand -base64 32)`, command)
     }
-    return fromEnv
+    return { secret: fromEnv, source: KEY_SECRET_ENV }
   }
   const sqlitePath = /^sqlite:(?:\/\/)?(.*)$/i.exec(storeUrl)?.[1]
-  if (/^memory:/i.test(storeUrl) || sqlitePath === ':memory:') return randomBytes(32).toString('base64url')
+  if (/^memory:/i.test(storeUrl) || sqlitePath === ':memory:') {
+    return { secret: randomBytes(32).toString('base64url'), source: 'a random secret of this process' }
+  }
   if (sqlitePath === undefined || sqlitePath === '') {
     throw new UsageError(
       `signing keys in a shared store need ${KEY_SECRET_ENV}: a secret of ${MIN_KEY_SECRET_BYTES}+ bytes, the same for every process (e.g. openssl rand -base64 32)`,
@@ -54,7 +66,7 @@ export async function keySecretFor(storeUrl: string, env: Readonly<Record<string
   try {
     // `wx`: of two processes starting together, one writes the file and the other reads it.
     await writeFile(file, `${fresh}\n`, { mode: 0o600, flag: 'wx' })
-    return fresh
+    return { secret: fresh, source: file }
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'EEXIST')
       throw new FailureError(`cannot create ${file}: ${message(error)}`, { cause: error })
@@ -66,7 +78,7 @@ export async function keySecretFor(storeUrl: string, env: Readonly<Record<string
   ).trim()
   if (Buffer.byteLength(kept, 'utf8') < MIN_KEY_SECRET_BYTES)
     throw new FailureError(`${file} holds fewer than ${MIN_KEY_SECRET_BYTES} bytes`)
-  return kept
+  return { secret: kept, source: file }
 }
 
 /** The issuer the key commands work on: `--issuer`, `OAUTH2_STACK_ISSUER`, the config file's, or serve's default. */
@@ -149,11 +161,11 @@ async function withKeySet(
   if (!/^(sqlite|memory):/i.test(url)) await keySecretFor(url, io.env, command)
   const store = await openCliStore(url)
   try {
-    const secret = await keySecretFor(url, io.env, command)
+    const { secret } = await keySecretFor(url, io.env, command)
     return await body(cliKeySet(store.recordStore, issuerOf(parsed, config, io.env), secret, config), parsed)
   } catch (error) {
     if (error instanceof CliError) throw error
-    if (error instanceof KeySecretMismatchError) throw new FailureError(error.message, { cause: error })
+    if (error instanceof KeySecretMismatchError) throw new UsageError(error.message, command)
     throw storeFailure(error, url)
   } finally {
     await store.close().catch(() => undefined)

@@ -13,7 +13,7 @@ import type { CliIo } from './io.ts'
 import { RequestLogger, type LogFormat } from './request-log.ts'
 import { configOf, optionLabel, SERVE_OPTIONS, storeUrlOf, withEnvironment } from './settings.ts'
 import { describeStoreUrl, openCliStore } from './store.ts'
-import { cliKeySet, keySecretFor } from './keys.ts'
+import { cliKeySet, keySecretFor, type KeySecret } from './keys.ts'
 
 /**
  * Runs `serve` until SIGINT or SIGTERM, then shuts down gracefully: requests in flight are answered, new
@@ -37,13 +37,15 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
     await keySecretFor(settings.storeUrl, io.env, command)
   const store = await openCliStore(settings.storeUrl, { migrate: true, warn: (line) => io.err(line) })
   let demo: DemoServer
+  let keySecret: KeySecret | undefined
   const logger = new RequestLogger({
     format: settings.log,
     write: (line) => io.out(`${line}\n`),
     color: settings.log === 'pretty' && io.stdoutIsTTY && io.env.NO_COLOR === undefined,
   })
   try {
-    const secret = settings.accessTokenFormat === 'jwt' ? await keySecretFor(settings.storeUrl, io.env, command) : undefined
+    keySecret = settings.accessTokenFormat === 'jwt' ? await keySecretFor(settings.storeUrl, io.env, command) : undefined
+    const secret = keySecret?.secret
     demo = await startDemoServer({
       ...(secret === undefined
         ? {}
@@ -73,7 +75,7 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
     throw startFailure(error, settings)
   }
 
-  io.err(banner(demo, settings, store.persistent))
+  io.err(banner(demo, settings, store.persistent).replace('\nLog:', keysLine(keySecret)))
   logger.event('info', 'listening', { issuer: demo.issuer, store: describeStoreUrl(settings.storeUrl) })
   const signal = await io.waitForStop()
   logger.event('info', 'stopping', { signal, drain_timeout_ms: settings.drainTimeoutMs })
@@ -154,6 +156,13 @@ function resolveSettings(parsed: Parameters<typeof stringOption>[0], config: Cli
     drainTimeoutMs: Math.round(drainSeconds * 1000),
     accessTokenFormat: format,
   }
+}
+
+/** The banner's line about signing keys (before `Log:`), when serve signs JWTs. */
+function keysLine(keySecret: KeySecret | undefined): string {
+  return keySecret === undefined
+    ? '\nLog:'
+    : `\nKeys:     JWT access tokens; signing keys in the store, sealed under ${keySecret.source}\nLog:`
 }
 
 function startFailure(error: unknown, settings: ServeSettings): CliError {

@@ -78,10 +78,10 @@ describe('oauth2-stack keys', () => {
   )
 
   it(
-    'refuses a wrong secret (exit 1) and a shared store without OAUTH2_STACK_KEY_SECRET (exit 2, nothing opened)',
+    'refuses a wrong or short secret, and a shared store without OAUTH2_STACK_KEY_SECRET (exit 2, nothing opened)',
     async () => {
       const wrong = await runCli(['keys', 'list', '--store', store], { env: { OAUTH2_STACK_KEY_SECRET: 'w'.repeat(43) } })
-      expect(wrong.code).toBe(1)
+      expect(wrong.code).toBe(2)
       expect(wrong.stderr).toMatch(/does not open with this keySecret: every process sharing a store needs the same secret/)
       const short = await runCli(['keys', 'list', '--store', store], { env: { OAUTH2_STACK_KEY_SECRET: 'short' } })
       expect(short.code).toBe(2)
@@ -110,6 +110,9 @@ describe('serve --access-token-format jwt', () => {
       const port = await freePort()
       const args = ['--store', store, '--port', String(port), '--log', 'json', '--access-token-format', 'jwt']
       const first = await startServe(args)
+      expect(first.output().stderr).toContain(
+        `Keys:     JWT access tokens; signing keys in the store, sealed under ${join(dir.path, 'key-secret')}`,
+      )
       let token: string
       let kid: string | undefined
       try {
@@ -137,6 +140,10 @@ describe('serve --access-token-format jwt', () => {
       } finally {
         await second.stop()
       }
+      // A wrong secret stops the start, with the reason.
+      const wrong = await runCli(['serve', ...args], { env: { OAUTH2_STACK_KEY_SECRET: 'w'.repeat(43) } })
+      expect(wrong.code).toBe(2)
+      expect(wrong.stderr).toContain('does not open with this keySecret')
       const bad = await runCli(['serve', '--store', 'memory:', '--access-token-format', 'xml'])
       expect(bad.code).toBe(2)
       expect(bad.stderr).toContain('--access-token-format must be opaque or jwt')
