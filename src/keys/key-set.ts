@@ -98,8 +98,11 @@ const encoder = new TextEncoder()
  * @example
  * ```ts
  * import { KeySet } from 'oauth2-stack/keys'
+ * import { openStore } from 'oauth2-stack/store/open'
+ * import { JwtTokenGenerator } from 'oauth2-stack/tokengenerator'
  *
- * const keys = new KeySet({ store, issuer, secret: process.env.OAUTH2_STACK_KEY_SECRET!, algorithms: ['ES256'] })
+ * const { recordStore } = await openStore('postgres://oauth@db/oauth')
+ * const keys = new KeySet({ store: recordStore, issuer, secret: process.env.OAUTH2_STACK_KEY_SECRET!, algorithms: ['ES256'] })
  * const tokenGenerator = new JwtTokenGenerator({ issuer, signer: keys })
  * ```
  */

@@ -114,8 +114,10 @@ export function accessTokenClaims(context: TokenContext, issuer: string, audienc
  * @example
  * ```ts
  * import { KeySet } from 'oauth2-stack/keys'
+ * import { LocalRecordStore } from 'oauth2-stack/store'
  * import { JwtTokenGenerator } from 'oauth2-stack/tokengenerator'
  *
+ * const store = new LocalRecordStore() // one process; a SQL or Redis store's records to share the keys
  * const signer = new KeySet({ store, issuer, secret: process.env.OAUTH2_STACK_KEY_SECRET!, algorithms: ['ES256'] })
  * const tokenGenerator = new JwtTokenGenerator({ issuer, signer })
  * // or, keys that live as long as the process:
