@@ -2,6 +2,7 @@ import { ConfigurationError } from './errors.ts'
 import { AuthorizeEndpoint } from './endpoints/authorize.ts'
 import { tokenEndpoint } from './endpoints/token.ts'
 import { introspectionEndpoint } from './endpoints/introspect.ts'
+import { jwksEndpoint } from './endpoints/jwks.ts'
 import { buildMetadata, METADATA_PATH, metadataEndpoint, type AuthorizationServerMetadata } from './endpoints/metadata.ts'
 import { notFoundResponse, serverErrorResponse, toOAuthError } from './web/error-response.ts'
 import { AuditEvents } from './events/audit-events.ts'
@@ -43,7 +44,7 @@ import { publishesKeys } from './tokens/types.ts'
 import { traceDispatch, tracesDispatch } from './tracing/channels.ts'
 import { tracedTokenHandler } from './grants/traced.ts'
 import type { Request } from './web/request.ts'
-import { PUBLIC_JSON_HEADERS, Response } from './web/response.ts'
+import type { Response } from './web/response.ts'
 import { PageRenderer } from './web/page-hooks.ts'
 
 /**
@@ -217,9 +218,10 @@ export class AuthorizationController<Env = unknown> {
     route(this.tokenPath, tokenEndpoint(this.#tokenHandlers, context))
     route(this.revocationPath, revocationEndpoint(context))
     route(this.introspectionPath, introspectionEndpoint(context, options.introspection))
-    if (publishesKeys(tokenGenerator)) {
+    const keys = options.signer ?? (publishesKeys(tokenGenerator) ? tokenGenerator : undefined)
+    if (keys !== undefined) {
       this.jwksPath = checkPath('jwksPath', options.jwksPath ?? '/jwks')
-      route(this.jwksPath, async () => new Response(200, { ...PUBLIC_JSON_HEADERS }, JSON.stringify(tokenGenerator.jwks())))
+      route(this.jwksPath, jwksEndpoint(keys, realm, onError))
     }
     const metadata = metadataEndpoint<Env>(() => this.metadata)
     route(METADATA_PATH, metadata)

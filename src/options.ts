@@ -12,6 +12,7 @@ import type { ClientAddressFunction } from './limits/client-address.ts'
 import type { LimitsOptions } from './limits/policies.ts'
 import type { AccessTokenStore, AuthCodeStore, ClientStore, RecordStore } from './stores/types.ts'
 import type { TokenGenerator } from './tokens/types.ts'
+import type { Signer } from './keys/types.ts'
 import type { Request } from './web/request.ts'
 import type { PageHooks } from './web/page-hooks.ts'
 import type { SiteAdapter } from './web/site-adapter.ts'
@@ -56,8 +57,13 @@ export interface AuthorizationControllerOptions<Env = unknown> {
   readonly revocationPath?: string
   /** Path of the introspection endpoint (RFC 7662). Default `/introspect`. */
   readonly introspectionPath?: string
-  /** Path of the JWKS endpoint, served when the token generator publishes keys. Default `/jwks`. */
+  /** Path of the JWKS endpoint, served when the token generator publishes keys or a `signer` is given. Default `/jwks`. */
   readonly jwksPath?: string
+  /**
+   * The issuer's signing keys (e.g. `KeySet` from `oauth2-stack/keys`: kept in the store, shared by every
+   * process). Its public keys are served at `jwksPath`, whatever the token generator (docs/signing-keys.md).
+   */
+  readonly signer?: Signer
   /** Who may introspect what (RFC 7662 section 2.1). */
   readonly introspection?: IntrospectionOptions
   /**

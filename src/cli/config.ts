@@ -53,6 +53,10 @@ export interface CliConfig {
   readonly refreshTokenLifetime?: number | undefined
   /** Authorization-code lifetime in seconds, at most 600. Default 600 on the dev server. */
   readonly authorizationCodeLifetime?: number | undefined
+  /** `opaque` (random, the default) or `jwt` (RFC 9068, signed with the store's key set: docs/signing-keys.md). */
+  readonly accessTokenFormat?: 'opaque' | 'jwt' | undefined
+  /** Key-set algorithms besides RS256 (always kept); JWT access tokens use ES256 when listed, else RS256. */
+  readonly signingAlgorithms?: readonly ('RS256' | 'ES256' | 'EdDSA')[] | undefined
 }
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
@@ -231,6 +235,8 @@ const CONFIG_CHECKS: Readonly<Record<string, Check>> = {
   accessTokenLifetime: wholeNumber(1, 31_536_000),
   refreshTokenLifetime: wholeNumber(1, 315_360_000),
   authorizationCodeLifetime: wholeNumber(1, 600),
+  accessTokenFormat: oneOf(['opaque', 'jwt']),
+  signingAlgorithms: listOf(oneOf(['RS256', 'ES256', 'EdDSA'])),
 }
 
 /** How to fix each field, by its top-level name. */
@@ -250,6 +256,8 @@ const FIXES: Readonly<Record<string, string>> = {
   accessTokenLifetime: 'use a whole number of seconds from 1 to 31536000',
   refreshTokenLifetime: 'use a whole number of seconds from 1 to 315360000',
   authorizationCodeLifetime: 'use a whole number of seconds from 1 to 600 (RFC 6749 section 4.1.2)',
+  accessTokenFormat: 'use "opaque" or "jwt"',
+  signingAlgorithms: 'list some of "RS256", "ES256", "EdDSA"',
 }
 
 const FIELDS = Object.keys(CONFIG_CHECKS)

@@ -10,6 +10,8 @@ import { ImplicitGrant } from '../grants/implicit.ts'
 import { RefreshToken } from '../grants/refresh-token.ts'
 import { ResourceOwnerGrant } from '../grants/resource-owner.ts'
 import { Scope } from '../checks/scope.ts'
+import type { KeySet } from '../keys/key-set.ts'
+import { JwtTokenGenerator } from '../tokens/jwt.ts'
 import { escapeHtml } from '../internal/html.ts'
 import type { AdministeredClientStore } from '../stores/from-url.ts'
 import { storedUriProblems } from '../stores/client-registration.ts'
@@ -68,6 +70,13 @@ export interface DemoServerOptions {
   readonly logger?: RequestLogger
   /** How long {@link DemoServer.shutdown} waits for requests in flight, in milliseconds. Default 10000. */
   readonly drainTimeoutMs?: number
+  /**
+   * The issuer's signing keys, made once the issuer is known (e.g. a store `KeySet`): served at `/jwks`, and
+   * signing the access tokens when {@link DemoServerOptions.accessTokenFormat} is `jwt`.
+   */
+  readonly signer?: (issuer: string) => KeySet
+  /** `opaque` (default) or `jwt` (RFC 9068, signed by {@link DemoServerOptions.signer}). */
+  readonly accessTokenFormat?: 'opaque' | 'jwt'
 }
 
 /** A running demo server and what a newcomer needs to try it. */
@@ -186,8 +195,13 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
 
   let controller: AuthorizationController<NodeEnviron>
   try {
+    // Read (or created) now: a wrong key secret or a store that cannot hold keys stops the start.
+    const signer = options.signer?.(issuer)
+    await signer?.load()
     controller = new AuthorizationController<NodeEnviron>({
       issuer,
+      ...(signer === undefined ? {} : { signer }),
+      ...(options.accessTokenFormat === 'jwt' && signer !== undefined ? { tokenGenerator: new JwtTokenGenerator({ issuer, signer }) } : {}),
       accessTokenStore: tokenStore,
       authCodeStore: tokenStore,
       clientStore,

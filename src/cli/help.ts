@@ -26,6 +26,8 @@ Commands:
   client show <id>       Show one client
   client rm <id>         Remove a client
   token revoke <token>   Revoke an access token, or a refresh token and its family
+  keys list              List the issuer's signing keys (kid, algorithm, state, dates)
+  keys rotate            Rotate the signing keys; running servers follow within 60 s
   migrate                Create or upgrade the store's tables
 
 Options:
@@ -63,6 +65,12 @@ Config file fields (all optional; command-line options win):
   defaultScopes              ["profile"]: granted when a client asks for none
   users                      [{"username": "alice", "password": "…", "name": "Alice"}]
   accessTokenLifetime, refreshTokenLifetime, authorizationCodeLifetime (seconds)
+  accessTokenFormat          "opaque" (default) or "jwt": RFC 9068 JWTs signed with the store's keys
+  signingAlgorithms          ["ES256"]: key-set algorithms besides RS256 (always kept)
+
+Signing keys live in the store, sealed under OAUTH2_STACK_KEY_SECRET (32+ bytes, the same for every
+process); with a sqlite: store and no variable, serve keeps a generated one in key-secret beside the
+database file (mode 0600). See docs/signing-keys.md and 'oauth2-stack keys --help'.
 
 Examples:
   oauth2-stack serve
@@ -169,6 +177,56 @@ ${STORE_OPTIONS}
   -h, --help          Show this help
 
 ${EXIT_CODES} A token that is unknown, expired or already revoked is exit code 1.
+`,
+
+  keys: `Usage: oauth2-stack keys <list|rotate> [options]
+
+Commands:
+  keys list              List the issuer's signing keys: kid, algorithm, state, dates
+  keys rotate            Rotate them (current -> retiring, next -> current, a new next key)
+
+Run 'oauth2-stack keys <command> --help' for a command's options.
+${EXIT_CODES}
+`,
+
+  'keys list': `Usage: oauth2-stack keys list [options]
+
+Lists the issuer's signing keys, one line each (never key material): next keys are published but
+do not sign yet, the current key signs, retiring keys stay published until RETIRES. The set is
+created (an RS256 key, plus the config file's signingAlgorithms) if the store has none yet.
+
+Options:
+  --issuer <url>      The issuer whose keys these are (default: OAUTH2_STACK_ISSUER, else the
+                      config file's issuer, else serve's default http://<host>:<port>)
+  --json              Print JSON (an array)
+${STORE_OPTIONS}
+  -h, --help          Show this help
+
+The private keys are sealed under OAUTH2_STACK_KEY_SECRET; with a sqlite: store and no variable,
+the key-secret file beside the database (the one serve created) is used.
+
+${EXIT_CODES}
+`,
+
+  'keys rotate': `Usage: oauth2-stack keys rotate [options]
+
+Rotates the signing keys: each current key retires (it stays published until everything it signed
+has expired), the next key, published since it was made, becomes current, and a new next key is
+made. Running servers read the change within their refresh interval (60 s); a new current key signs
+only once that interval has passed since it was published.
+
+Options:
+  --alg <alg>         Rotate only this algorithm (RS256, ES256, EdDSA; repeatable; default: all)
+  --issuer <url>      The issuer whose keys these are (default: OAUTH2_STACK_ISSUER, else the
+                      config file's issuer, else serve's default http://<host>:<port>)
+  --json              Print JSON (an array)
+${STORE_OPTIONS}
+  -h, --help          Show this help
+
+The private keys are sealed under OAUTH2_STACK_KEY_SECRET; with a sqlite: store and no variable,
+the key-secret file beside the database (the one serve created) is used.
+
+${EXIT_CODES}
 `,
 
   migrate: `Usage: oauth2-stack migrate [options]

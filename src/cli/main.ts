@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `oauth2-stack` binary (package.json `bin`): `oauth2-stack serve`, `client add|list|show|rm`,
- * `token revoke`, `migrate`. Run `oauth2-stack --help`.
+ * `token revoke`, `keys list|rotate`, `migrate`. Run `oauth2-stack --help`.
  *
  * @module
  */

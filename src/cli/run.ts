@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { clientAdd, clientList, clientRemove, clientShow, migrate, tokenRevoke } from './admin.ts'
 import { closest, CliError, EXIT, UsageError } from './args.ts'
 import { HELP } from './help.ts'
+import { keysList, keysRotate } from './keys.ts'
 import { processIo, type CliIo } from './io.ts'
 import { serve } from './serve.ts'
 
@@ -22,10 +23,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   'client rm': clientRemove,
   'client remove': clientRemove,
   'token revoke': tokenRevoke,
+  'keys list': keysList,
+  'keys ls': keysList,
+  'keys rotate': keysRotate,
   migrate,
 }
 
-const GROUPS = new Set(['client', 'token'])
+const GROUPS = new Set(['client', 'token', 'keys'])
 
 /**
  * Runs the command line `argv` (without `node` and the script) and resolves with the exit code. Never
@@ -84,7 +88,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS[first]
   if (command === undefined) {
-    const guess = closest(first, ['serve', 'client', 'token', 'migrate'])
+    const guess = closest(first, ['serve', 'client', 'token', 'keys', 'migrate'])
     throw new UsageError(`unknown command ${JSON.stringify(first)}${guess === undefined ? '' : ` (did you mean ${guess}?)`}`)
   }
   return command(argv.slice(1), io)

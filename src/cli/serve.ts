@@ -13,6 +13,7 @@ import type { CliIo } from './io.ts'
 import { RequestLogger, type LogFormat } from './request-log.ts'
 import { configOf, optionLabel, SERVE_OPTIONS, storeUrlOf, withEnvironment } from './settings.ts'
 import { describeStoreUrl, openCliStore } from './store.ts'
+import { cliKeySet, keySecretFor, type KeySecret } from './keys.ts'
 
 /**
  * Runs `serve` until SIGINT or SIGTERM, then shuts down gracefully: requests in flight are answered, new
@@ -31,15 +32,24 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
   const config = await configOf(parsed)
   const settings = resolveSettings(parsed, config, io)
 
+  // Refused before anything is opened: JWT access tokens on a network store without OAUTH2_STACK_KEY_SECRET.
+  if (settings.accessTokenFormat === 'jwt' && !/^(sqlite|memory):/i.test(settings.storeUrl))
+    await keySecretFor(settings.storeUrl, io.env, command)
   const store = await openCliStore(settings.storeUrl, { migrate: true, warn: (line) => io.err(line) })
   let demo: DemoServer
+  let keySecret: KeySecret | undefined
   const logger = new RequestLogger({
     format: settings.log,
     write: (line) => io.out(`${line}\n`),
     color: settings.log === 'pretty' && io.stdoutIsTTY && io.env.NO_COLOR === undefined,
   })
   try {
+    keySecret = settings.accessTokenFormat === 'jwt' ? await keySecretFor(settings.storeUrl, io.env, command) : undefined
+    const secret = keySecret?.secret
     demo = await startDemoServer({
+      ...(secret === undefined
+        ? {}
+        : { signer: (issuer: string) => cliKeySet(store.recordStore, issuer, secret, config), accessTokenFormat: 'jwt' }),
       port: settings.port,
       host: settings.host,
       ...(settings.issuer === undefined ? {} : { issuer: settings.issuer }),
@@ -65,7 +75,7 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
     throw startFailure(error, settings)
   }
 
-  io.err(banner(demo, settings, store.persistent))
+  io.err(banner(demo, settings, store.persistent).replace('\nLog:', keysLine(keySecret)))
   logger.event('info', 'listening', { issuer: demo.issuer, store: describeStoreUrl(settings.storeUrl) })
   const signal = await io.waitForStop()
   logger.event('info', 'stopping', { signal, drain_timeout_ms: settings.drainTimeoutMs })
@@ -87,6 +97,7 @@ interface ServeSettings {
   readonly log: LogFormat
   readonly demo: boolean
   readonly drainTimeoutMs: number
+  readonly accessTokenFormat: 'opaque' | 'jwt'
 }
 
 function resolveSettings(parsed: Parameters<typeof stringOption>[0], config: CliConfig, io: CliIo): ServeSettings {
@@ -131,7 +142,27 @@ function resolveSettings(parsed: Parameters<typeof stringOption>[0], config: Cli
       command,
     )
   }
-  return { port, host, issuer, storeUrl: storeUrlOf(parsed, config, io.env), log, demo, drainTimeoutMs: Math.round(drainSeconds * 1000) }
+  const format = stringOption(parsed, 'access-token-format') ?? config.accessTokenFormat ?? 'opaque'
+  if (format !== 'opaque' && format !== 'jwt') {
+    throw new UsageError(`${optionLabel(parsed, 'access-token-format')} must be opaque or jwt; got ${JSON.stringify(format)}`, command)
+  }
+  return {
+    port,
+    host,
+    issuer,
+    storeUrl: storeUrlOf(parsed, config, io.env),
+    log,
+    demo,
+    drainTimeoutMs: Math.round(drainSeconds * 1000),
+    accessTokenFormat: format,
+  }
+}
+
+/** The banner's line about signing keys (before `Log:`), when serve signs JWTs. */
+function keysLine(keySecret: KeySecret | undefined): string {
+  return keySecret === undefined
+    ? '\nLog:'
+    : `\nKeys:     JWT access tokens; signing keys in the store, sealed under ${keySecret.source}\nLog:`
 }
 
 function startFailure(error: unknown, settings: ServeSettings): CliError {

@@ -72,6 +72,14 @@ export const SERVE_SETTINGS: Readonly<Record<string, ServeSetting>> = {
     default: 'true',
     description: 'Seed the public demo clients and user (loopback hosts only).',
   },
+  'access-token-format': {
+    type: 'string',
+    value: 'opaque / jwt',
+    configField: 'accessTokenFormat',
+    default: 'opaque',
+    description:
+      'Access tokens: opaque, or jwt (RFC 9068) signed with the store key set, sealed under OAUTH2_STACK_KEY_SECRET (docs/signing-keys.md).',
+  },
   'drain-timeout': {
     type: 'string',
     value: 'seconds',

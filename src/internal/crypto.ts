@@ -12,6 +12,7 @@ export {
   createCipheriv,
   createDecipheriv,
   createHmac,
+  hkdfSync,
   randomBytes,
   randomInt,
   randomUUID,

@@ -1,4 +1,4 @@
-import type { JWK } from 'jose'
+import type { JWK, JWTVerifyGetKey } from 'jose'
 
 /** Signature algorithms the server signs with: RS256 always (OpenID Connect Discovery), ES256 and EdDSA when configured. */
 export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA'
@@ -18,4 +18,13 @@ export interface Signer {
   sign(payload: Readonly<Record<string, unknown>>, options: { readonly alg: SigningAlgorithm; readonly typ?: string }): Promise<string>
   /** The public keys to publish at the JWKS endpoint: the signing ones, the next ones and the retiring ones. */
   jwks(): Promise<{ readonly keys: readonly JWK[] }>
+}
+
+/**
+ * Public keys a resource server in the same process verifies with (`createTokenVerifier({ jwks })`),
+ * without fetching its own issuer's JWKS over HTTP: `KeySet` is one.
+ */
+export interface PublicKeySource {
+  /** A jose key getter: the published key with the JWS header's `kid` and `alg`. */
+  readonly verificationKey: JWTVerifyGetKey
 }

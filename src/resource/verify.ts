@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors.ts'
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose'
+import type { PublicKeySource } from '../keys/types.ts'
 import type { AccessTokenStore } from '../stores/types.ts'
 import { hashToken } from '../tokens/hash.ts'
 import type { AccessToken, SubjectType } from '../types.ts'
@@ -27,8 +28,11 @@ export interface VerifyOptions {
    * so a revoked JWT is refused before it expires.
    */
   readonly store?: AccessTokenStore
-  /** The authorization server's JWKS: a URL (fetched and cached by jose), a JWK Set, or a jose key getter. */
-  readonly jwks?: URL | { keys: readonly object[] } | JWTVerifyGetKey
+  /**
+   * The authorization server's JWKS: a URL (fetched and cached by jose), a JWK Set, a jose key getter, or
+   * the issuer's own `KeySet` in the same process (its cached public keys: no HTTP request to itself).
+   */
+  readonly jwks?: URL | { keys: readonly object[] } | JWTVerifyGetKey | PublicKeySource
   /** Accepted JWT algorithms. Default ES256, EdDSA, RS256. */
   readonly algorithms?: readonly string[]
   /** Clock in milliseconds since the epoch. Default `Date.now`. */
@@ -211,6 +215,7 @@ function subjectTypeOfRecord(record: AccessToken): SubjectType {
 function keyGetter(jwks: NonNullable<VerifyOptions['jwks']>): JWTVerifyGetKey {
   if (jwks instanceof URL) return createRemoteJWKSet(jwks)
   if (typeof jwks === 'function') return jwks
+  if ('verificationKey' in jwks) return jwks.verificationKey
   return createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0])
 }
 

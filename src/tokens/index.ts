@@ -6,6 +6,17 @@
  */
 export { RandomTokenGenerator, type RandomTokenGeneratorOptions } from './random.ts'
 export { Uuid4 } from './uuid4.ts'
-export { JwtTokenGenerator, type JwtAlgorithm, type JwtSigningKey, type JwtTokenGeneratorOptions } from './jwt.ts'
+export {
+  accessTokenClaims,
+  JwtTokenGenerator,
+  type JwtAlgorithm,
+  type JwtKeysOptions,
+  type JwtSigner,
+  type JwtSignerOptions,
+  type JwtSigningKey,
+  type JwtTokenGeneratorBaseOptions,
+  type JwtTokenGeneratorOptions,
+  type PublishedJwks,
+} from './jwt.ts'
 export type { ExpiresInByGrantType, PublishesKeys, TokenContext, TokenGenerator, TokenGeneratorOptions } from './types.ts'
 export { generateClientSecret, hashClientSecret, hashToken, SECRET_HASH_CHANNEL, verifyClientSecret } from './hash.ts'

@@ -35,8 +35,8 @@ export interface TokenGenerator {
 
 /** A generator that signs tokens and publishes its public keys (served at the controller's JWKS endpoint). */
 export interface PublishesKeys {
-  /** The public keys, as a JWK Set (RFC 7517 section 5). */
-  jwks(): { keys: readonly object[] }
+  /** The public keys, as a JWK Set (RFC 7517 section 5); a promise when they are read from a store. */
+  jwks(): { readonly keys: readonly object[] } | Promise<{ readonly keys: readonly object[] }>
 }
 
 /** Whether a token generator publishes keys. */

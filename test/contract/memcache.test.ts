@@ -1,4 +1,6 @@
-import { afterAll } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ConfigurationError } from '../../src/errors.ts'
+import { KeySet } from '../../src/keys/key-set.ts'
 import { LocalClientStore } from '../../src/stores/memory-client-store.ts'
 import { MemcacheTokenStore } from '../../src/stores/memcache.ts'
 import { deleteByPrefix, MEMCACHED_SERVERS, MEMCACHED_URL, uniquePrefix } from './memcache-helpers.ts'
@@ -52,6 +54,27 @@ whenReachable(service, () => {
     const clock = new FakeClock()
     const { store, close } = open(clock)
     return { recordStore: store, clock, close }
+  })
+
+  // Signing keys must outlive any eviction and restart: memcached is refused as their store, with the reason.
+  describe('memcached: key sets', () => {
+    it('refuses to hold a signing key set, saying why and what to use', async () => {
+      const clock = new FakeClock()
+      const { store, close } = open(clock)
+      try {
+        const keys = new KeySet({
+          store,
+          issuer: 'https://issuer.example',
+          secret: 'memcache-key-set-secret-0123456789abcdef',
+          clock: clock.now,
+        })
+        const failure = keys.load()
+        await expect(failure).rejects.toBeInstanceOf(ConfigurationError)
+        await expect(failure).rejects.toThrow(/evicts.*signing keys.*durable store/)
+      } finally {
+        await close()
+      }
+    })
   })
 
   describeDeviceCodeStoreContract('memcached through RecordDeviceCodeStore', async () => {

@@ -5,6 +5,7 @@ import { describeGrantContextRoundTrip } from './grant-context.ts'
 import { describeDeviceCodeStoreContract } from './device-code-contract.ts'
 import { describeRecordStoreContract } from './record-contract.ts'
 import { describeRegisteredClientsContract } from './registered-client-contract.ts'
+import { describeKeySetContract } from './key-set-contract.ts'
 import { RecordDeviceCodeStore } from '../../src/stores/record-device-code-store.ts'
 import { deleteByPrefix, DRIVERS, newClient, REDIS_URL, uniquePrefix, type OpenedClient } from './redis-helpers.ts'
 import { probeService, whenReachable } from './services.ts'
@@ -62,6 +63,12 @@ whenReachable(service, () => {
       })
 
       describeRegisteredClientsContract(`Redis (${driver.name})`, async () => {
+        const clock = new FakeClock()
+        const { store, close } = open(clock)
+        return { recordStore: store, clock, close }
+      })
+
+      describeKeySetContract(`Redis (${driver.name})`, async () => {
         const clock = new FakeClock()
         const { store, close } = open(clock)
         return { recordStore: store, clock, close }

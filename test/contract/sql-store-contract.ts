@@ -15,8 +15,9 @@ import type { SqlStore } from '../../src/stores/sql/store.ts'
 import type { GrantContext } from '../../src/types.ts'
 import { RecordDeviceCodeStore } from '../../src/stores/record-device-code-store.ts'
 import { describeDeviceCodeStoreContract } from './device-code-contract.ts'
-import { describeRecordStoreContract } from './record-contract.ts'
+import { describeRecordStoreContract, type RecordStoreUnderTest } from './record-contract.ts'
 import { describeRegisteredClientsContract } from './registered-client-contract.ts'
+import { describeKeySetContract } from './key-set-contract.ts'
 import { access, code, refresh, rotation } from './records.ts'
 import { raceFromSecondProcess } from './second-process.ts'
 import { startTcpProxy } from './services.ts'
@@ -115,17 +116,15 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
     return { clientStore: store, tokenStore: store, clock, close: async () => (await store.close(), await h.clear(h.main)) }
   })
 
-  describeRecordStoreContract(h.name, async () => {
+  const records = async (): Promise<RecordStoreUnderTest> => {
     const clock = new FakeClock()
     const store = h.store(h.main, clock)
     return { recordStore: store, clock, close: async () => (await store.close(), await h.clear(h.main)) }
-  })
+  }
+  describeRecordStoreContract(h.name, records)
+  describeKeySetContract(h.name, records)
 
-  describeRegisteredClientsContract(h.name, async () => {
-    const clock = new FakeClock()
-    const store = h.store(h.main, clock)
-    return { recordStore: store, clock, close: async () => (await store.close(), await h.clear(h.main)) }
-  })
+  describeRegisteredClientsContract(h.name, records)
 
   describeDeviceCodeStoreContract(`${h.name} through RecordDeviceCodeStore`, async () => {
     const store = h.store(h.main, new FakeClock())
