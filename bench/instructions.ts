@@ -40,6 +40,8 @@ const child = spawn(
     '--smc-check=all-non-file',
     `--callgrind-out-file=${join(dir, 'out.%p')}`,
     process.execPath,
+    // No background compiler or GC threads: their work would land in the count at random moments.
+    '--single-threaded',
     '--import',
     'tsx',
     'bench/servers/oauth2-stack.ts',

@@ -100,6 +100,8 @@ const jwt = process.argv.includes('--jwt')
   : undefined
 /** `--no-limits`: the rate limits off, to measure the store core alone (before/after comparisons). */
 const noLimits = process.argv.includes('--no-limits')
+/** `--events`: audit events on, delivered to a handler that drops them (what an `onEvent` costs the core). */
+const events = process.argv.includes('--events')
 const controller = new AuthorizationController<NodeEnviron>({
   issuer: 'http://127.0.0.1',
   accessTokenStore: tokenStore,
@@ -110,6 +112,7 @@ const controller = new AuthorizationController<NodeEnviron>({
   ...(jwt === undefined ? {} : { tokenGenerator: jwt }),
   introspection: { mayIntrospectAll: () => true },
   ...(noLimits ? { limits: { clientAuthentication: false, signIn: false, signInPerUser: false } } : {}),
+  ...(events ? { onEvent: () => {} } : {}),
 })
 controller.addGrant(new AuthorizationCodeGrant())
 controller.addGrant(new ClientCredentialsGrant())

@@ -34,6 +34,8 @@ const MAX_FIELD = 200
 export class AuditEvents<Env> {
   readonly #config: AuditEventsConfig<Env>
   readonly #records = new WeakMap<Request, RequestRecord>()
+  /** Events decided and not yet handed to `onEvent`: one timer for all that a turn of the loop decides. */
+  #queue: AuditEvent[] = []
 
   constructor(config: AuditEventsConfig<Env>) {
     this.#config = config
@@ -76,21 +78,27 @@ export class AuditEvents<Env> {
   }
 
   #deliver(events: readonly AuditEvent[]): void {
+    // A later turn: the adapter writes the response first, whatever onEvent does. One timer serves every
+    // event queued before it fires (under load, many responses per turn), in the order they were decided.
+    if (this.#queue.length === 0) setTimeout(() => this.#flush(), 0)
+    for (const event of events) this.#queue.push(event)
+  }
+
+  #flush(): void {
     const { onEvent, logger } = this.#config
+    const events = this.#queue
+    this.#queue = []
     const failed = (error: unknown, event: AuditEvent): void => {
       safeLog(logger, 'error', { err: error, eventType: event.type, requestId: event.requestId }, 'onEvent failed')
     }
-    // A later turn: the adapter writes the response first, whatever onEvent does.
-    setTimeout(() => {
-      for (const event of events) {
-        try {
-          const result = onEvent(event)
-          if (result instanceof Promise) result.catch((error: unknown) => failed(error, event))
-        } catch (error) {
-          failed(error, event)
-        }
+    for (const event of events) {
+      try {
+        const result = onEvent(event)
+        if (result instanceof Promise) result.catch((error: unknown) => failed(error, event))
+      } catch (error) {
+        failed(error, event)
       }
-    }, 0)
+    }
   }
 }
 
