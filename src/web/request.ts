@@ -28,6 +28,17 @@ export interface RequestInit {
 }
 
 /**
+ * Slots on a {@link Request} where the controller's observers keep what they know of it: its id
+ * (`events/request-id.ts`) and the audit events held until its response (`events/audit-events.ts`). A
+ * slot on the request, not a `WeakMap` keyed by it: a `WeakMap` entry per request is an ephemeron every
+ * garbage collection must trace, which cost more than the rest of the events together. Internal: the
+ * package exports neither symbol.
+ */
+export const REQUEST_ID_SLOT: unique symbol = Symbol('oauth2-stack.requestId')
+/** See {@link REQUEST_ID_SLOT}. */
+export const AUDIT_SLOT: unique symbol = Symbol('oauth2-stack.audit')
+
+/**
  * An HTTP request as the controller sees it (the seed's `oauth2.web.Request`): framework-free, parsed
  * once, read-only.
  */
@@ -47,7 +58,11 @@ export class Request {
   #query: Params | undefined
   #form: Params | undefined
   #cookies: Map<string, string> | undefined
-  #contentType: string | undefined | null = null
+  #contentType: string | undefined | null = null;
+  /** @internal The request's id, once asked (see {@link REQUEST_ID_SLOT}). */
+  [REQUEST_ID_SLOT]: string | undefined = undefined;
+  /** @internal The audit events' state of this request (see {@link REQUEST_ID_SLOT}). */
+  [AUDIT_SLOT]: unknown = undefined
 
   constructor(init: RequestInit) {
     this.method = init.method.toUpperCase()
