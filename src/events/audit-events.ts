@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { AUDIT_SLOT, type Request } from '../web/request.ts'
+import { AUDIT_SLOT, type ObservedRequest, type Request } from '../web/request.ts'
 import { safeLog, type Logger } from './logger.ts'
 import { requestIdOf } from './request-id.ts'
 import type { AuditEvent, AuditEventHandler, AuditEventInput } from './types.ts'
@@ -53,7 +53,7 @@ export class AuditEvents<Env> {
       safeLog(this.#config.logger, 'error', { err: error }, 'clientAddress threw')
     }
     const record: RequestRecord = { owner: this, address: address === undefined ? undefined : cleanText(address), pending: [] }
-    request[AUDIT_SLOT] = record
+    ;(request as unknown as ObservedRequest)[AUDIT_SLOT] = record
   }
 
   /** The response of `request` is decided: delivers its events. */
@@ -83,7 +83,7 @@ export class AuditEvents<Env> {
 
   /** What {@link AuditEvents.begin} noted for `request`, if it was this pipe. */
   #record(request: Request): RequestRecord | undefined {
-    const record = request[AUDIT_SLOT] as RequestRecord | undefined
+    const record = (request as unknown as ObservedRequest)[AUDIT_SLOT] as RequestRecord | undefined
     return record?.owner === this ? record : undefined
   }
 

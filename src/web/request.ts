@@ -38,6 +38,14 @@ export const REQUEST_ID_SLOT: unique symbol = Symbol('oauth2-stack.requestId')
 /** See {@link REQUEST_ID_SLOT}. */
 export const AUDIT_SLOT: unique symbol = Symbol('oauth2-stack.audit')
 
+/** A {@link Request} as its observers see it: with its slots (`request as unknown as ObservedRequest`). */
+export interface ObservedRequest {
+  /** The request's id, once asked. */
+  [REQUEST_ID_SLOT]: string | undefined
+  /** What the audit events hold for the request. */
+  [AUDIT_SLOT]: unknown
+}
+
 /**
  * An HTTP request as the controller sees it (the seed's `oauth2.web.Request`): framework-free, parsed
  * once, read-only.
@@ -58,11 +66,7 @@ export class Request {
   #query: Params | undefined
   #form: Params | undefined
   #cookies: Map<string, string> | undefined
-  #contentType: string | undefined | null = null;
-  /** @internal The request's id, once asked (see {@link REQUEST_ID_SLOT}). */
-  [REQUEST_ID_SLOT]: string | undefined = undefined;
-  /** @internal The audit events' state of this request (see {@link REQUEST_ID_SLOT}). */
-  [AUDIT_SLOT]: unknown = undefined
+  #contentType: string | undefined | null = null
 
   constructor(init: RequestInit) {
     this.method = init.method.toUpperCase()
@@ -72,6 +76,10 @@ export class Request {
     this.#headers = init.headers ?? {}
     this.#body = init.body
     this.bodyError = init.bodyError
+    // The observer slots (see REQUEST_ID_SLOT), there from the start: every request has one shape.
+    const slots = this as unknown as ObservedRequest
+    slots[REQUEST_ID_SLOT] = undefined
+    slots[AUDIT_SLOT] = undefined
   }
 
   /** Parses a URL such as `/authorize?client_id=abc` into method, path and query. */
