@@ -38,6 +38,8 @@ export class AuditEvents<Env> {
   /** Events decided and not yet handed to `onEvent`: one timer for all that a turn of the loop decides. */
   #queue: AuditEvent[] = []
   #lastMs = Number.NaN
+  #lastAddress: string | undefined
+  #lastCleanAddress = ''
   #lastTime = ''
 
   constructor(config: AuditEventsConfig<Env>) {
@@ -52,7 +54,7 @@ export class AuditEvents<Env> {
     } catch (error) {
       safeLog(this.#config.logger, 'error', { err: error }, 'clientAddress threw')
     }
-    const record: RequestRecord = { owner: this, address: address === undefined ? undefined : cleanText(address), pending: [] }
+    const record: RequestRecord = { owner: this, address: address === undefined ? undefined : this.#cleanAddress(address), pending: [] }
     ;(request as unknown as ObservedRequest)[AUDIT_SLOT] = record
   }
 
@@ -79,6 +81,15 @@ export class AuditEvents<Env> {
     if (input.type === 'user.login_failed') event['username'] = cleanOptional(input.username)
     if (record?.pending !== undefined) record.pending.push(event as unknown as AuditEvent)
     else this.#deliver([event as unknown as AuditEvent])
+  }
+
+  /** {@link cleanText} of an address; the last one is remembered (keep-alive connections, one proxy). */
+  #cleanAddress(address: string): string {
+    if (address !== this.#lastAddress) {
+      this.#lastAddress = address
+      this.#lastCleanAddress = cleanText(address)
+    }
+    return this.#lastCleanAddress
   }
 
   /** What {@link AuditEvents.begin} noted for `request`, if it was this pipe. */
