@@ -29,6 +29,8 @@ import { nodeBearer } from 'oauth2-stack/resource'
 import { JwtTokenGenerator } from 'oauth2-stack/tokengenerator'
 import { announce, BENCH_CLIENT, withBenchCodes } from './shared.ts'
 
+/** `--events`: audit events on, delivered to a handler that drops them (what an `onEvent` costs the core). */
+const events = process.argv.includes('--events')
 const storeIndex = process.argv.indexOf('--store')
 const storeUrl = storeIndex === -1 ? undefined : process.argv[storeIndex + 1]
 let clientStore: ClientStore & { addClient: LocalClientStore['addClient'] }
@@ -100,9 +102,8 @@ const jwt = process.argv.includes('--jwt')
   : undefined
 /** `--no-limits`: the rate limits off, to measure the store core alone (before/after comparisons). */
 const noLimits = process.argv.includes('--no-limits')
-/** `--events`: audit events on, delivered to a handler that drops them (what an `onEvent` costs the core). */
-const events = process.argv.includes('--events')
 const controller = new AuthorizationController<NodeEnviron>({
+  ...(events ? { onEvent: () => {} } : {}),
   issuer: 'http://127.0.0.1',
   accessTokenStore: tokenStore,
   authCodeStore: tokenStore,
@@ -112,7 +113,6 @@ const controller = new AuthorizationController<NodeEnviron>({
   ...(jwt === undefined ? {} : { tokenGenerator: jwt }),
   introspection: { mayIntrospectAll: () => true },
   ...(noLimits ? { limits: { clientAuthentication: false, signIn: false, signInPerUser: false } } : {}),
-  ...(events ? { onEvent: () => {} } : {}),
 })
 controller.addGrant(new AuthorizationCodeGrant())
 controller.addGrant(new ClientCredentialsGrant())

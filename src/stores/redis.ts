@@ -220,16 +220,10 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
         ttl,
       ])
     } else {
+      await this.#point('saveToken', family, accessToken, refreshToken)
       const args = [family, refreshToken === undefined ? '0' : '1', ...accessArgs(accessToken, nowMs)]
       if (refreshToken !== undefined) args.push(...refreshArgs(refreshToken, nowMs))
-      // The pointers and the script in one round trip: nobody holds the new tokens before saveToken
-      // resolves, which is after both; a pointer into a refused save (or a save whose pointer failed,
-      // answered 503) names nothing and reads as absent.
-      const [, saved] = await Promise.all([
-        this.#point('saveToken', family, accessToken, refreshToken),
-        this.#redis.run('saveToken', SAVE_TOKEN, args, [familyBase(family)]),
-      ])
-      if (saved !== 1) return false
+      if ((await this.#redis.run('saveToken', SAVE_TOKEN, args, [familyBase(family)])) !== 1) return false
     }
     await this.#unique('saveToken', accessToken, ttl)
     return true
