@@ -12,6 +12,8 @@
  * and with 100 registrations a second beside it: issue 14 wants the second within 10% of the first).
  * `--baseline <dir>` (with `--stores`) adds every oauth2-stack store entry once more, run from another
  * built checkout (e.g. a worktree of the previous release), so before and after are measured in one run.
+ * `--only <names>` (comma-separated, e.g. `memory,Redis`) keeps just those stores (and the ceiling);
+ * `--repeats N` sets the interleaved runs; `--no-write` prints the table without writing RESULTS files.
  *
  * Every server runs as its own process on 127.0.0.1, measured in interleaved repeats; results are medians,
  * reported as ratios to the bare node:http ceiling measured in the same run (the machine is shared and
@@ -42,9 +44,15 @@ const registrationOnly = process.argv.includes('--registration')
 const baselineIndex = process.argv.indexOf('--baseline')
 const baseline = baselineIndex === -1 ? undefined : process.argv[baselineIndex + 1]
 /** `--no-limits` (with `--stores`): our store servers run with the rate limits off, to compare the store core alone. */
-const storeArgs = process.argv.includes('--no-limits') ? ['--no-limits'] : []
+/** `--events` (with `--stores`): our store servers run with audit events on (a handler that drops them). */
+const storeArgs = ['--no-limits', '--events'].filter((flag) => process.argv.includes(flag))
 const options: LoadOptions = full ? { connections: 10, seconds: 8, warmupSeconds: 2 } : { connections: 10, seconds: 4, warmupSeconds: 1 }
-const repeats = full ? 3 : 2
+const repeatsIndex = process.argv.indexOf('--repeats')
+const repeats = repeatsIndex === -1 ? (full ? 3 : 2) : Number(process.argv[repeatsIndex + 1])
+const onlyIndex = process.argv.indexOf('--only')
+/** `--only memory,Redis`: the store entries kept (by the name after `oauth2-stack · `). */
+const only = onlyIndex === -1 ? undefined : new Set((process.argv[onlyIndex + 1] ?? '').split(','))
+const write = !process.argv.includes('--no-write')
 
 const CEILING = 'node:http ceiling'
 const OURS = 'oauth2-stack (node:http)'
@@ -136,6 +144,10 @@ const stores: Entry[] = [
     scenarios: [clientCredentials.name, password.name, refresh.name],
   })),
 ]
+if (only !== undefined) {
+  const kept = stores.filter((entry) => entry.spec.name === CEILING || only.has(entry.spec.name.replace('oauth2-stack · ', '')))
+  stores.splice(0, stores.length, ...kept)
+}
 if (baseline !== undefined) {
   for (const entry of [...stores]) {
     if (entry.spec.script !== 'oauth2-stack.ts') continue
@@ -277,13 +289,36 @@ if (adapterRows.length > 0) {
     '',
   )
 }
+// With --baseline: each store entry against its baseline twin, measured in the same run.
+const beforeAfter = results.flatMap((result) => {
+  const before = find(result.scenario, `${result.server} (baseline)`)
+  if (before === undefined) return []
+  const change = (after: number, was: number): string => `${after >= was ? '+' : ''}${((100 * (after - was)) / was).toFixed(1)}%`
+  return [
+    `| ${result.scenario} | ${result.server} | ${before.requestsPerSecond.toFixed(0)} | ${result.requestsPerSecond.toFixed(0)} | ${change(result.requestsPerSecond, before.requestsPerSecond)} | ${before.cpuMicrosPerRequest.toFixed(0)} | ${result.cpuMicrosPerRequest.toFixed(0)} |`,
+  ]
+})
+if (beforeAfter.length > 0) {
+  lines.push(
+    '## Before and after',
+    '',
+    `Each store against the same store run from \`${baseline}\` (medians of the same interleaved runs).`,
+    '',
+    '| scenario | server | baseline req/s | req/s | change | baseline CPU µs/req | CPU µs/req |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    ...beforeAfter,
+    '',
+  )
+}
 lines.push('![throughput as a ratio of the ceiling](results.svg)', '')
 const suffix = adaptersOnly ? '-adapters' : storesOnly ? '-stores' : resourceOnly ? '-resource' : codeOnly ? '-code' : ''
 const chart = `results${suffix}.svg`
 lines[lines.length - 2] = `![throughput as a ratio of the ceiling](${chart})`
-writeFileSync(new URL(`RESULTS${suffix}.md`, import.meta.url), lines.join('\n'))
-writeFileSync(
-  new URL(chart, import.meta.url),
-  renderChart(results, (scenario) => ceiling(scenario)?.requestsPerSecond),
-)
+if (write) {
+  writeFileSync(new URL(`RESULTS${suffix}.md`, import.meta.url), lines.join('\n'))
+  writeFileSync(
+    new URL(chart, import.meta.url),
+    renderChart(results, (scenario) => ceiling(scenario)?.requestsPerSecond),
+  )
+}
 process.stdout.write(`\n${lines.join('\n')}\n`)

@@ -29,6 +29,8 @@ import { nodeBearer } from 'oauth2-stack/resource'
 import { JwtTokenGenerator } from 'oauth2-stack/tokengenerator'
 import { announce, BENCH_CLIENT, withBenchCodes } from './shared.ts'
 
+/** `--events`: audit events on, delivered to a handler that drops them (what an `onEvent` costs the core). */
+const events = process.argv.includes('--events')
 const storeIndex = process.argv.indexOf('--store')
 const storeUrl = storeIndex === -1 ? undefined : process.argv[storeIndex + 1]
 let clientStore: ClientStore & { addClient: LocalClientStore['addClient'] }
@@ -107,6 +109,7 @@ const limits: LimitsOptions = {
   ...(registration ? { registration: false } : {}),
 }
 const controller = new AuthorizationController<NodeEnviron>({
+  ...(events ? { onEvent: () => {} } : {}),
   issuer: 'http://127.0.0.1',
   accessTokenStore: tokenStore,
   authCodeStore: tokenStore,

@@ -62,7 +62,9 @@ export async function authenticateClient(request: Request, clientStore: ClientSt
     if (limit !== undefined && address !== undefined) await limit.limits.clientAuthenticationFailed(presented.clientId, address, slow)
     throw new InvalidClient('Client authentication failed.')
   }
-  if (limit !== undefined && address !== undefined) await limit.limits.clientAuthenticationSucceeded(presented.clientId, address, slow)
+  // Only an attempt counted before its hash has a count to clear (no call, no hop, otherwise).
+  if (slow && limit !== undefined && address !== undefined)
+    await limit.limits.clientAuthenticationSucceeded(presented.clientId, address, slow)
   return client
 }
 

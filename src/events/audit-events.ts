@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Request } from '../web/request.ts'
+import { AUDIT_SLOT, type ObservedRequest, type Request } from '../web/request.ts'
 import { safeLog, type Logger } from './logger.ts'
 import { requestIdOf } from './request-id.ts'
 import type { AuditEvent, AuditEventHandler, AuditEventInput } from './types.ts'
@@ -22,6 +22,8 @@ export interface AuditEventsConfig<Env> {
 }
 
 interface RequestRecord {
+  /** The pipe that holds them (a request handed to two controllers has one record, of the last). */
+  readonly owner: object
   readonly address: string | undefined
   /** Events waiting for the response; `undefined` once the response is decided. */
   pending: AuditEvent[] | undefined
@@ -33,7 +35,12 @@ const MAX_FIELD = 200
 /** The controller's event pipe. One per controller, only when `onEvent` is set. */
 export class AuditEvents<Env> {
   readonly #config: AuditEventsConfig<Env>
-  readonly #records = new WeakMap<Request, RequestRecord>()
+  /** Events decided and not yet handed to `onEvent`: one timer for all that a turn of the loop decides. */
+  #queue: AuditEvent[] = []
+  #lastMs = Number.NaN
+  #lastAddress: string | undefined
+  #lastCleanAddress = ''
+  #lastTime = ''
 
   constructor(config: AuditEventsConfig<Env>) {
     this.#config = config
@@ -47,12 +54,13 @@ export class AuditEvents<Env> {
     } catch (error) {
       safeLog(this.#config.logger, 'error', { err: error }, 'clientAddress threw')
     }
-    this.#records.set(request, { address: address === undefined ? undefined : cleanText(address), pending: [] })
+    const record: RequestRecord = { owner: this, address: address === undefined ? undefined : this.#cleanAddress(address), pending: [] }
+    ;(request as unknown as ObservedRequest)[AUDIT_SLOT] = record
   }
 
   /** The response of `request` is decided: delivers its events. */
   end(request: Request): void {
-    const record = this.#records.get(request)
+    const record = this.#record(request)
     if (record === undefined) return
     const pending = record.pending
     record.pending = undefined
@@ -61,36 +69,67 @@ export class AuditEvents<Env> {
 
   /** Records an event of `request`; delivered after its response (at once if that is already decided). */
   emit(request: Request, input: AuditEventInput): void {
-    const record = this.#records.get(request)
-    const event = {
-      ...input,
-      requestId: requestIdOf(request),
-      time: new Date(this.#config.clock()).toISOString(),
-      clientId: cleanOptional(input.clientId),
-      userId: cleanOptional(input.userId),
-      address: record?.address,
-    } as AuditEvent
-    if (event.type === 'user.login_failed') Object.assign(event, { username: cleanOptional(event.username) })
-    if (record?.pending !== undefined) record.pending.push(event)
-    else this.#deliver([event])
+    const record = this.#record(request)
+    // Copied, then completed field by field: the same fields in the same order as a spread with these
+    // fields after it, at a fraction of its cost (V8 clones a spread's shape slowly when fields follow).
+    const event = Object.assign({}, input) as Record<string, unknown>
+    event['requestId'] = requestIdOf(request)
+    event['time'] = this.#time()
+    event['clientId'] = cleanOptional(input.clientId)
+    event['userId'] = cleanOptional(input.userId)
+    event['address'] = record?.address
+    if (input.type === 'user.login_failed') event['username'] = cleanOptional(input.username)
+    if (record?.pending !== undefined) record.pending.push(event as unknown as AuditEvent)
+    else this.#deliver([event as unknown as AuditEvent])
+  }
+
+  /** {@link cleanText} of an address; the last one is remembered (keep-alive connections, one proxy). */
+  #cleanAddress(address: string): string {
+    if (address !== this.#lastAddress) {
+      this.#lastAddress = address
+      this.#lastCleanAddress = cleanText(address)
+    }
+    return this.#lastCleanAddress
+  }
+
+  /** What {@link AuditEvents.begin} noted for `request`, if it was this pipe. */
+  #record(request: Request): RequestRecord | undefined {
+    const record = (request as unknown as ObservedRequest)[AUDIT_SLOT] as RequestRecord | undefined
+    return record?.owner === this ? record : undefined
+  }
+
+  /** The clock as an ISO 8601 string; formatted once per millisecond (many events share one under load). */
+  #time(): string {
+    const ms = this.#config.clock()
+    if (ms !== this.#lastMs) {
+      this.#lastMs = ms
+      this.#lastTime = new Date(ms).toISOString()
+    }
+    return this.#lastTime
   }
 
   #deliver(events: readonly AuditEvent[]): void {
+    // A later turn: the adapter writes the response first, whatever onEvent does. One timer serves every
+    // event queued before it fires (under load, many responses per turn), in the order they were decided.
+    if (this.#queue.length === 0) setTimeout(() => this.#flush(), 0)
+    for (const event of events) this.#queue.push(event)
+  }
+
+  #flush(): void {
     const { onEvent, logger } = this.#config
+    const events = this.#queue
+    this.#queue = []
     const failed = (error: unknown, event: AuditEvent): void => {
       safeLog(logger, 'error', { err: error, eventType: event.type, requestId: event.requestId }, 'onEvent failed')
     }
-    // A later turn: the adapter writes the response first, whatever onEvent does.
-    setTimeout(() => {
-      for (const event of events) {
-        try {
-          const result = onEvent(event)
-          if (result instanceof Promise) result.catch((error: unknown) => failed(error, event))
-        } catch (error) {
-          failed(error, event)
-        }
+    for (const event of events) {
+      try {
+        const result = onEvent(event)
+        if (result instanceof Promise) result.catch((error: unknown) => failed(error, event))
+      } catch (error) {
+        failed(error, event)
       }
-    }, 0)
+    }
   }
 }
 

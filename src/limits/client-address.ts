@@ -90,8 +90,24 @@ export function clientAddressOf<Env>(options: ClientAddressOptions<Env>): (envir
 /** {@link clientAddressOf}, keyed as the rate limits count it (see {@link addressKey}). */
 export function addressResolver<Env>(options: ClientAddressOptions<Env>): (environ: Env, request: Request) => string {
   const address = clientAddressOf(options)
-  return (environ, request) => addressKey(address(environ, request))
+  // The same few addresses come again and again (keep-alive connections, one proxy): each is parsed once.
+  const keys = new Map<string, string>()
+  return (environ, request) => {
+    const raw = address(environ, request)
+    if (raw === undefined || raw.length > MAX_CACHED_ADDRESS) return addressKey(raw)
+    let key = keys.get(raw)
+    if (key === undefined) {
+      if (keys.size >= MAX_CACHED_ADDRESSES) keys.clear()
+      key = addressKey(raw)
+      keys.set(raw, key)
+    }
+    return key
+  }
 }
+
+/** Addresses remembered with their key at most (cleared when full), and the longest one remembered. */
+const MAX_CACHED_ADDRESSES = 1024
+const MAX_CACHED_ADDRESS = 64
 
 const IPV4_WITH_PORT = /^(\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?$/
 

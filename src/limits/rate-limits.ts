@@ -76,12 +76,17 @@ export class RateLimits<Env = unknown> implements Limits<Env> {
    * secret is a short, scrypt-hashed one) the attempt is counted now, before the hash, so a flood of
    * concurrent requests cannot start more than `max` hashes per window.
    */
-  async clientAuthenticationStarts(clientId: string, address: string, slowHash: boolean): Promise<Wait> {
+  clientAuthenticationStarts(clientId: string, address: string, slowHash: boolean): Promise<Wait> {
     const limit = this.#limits.clientAuthentication
-    if (limit === undefined) return 0
-    const wait = await this.#limiter.lockedFor(limit, [clientId, address])
-    if (wait > 0 || !slowHash) return wait
-    const hit = await this.#limiter.hit(limit, [clientId, address])
+    if (limit === undefined) return NO_WAIT
+    // Not an async function: the common case hands back the limiter's answer as it is (no extra hop).
+    return slowHash ? this.#countBeforeHash(limit, [clientId, address]) : this.#limiter.lockedFor(limit, [clientId, address])
+  }
+
+  async #countBeforeHash(limit: ActiveLimit, key: readonly string[]): Promise<Wait> {
+    const wait = await this.#limiter.lockedFor(limit, key)
+    if (wait > 0) return wait
+    const hit = await this.#limiter.hit(limit, key)
     return hit.exceeded ? hit.resetIn : 0
   }
 
@@ -173,6 +178,9 @@ export class RateLimits<Env = unknown> implements Limits<Env> {
     return hit.exceeded ? hit.resetIn : 0
   }
 }
+
+/** The answer "go on", settled once and shared. */
+const NO_WAIT: Promise<Wait> = Promise.resolve(0)
 
 /** Usernames are counted case- and width-insensitively, so `Alice` and `ALICE` share one count. */
 function usernameKey(username: string): string {

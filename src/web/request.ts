@@ -28,6 +28,25 @@ export interface RequestInit {
 }
 
 /**
+ * Slots on a {@link Request} where the controller's observers keep what they know of it: its id
+ * (`events/request-id.ts`) and the audit events held until its response (`events/audit-events.ts`). A
+ * slot on the request, not a `WeakMap` keyed by it: a `WeakMap` entry per request is an ephemeron every
+ * garbage collection must trace, which cost more than the rest of the events together. Internal: the
+ * package exports neither symbol.
+ */
+export const REQUEST_ID_SLOT: unique symbol = Symbol('oauth2-stack.requestId')
+/** See {@link REQUEST_ID_SLOT}. */
+export const AUDIT_SLOT: unique symbol = Symbol('oauth2-stack.audit')
+
+/** A {@link Request} as its observers see it: with its slots (`request as unknown as ObservedRequest`). */
+export interface ObservedRequest {
+  /** The request's id, once asked. */
+  [REQUEST_ID_SLOT]: string | undefined
+  /** What the audit events hold for the request. */
+  [AUDIT_SLOT]: unknown
+}
+
+/**
  * An HTTP request as the controller sees it (the seed's `oauth2.web.Request`): framework-free, parsed
  * once, read-only.
  */
@@ -57,6 +76,10 @@ export class Request {
     this.#headers = init.headers ?? {}
     this.#body = init.body
     this.bodyError = init.bodyError
+    // The observer slots (see REQUEST_ID_SLOT), there from the start: every request has one shape.
+    const slots = this as unknown as ObservedRequest
+    slots[REQUEST_ID_SLOT] = undefined
+    slots[AUDIT_SLOT] = undefined
   }
 
   /** Parses a URL such as `/authorize?client_id=abc` into method, path and query. */
