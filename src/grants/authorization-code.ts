@@ -95,6 +95,8 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
           familyId: services.newId(),
           issuedAt: now,
           expiresAt: now + services.authorizationCodeLifetime,
+          // auth_time, sid and the remembered consent's grant id, for the ID token and for logout/revocation.
+          context: user.context,
         }
         await services.authCodeStore.saveCode(record)
         return { code }
