@@ -132,7 +132,18 @@ export class AuthorizeEndpoint<Env> {
       }
       if (adapter.login !== undefined) {
         // The login/consent split: the core keeps the login session and remembered consent (sessions/).
-        const answer = await this.#interaction.run({ request, environ, adapter, client, redirectUri, scopes, parameters, param, binding, issue: grant })
+        const answer = await this.#interaction.run({
+          request,
+          environ,
+          adapter,
+          client,
+          redirectUri,
+          scopes,
+          parameters,
+          param,
+          binding,
+          issue: grant,
+        })
         if (answer !== CSRF_FAILED) return answer
         target = undefined
         throw new InvalidRequest('This form has expired or was not sent from this site. Start the sign-in again.')

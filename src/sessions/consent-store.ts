@@ -60,8 +60,7 @@ export interface RememberedConsentsOptions {
 
 /** Which remembered consents {@link RememberedConsents.revoke} ends: a user's, a client's, or one user's for one client. */
 export type ConsentSelector =
-  | { readonly userId: string; readonly clientId?: string | undefined }
-  | { readonly userId?: string | undefined; readonly clientId: string }
+  { readonly userId: string; readonly clientId?: string | undefined } | { readonly userId?: string | undefined; readonly clientId: string }
 
 /**
  * Remembered consent, kept in the controller's {@link RecordStore} (kind `consent`, keyed by a hash of
@@ -83,7 +82,8 @@ export class RememberedConsents {
     this.#records = records
     this.#now = options.now
     const lifetime = options.lifetime ?? DEFAULT_CONSENT_LIFETIME
-    if (!Number.isSafeInteger(lifetime) || lifetime < 1) throw new ConfigurationError('sessions.consentLifetime must be a whole number of seconds')
+    if (!Number.isSafeInteger(lifetime) || lifetime < 1)
+      throw new ConfigurationError('sessions.consentLifetime must be a whole number of seconds')
     this.#lifetime = lifetime
     this.#tokens = options.tokens
     this.#byUser = new RecordIndex(records, 'consent_user')

@@ -96,7 +96,8 @@ export class InteractionFlow<Env> {
     if (decision) {
       const stage = stageOf(request)
       if (stage === undefined || !(await csrf.verify(request, stageBinding(input.binding, stage, session)))) return CSRF_FAILED
-      if (await adapter.userHasDeniedAccess(request, environ, scopes, client)) throw new AccessDenied('The resource owner denied the request.')
+      if (await adapter.userHasDeniedAccess(request, environ, scopes, client))
+        throw new AccessDenied('The resource owner denied the request.')
       if (stage === 'consent' && session !== undefined) {
         // The token was bound to this session's consent page: the user approved it.
         const consent = await this.#services.consents.remember(session.userId, client, input.redirectUri, scopes)
