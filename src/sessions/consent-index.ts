@@ -2,8 +2,8 @@ import type { RecordStore } from '../stores/types.ts'
 
 /** Entries per index page: 500 keys of 43 characters stay far below the 64 KiB of a record. */
 export const INDEX_PAGE_SIZE = 500
-/** Compare-and-set attempts before giving up on a contended page. */
-const ATTEMPTS = 8
+/** Compare-and-set attempts before giving up on a contended page: one writer wins each round, so this many writers at once. */
+const ATTEMPTS = 64
 /** Pages read at most (500 × 200 = 100 000 entries per user or client). */
 const MAX_PAGES = 200
 

@@ -81,11 +81,11 @@ async function authorize(
   return { result, pages }
 }
 
-function params(result: RawResult, redirectUri = CONFIDENTIAL.redirectUri): URLSearchParams {
+function params(result: RawResult, redirectUri: string = CONFIDENTIAL.redirectUri): URLSearchParams {
   return responseParams(result.location, redirectUri)
 }
 
-async function codeRecord(result: RawResult, redirectUri = CONFIDENTIAL.redirectUri) {
+async function codeRecord(result: RawResult, redirectUri: string = CONFIDENTIAL.redirectUri) {
   const code = params(result, redirectUri).get('code')
   if (code === null) throw new Error(`no code in ${String(result.location)}`)
   return server.tokenStore.fetchByCode(hashToken(code))

@@ -5,7 +5,7 @@
  * seeds the session from a "host" user named by the `x-host-user` request header (`currentUser`).
  */
 import { escapeHtml } from '../../src/internal/html.ts'
-import type { Client, UserData } from '../../src/types.ts'
+import type { Client } from '../../src/types.ts'
 import type { Request } from '../../src/web/request.ts'
 import { PAGE_HEADERS, type Response } from '../../src/web/response.ts'
 import type {
@@ -113,6 +113,6 @@ ${fields}
 
 /** The users of the split suites. */
 export const SPLIT_USERS: readonly TestUser[] = [
-  { username: 'alice', password: 'wonderland', data: { name: 'Alice' } as UserData },
-  { username: 'bob', password: 'builder-of-things', data: { name: 'Bob' } as UserData },
+  { username: 'alice', password: 'wonderland', data: { name: 'Alice' } },
+  { username: 'bob', password: 'builder-of-things', data: { name: 'Bob' } },
 ]
