@@ -107,12 +107,14 @@ export class RememberedConsents {
   }
 
   /**
-   * Whether `consent` covers an authorization for `scopes` of `client`: every scope was allowed, and the
-   * client does not redirect only to loopback addresses (anyone can register such a client, so its
-   * consent is never taken as given).
+   * Whether `consent` covers an authorization for `scopes` of `client`: every scope was allowed and, for a
+   * self-registered or metadata-document client (one with a `metadataVersion`), not every redirect URI
+   * is a loopback one (anyone can register or publish such a client under any name, and whoever runs it
+   * gets the code, so its consent is never taken as given).
    */
   covers(consent: RememberedConsent | undefined, client: Client, scopes: readonly string[]): consent is RememberedConsent {
-    if (consent === undefined || redirectsOnlyToLoopback(client)) return false
+    if (consent === undefined) return false
+    if (client.metadataVersion !== undefined && redirectsOnlyToLoopback(client)) return false
     const allowed = new Set(consent.scopes)
     return scopes.every((scope) => allowed.has(scope))
   }

@@ -126,6 +126,11 @@ export class InteractionFlow<Env> {
             session = started.session
             cookies.push(started.setCookie)
             await this.#checkHint(parameters, session)
+            if (result.consent === true) {
+              // A combined login-and-consent page: the user allowed the request with the same button.
+              const consent = await this.#services.consents.remember(session.userId, client, input.redirectUri, scopes)
+              return this.#grant(input, session, consent.grantId, cookies)
+            }
             return this.#consentOrGrant(input, session, cookies)
           }
           case 'failed':

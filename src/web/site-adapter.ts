@@ -96,7 +96,8 @@ export interface SiteAdapter<Env = unknown> extends SiteAdapterLogin<Env> {
 /**
  * What {@link SiteAdapter.login} decides on a POST of the login page (the login/consent split):
  * - `authenticated`: the user proved who she is. The core begins a login session (a new session id),
- *   then asks for consent unless a remembered consent covers the request. `authTime` defaults to now;
+ *   then asks for consent unless a remembered consent covers the request (or `consent: true` says the
+ *   login page asked for it too). `authTime` defaults to now;
  *   `username` names the sign-in limits' counter when it is not `userId`.
  * - `failed`: a wrong password for `username`: counted against the sign-in limits, the login page again.
  * - `unauthenticated`: the login page again.
@@ -110,6 +111,11 @@ export type LoginResult =
       readonly authTime?: number
       readonly data?: UserData
       readonly username?: string
+      /**
+       * `true` when the login page was also the consent page (it showed the client and the scopes, and
+       * its button said so): the core remembers the consent and grants at once, without a consent page.
+       */
+      readonly consent?: boolean
     }
   | { readonly type: 'failed'; readonly username: string }
   | { readonly type: 'unauthenticated' }

@@ -213,12 +213,18 @@ export function describeSessionStoreContract(name: string, factory: () => Promis
         expect(again.grantId).not.toBe(consent.grantId)
       })
 
-      it('a client redirecting only to loopback is never covered', async () => {
-        const local = client('local', { redirectUris: ['http://127.0.0.1:3000/cb', 'http://localhost/cb', 'http://[::1]:9/cb'] })
+      it('a self-registered or metadata-document client redirecting only to loopback is never covered', async () => {
+        const uris = ['http://127.0.0.1:3000/cb', 'http://localhost/cb', 'http://[::1]:9/cb', 'http://app.localhost/cb']
+        const local = client('local', { redirectUris: uris, metadataVersion: 'v1' })
         const consent = await consents.remember('alice', local, 'http://127.0.0.1:3000/cb', ['openid'])
         expect(consents.covers(consent, local, ['openid'])).toBe(false)
-        const mixed = client('mixed', { redirectUris: ['http://127.0.0.1:3000/cb', 'https://mixed.example/cb'] })
-        expect(consents.covers(await consents.remember('alice', mixed, '', ['openid']), mixed, ['openid'])).toBe(true)
+        const mixed = client('mixed', { redirectUris: ['http://127.0.0.1:3000/cb', 'https://mixed.example/cb'], metadataVersion: 'v1' })
+        expect(consents.covers(await consents.remember('alice', mixed, 'https://mixed.example/cb', ['openid']), mixed, ['openid'])).toBe(
+          true,
+        )
+        // A client an administrator registered is trusted with loopback redirect URIs (a development setup).
+        const registered = client('registered', { redirectUris: uris })
+        expect(consents.covers(await consents.remember('alice', registered, '', ['openid']), registered, ['openid'])).toBe(true)
       })
 
       it('consent is forgotten after its lifetime', async () => {

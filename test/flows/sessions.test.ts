@@ -17,6 +17,16 @@ import { DEFAULT_SESSION_IDLE_LIFETIME, DEFAULT_SESSION_LIFETIME } from '../../s
 
 const SECOND = { clientId: 'second', clientSecret: 'S'.repeat(43), redirectUris: ['https://second.example/cb'], name: 'Second' } as const
 const LOOPBACK = { clientId: 'loopback-app', clientSecret: 'L'.repeat(43), redirectUris: ['http://127.0.0.1:8123/cb'] } as const
+const DYNAMIC = {
+  clientId: 'dynamic-app',
+  clientSecret: 'D'.repeat(43),
+  redirectUris: ['https://dynamic.example/a', 'https://dynamic.example/b'],
+} as const
+/** The metadata versions of the clients that have one (self-registered, metadata-document), changed by the tests. */
+const versions = new Map<string, string>([
+  [LOOPBACK.clientId, 'v1'],
+  [DYNAMIC.clientId, 'v1'],
+])
 const ALICE = { username: 'alice', password: 'wonderland' } as const
 const BOB = { username: 'bob', password: 'builder-of-things' } as const
 const HINTS: Readonly<Record<string, string>> = { 'hint-alice': 'alice', 'hint-bob': 'bob' }
@@ -31,13 +41,21 @@ const consents = new RememberedConsents(records, { now: () => server.clock.secon
 beforeAll(async () => {
   adapter = new SplitSiteAdapter(SPLIT_USERS, { hostAuthTime: () => hostAuthTime })
   server = await startTestServer({
-    clients: [SECOND, LOOPBACK],
-    controller: {
+    clients: [SECOND, LOOPBACK, DYNAMIC],
+    controller: () => ({
+      // The test server's client store, with a metadata version on the dynamic clients.
+      clientStore: {
+        fetchByClientId: async (clientId: string) => {
+          const found = await server.clientStore.fetchByClientId(clientId)
+          const version = versions.get(clientId)
+          return found === undefined || version === undefined ? found : { ...found, metadataVersion: version }
+        },
+      },
       siteAdapter: adapter,
       sessions: { verifyIdTokenHint: async (hint) => (HINTS[hint] === undefined ? undefined : { sub: HINTS[hint] }) },
       limits: { signIn: { max: 3, windowSeconds: 900 } },
       recordStore: records,
-    },
+    }),
   })
 })
 afterAll(() => server.close())
@@ -253,13 +271,41 @@ describe('remembered consent', () => {
     expect(stageOf(await jar.fetch(url()))).toBe('consent')
   })
 
-  it('a client whose redirect URIs are all loopback never skips the consent page; prompt=none gets consent_required', async () => {
+  it('a self-registered client whose redirect URIs are all loopback never skips the consent page; prompt=none gets consent_required', async () => {
     const first = await authorize(url({}, LOOPBACK))
     expect(first.pages).toEqual(['login', 'consent'])
     expect(stageOf(await jar.fetch(url({}, LOOPBACK)))).toBe('consent')
     const silent = await jar.fetch(url({ prompt: 'none' }, LOOPBACK))
     expect(silent.status).toBe(302)
     expect(params(silent, LOOPBACK.redirectUris[0]).get('error')).toBe('consent_required')
+  })
+
+  it('a self-registered client: consent is remembered per redirect URI and dropped when its metadata version changes', async () => {
+    const [a = '', b = ''] = DYNAMIC.redirectUris
+    const viaA = (extra: Record<string, string> = {}): string => url(extra, { clientId: DYNAMIC.clientId, redirectUris: [a] })
+    const viaB = url({}, { clientId: DYNAMIC.clientId, redirectUris: [b] })
+    expect((await authorize(viaA())).pages).toEqual(['login', 'consent'])
+    expect((await jar.fetch(viaA())).status).toBe(302)
+    // Another redirect URI of the same client: asked again.
+    expect(stageOf(await jar.fetch(viaB))).toBe('consent')
+    versions.set(DYNAMIC.clientId, 'v2')
+    try {
+      expect(stageOf(await jar.fetch(viaA()))).toBe('consent')
+      expect(params(await jar.fetch(viaA({ prompt: 'none' })), a).get('error')).toBe('consent_required')
+    } finally {
+      versions.set(DYNAMIC.clientId, 'v1')
+    }
+  })
+
+  it('an administrator-registered client with loopback redirect URIs keeps its remembered consent', async () => {
+    const local = { clientId: LOOPBACK.clientId, redirectUris: LOOPBACK.redirectUris }
+    versions.delete(LOOPBACK.clientId)
+    try {
+      await authorize(url({}, local))
+      expect((await jar.fetch(url({}, local))).status).toBe(302)
+    } finally {
+      versions.set(LOOPBACK.clientId, 'v1')
+    }
   })
 
   it('a consent POST is bound to the session it was shown in: after the session changed, it is refused (error page)', async () => {
