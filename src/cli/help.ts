@@ -26,6 +26,8 @@ Commands:
   client show <id>       Show one client
   client rm <id>         Remove a client
   token revoke <token>   Revoke an access token, or a refresh token and its family
+  grant list             List remembered consent, per user or per client
+  grant revoke           Revoke remembered consent and the tokens issued under it
   migrate                Create or upgrade the store's tables
 
 Options:
@@ -169,6 +171,49 @@ ${STORE_OPTIONS}
   -h, --help          Show this help
 
 ${EXIT_CODES} A token that is unknown, expired or already revoked is exit code 1.
+`,
+
+  grant: `Usage: oauth2-stack grant <list|revoke> (--user <id> | --client <id>) [options]
+
+Commands:
+  grant list             List remembered consent (the grants users gave clients)
+  grant revoke           Revoke remembered consent and the tokens issued under it
+
+Run 'oauth2-stack grant <command> --help' for its options.
+${EXIT_CODES}
+`,
+
+  'grant list': `Usage: oauth2-stack grant list (--user <id> | --client <id>) [options]
+
+Lists the remembered consent of a user (every client she allowed) or of a client (every user who
+allowed it), or of one user for one client when both are given: scopes, redirect URI (for
+self-registered and metadata-document clients), grant id, when last given.
+
+Options:
+  --user <id>         The user, as the site adapter names her
+  --client <id>       The client_id
+  --json              Print JSON
+${STORE_OPTIONS}
+  -h, --help          Show this help
+
+${EXIT_CODES}
+`,
+
+  'grant revoke': `Usage: oauth2-stack grant revoke (--user <id> | --client <id>) [options]
+
+Revokes remembered consent: of a user for one client (--user and --client), every consent of a user
+(--user), or every consent given to a client (--client). The next authorization asks for consent
+again, and the access and refresh tokens issued under each consent are ended when the token store can
+end token families by grant.
+
+Options:
+  --user <id>         The user, as the site adapter names her
+  --client <id>       The client_id
+  --json              Print the revoked consents as JSON
+${STORE_OPTIONS}
+  -h, --help          Show this help
+
+${EXIT_CODES}
 `,
 
   migrate: `Usage: oauth2-stack migrate [options]

@@ -54,8 +54,11 @@ export interface RememberedConsentsOptions {
   readonly now: () => number
   /** How long consent is remembered after it was last given, in seconds. Default {@link DEFAULT_CONSENT_LIFETIME} (180 days). */
   readonly lifetime?: number
-  /** Where the tokens issued under a consent are ended when it is revoked (the access token store). */
-  readonly tokens?: FamilyRevoker
+  /**
+   * Where the tokens issued under a consent are ended when it is revoked: the access token store, whose
+   * `revokeFamilies({ grantId })` (a {@link FamilyRevoker}) is called when it has one.
+   */
+  readonly tokens?: object
 }
 
 /** Which remembered consents {@link RememberedConsents.revoke} ends: a user's, a client's, or one user's for one client. */

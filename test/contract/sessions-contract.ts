@@ -76,7 +76,7 @@ export function describeSessionStoreContract(name: string, factory: () => Promis
       revokedGrants = []
       consents = new RememberedConsents(records, {
         now: () => clock.seconds,
-        tokens: { revokeFamilies: async (selector) => void revokedGrants.push(selector.grantId) },
+        tokens: { revokeFamilies: async (selector: { readonly grantId: string }) => void revokedGrants.push(selector.grantId) },
       })
     })
     afterEach(async () => {
