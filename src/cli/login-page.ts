@@ -64,7 +64,9 @@ export function renderLoginPage(model: LoginPageModel): string {
 <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${escapeHtml(model.username ?? '')}"${invalid}${focusUser}>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required${invalid}${focusPassword}>`
-  const allow = consentOnly ? `<button type="submit" name="action" value="approve" class="allow" autofocus>Allow</button>` : `<button type="submit" name="action" value="approve" class="allow">Sign in and allow</button>`
+  const allow = consentOnly
+    ? `<button type="submit" name="action" value="approve" class="allow" autofocus>Allow</button>`
+    : `<button type="submit" name="action" value="approve" class="allow">Sign in and allow</button>`
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark"><meta name="referrer" content="no-referrer"><link rel="icon" href="data:,">
