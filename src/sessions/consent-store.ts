@@ -9,7 +9,7 @@ import { redirectsOnlyToLoopback } from './consent-loopback.ts'
 /** RecordStore kind of remembered consent. */
 const KIND = 'consent'
 /** Default lifetime of a remembered consent: 180 days after it was last given. */
-export const DEFAULT_CONSENT_LIFETIME = 180 * 86_400
+export const DEFAULT_CONSENT_LIFETIME: number = 180 * 86_400
 /** The scope whose consent lets the client get refresh tokens while the user is away (OpenID Connect Core section 11). */
 const OFFLINE_ACCESS = 'offline_access'
 

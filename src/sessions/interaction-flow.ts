@@ -58,7 +58,7 @@ export interface InteractionRequest<Env> {
 }
 
 /** What {@link InteractionFlow.run} answers when the POST's CSRF token is not one for this stage and browser. */
-export const CSRF_FAILED = Symbol('csrf-failed')
+export const CSRF_FAILED: unique symbol = Symbol('csrf-failed')
 
 type Stage = 'login' | 'consent'
 
