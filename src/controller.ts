@@ -24,6 +24,7 @@ import type {
   TokenHandler,
 } from './grants/types.ts'
 import { CsrfGuard } from './web/csrf.ts'
+import { createSessionServices } from './sessions/session-options.ts'
 import { guardStore } from './internal/guard-store.ts'
 import { ServerKey } from './web/server-key.ts'
 import { CIMD_METADATA_FIELD, withMetadataDocuments } from './clients/metadata-document-clients.ts'
@@ -204,6 +205,7 @@ export class AuthorizationController<Env = unknown> {
       limits,
       recordStore,
       csrf,
+      ...createSessionServices(recordStore, accessTokenStore, { secure: this.issuer.startsWith('https:'), now }, options.sessions),
     }
     const endpointContext: GrantEndpointContext<Env> = { services: this.#services, realm, onError }
     const route = (path: string, handle: (request: Request, environ: Env) => Promise<Response>): void => {

@@ -33,6 +33,9 @@ export type OAuthErrorCode =
   | 'expired_token'
   | 'too_many_requests'
   | 'invalid_target'
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required'
 
 /** Options every OAuth error accepts. */
 export interface OAuthErrorOptions {
@@ -141,6 +144,33 @@ export class InvalidTarget extends OAuthError {
 /** `access_denied`: the resource owner denied the request (RFC 6749 section 4.1.2.1). */
 export class AccessDenied extends OAuthError {
   readonly error = 'access_denied'
+  readonly status: number = 400
+}
+
+/**
+ * `login_required` (OpenID Connect Core section 3.1.2.6): `prompt=none` was asked, or an `id_token_hint`
+ * names another user, and the user would have to sign in. Sent to the client's redirect URI.
+ */
+export class LoginRequired extends OAuthError {
+  readonly error = 'login_required'
+  readonly status: number = 400
+}
+
+/**
+ * `consent_required` (OpenID Connect Core section 3.1.2.6): `prompt=none` was asked and the user would
+ * have to consent. Sent to the client's redirect URI.
+ */
+export class ConsentRequired extends OAuthError {
+  readonly error = 'consent_required'
+  readonly status: number = 400
+}
+
+/**
+ * `interaction_required` (OpenID Connect Core section 3.1.2.6): `prompt=none` was asked and the site
+ * would have to show the user a page other than login or consent. Sent to the client's redirect URI.
+ */
+export class InteractionRequired extends OAuthError {
+  readonly error = 'interaction_required'
   readonly status: number = 400
 }
 
@@ -258,6 +288,9 @@ export type AnyOAuthError =
   | ExpiredToken
   | TooManyRequests
   | InvalidTarget
+  | LoginRequired
+  | ConsentRequired
+  | InteractionRequired
 
 /**
  * Thrown by a `SiteAdapter` (seed compatibility) when the user is not authenticated yet: the

@@ -10,6 +10,27 @@
 export { AuthorizationController } from './controller.ts'
 export type { AuthorizationControllerOptions, IntrospectionOptions } from './options.ts'
 export type { ResourceOptions } from './grants/resource-binding.ts'
+export {
+  DEFAULT_SESSION_IDLE_LIFETIME,
+  DEFAULT_SESSION_LIFETIME,
+  DEFAULT_SESSION_TOUCH_INTERVAL,
+  LoginSessions,
+  type LoginSession,
+  type LoginSessionsOptions,
+  type SessionLifetimes,
+  type SessionUser,
+  type StartedSession,
+} from './sessions/login-sessions.ts'
+export {
+  DEFAULT_CONSENT_LIFETIME,
+  RememberedConsents,
+  type ConsentSelector,
+  type FamilyRevoker,
+  type RememberedConsent,
+  type RememberedConsentsOptions,
+} from './sessions/consent-store.ts'
+export type { SessionOptions } from './sessions/session-options.ts'
+export type { IdTokenHintVerifier } from './sessions/interaction-flow.ts'
 export type { AuthorizationServerMetadata } from './endpoints/metadata.ts'
 export { DEFAULT_LIMITS, type LimitName, type LimitPolicy, type LimitsOptions } from './limits/policies.ts'
 export type { ClientAddressFunction } from './limits/client-address.ts'

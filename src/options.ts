@@ -16,6 +16,7 @@ import type { Signer } from './keys/types.ts'
 import type { Request } from './web/request.ts'
 import type { PageHooks } from './web/page-hooks.ts'
 import type { SiteAdapter } from './web/site-adapter.ts'
+import type { SessionOptions } from './sessions/session-options.ts'
 
 /**
  * Options of the {@link AuthorizationController} (the seed's constructor arguments, plus what the RFCs
@@ -155,6 +156,12 @@ export interface AuthorizationControllerOptions<Env = unknown> {
    * addresses per /64.
    */
   readonly clientAddress?: ClientAddressFunction<Env>
+  /**
+   * Login sessions (single sign-on) and remembered consent, when the site adapter implements the
+   * login/consent split (`SiteAdapter.login`): lifetimes and the `id_token_hint` check. Kept in the
+   * `recordStore`. See docs/sessions-and-consent.md.
+   */
+  readonly sessions?: SessionOptions
   /**
    * Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document, as MCP uses them): a
    * `client_id` that is an https URL with a path names the JSON document describing the client, which

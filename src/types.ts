@@ -58,6 +58,13 @@ export interface Client {
    * the controller's `resources` policy. See `docs/resource-indicators.md`.
    */
   readonly resources?: readonly string[] | undefined
+  /**
+   * For clients whose metadata can change after registration (RFC 7591/7592 self-registered clients,
+   * client ID metadata documents): a version or hash of that metadata. When set, remembered consent is
+   * kept per redirect URI and dropped once the version changes. `undefined` for clients registered by an
+   * administrator.
+   */
+  readonly metadataVersion?: string | undefined
 }
 
 /** Whether a client is public (no secret, RFC 6749 section 2.1). */

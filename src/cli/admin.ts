@@ -293,7 +293,7 @@ export async function migrate(args: readonly string[], io: CliIo): Promise<numbe
 }
 
 /** Prints the command's help when `--help` was given; says whether it did. */
-function help(parsed: ParsedCommand, command: string, io: CliIo): boolean {
+export function help(parsed: ParsedCommand, command: string, io: CliIo): boolean {
   if (parsed.values.help !== true) return false
   io.out(HELP[command] ?? '')
   return true
@@ -306,7 +306,8 @@ function requiredPositional(parsed: ParsedCommand, command: string, what: string
   return value
 }
 
-async function withStore(parsed: ParsedCommand, io: CliIo, body: (store: CliStore) => Promise<number>): Promise<number> {
+/** Opens the command's store, runs `body` with it and closes it; store failures become a {@link FailureError}. */
+export async function withStore(parsed: ParsedCommand, io: CliIo, body: (store: CliStore) => Promise<number>): Promise<number> {
   const config = await configOf(parsed)
   const url = storeUrlOf(parsed, config, io.env)
   const store = await openCliStore(url)

@@ -2,8 +2,8 @@ import { constantTimeEqual } from '../tokens/hash.ts'
 import type { Client } from '../types.ts'
 import type { Request } from '../web/request.ts'
 import { PAGE_HEADERS, type Response } from '../web/response.ts'
-import type { AuthenticationResult, AuthorizationContext, SiteAdapter } from '../web/site-adapter.ts'
-import { renderLoginPage } from './login-page.ts'
+import type { AuthenticationResult, AuthorizationContext, InteractionContext, LoginResult, SiteAdapter } from '../web/site-adapter.ts'
+import { renderLoginPage as loginPageHtml } from './login-page.ts'
 
 /** A demo user: name, password and the data kept with the user's tokens. */
 export interface DemoUser {
@@ -27,8 +27,11 @@ export interface DemoSiteAdapterOptions {
 }
 
 /**
- * The demo server's site adapter: one form that signs the user in and asks for consent. Serves the
- * authorization endpoint and the password grant. For demonstration only: users and passwords in memory.
+ * The demo server's site adapter, with the login/consent split: the core keeps the login session and
+ * remembered consent, so a second client signs in without a password and an allowed client is not asked
+ * again. The login page also asks for consent ("Sign in and allow"); a browser that is signed in gets a
+ * consent-only page. Serves the authorization endpoint, the device flow and the password grant
+ * (`authenticate`). For demonstration only: users and passwords in memory.
  */
 export class DemoSiteAdapter implements SiteAdapter {
   readonly #users: readonly DemoUser[]
@@ -53,6 +56,33 @@ export class DemoSiteAdapter implements SiteAdapter {
     return password ? { type: 'denied' } : { type: 'unauthenticated' }
   }
 
+  async login(request: Request): Promise<LoginResult> {
+    if (request.postParam('action') !== 'approve') return { type: 'unauthenticated' }
+    const username = request.postParam('username')
+    const user = this.#check(username, request.postParam('password'))
+    // The login page is a login-and-consent page: its button allows the request too.
+    if (user !== undefined) return { type: 'authenticated', userId: user.username, data: user.data, consent: true }
+    if (username !== undefined && username !== '') return { type: 'failed', username }
+    return { type: 'unauthenticated' }
+  }
+
+  async renderLoginPage(request: Request, response: Response, environ: unknown, context: InteractionContext): Promise<Response> {
+    return this.renderAuthPage(request, response, environ, context.scopes, context.client, context)
+  }
+
+  async renderConsentPage(_request: Request, response: Response, _environ: unknown, context: InteractionContext): Promise<Response> {
+    response.body = loginPageHtml({
+      context,
+      scopeDescriptions: this.#scopeDescriptions,
+      error: undefined,
+      username: undefined,
+      hint: undefined,
+      signedInAs: context.userId ?? '',
+    })
+    Object.assign(response.headers, PAGE_HEADERS)
+    return response
+  }
+
   async renderAuthPage(
     request: Request,
     response: Response,
@@ -62,7 +92,7 @@ export class DemoSiteAdapter implements SiteAdapter {
     context: AuthorizationContext,
   ): Promise<Response> {
     const attempted = request.method === 'POST' && request.postParam('action') === 'approve'
-    response.body = renderLoginPage({
+    response.body = loginPageHtml({
       context,
       scopeDescriptions: this.#scopeDescriptions,
       error: attempted ? 'Wrong username or password.' : undefined,

@@ -28,6 +28,8 @@ Commands:
   token revoke <token>   Revoke an access token, or a refresh token and its family
   keys list              List the issuer's signing keys (kid, algorithm, state, dates)
   keys rotate            Rotate the signing keys; running servers follow within 60 s
+  grant list             List remembered consent, per user or per client
+  grant revoke           Revoke remembered consent and the tokens issued under it
   migrate                Create or upgrade the store's tables
 
 Options:
@@ -225,6 +227,49 @@ ${STORE_OPTIONS}
 
 The private keys are sealed under OAUTH2_STACK_KEY_SECRET; with a sqlite: store and no variable,
 the key-secret file beside the database (the one serve created) is used.
+
+${EXIT_CODES}
+`,
+
+  grant: `Usage: oauth2-stack grant <list|revoke> (--user <id> | --client <id>) [options]
+
+Commands:
+  grant list             List remembered consent (the grants users gave clients)
+  grant revoke           Revoke remembered consent and the tokens issued under it
+
+Run 'oauth2-stack grant <command> --help' for its options.
+${EXIT_CODES}
+`,
+
+  'grant list': `Usage: oauth2-stack grant list (--user <id> | --client <id>) [options]
+
+Lists the remembered consent of a user (every client she allowed) or of a client (every user who
+allowed it), or of one user for one client when both are given: scopes, redirect URI (for
+self-registered and metadata-document clients), grant id, when last given.
+
+Options:
+  --user <id>         The user, as the site adapter names her
+  --client <id>       The client_id
+  --json              Print JSON
+${STORE_OPTIONS}
+  -h, --help          Show this help
+
+${EXIT_CODES}
+`,
+
+  'grant revoke': `Usage: oauth2-stack grant revoke (--user <id> | --client <id>) [options]
+
+Revokes remembered consent: of a user for one client (--user and --client), every consent of a user
+(--user), or every consent given to a client (--client). The next authorization asks for consent
+again, and the access and refresh tokens issued under each consent are ended when the token store can
+end token families by grant.
+
+Options:
+  --user <id>         The user, as the site adapter names her
+  --client <id>       The client_id
+  --json              Print the revoked consents as JSON
+${STORE_OPTIONS}
+  -h, --help          Show this help
 
 ${EXIT_CODES}
 `,

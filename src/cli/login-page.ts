@@ -13,6 +13,11 @@ export interface LoginPageModel {
   readonly username: string | undefined
   /** A note shown under the form, e.g. the demo's public account. Plain text. */
   readonly hint?: string | undefined
+  /**
+   * The signed-in user, for the consent page of a browser that has a login session (single sign-on): the
+   * page then asks only for consent, without the username and password fields.
+   */
+  readonly signedInAs?: string | undefined
 }
 
 /**
@@ -51,10 +56,24 @@ export function renderLoginPage(model: LoginPageModel): string {
   // After a wrong password the user name is kept, so the password field is the one to fill in.
   const focusUser = model.username === undefined || model.username === '' ? ' autofocus' : ''
   const focusPassword = focusUser === '' ? ' autofocus' : ''
+  const consentOnly = model.signedInAs !== undefined
+  const title = consentOnly ? `Allow ${clientName} to use your account` : `Sign in to continue to ${clientName}`
+  const heading = consentOnly
+    ? `Allow <strong>${clientName}</strong> to use your account`
+    : `Sign in to continue to <strong>${clientName}</strong>`
+  const fields = consentOnly
+    ? `<p class="note" id="signed-in">Signed in as <strong>${escapeHtml(model.signedInAs ?? '')}</strong>.</p>`
+    : `<label for="username">Username</label>
+<input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${escapeHtml(model.username ?? '')}"${invalid}${focusUser}>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required${invalid}${focusPassword}>`
+  const allow = consentOnly
+    ? `<button type="submit" name="action" value="approve" class="allow" autofocus>Allow</button>`
+    : `<button type="submit" name="action" value="approve" class="allow">Sign in and allow</button>`
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark"><meta name="referrer" content="no-referrer"><link rel="icon" href="data:,">
-<title>Sign in to continue to ${clientName}</title>
+<title>${title}</title>
 <style>
 :root{--bg:#f3f4f6;--card:#fff;--text:#1f2328;--muted:#57606a;--line:#d0d7de;--accent:#1d4ed8;--accent-text:#fff;--focus:#b45309;--error-bg:#fde8e8;--error:#8a1010}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--card:#161b22;--text:#e6edf3;--muted:#9da7b3;--line:#3d444d;--accent:#4493f8;--accent-text:#0d1117;--focus:#f0b429;--error-bg:#3c1618;--error:#ffb1ad}}
@@ -81,18 +100,15 @@ button{flex:1 1 8rem;min-height:2.75rem;font:inherit;font-weight:600;padding:.6r
 :focus-visible{outline:3px solid var(--focus);outline-offset:2px}
 @media (max-width:30rem){body{padding:0}main{border:0;border-radius:0;min-height:100vh;padding:1.25rem 1rem}}
 </style></head><body><main>
-<div class="app"><span class="avatar" aria-hidden="true">${initial}</span><h1>Sign in to continue to <strong>${clientName}</strong></h1></div>
+<div class="app"><span class="avatar" aria-hidden="true">${initial}</span><h1>${heading}</h1></div>
 ${claims}<h2 id="permissions">${clientName} wants to</h2>
 <ul aria-labelledby="permissions">${scopes}</ul>
 <p class="note">${clientName} will not see your password.${returnTo}</p>
 ${error}
 <form method="post" action="${escapeHtml(context.formAction)}">
 ${context.csrfInput}
-<label for="username">Username</label>
-<input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${escapeHtml(model.username ?? '')}"${invalid}${focusUser}>
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required${invalid}${focusPassword}>
-<div class="buttons"><button type="submit" name="action" value="approve" class="allow">Sign in and allow</button>
+${fields}
+<div class="buttons">${allow}
 <button type="submit" name="action" value="deny" class="deny" formnovalidate>Deny</button></div>
 </form>${hint}</main></body></html>`
 }

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { clientAdd, clientList, clientRemove, clientShow, migrate, tokenRevoke } from './admin.ts'
+import { grantList, grantRevoke } from './grants.ts'
 import { closest, CliError, EXIT, UsageError } from './args.ts'
 import { HELP } from './help.ts'
 import { keysList, keysRotate } from './keys.ts'
@@ -26,10 +27,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   'keys list': keysList,
   'keys ls': keysList,
   'keys rotate': keysRotate,
+  'grant list': grantList,
+  'grant ls': grantList,
+  'grant revoke': grantRevoke,
   migrate,
 }
 
-const GROUPS = new Set(['client', 'token', 'keys'])
+const GROUPS = new Set(['client', 'token', 'keys', 'grant'])
 
 /**
  * Runs the command line `argv` (without `node` and the script) and resolves with the exit code. Never
@@ -88,7 +92,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS[first]
   if (command === undefined) {
-    const guess = closest(first, ['serve', 'client', 'token', 'keys', 'migrate'])
+    const guess = closest(first, ['serve', 'client', 'token', 'keys', 'grant', 'migrate'])
     throw new UsageError(`unknown command ${JSON.stringify(first)}${guess === undefined ? '' : ` (did you mean ${guess}?)`}`)
   }
   return command(argv.slice(1), io)

@@ -9,28 +9,20 @@ import {
   UnauthorizedClient,
   UnsupportedResponseType,
 } from '../errors.ts'
-import type { AuthorizeHandler, AuthorizeRequestContext, GrantServices } from '../grants/types.ts'
+import type { AuthorizeHandler, AuthorizeRequestContext, GrantedUser, GrantServices, PendingAuthorization } from '../grants/types.ts'
 import { CSRF_FIELD, type CsrfGuard } from '../web/csrf.ts'
 import { applySignInLimits } from '../limits/sign-in.ts'
 import { valuesOf, type Params } from '../internal/params.ts'
 import { NO_USER_DATA, type Client } from '../types.ts'
 import type { Request } from '../web/request.ts'
-import { callAuthenticate, renderConsentPage } from '../web/interaction.ts'
+import { BOUND_PARAMETERS, callAuthenticate, formActionOf, renderConsentPage } from '../web/interaction.ts'
 import { protectPage, Response } from '../web/response.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
 import { allows } from '../checks/allows.ts'
 import { bodyErrorToOAuthError, redirectErrorResponse, toOAuthError } from '../web/error-response.ts'
-
-/** The authorization-request parameters that must not be repeated (RFC 6749 section 3.1). */
-const OAUTH_PARAMETERS = [
-  'client_id',
-  'redirect_uri',
-  'response_type',
-  'scope',
-  'state',
-  'code_challenge',
-  'code_challenge_method',
-] as const
+import { readAuthorizationParameters } from '../sessions/authorization-parameters.ts'
+import { CSRF_FAILED, InteractionFlow } from '../sessions/interaction-flow.ts'
+import { InteractionRequired, LoginRequired } from '../errors.ts'
 
 /** Where errors go once the client and the redirect URI are validated. */
 interface ErrorTarget {
@@ -50,6 +42,7 @@ export class AuthorizeEndpoint<Env> {
   readonly #services: GrantServices<Env>
   readonly #csrf: CsrfGuard
   readonly #onError: (error: AnyOAuthError, request: Request) => void
+  readonly #interaction: InteractionFlow<Env>
 
   constructor(
     handlers: ReadonlyMap<string, AuthorizeHandler<Env>>,
@@ -60,6 +53,7 @@ export class AuthorizeEndpoint<Env> {
     this.#services = services
     this.#csrf = services.csrf
     this.#onError = onError
+    this.#interaction = new InteractionFlow<Env>(services)
   }
 
   async handle(request: Request, environ: Env): Promise<Response> {
@@ -132,7 +126,33 @@ export class AuthorizeEndpoint<Env> {
       if (adapter === undefined) throw new ConfigurationError(`no site adapter for response_type ${responseType}`)
       const scopes = pending.scopes
       // The consent is for these resources too (RFC 8707): they are part of what the CSRF token binds.
-      const binding = `${OAUTH_PARAMETERS.map((name) => param(name) ?? '').join('\0')}\0${paramValues('resource').join(' ')}`
+      const binding = `${BOUND_PARAMETERS.map((name) => param(name) ?? '').join('\0')}\0${paramValues('resource').join(' ')}`
+      const parameters = readAuthorizationParameters(param)
+      const grant = async (user: GrantedUser): Promise<Response> => {
+        const response = await this.#grant(request, pending, user, client, responseType, handler.responseMode, redirectUri, state)
+        if (post) response.addCookie(this.#csrf.clearCookie)
+        return response
+      }
+      if (adapter.login !== undefined) {
+        // The login/consent split: the core keeps the login session and remembered consent (sessions/).
+        const answer = await this.#interaction.run({
+          request,
+          environ,
+          adapter,
+          client,
+          redirectUri,
+          scopes,
+          parameters,
+          param,
+          binding,
+          issue: grant,
+        })
+        if (answer !== CSRF_FAILED) return answer
+        target = undefined
+        throw new InvalidRequest('This form has expired or was not sent from this site. Start the sign-in again.')
+      }
+      // OpenID Connect Core section 3.1.2.1: with prompt=none the seed's flow shows no page either.
+      const silent = parameters.prompts.has('none')
       // A POST without the CSRF field is an authorization request sent by POST (RFC 6749 section 3.1):
       // nothing in it is a decision, so it only gets the page. A POST with a wrong token is refused.
       const decision = post && request.postParam(CSRF_FIELD) !== undefined
@@ -140,9 +160,8 @@ export class AuthorizeEndpoint<Env> {
         target = undefined
         throw new InvalidRequest('This form has expired or was not sent from this site. Start the sign-in again.')
       }
-      const status = post ? 303 : 302
       if (post && !decision) {
-        return await this.#renderPage(adapter, request, environ, scopes, client, binding, param, paramValues)
+        return await this.#renderPage(adapter, request, environ, scopes, client, binding, param, silent)
       }
       if (await adapter.userHasDeniedAccess(request, environ, scopes, client)) {
         throw new AccessDenied('The resource owner denied the request.')
@@ -152,24 +171,19 @@ export class AuthorizeEndpoint<Env> {
       if (decision) await applySignInLimits(this.#services.limits, result, this.#services.limits.address(environ, request))
       switch (result.type) {
         case 'granted': {
-          const params = await pending.issue({ userId: result.userId, data: result.data ?? NO_USER_DATA })
-          // After issue: the code (or token) is stored.
-          this.#services.emit(request, { type: 'consent.granted', clientId: client.clientId, userId: result.userId, responseType, scopes })
-          // RFC 9207 section 2: iss on every authorization response.
-          const location = buildRedirect(redirectUri, { ...params, state, iss: this.#services.issuer }, handler.responseMode)
-          const response = Response.redirect(location, status)
-          if (post) response.addCookie(this.#csrf.clearCookie)
-          return response
+          const authTime = result.authTime ?? this.#services.now()
+          return await grant({ userId: result.userId, data: result.data ?? NO_USER_DATA, context: { subjectType: 'user', authTime } })
         }
         case 'denied':
           throw new AccessDenied('The resource owner denied the request.')
         case 'respond':
+          if (silent) throw new InteractionRequired('The site would have to show the user a page.')
           return protectPage(result.response)
         case 'failed':
           this.#services.emit(request, { type: 'user.login_failed', clientId: client.clientId, username: result.username })
-          return await this.#renderPage(adapter, request, environ, scopes, client, binding, param, paramValues)
+          return await this.#renderPage(adapter, request, environ, scopes, client, binding, param, silent)
         case 'unauthenticated':
-          return await this.#renderPage(adapter, request, environ, scopes, client, binding, param, paramValues)
+          return await this.#renderPage(adapter, request, environ, scopes, client, binding, param, silent)
       }
     } catch (thrown) {
       const error = toOAuthError(thrown)
@@ -181,7 +195,27 @@ export class AuthorizeEndpoint<Env> {
     }
   }
 
-  /** Renders the login/consent page with a CSRF token bound to this authorization request. */
+  /** Issues the code or token and redirects to the client with `state` and `iss`. */
+  async #grant(
+    request: Request,
+    pending: PendingAuthorization,
+    user: GrantedUser,
+    client: Client,
+    responseType: string,
+    mode: 'query' | 'fragment',
+    redirectUri: string,
+    state: string | undefined,
+  ): Promise<Response> {
+    const params = await pending.issue(user)
+    // After issue: the code (or token) is stored.
+    const scopes = pending.scopes
+    this.#services.emit(request, { type: 'consent.granted', clientId: client.clientId, userId: user.userId, responseType, scopes })
+    // RFC 9207 section 2: iss on every authorization response.
+    const location = buildRedirect(redirectUri, { ...params, state, iss: this.#services.issuer }, mode)
+    return Response.redirect(location, request.method === 'POST' ? 303 : 302)
+  }
+
+  /** Renders the login/consent page with a CSRF token bound to this authorization request (none with `prompt=none`). */
   async #renderPage(
     adapter: SiteAdapter<Env>,
     request: Request,
@@ -190,20 +224,11 @@ export class AuthorizeEndpoint<Env> {
     client: Client,
     binding: string,
     param: (name: string) => string | undefined,
-    paramValues: (name: string) => readonly string[],
+    silent: boolean,
   ): Promise<Response> {
-    // The form posts the decision back with the authorization request in the query, wherever the request
-    // itself carried it (query or POST body).
-    const query = new URLSearchParams()
-    for (const name of OAUTH_PARAMETERS) {
-      const value = param(name)
-      if (value !== undefined) query.append(name, value)
-    }
-    // The user's languages (OpenID Connect Core section 3.1.2.1) stay with the form, for the pages after it.
-    for (const resource of paramValues('resource')) query.append('resource', resource)
-    const uiLocales = param('ui_locales')
-    if (uiLocales !== undefined) query.append('ui_locales', uiLocales)
-    const formAction = `${request.basePath}${request.path}?${query.toString()}`
+    if (silent) throw new LoginRequired('The user must sign in.')
+    // The form posts the decision back with the authorization request in the query.
+    const formAction = formActionOf(request, param)
     return renderConsentPage(adapter, this.#csrf, { request, environ, client, scopes, formAction, binding })
   }
 }
@@ -214,10 +239,10 @@ function allValues(query: Params, form: Params | undefined, name: string): reado
   return inQuery.length > 0 || form === undefined ? inQuery : valuesOf(form, name)
 }
 
-/** OAuth parameters repeated in the query, in the body, or present in both. */
+/** OAuth and OpenID Connect parameters repeated in the query, in the body, or present in both. */
 function repeatedParameters(query: Params, form: Params | undefined): string[] {
   const repeated: string[] = []
-  for (const name of OAUTH_PARAMETERS) {
+  for (const name of BOUND_PARAMETERS) {
     const inQuery = query.values.has(name)
     const inForm = form?.values.has(name) === true
     if ((inQuery && inForm) || query.repeated?.has(name) === true || form?.repeated?.has(name) === true) repeated.push(name)

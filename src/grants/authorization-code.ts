@@ -3,7 +3,7 @@ import { InvalidGrant, InvalidRequest } from '../errors.ts'
 import { hashToken } from '../tokens/hash.ts'
 import { isPublicClient, type AuthorizationCode } from '../types.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
-import { boundResources, resourceContext } from './resource-binding.ts'
+import { boundResources, grantContext } from './resource-binding.ts'
 import type { Scope } from '../checks/scope.ts'
 import type {
   AuthorizeRequestContext,
@@ -98,7 +98,9 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
           familyId: services.newId(),
           issuedAt: now,
           expiresAt: now + services.authorizationCodeLifetime,
-          ...resourceContext(resources),
+          // auth_time, sid and the remembered consent's grant id (for the ID token and for logout and
+          // revocation), and the resources the grant is bound to (RFC 8707).
+          ...grantContext(user.context, resources),
         }
         await services.authCodeStore.saveCode(record)
         return { code }

@@ -1,7 +1,7 @@
 import type { Limits } from '../limits/rate-limits.ts'
 import type { AccessTokenStore, AuthCodeStore, ClientStore, RecordStore } from '../stores/types.ts'
 import type { TokenGenerator } from '../tokens/types.ts'
-import type { Client, UserData } from '../types.ts'
+import type { Client, GrantContext, UserData } from '../types.ts'
 import type { AnyOAuthError } from '../errors.ts'
 import type { AuditEventInput } from '../events/types.ts'
 import type { Request } from '../web/request.ts'
@@ -13,6 +13,9 @@ import type { ResourcePolicy } from './resource-binding.ts'
 import type { EndpointContext } from '../client-auth/client-endpoint.ts'
 import type { CsrfGuard } from '../web/csrf.ts'
 import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from '../issuer/types.ts'
+import type { LoginSessions } from '../sessions/login-sessions.ts'
+import type { RememberedConsents } from '../sessions/consent-store.ts'
+import type { IdTokenHintVerifier } from '../sessions/interaction-flow.ts'
 
 // The token-issuing types live with the issuer; they are re-exported here, where grants have always found them.
 export type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from '../issuer/types.ts'
@@ -70,6 +73,12 @@ export interface GrantServices<Env = unknown> {
   readonly endpointContext: GrantEndpointContext<Env>
   /** The controller's one anti-CSRF guard, for every page that posts a form (consent, device verification). */
   readonly csrf: CsrfGuard
+  /** The core's login sessions (single sign-on): find and end the browser's session (logout). */
+  readonly sessions: LoginSessions
+  /** Remembered consent: find, list and revoke. */
+  readonly consents: RememberedConsents
+  /** Checks an `id_token_hint` for the login/consent split; set by the OpenID Connect feature. */
+  readonly verifyIdTokenHint?: IdTokenHintVerifier | undefined
 }
 
 /** The context of the controller's client-authenticated JSON endpoints. */
@@ -115,6 +124,8 @@ export interface AuthorizeRequestContext<Env = unknown> {
 export interface GrantedUser {
   readonly userId: string
   readonly data: UserData
+  /** What the grant carries from the authorization: when the user authenticated, the session, the remembered consent. */
+  readonly context?: GrantContext
 }
 
 /** A validated authorization request, ready to be decided by the user. */

@@ -21,7 +21,14 @@ import type { Response } from './response.ts'
  * than `userId`. Commit a session only once the core has answered.
  */
 export type AuthenticationResult =
-  | { readonly type: 'granted'; readonly userId: string; readonly data?: UserData; readonly username?: string }
+  | {
+      readonly type: 'granted'
+      readonly userId: string
+      readonly data?: UserData
+      readonly username?: string
+      /** When the user authenticated, in epoch seconds (OpenID Connect `auth_time`). Default: now. */
+      readonly authTime?: number
+    }
   | { readonly type: 'failed'; readonly username: string }
   | { readonly type: 'unauthenticated' }
   | { readonly type: 'denied' }
@@ -71,7 +78,7 @@ export interface AuthorizationContext {
  *
  * @typeParam Env - the type of `environ`.
  */
-export interface SiteAdapter<Env = unknown> {
+export interface SiteAdapter<Env = unknown> extends SiteAdapterLogin<Env> {
   /**
    * Authenticates the user and checks that she allows the request. For the password grant, read
    * `username` and `password` with `request.postParam`.
@@ -91,6 +98,96 @@ export interface SiteAdapter<Env = unknown> {
   ): Promise<Response>
   /** Whether the user pressed "deny"; the client then gets `access_denied`. */
   userHasDeniedAccess(request: Request, environ: Env, scopes: readonly string[], client: Client): Promise<boolean>
+}
+
+/**
+ * What {@link SiteAdapter.login} decides on a POST of the login page (the login/consent split):
+ * - `authenticated`: the user proved who she is. The core begins a login session (a new session id),
+ *   then asks for consent unless a remembered consent covers the request (or `consent: true` says the
+ *   login page asked for it too). `authTime` defaults to now;
+ *   `username` names the sign-in limits' counter when it is not `userId`.
+ * - `failed`: a wrong password for `username`: counted against the sign-in limits, the login page again.
+ * - `unauthenticated`: the login page again.
+ * - `denied`: the user cancelled; the client gets `access_denied`.
+ * - `respond`: answer with this response instead (a second factor, the host's own page).
+ */
+export type LoginResult =
+  | {
+      readonly type: 'authenticated'
+      readonly userId: string
+      readonly authTime?: number
+      readonly data?: UserData
+      readonly username?: string
+      /**
+       * `true` when the login page was also the consent page (it showed the client and the scopes, and
+       * its button said so): the core remembers the consent and grants at once, without a consent page.
+       */
+      readonly consent?: boolean
+    }
+  | { readonly type: 'failed'; readonly username: string }
+  | { readonly type: 'unauthenticated' }
+  | { readonly type: 'denied' }
+  | { readonly type: 'respond'; readonly response: Response }
+
+/** The host application's signed-in user, from {@link SiteAdapter.currentUser}: seeds the core's login session. */
+export interface HostUser {
+  readonly userId: string
+  /** When the user signed in to the host application, in epoch seconds (OpenID Connect `auth_time`). */
+  readonly authTime: number
+  readonly data?: UserData
+}
+
+/**
+ * What the login and consent pages of the login/consent split are rendered for: the
+ * {@link AuthorizationContext} plus the stage and the OpenID Connect request parameters.
+ */
+export interface InteractionContext extends AuthorizationContext {
+  /** `login`: ask who the user is. `consent`: the user is signed in; ask whether she allows the request. */
+  readonly stage: 'login' | 'consent'
+  /**
+   * The request's `prompt` values the core knows (`login`, `consent`, `select_account`; OpenID Connect
+   * Core section 3.1.2.1). With `select_account`, offer to sign in as another account.
+   */
+  readonly prompts: readonly string[]
+  /** The request's `login_hint` (OpenID Connect Core section 3.1.2.1): prefill the user name with it. */
+  readonly loginHint: string | undefined
+  /** On the consent page: the signed-in user. */
+  readonly userId: string | undefined
+  /** On the consent page: the scopes the user already allowed this client (the page may show only the new ones). */
+  readonly rememberedScopes: readonly string[]
+}
+
+/** What {@link SiteAdapter.login} is told about the authorization request. */
+export type LoginContext = Pick<InteractionContext, 'client' | 'scopes' | 'prompts' | 'loginHint' | 'uiLocales'>
+
+/**
+ * The optional half of a {@link SiteAdapter}: the login/consent split. An adapter that implements
+ * `login` lets the core own the login session (single sign-on across clients) and remembered consent:
+ * the core shows the login page only when no session covers the request (`prompt=login`, `max_age`),
+ * and the consent page only when no remembered consent does (`prompt=consent`). An adapter with only the
+ * seed's three methods works as before: it is asked to authenticate on every authorization.
+ */
+export interface SiteAdapterLogin<Env = unknown> {
+  /**
+   * Reads the login page's POST (`username`, `password` with `request.postParam`) and says who signed in.
+   * Implementing it turns the login/consent split on.
+   */
+  login?(request: Request, environ: Env, context: LoginContext): Promise<LoginResult>
+  /** Renders the login page; without it, `renderAuthPage` is called with `context.stage === 'login'`. */
+  renderLoginPage?(request: Request, response: Response, environ: Env, context: InteractionContext): Promise<Response>
+  /**
+   * Renders the consent page (a form with the CSRF field, an approve and a deny button); without it,
+   * `renderAuthPage` is called with `context.stage === 'consent'`. A CSRF-checked POST of this page is an
+   * approval unless `userHasDeniedAccess` says the user pressed deny.
+   */
+  renderConsentPage?(request: Request, response: Response, environ: Env, context: InteractionContext): Promise<Response>
+  /**
+   * The seed hook: the host application's own signed-in user, if any. Called when the browser has no
+   * login session; a user returned begins one, so the host's sign-in is single sign-on for every client.
+   */
+  currentUser?(request: Request, environ: Env): Promise<HostUser | undefined>
+  /** Ends the host application's own session too, when the core's login session ends (logout). */
+  endSession?(request: Request, environ: Env): Promise<void>
 }
 
 /** The part of a site adapter the password grant uses: checking `username` and `password`. */

@@ -1,0 +1,151 @@
+/**
+ * Single sign-on in a real browser (Debian's Chromium through playwright-core), on the demo server whose
+ * site adapter implements the login/consent split: sign in to one client with the password, then a second
+ * client signs in without a password (a consent-only page, since the core's login session cookie is sent
+ * on the relying party's top-level redirect), then the first client again without any page (remembered
+ * consent). Callbacks are intercepted, so nothing leaves the machine.
+ *
+ * Needs /usr/bin/chromium. In CI (CI set) a missing Chromium fails the suite; locally it is skipped
+ * with a warning.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { DEMO, startDemoServer, type DemoServer } from '../../src/cli/demo-server.ts'
+
+const CHROMIUM = '/usr/bin/chromium'
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+]
+const available = existsSync(CHROMIUM)
+const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
+const SLOW = 60_000
+
+if (!available && !inCi) console.warn(`\n!! test/browser/sso.test.ts SKIPPED: no Chromium at ${CHROMIUM}.\n`)
+
+let demo: DemoServer
+let browser: Browser
+
+/** The authorization URL of the demo's public client (PKCE), and its verifier. */
+function publicClientUrl(): { url: string; verifier: string } {
+  const verifier = randomBytes(32).toString('base64url')
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: DEMO.publicClient.clientId,
+    redirect_uri: DEMO.redirectUri,
+    scope: 'profile',
+    state: 'second-client',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  })
+  return { url: `${demo.issuer}/authorize?${query.toString()}`, verifier }
+}
+
+/** Answers navigations to the demo's redirect URI locally and records them. */
+async function interceptCallbacks(page: Page): Promise<URL[]> {
+  const callbacks: URL[] = []
+  await page.route(`${DEMO.redirectUri}**`, (route) => {
+    callbacks.push(new URL(route.request().url()))
+    return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>callback</title><p>Client callback</p>' })
+  })
+  return callbacks
+}
+
+describe.skipIf(!available && !inCi)('single sign-on in Chromium', () => {
+  beforeAll(async () => {
+    if (!available) throw new Error(`Chromium is missing at ${CHROMIUM}: CI must install it (apt-get install -y chromium) before npm test`)
+    demo = await startDemoServer({ port: 0, playground: false })
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  }, SLOW)
+
+  afterAll(async () => {
+    await browser?.close()
+    await demo?.close()
+  })
+
+  it(
+    'sign in → a second client signs in without a password → the first client again without any page',
+    async () => {
+      const context = await browser.newContext()
+      try {
+        const page = await context.newPage()
+        const callbacks = await interceptCallbacks(page)
+
+        // 1. The first client: the login-and-consent page, with the password.
+        await page.goto(demo.authorizationUrl)
+        await expect.poll(() => page.title()).toBe('Sign in to continue to Demo App (abc)')
+        await page.getByLabel('Username').fill(DEMO.user.username)
+        await page.getByLabel('Password').fill(DEMO.user.password)
+        await page.getByRole('button', { name: 'Sign in and allow' }).click()
+        await page.waitForURL(`${DEMO.redirectUri}**`)
+        expect(callbacks).toHaveLength(1)
+        expect(callbacks[0]?.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/)
+        const session = (await context.cookies(demo.issuer)).find((cookie) => cookie.name === 'oauth2_session')
+        expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' })
+
+        // 2. A second client: no password field, only consent, naming the signed-in user.
+        const second = publicClientUrl()
+        await page.goto(second.url)
+        await expect.poll(() => page.title()).toBe('Allow Demo Public App to use your account')
+        expect(await page.getByLabel('Password').count()).toBe(0)
+        expect(await page.locator('#signed-in').textContent()).toBe(`Signed in as ${DEMO.user.username}.`)
+        await page.getByRole('button', { name: 'Allow' }).click()
+        await page.waitForURL(`${DEMO.redirectUri}**`)
+        expect(callbacks).toHaveLength(2)
+        const params = callbacks[1]?.searchParams
+        expect(params?.get('state')).toBe('second-client')
+        expect(params?.get('iss')).toBe(demo.issuer)
+        const exchanged = await fetch(`${demo.issuer}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            client_id: DEMO.publicClient.clientId,
+            code: params?.get('code') ?? '',
+            redirect_uri: DEMO.redirectUri,
+            code_verifier: second.verifier,
+          }),
+        })
+        expect(exchanged.status).toBe(200)
+
+        // 3. The first client again: remembered consent and the session, so no page at all: the authorization
+        // endpoint answers the navigation with a 302 straight to the client's callback. (Chromium reports
+        // page.goto's redirect to an intercepted callback as a failed navigation; the 302 is what counts.)
+        const answered = page.waitForResponse((response) => response.url().startsWith(`${demo.issuer}/authorize`))
+        await page.goto(demo.authorizationUrl).catch(() => undefined)
+        const response = await answered
+        expect(response.status()).toBe(302)
+        const location = new URL(response.headers()['location'] ?? '')
+        expect(`${location.origin}${location.pathname}`).toBe(DEMO.redirectUri)
+        expect(location.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/)
+        expect(location.searchParams.get('iss')).toBe(demo.issuer)
+      } finally {
+        await context.close()
+      }
+    },
+    SLOW,
+  )
+
+  it(
+    'another browser (a new context, no cookie) is asked for the password',
+    async () => {
+      const context = await browser.newContext()
+      try {
+        const page = await context.newPage()
+        await interceptCallbacks(page)
+        await page.goto(publicClientUrl().url)
+        await expect.poll(() => page.title()).toBe('Sign in to continue to Demo Public App')
+        expect(await page.getByLabel('Password').count()).toBe(1)
+      } finally {
+        await context.close()
+      }
+    },
+    SLOW,
+  )
+})
