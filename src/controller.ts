@@ -37,6 +37,7 @@ import { LocalRecordStore } from './stores/memory-record-store.ts'
 import { isRecordStore } from './stores/record-rules.ts'
 import { Sealer } from './internal/sealer.ts'
 import { TokenIssuer } from './issuer/token-issuer.ts'
+import { observedIssue } from './issuer/observed-issue.ts'
 import { checkIssuer, checkPath, checkSeconds, MAX_CODE_LIFETIME, type AuthorizationControllerOptions } from './options.ts'
 import { checkReadiness, PROBE_ID, type ReadinessReport } from './readiness.ts'
 import type { ClientStore, InProcessCapability } from './stores/types.ts'
@@ -180,24 +181,7 @@ export class AuthorizationController<Env = unknown> {
       reportError: onError,
       emit: events === undefined ? () => {} : (request, event) => events.emit(request, event),
       mintTokens: (subject) => issuer.mint(subject),
-      issueTokens:
-        events === undefined
-          ? (subject) => issuer.issue(subject)
-          : async (subject) => {
-              const body = await issuer.issue(subject)
-              // Only now: the store agreed to keep the tokens.
-              if (subject.request !== undefined) {
-                events.emit(subject.request, {
-                  type: 'token.issued',
-                  clientId: subject.client.clientId,
-                  userId: subject.userId,
-                  grantType: subject.grantType,
-                  scopes: subject.scopes,
-                  withRefreshToken: body.refresh_token !== undefined,
-                })
-              }
-              return body
-            },
+      issueTokens: observedIssue(issuer, events),
       // A getter: the context holds these services, so it is made right after them.
       get endpointContext() {
         return endpointContext
