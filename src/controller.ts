@@ -16,6 +16,7 @@ import type {
   AuthorizeHandler,
   Grant,
   GrantEndpointContext,
+  GrantExtensions,
   GrantRegistry,
   GrantServices,
   RefreshPolicy,
@@ -80,6 +81,7 @@ export class AuthorizationController<Env = unknown> {
   readonly #routes = new Map<string, Route<Env>>()
   readonly #endpointFields = new Map<string, string>()
   readonly #metadataFields = new Map<string, MetadataValue>()
+  readonly #extensions: GrantExtensions = {}
   #metadata: AuthorizationServerMetadata | undefined
   #refreshPolicy: RefreshPolicy | undefined
   readonly #events: AuditEvents<Env> | undefined
@@ -198,6 +200,7 @@ export class AuthorizationController<Env = unknown> {
       limits,
       recordStore,
       csrf,
+      extensions: this.#extensions,
     }
     const endpointContext: GrantEndpointContext<Env> = { services: this.#services, realm, onError }
     const route = (path: string, handle: (request: Request, environ: Env) => Promise<Response>): void => {
@@ -300,6 +303,12 @@ export class AuthorizationController<Env = unknown> {
       addMetadata: (fields) => {
         for (const [name, value] of Object.entries(fields)) this.#metadataFields.set(name, value)
         this.#metadata = undefined
+      },
+      extend: (extensions) => Object.assign(this.#extensions, extensions),
+      wrapEndpoint: (name, wrap) => {
+        const path = name === 'token' ? this.tokenPath : this.revocationPath
+        const { handle } = this.#routes.get(path) as Route<Env>
+        this.#routes.set(path, { handle: wrap((request, environ) => handle(request, environ)) })
       },
       guardStore: this.#guard,
       recordStore: this.#services.recordStore,

@@ -43,6 +43,17 @@ export interface Client {
   readonly requirePkce: boolean
   /** A name to show the user on the consent page. */
   readonly name: string | undefined
+  /**
+   * OpenID Connect RP-Initiated Logout 1.0 section 3.1: where the client may ask to be sent after logout,
+   * registered in full and compared as exact strings.
+   */
+  readonly postLogoutRedirectUris?: readonly string[] | undefined
+  /** OpenID Connect Back-Channel Logout 1.0 section 2.2: where logout tokens are POSTed. */
+  readonly backchannelLogoutUri?: string | undefined
+  /** The algorithm of this client's ID tokens (`id_token_signed_response_alg`); RS256 when unset. */
+  readonly idTokenSignedResponseAlg?: 'RS256' | 'ES256' | 'EdDSA' | undefined
+  /** Browser origins (`https://app.example`) allowed to call the token, revocation and userinfo endpoints (CORS). */
+  readonly allowedCorsOrigins?: readonly string[] | undefined
 }
 
 /** Whether a client is public (no secret, RFC 6749 section 2.1). */
@@ -78,6 +89,8 @@ export interface GrantContext {
   readonly grantId?: string | undefined
   /** The resources (RFC 8707 `resource`) the grant is bound to, in canonical form. */
   readonly resources?: readonly string[] | undefined
+  /** The OpenID Connect `nonce` of the authorization request, echoed in the ID token (Core 1.0 section 3.1.2.1). */
+  readonly nonce?: string | undefined
 }
 
 /** An issued authorization code (the seed's `oauth2.AuthorizationCode`), stored by hash. */

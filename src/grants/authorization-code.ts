@@ -1,7 +1,8 @@
 import { checkCodeChallenge, checkCodeVerifier, type PkceOptions } from '../checks/pkce.ts'
 import { InvalidGrant, InvalidRequest } from '../errors.ts'
 import { hashToken } from '../tokens/hash.ts'
-import { isPublicClient, type AuthorizationCode } from '../types.ts'
+import { isPublicClient, type AuthorizationCode, type GrantContext } from '../types.ts'
+import { OPENID } from '../oidc/types.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
 import type { Scope } from '../checks/scope.ts'
 import type {
@@ -69,6 +70,8 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
     // RFC 9700 section 2.1.1: public clients MUST use PKCE; it can be required of every client.
     const required = isPublicClient(client) || client.requirePkce || this.#pkce.requireForAllClients === true
     const pkce = checkCodeChallenge(context.param('code_challenge'), context.param('code_challenge_method'), required, this.#pkce)
+    // OpenID Connect Core 1.0 section 3.1.2.1: the nonce is kept with the code and echoed in the ID token.
+    const nonce = scopes.includes(OPENID) ? context.param('nonce') : undefined
     return {
       scopes,
       issue: async (user) => {
@@ -95,6 +98,7 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
           familyId: services.newId(),
           issuedAt: now,
           expiresAt: now + services.authorizationCodeLifetime,
+          context: codeContext(user.authTime, user.sessionId, nonce, scopes.includes(OPENID) ? now : undefined),
         }
         await services.authCodeStore.saveCode(record)
         return { code }
@@ -124,7 +128,8 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
       throw new InvalidGrant('The authorization code was already used; the tokens issued from it are revoked.')
     }
     checkBindings(record, context)
-    return services.issueTokens({
+    const { nonce, ...grant } = record.context ?? {}
+    const body = await services.issueTokens({
       client,
       grantType: 'authorization_code',
       userId: record.userId,
@@ -133,8 +138,40 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
       withRefreshToken: true,
       familyId: record.familyId,
       request,
+      ...(record.context === undefined ? {} : { context: { subjectType: 'user', ...grant } }),
     })
+    // OpenID Connect Core 1.0 section 3.1.3.3: the ID token comes with the tokens when openid was granted.
+    const idToken = services.extensions.idTokens?.mint({
+      client,
+      userId: record.userId,
+      scopes: record.scopes,
+      accessToken: body.access_token,
+      context: record.context,
+      authorizedAt: record.issuedAt,
+      withNonce: nonce !== undefined,
+    })
+    return idToken === undefined ? body : { ...body, id_token: await idToken }
   }
+}
+
+/**
+ * The context kept with a code: the login (time, session) when the site adapter told it, and the OpenID
+ * Connect nonce. An `openid` code always has an `auth_time`: the time of authentication when known, else
+ * the time the code is issued (the user was there to allow it). `undefined` when there is nothing to keep.
+ */
+function codeContext(
+  authTime: number | undefined,
+  sessionId: string | undefined,
+  nonce: string | undefined,
+  issuedAt: number | undefined,
+): GrantContext | undefined {
+  const time = authTime ?? issuedAt
+  if (time === undefined && sessionId === undefined && nonce === undefined) return undefined
+  const context: { -readonly [K in keyof GrantContext]: GrantContext[K] } = { subjectType: 'user' }
+  if (time !== undefined) context.authTime = time
+  if (sessionId !== undefined) context.sessionId = sessionId
+  if (nonce !== undefined) context.nonce = nonce
+  return context
 }
 
 /**

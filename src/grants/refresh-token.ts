@@ -1,6 +1,7 @@
 import { ConfigurationError, InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts'
 import { hashToken } from '../tokens/hash.ts'
 import { parseScopeParameter } from '../checks/scope.ts'
+import type { RefreshToken as RefreshTokenRecord } from '../types.ts'
 import type { Grant, GrantRegistry, TokenRequestContext, TokenResponseBody } from './types.ts'
 
 /** Options of {@link RefreshToken}. */
@@ -69,6 +70,31 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
     })
   }
 
+  /**
+   * OpenID Connect Core 1.0 section 12.2: a refresh of an `openid` grant returns a new ID token for the
+   * same user, client and `auth_time`, without a `nonce`.
+   */
+  async #withIdToken(
+    body: TokenResponseBody,
+    current: RefreshTokenRecord,
+    scopes: readonly string[],
+    { client, services }: TokenRequestContext<Env>,
+  ): Promise<TokenResponseBody> {
+    const idToken =
+      current.userId === undefined
+        ? undefined
+        : services.extensions.idTokens?.mint({
+            client,
+            userId: current.userId,
+            scopes,
+            accessToken: body.access_token,
+            context: current.context,
+            authorizedAt: current.context?.authTime ?? current.issuedAt,
+            withNonce: false,
+          })
+    return idToken === undefined ? body : { ...body, id_token: await idToken }
+  }
+
   async #handle(context: TokenRequestContext<Env>): Promise<TokenResponseBody> {
     const { request, client, services } = context
     const presented = request.postParam('refresh_token')
@@ -95,6 +121,8 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
       familyId: current.familyId,
       refreshScopes: current.scopes,
       refreshExpiresAt: current.expiresAt,
+      // The login session and its time stay with every token of the family (logout, auth_time).
+      ...(current.context === undefined ? {} : { context: current.context }),
     })
     if (minted.refreshToken === undefined) throw new ConfigurationError('refresh tokens are not enabled')
     const outcome = await services.accessTokenStore.rotateRefreshToken({
@@ -109,7 +137,7 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
       case 'rotated':
       case 'grace':
         services.emit(request, { type: 'token.refreshed', clientId: client.clientId, userId: current.userId, scopes, outcome })
-        return minted.body
+        return this.#withIdToken(minted.body, current, scopes, context)
       case 'reused':
         services.emit(request, { type: 'refresh.reused', clientId: client.clientId, userId: current.userId })
         throw new InvalidGrant('The refresh token was already used; every token of its grant is revoked.')

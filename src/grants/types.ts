@@ -12,6 +12,7 @@ import type { Scope } from '../checks/scope.ts'
 import type { EndpointContext } from '../client-auth/client-endpoint.ts'
 import type { CsrfGuard } from '../web/csrf.ts'
 import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from '../issuer/types.ts'
+import type { IdTokenMinter } from '../oidc/types.ts'
 
 // The token-issuing types live with the issuer; they are re-exported here, where grants have always found them.
 export type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from '../issuer/types.ts'
@@ -67,6 +68,14 @@ export interface GrantServices<Env = unknown> {
   readonly endpointContext: GrantEndpointContext<Env>
   /** The controller's one anti-CSRF guard, for every page that posts a form (consent, device verification). */
   readonly csrf: CsrfGuard
+  /** What features added for the grants ({@link GrantRegistry.extend}), e.g. OpenID Connect's ID tokens. */
+  readonly extensions: Readonly<GrantExtensions>
+}
+
+/** Services a feature adds for the grants through {@link GrantRegistry.extend}. */
+export interface GrantExtensions {
+  /** Makes ID tokens: the code and refresh grants add one to their response when `openid` is granted. */
+  idTokens?: IdTokenMinter
 }
 
 /** The context of the controller's client-authenticated JSON endpoints. */
@@ -110,6 +119,10 @@ export interface AuthorizeRequestContext<Env = unknown> {
 export interface GrantedUser {
   readonly userId: string
   readonly data: UserData
+  /** When the user last authenticated, in epoch seconds (OpenID Connect `auth_time`), when known. */
+  readonly authTime?: number | undefined
+  /** The login session the user allowed the request in (OpenID Connect `sid`), when known. */
+  readonly sessionId?: string | undefined
 }
 
 /** A validated authorization request, ready to be decided by the user. */
@@ -167,7 +180,17 @@ export interface GrantRegistry<Env = unknown> {
    * `registration_endpoint` or `client_id_metadata_document_supported`; they win over the built-in ones.
    */
   addMetadata(fields: Readonly<Record<string, string | boolean | readonly string[]>>): void
+  /** Adds services for the grants (`services.extensions`), e.g. OpenID Connect's ID-token minter. */
+  extend(extensions: GrantExtensions): void
+  /**
+   * Wraps a built-in endpoint (`token` or `revocation`) in `wrap`'s handler, e.g. to answer CORS; the
+   * wrapper must never reject either.
+   */
+  wrapEndpoint(name: 'token' | 'revocation', wrap: (handle: EndpointFunction<Env>) => EndpointFunction<Env>): void
 }
+
+/** An endpoint as the controller routes it. */
+export type EndpointFunction<Env = unknown> = (request: Request, environ: Env) => Promise<Response>
 
 /**
  * A grant (the seed's `GrantHandlerFactory`): configured once, registered with

@@ -79,6 +79,7 @@ export class TokenIssuer {
     const { sealer } = this.#config
     const familyId = subject.familyId ?? (refresh === undefined ? undefined : this.newId())
     const accessTokenHash = hashToken(access)
+    const context = subject.context ?? CONTEXTS[subject.userId === undefined ? 'client' : 'user']
     const refreshToken: RefreshToken | undefined =
       refresh === undefined || policy === undefined
         ? undefined
@@ -95,7 +96,7 @@ export class TokenIssuer {
             graceUsed: false,
             successorHash: undefined,
             accessTokenHash,
-            context: CONTEXTS[subject.userId === undefined ? 'client' : 'user'],
+            context,
           }
     const uniqueKey = sealer === undefined ? undefined : uniqueKeyOf(subject)
     const accessToken: AccessToken = {
@@ -111,7 +112,7 @@ export class TokenIssuer {
       sealed: sealer?.seal(JSON.stringify(refresh === undefined ? [access] : [access, refresh])),
       uniqueKey,
       refreshTokenHash: uniqueKey === undefined ? undefined : refreshToken?.tokenHash,
-      context: CONTEXTS[subject.userId === undefined ? 'client' : 'user'],
+      context,
     }
     return { accessToken, refreshToken, body: responseBody(access, expiresIn, refresh, subject.scopes) }
   }
