@@ -306,10 +306,10 @@ export class AuthorizationController<Env = unknown> {
       },
       extend: (extensions) => Object.assign(this.#extensions, extensions),
       wrapEndpoint: (name, wrap) => {
-        const path = name === 'token' ? this.tokenPath : this.revocationPath
-        const { handle } = this.#routes.get(path) as Route<Env>
-        this.#routes.set(path, { handle: wrap((request, environ) => handle(request, environ)) })
+        const route = this.#routes.get(name === 'token' ? this.tokenPath : this.revocationPath) as Route<Env>
+        route.handle = wrap(route.handle.bind(route), this.#services)
       },
+      metadata: () => this.metadata,
       guardStore: this.#guard,
       recordStore: this.#services.recordStore,
     }

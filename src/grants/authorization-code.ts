@@ -146,6 +146,7 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
       userId: record.userId,
       scopes: record.scopes,
       accessToken: body.access_token,
+      issuedAt: services.now(),
       context: record.context,
       authorizedAt: record.issuedAt,
       withNonce: nonce !== undefined,

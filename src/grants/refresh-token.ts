@@ -88,6 +88,7 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
             userId: current.userId,
             scopes,
             accessToken: body.access_token,
+            issuedAt: services.now(),
             context: current.context,
             authorizedAt: current.context?.authTime ?? current.issuedAt,
             withNonce: false,

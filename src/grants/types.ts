@@ -184,9 +184,17 @@ export interface GrantRegistry<Env = unknown> {
   extend(extensions: GrantExtensions): void
   /**
    * Wraps a built-in endpoint (`token` or `revocation`) in `wrap`'s handler, e.g. to answer CORS; the
-   * wrapper must never reject either.
+   * wrapper must never reject either. `wrap` gets the controller's services with the endpoint.
    */
-  wrapEndpoint(name: 'token' | 'revocation', wrap: (handle: EndpointFunction<Env>) => EndpointFunction<Env>): void
+  wrapEndpoint(
+    name: 'token' | 'revocation',
+    wrap: (handle: EndpointFunction<Env>, services: GrantServices<Env>) => EndpointFunction<Env>,
+  ): void
+  /**
+   * The authorization server metadata (RFC 8414) as the controller serves it, fields added by features
+   * included: what OpenID Connect Discovery serves too, so the two documents cannot disagree.
+   */
+  metadata(): Readonly<Record<string, string | boolean | readonly string[]>>
 }
 
 /** An endpoint as the controller routes it. */

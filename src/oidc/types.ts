@@ -25,6 +25,8 @@ export interface IdTokenInput {
   readonly context: GrantContext | undefined
   /** When the grant was authorized (the code's issue time): `auth_time` when the context has none. */
   readonly authorizedAt: number
+  /** Now, in epoch seconds (`iat`). */
+  readonly issuedAt: number
   /** Whether to echo the context's `nonce` (yes for a code, no on refresh: Core 1.0 section 12.2). */
   readonly withNonce: boolean
 }
