@@ -30,6 +30,8 @@ const OAUTH_PARAMETERS = [
   'state',
   'code_challenge',
   'code_challenge_method',
+  // OpenID Connect Core 1.0 section 3.1.2.1: kept with the code, so bound to the decision like the others.
+  'nonce',
 ] as const
 
 /** Where errors go once the client and the redirect URI are validated. */
