@@ -92,7 +92,9 @@ describe('OpenID Connect provider', () => {
       const idToken = String(token.json.id_token)
       expect(decodeProtectedHeader(idToken).alg).toBe(alg)
       const { payload } = await verify(idToken, client.clientId)
-      expect(payload.at_hash).toBe(createHash(hash).update(String(token.json.access_token)).digest().subarray(0, half).toString('base64url'))
+      expect(payload.at_hash).toBe(
+        createHash(hash).update(String(token.json.access_token)).digest().subarray(0, half).toString('base64url'),
+      )
       expect(payload.nonce).toBeUndefined()
     }
   })
@@ -245,7 +247,10 @@ describe('OpenID Connect provider', () => {
     )
     expect(foreign.status).toBe(200)
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull()
-    const authorize = await fetch(`${server.url}/authorize?client_id=${RP.clientId}`, { headers: { origin: RP.origin }, redirect: 'manual' })
+    const authorize = await fetch(`${server.url}/authorize?client_id=${RP.clientId}`, {
+      headers: { origin: RP.origin },
+      redirect: 'manual',
+    })
     expect(authorize.headers.get('access-control-allow-origin')).toBeNull()
   })
 })

@@ -125,7 +125,12 @@ export async function codeFor(
   params: Record<string, string>,
 ): Promise<string> {
   const url = new URL(`${server.url}/authorize`)
-  url.search = new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: client.redirectUri, ...params }).toString()
+  url.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.clientId,
+    redirect_uri: client.redirectUri,
+    ...params,
+  }).toString()
   const result = await authorizeInBrowser(url.href)
   const code = result.params?.get('code')
   if (code === undefined || code === null) throw new Error(`no code: ${result.status} ${result.body.slice(0, 300)}`)
