@@ -5,7 +5,7 @@
  * Its source is the barrel of `logout/`, the top OpenID Connect layer (the feature registers logout, and
  * the grant registry it uses sits above `oidc/`).
  *
- * @module
+ * @module oauth2-stack/oidc
  */
 export { OpenIdConnect, OPENID_CONFIGURATION_PATH, type OpenIdConnectOptions } from './openid-connect.ts'
 export type { LoginSessionInfo, SessionEnder, RevokesFamiliesBySession } from './session-ender.ts'
@@ -14,3 +14,5 @@ export { OFFLINE_ACCESS, OPENID, type ClaimsHook, type IdTokenInput, type IdToke
 export { PROTOCOL_CLAIMS, STANDARD_SCOPE_CLAIMS } from '../oidc/claims.ts'
 export { atHash, DEFAULT_ID_TOKEN_LIFETIME } from '../oidc/id-token.ts'
 export { verifyIdTokenHint, type IdTokenHintCheck, type IdTokenHintClaims } from '../oidc/verify-id-token.ts'
+export type { Signer, SigningAlgorithm } from '../keys/types.ts'
+export type { SafeFetch, SafeFetchInit, SafeFetchResponse } from '../fetch/types.ts'
