@@ -9,6 +9,7 @@ import { rateLimitedEventOf, storeUnavailableEventOf } from './events/error-even
 import { consoleLogger, logServerErrors, safeLog } from './events/logger.ts'
 import { requestIdOf } from './events/request-id.ts'
 import { revocationEndpoint } from './endpoints/revoke.ts'
+import { wrapRoute } from './endpoints/wrap-route.ts'
 import type { AnyOAuthError } from './errors.ts'
 import type { MetadataValue } from './endpoints/metadata.ts'
 import { Scope } from './checks/scope.ts'
@@ -16,7 +17,6 @@ import type {
   AuthorizeHandler,
   Grant,
   GrantEndpointContext,
-  GrantExtensions,
   GrantRegistry,
   GrantServices,
   RefreshPolicy,
@@ -81,7 +81,6 @@ export class AuthorizationController<Env = unknown> {
   readonly #routes = new Map<string, Route<Env>>()
   readonly #endpointFields = new Map<string, string>()
   readonly #metadataFields = new Map<string, MetadataValue>()
-  readonly #extensions: GrantExtensions = {}
   #metadata: AuthorizationServerMetadata | undefined
   #refreshPolicy: RefreshPolicy | undefined
   readonly #events: AuditEvents<Env> | undefined
@@ -200,7 +199,7 @@ export class AuthorizationController<Env = unknown> {
       limits,
       recordStore,
       csrf,
-      extensions: this.#extensions,
+      extensions: {},
     }
     const endpointContext: GrantEndpointContext<Env> = { services: this.#services, realm, onError }
     const route = (path: string, handle: (request: Request, environ: Env) => Promise<Response>): void => {
@@ -304,11 +303,8 @@ export class AuthorizationController<Env = unknown> {
         for (const [name, value] of Object.entries(fields)) this.#metadataFields.set(name, value)
         this.#metadata = undefined
       },
-      extend: (extensions) => Object.assign(this.#extensions, extensions),
-      wrapEndpoint: (name, wrap) => {
-        const route = this.#routes.get(name === 'token' ? this.tokenPath : this.revocationPath) as Route<Env>
-        route.handle = wrap(route.handle.bind(route), this.#services)
-      },
+      extend: (extensions) => Object.assign(this.#services.extensions, extensions),
+      wrapEndpoint: (name, wrap) => wrapRoute(this.#routes.get(this[`${name}Path`])!, wrap, this.#services),
       metadata: () => this.metadata,
       guardStore: this.#guard,
       recordStore: this.#services.recordStore,

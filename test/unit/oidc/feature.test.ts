@@ -64,10 +64,7 @@ describe('OpenIdConnect feature', () => {
     expect(byBasic.headers['access-control-allow-origin']).toBe('https://spa.example')
     const unknown = await post({}, 'grant_type=authorization_code&code=x&client_id=other')
     expect(unknown.headers['access-control-allow-origin']).toBeUndefined()
-    const preflight = await op.dispatch(
-      Request.fromUrl('OPTIONS', '/revoke', { headers: { origin: 'https://any.example' } }),
-      {},
-    )
+    const preflight = await op.dispatch(Request.fromUrl('OPTIONS', '/revoke', { headers: { origin: 'https://any.example' } }), {})
     expect(preflight.statusCode).toBe(204)
     expect(preflight.headers['access-control-allow-origin']).toBe('https://any.example')
   })
