@@ -13,6 +13,7 @@ import { wrapRoute } from './endpoints/wrap-route.ts'
 import type { AnyOAuthError } from './errors.ts'
 import type { MetadataValue } from './endpoints/metadata.ts'
 import { Scope } from './checks/scope.ts'
+import { ResourcePolicy } from './grants/resource-binding.ts'
 import type {
   AuthorizeHandler,
   Grant,
@@ -25,6 +26,7 @@ import type {
 import { CsrfGuard } from './web/csrf.ts'
 import { guardStore } from './internal/guard-store.ts'
 import { ServerKey } from './web/server-key.ts'
+import { CIMD_METADATA_FIELD, withMetadataDocuments } from './clients/metadata-document-clients.ts'
 import { warnAboutWeakSecrets } from './limits/weak-secret-warning.ts'
 import { RecordLimiter } from './limits/limiter.ts'
 import { resolveLimits } from './limits/policies.ts'
@@ -101,7 +103,9 @@ export class AuthorizationController<Env = unknown> {
       options.authCodeStore === (options.accessTokenStore as unknown)
         ? (accessTokenStore as unknown as typeof options.authCodeStore)
         : guard(options.authCodeStore, 'authCodeStore')
-    const clientStore = guard(options.clientStore, 'clientStore')
+    const cimd = options.clientIdMetadataDocuments
+    const clientStore = withMetadataDocuments(guard(options.clientStore, 'clientStore'), cimd, options.clock)
+    if (cimd !== undefined && cimd !== false) this.#metadataFields.set(CIMD_METADATA_FIELD, true)
     this.issuer = checkIssuer(options.issuer)
     this.authorizePath = checkPath('authorizePath', options.authorizePath ?? '/authorize')
     this.tokenPath = checkPath('tokenPath', options.tokenPath ?? '/token')
@@ -164,6 +168,7 @@ export class AuthorizationController<Env = unknown> {
       siteAdapter: options.siteAdapter,
       pages: new PageRenderer(options.pages, (error) => safeLog(logger, 'error', { err: error }, 'a pages hook threw')),
       scope: options.scope ?? new Scope(),
+      resources: new ResourcePolicy(options.resources),
       tokenGenerator,
       authorizationCodeLifetime: checkSeconds('authorizationCodeLifetime', options.authorizationCodeLifetime ?? 60, MAX_CODE_LIFETIME),
       get refreshPolicy() {
@@ -210,11 +215,10 @@ export class AuthorizationController<Env = unknown> {
     const authorize = new AuthorizeEndpoint(this.#authorizeHandlers, this.#services, onError)
     this.revocationPath = checkPath('revocationPath', options.revocationPath ?? '/revoke')
     this.introspectionPath = checkPath('introspectionPath', options.introspectionPath ?? '/introspect')
-    const mayIntrospectAll = options.introspection?.mayIntrospectAll ?? (() => false)
     route(this.authorizePath, (request, environ) => authorize.handle(request, environ))
     route(this.tokenPath, tokenEndpoint(this.#tokenHandlers, context))
     route(this.revocationPath, revocationEndpoint(context))
-    route(this.introspectionPath, introspectionEndpoint(context, mayIntrospectAll))
+    route(this.introspectionPath, introspectionEndpoint(context, options.introspection))
     if (publishesKeys(tokenGenerator)) {
       this.jwksPath = checkPath('jwksPath', options.jwksPath ?? '/jwks')
       route(this.jwksPath, async () => new Response(200, { ...PUBLIC_JSON_HEADERS }, JSON.stringify(tokenGenerator.jwks())))

@@ -32,6 +32,7 @@ export type OAuthErrorCode =
   | 'slow_down'
   | 'expired_token'
   | 'too_many_requests'
+  | 'invalid_target'
 
 /** Options every OAuth error accepts. */
 export interface OAuthErrorOptions {
@@ -125,6 +126,15 @@ export class UnsupportedResponseType extends OAuthError {
 /** `invalid_scope`: the scope is malformed, unknown, or wider than allowed (RFC 6749 section 3.3). */
 export class InvalidScope extends OAuthError {
   readonly error = 'invalid_scope'
+  readonly status: number = 400
+}
+
+/**
+ * `invalid_target`: a requested `resource` is malformed, unknown, not allowed for this client, or wider
+ * than what the grant was bound to (RFC 8707 section 2). Redirected from the authorization endpoint.
+ */
+export class InvalidTarget extends OAuthError {
+  readonly error = 'invalid_target'
   readonly status: number = 400
 }
 
@@ -247,6 +257,7 @@ export type AnyOAuthError =
   | SlowDown
   | ExpiredToken
   | TooManyRequests
+  | InvalidTarget
 
 /**
  * Thrown by a `SiteAdapter` (seed compatibility) when the user is not authenticated yet: the

@@ -9,6 +9,7 @@
  */
 export { AuthorizationController } from './controller.ts'
 export type { AuthorizationControllerOptions, IntrospectionOptions } from './options.ts'
+export type { ResourceOptions } from './grants/resource-binding.ts'
 export type { AuthorizationServerMetadata } from './endpoints/metadata.ts'
 export { DEFAULT_LIMITS, type LimitName, type LimitPolicy, type LimitsOptions } from './limits/policies.ts'
 export type { ClientAddressFunction } from './limits/client-address.ts'
@@ -48,3 +49,23 @@ export type { Logger, LogMethod } from './events/logger.ts'
 export { requestIdOf } from './events/request-id.ts'
 export type { PingCapability, ReadinessReport, StoreReadiness } from './readiness.ts'
 export { TRACE_CHANNELS, type DispatchTrace, type GrantTrace, type StoreTrace } from './tracing/channels.ts'
+export {
+  CIMD_METADATA_FIELD,
+  MetadataDocumentClients,
+  withMetadataDocuments,
+  type ClientIdMetadataDocumentOptions,
+  type DocumentCacheOptions,
+  type HostPolicy,
+} from './clients/metadata-document-clients.ts'
+export type { ClientDisplay } from './clients/display.ts'
+export {
+  createSafeFetch,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  type ResolvedAddress,
+  type Resolver,
+  type SafeFetchOptions,
+} from './fetch/safe-fetch.ts'
+export { SafeFetchError, type SafeFetchErrorCode } from './fetch/errors.ts'
+export { classifyAddress, type AddressKind } from './fetch/addresses.ts'
+export type { SafeFetch, SafeFetchInit, SafeFetchResponse } from './fetch/types.ts'

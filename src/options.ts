@@ -1,13 +1,17 @@
 import { ConfigurationError } from './errors.ts'
+
+export type { IntrospectionOptions } from './endpoints/introspect.ts'
 import type { AnyOAuthError } from './errors.ts'
 import type { Logger } from './events/logger.ts'
 import type { AuditEventHandler } from './events/types.ts'
 import type { Scope } from './checks/scope.ts'
+import type { ClientIdMetadataDocumentOptions } from './clients/metadata-document-clients.ts'
+import type { ResourceOptions } from './grants/resource-binding.ts'
+import type { IntrospectionOptions } from './endpoints/introspect.ts'
 import type { ClientAddressFunction } from './limits/client-address.ts'
 import type { LimitsOptions } from './limits/policies.ts'
 import type { AccessTokenStore, AuthCodeStore, ClientStore, RecordStore } from './stores/types.ts'
 import type { TokenGenerator } from './tokens/types.ts'
-import type { Client } from './types.ts'
 import type { Request } from './web/request.ts'
 import type { PageHooks } from './web/page-hooks.ts'
 import type { SiteAdapter } from './web/site-adapter.ts'
@@ -68,6 +72,13 @@ export interface AuthorizationControllerOptions<Env = unknown> {
   readonly authorizationCodeLifetime?: number
   /** The scope policy of every grant that sets none. Default: the `scope` parameter is ignored (seed). */
   readonly scope?: Scope
+  /**
+   * Resource indicators (RFC 8707): the resource a request without `resource` gets (`default`), and which
+   * resources a client may ask for (`allowed`, after the client's own `resources` list). Without a list and
+   * a function, only the default is allowed; without any of them a request naming a resource gets
+   * `invalid_target`. The access token's resources are its audience. See `docs/resource-indicators.md`.
+   */
+  readonly resources?: ResourceOptions
   /**
    * Milliseconds a store call may take before the request is answered 503 `temporarily_unavailable`.
    * Applies to stores other than the in-memory ones. Default 2000.
@@ -138,15 +149,15 @@ export interface AuthorizationControllerOptions<Env = unknown> {
    * addresses per /64.
    */
   readonly clientAddress?: ClientAddressFunction<Env>
-}
-
-/** Introspection policy. */
-export interface IntrospectionOptions {
   /**
-   * Whether this (confidential, authenticated) client may introspect tokens issued to any client — true for
-   * your resource servers. Other clients see only their own tokens as active. Default: no client.
+   * Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document, as MCP uses them): a
+   * `client_id` that is an https URL with a path names the JSON document describing the client, which
+   * the server fetches through an SSRF-safe fetcher, validates and caches; the metadata then says
+   * `client_id_metadata_document_supported: true`. Such clients are public (PKCE, no secret). Host
+   * allow/deny lists, the loopback development switch, the fetcher and the cache bounds are options; see
+   * `docs/client-id-metadata-documents.md`. Default: off.
    */
-  readonly mayIntrospectAll?: (client: Client) => boolean
+  readonly clientIdMetadataDocuments?: ClientIdMetadataDocumentOptions | false
 }
 
 /** The authorization-code lifetime cap (RFC 6749 section 4.1.2). */

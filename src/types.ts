@@ -54,6 +54,21 @@ export interface Client {
   readonly idTokenSignedResponseAlg?: 'RS256' | 'ES256' | 'EdDSA' | undefined
   /** Browser origins (`https://app.example`) allowed to call the token, revocation and userinfo endpoints (CORS). */
   readonly allowedCorsOrigins?: readonly string[] | undefined
+  /**
+   * Where the record comes from: `metadata-document` for a client whose `client_id` is the URL of its
+   * Client ID Metadata Document (its name and URIs are what that document says, not verified by anyone);
+   * `undefined` for a client registered with the server.
+   */
+  readonly source?: 'metadata-document' | undefined
+  /** The client's logo (RFC 7591 `logo_uri`), for display only. */
+  readonly logoUri?: string | undefined
+  /** The client's home page (RFC 7591 `client_uri`), for display only. */
+  readonly clientUri?: string | undefined
+  /**
+   * The resources (RFC 8707) this client may ask tokens for, in canonical form; `undefined` leaves it to
+   * the controller's `resources` policy. See `docs/resource-indicators.md`.
+   */
+  readonly resources?: readonly string[] | undefined
 }
 
 /** Whether a client is public (no secret, RFC 6749 section 2.1). */
@@ -87,7 +102,11 @@ export interface GrantContext {
   readonly sessionId?: string | undefined
   /** The remembered consent the grant was made under. */
   readonly grantId?: string | undefined
-  /** The resources (RFC 8707 `resource`) the grant is bound to, in canonical form. */
+  /**
+   * The resources (RFC 8707 `resource`) the grant is bound to, in canonical form. On a code, a device
+   * authorization, a refresh token and a family's row: the whole bound set. On an access token: its
+   * audience, the resources it is for (`aud`), which a refresh may narrow to a subset of the set.
+   */
   readonly resources?: readonly string[] | undefined
   /** The OpenID Connect `nonce` of the authorization request, echoed in the ID token (Core 1.0 section 3.1.2.1). */
   readonly nonce?: string | undefined

@@ -198,6 +198,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       ...(options.accessTokenLifetime === undefined ? {} : { accessTokenLifetime: options.accessTokenLifetime }),
       // Ten minutes by default, so there is time to copy the code into the printed curl command.
       authorizationCodeLifetime: options.authorizationCodeLifetime ?? 600,
+      // MCP clients name themselves by their metadata document; a local demo may fetch documents on this machine.
+      clientIdMetadataDocuments: { allowLoopback: /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(new URL(issuer).origin) },
       // Server errors and store outages through the log (the controller's default onError), and the audit events.
       ...(logger === undefined ? {} : { logger: logger.asLogger(), onEvent: (event) => logger.audit(event) }),
     })

@@ -25,7 +25,9 @@ export interface LoginPageModel {
  */
 export function renderLoginPage(model: LoginPageModel): string {
   const { context } = model
-  const name = context.client.name ?? context.client.clientId
+  const display = context.clientDisplay
+  // A metadata-document client is named by its host, the one verified fact about it; its own name is a claim.
+  const name = display?.host ?? context.client.name ?? context.client.clientId
   const clientName = escapeHtml(name)
   const initial = escapeHtml((/[\p{L}\p{N}]/u.exec(name)?.[0] ?? '?').toUpperCase())
   const scopes =
@@ -44,6 +46,7 @@ export function renderLoginPage(model: LoginPageModel): string {
   const destination = destinationHost(context)
   const returnTo =
     destination === undefined ? '' : ` Whatever you choose, you will then go back to <strong>${escapeHtml(destination)}</strong>.`
+  const claims = display === undefined ? '' : unverifiedNotes(context.client.name, display.localhostOnly)
   const hint = model.hint === undefined ? '' : `<p class="hint">${escapeHtml(model.hint)}</p>`
   // After a wrong password the user name is kept, so the password field is the one to fill in.
   const focusUser = model.username === undefined || model.username === '' ? ' autofocus' : ''
@@ -70,6 +73,7 @@ li{display:flex;gap:.6rem;padding:.6rem .75rem}li+li{border-top:1px solid var(--
 label{display:block;font-weight:600;margin:1rem 0 .3rem}
 input{width:100%;font:inherit;font-size:1rem;padding:.65rem .75rem;min-height:2.75rem;border:1px solid var(--muted);border-radius:6px;background:var(--card);color:var(--text)}
 input[aria-invalid=true]{border-color:var(--error);border-width:2px}
+.claim{margin:0 0 .5rem}.warning{background:var(--error-bg);color:var(--error);padding:.6rem .75rem;border-radius:6px;margin:.5rem 0 0}
 .error{background:var(--error-bg);color:var(--error);padding:.6rem .75rem;border-radius:6px;margin:1rem 0 0;font-weight:600}
 .buttons{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1.5rem}
 button{flex:1 1 8rem;min-height:2.75rem;font:inherit;font-weight:600;padding:.6rem 1rem;border-radius:6px;border:2px solid var(--accent);cursor:pointer}
@@ -78,7 +82,7 @@ button{flex:1 1 8rem;min-height:2.75rem;font:inherit;font-weight:600;padding:.6r
 @media (max-width:30rem){body{padding:0}main{border:0;border-radius:0;min-height:100vh;padding:1.25rem 1rem}}
 </style></head><body><main>
 <div class="app"><span class="avatar" aria-hidden="true">${initial}</span><h1>Sign in to continue to <strong>${clientName}</strong></h1></div>
-<h2 id="permissions">${clientName} wants to</h2>
+${claims}<h2 id="permissions">${clientName} wants to</h2>
 <ul aria-labelledby="permissions">${scopes}</ul>
 <p class="note">${clientName} will not see your password.${returnTo}</p>
 ${error}
@@ -110,4 +114,19 @@ function destinationHost(context: AuthorizationContext): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * For a client known only by its metadata document: its name marked as its own claim, and a warning when
+ * it can only return to this computer (MCP security considerations for Client ID Metadata Documents).
+ */
+function unverifiedNotes(claimedName: string | undefined, localhostOnly: boolean): string {
+  const claim =
+    claimedName === undefined
+      ? ''
+      : `<p class="claim">It calls itself \u201c${escapeHtml(claimedName)}\u201d; that name is not verified.</p>`
+  const warning = localhostOnly
+    ? '<p class="warning" role="note">This application can only return you to an address on this computer (localhost). Allow it only if you started it yourself.</p>'
+    : ''
+  return `${claim}${warning}`
 }

@@ -78,8 +78,11 @@ export async function answerClientEndpoint<Env, Services extends ClientEndpointS
     }
     if (request.contentType !== FORM) throw new InvalidRequest(`The request must be sent as ${FORM}.`)
     const params = request.formParams()
-    // RFC 6749 section 3.2: parameters MUST NOT be included more than once.
-    if (params.repeated !== undefined) throw new InvalidRequest(`Repeated parameter: ${[...params.repeated].join(', ')}.`)
+    // RFC 6749 section 3.2: parameters MUST NOT be included more than once — but RFC 8707 section 2's
+    // `resource` may be, to name several resources.
+    if (params.repeated !== undefined && (params.repeated.size > 1 || !params.repeated.has('resource'))) {
+      throw new InvalidRequest(`Repeated parameter: ${[...params.repeated].filter((name) => name !== 'resource').join(', ')}.`)
+    }
     const { limits } = services
     const limit = limits === undefined ? undefined : { limits, address: () => limits.address(environ, request) }
     return await handle({

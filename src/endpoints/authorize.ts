@@ -12,7 +12,7 @@ import {
 import type { AuthorizeHandler, AuthorizeRequestContext, GrantServices } from '../grants/types.ts'
 import { CSRF_FIELD, type CsrfGuard } from '../web/csrf.ts'
 import { applySignInLimits } from '../limits/sign-in.ts'
-import type { Params } from '../internal/params.ts'
+import { valuesOf, type Params } from '../internal/params.ts'
 import { NO_USER_DATA, type Client } from '../types.ts'
 import type { Request } from '../web/request.ts'
 import { callAuthenticate, renderConsentPage } from '../web/interaction.ts'
@@ -86,6 +86,7 @@ export class AuthorizeEndpoint<Env> {
       const form = post ? request.formParams() : undefined
       const repeated = repeatedParameters(query, form)
       const param = (name: string): string | undefined => query.values.get(name) ?? form?.values.get(name)
+      const paramValues = (name: string): readonly string[] => allValues(query, form, name)
 
       // RFC 6749 section 4.1.2.1: until client_id and redirect_uri are valid, never redirect.
       if (repeated.includes('client_id') || repeated.includes('redirect_uri')) {
@@ -125,13 +126,15 @@ export class AuthorizeEndpoint<Env> {
         redirectUriParameter,
         state,
         param,
+        paramValues,
         services: this.#services,
       }
       const pending = await handler.validate(context)
       const adapter = handler.siteAdapter ?? this.#services.siteAdapter
       if (adapter === undefined) throw new ConfigurationError(`no site adapter for response_type ${responseType}`)
       const scopes = pending.scopes
-      const binding = OAUTH_PARAMETERS.map((name) => param(name) ?? '').join('\0')
+      // The consent is for these resources too (RFC 8707): they are part of what the CSRF token binds.
+      const binding = `${OAUTH_PARAMETERS.map((name) => param(name) ?? '').join('\0')}\0${paramValues('resource').join(' ')}`
       // A POST without the CSRF field is an authorization request sent by POST (RFC 6749 section 3.1):
       // nothing in it is a decision, so it only gets the page. A POST with a wrong token is refused.
       const decision = post && request.postParam(CSRF_FIELD) !== undefined
@@ -141,7 +144,7 @@ export class AuthorizeEndpoint<Env> {
       }
       const status = post ? 303 : 302
       if (post && !decision) {
-        return await this.#renderPage(adapter, request, environ, scopes, client, binding, param)
+        return await this.#renderPage(adapter, request, environ, scopes, client, binding, param, paramValues)
       }
       if (await adapter.userHasDeniedAccess(request, environ, scopes, client)) {
         throw new AccessDenied('The resource owner denied the request.')
@@ -166,9 +169,9 @@ export class AuthorizeEndpoint<Env> {
           return protectPage(result.response)
         case 'failed':
           this.#services.emit(request, { type: 'user.login_failed', clientId: client.clientId, username: result.username })
-          return await this.#renderPage(adapter, request, environ, scopes, client, binding, param)
+          return await this.#renderPage(adapter, request, environ, scopes, client, binding, param, paramValues)
         case 'unauthenticated':
-          return await this.#renderPage(adapter, request, environ, scopes, client, binding, param)
+          return await this.#renderPage(adapter, request, environ, scopes, client, binding, param, paramValues)
       }
     } catch (thrown) {
       const error = toOAuthError(thrown)
@@ -189,6 +192,7 @@ export class AuthorizeEndpoint<Env> {
     client: Client,
     binding: string,
     param: (name: string) => string | undefined,
+    paramValues: (name: string) => readonly string[],
   ): Promise<Response> {
     // The form posts the decision back with the authorization request in the query, wherever the request
     // itself carried it (query or POST body).
@@ -198,11 +202,18 @@ export class AuthorizeEndpoint<Env> {
       if (value !== undefined) query.append(name, value)
     }
     // The user's languages (OpenID Connect Core section 3.1.2.1) stay with the form, for the pages after it.
+    for (const resource of paramValues('resource')) query.append('resource', resource)
     const uiLocales = param('ui_locales')
     if (uiLocales !== undefined) query.append('ui_locales', uiLocales)
     const formAction = `${request.basePath}${request.path}?${query.toString()}`
     return renderConsentPage(adapter, this.#csrf, { request, environ, client, scopes, formAction, binding })
   }
+}
+
+/** Every value of a repeatable parameter: the query's, else the form body's. */
+function allValues(query: Params, form: Params | undefined, name: string): readonly string[] {
+  const inQuery = valuesOf(query, name)
+  return inQuery.length > 0 || form === undefined ? inQuery : valuesOf(form, name)
 }
 
 /** OAuth parameters repeated in the query, in the body, or present in both. */

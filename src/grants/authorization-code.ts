@@ -4,6 +4,7 @@ import { hashToken } from '../tokens/hash.ts'
 import { isPublicClient, type AuthorizationCode, type GrantContext } from '../types.ts'
 import { OPENID } from '../oidc/types.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
+import { boundResources } from './resource-binding.ts'
 import type { Scope } from '../checks/scope.ts'
 import type {
   AuthorizeRequestContext,
@@ -72,6 +73,8 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
     const pkce = checkCodeChallenge(context.param('code_challenge'), context.param('code_challenge_method'), required, this.#pkce)
     // OpenID Connect Core 1.0 section 3.1.2.1: the nonce is kept with the code and echoed in the ID token.
     const nonce = scopes.includes(OPENID) ? context.param('nonce') : undefined
+    // RFC 8707 section 2: the requested resources (or the default) are checked and bound to the code.
+    const resources = services.resources.authorize(client, context.paramValues('resource'))
     return {
       scopes,
       issue: async (user) => {
@@ -98,7 +101,7 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
           familyId: services.newId(),
           issuedAt: now,
           expiresAt: now + services.authorizationCodeLifetime,
-          context: codeContext(user.authTime, user.sessionId, nonce, scopes.includes(OPENID) ? now : undefined),
+          context: codeContext(user.authTime, user.sessionId, nonce, scopes.includes(OPENID) ? now : undefined, resources),
         }
         await services.authCodeStore.saveCode(record)
         return { code }
@@ -114,7 +117,10 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
     // Check the code's bindings before consuming it, so a request that cannot redeem the code (another
     // client, another redirect URI, no or a wrong PKCE verifier) cannot burn it either.
     const peek = await services.authCodeStore.fetchByCode(codeHash)
-    if (peek !== undefined) checkBindings(peek, context)
+    if (peek !== undefined) {
+      checkBindings(peek, context)
+      boundResources(peek.context, request) // an invalid_target must not burn the code either
+    }
     const consumption = await services.authCodeStore.consumeCode(codeHash, services.now())
     if (consumption === undefined) throw new InvalidGrant('The authorization code is invalid or expired.')
     const record = consumption.code
@@ -139,6 +145,7 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
       familyId: record.familyId,
       request,
       ...(record.context === undefined ? {} : { context: { subjectType: 'user', ...grant } }),
+      ...boundResources(record.context, request),
     })
     // OpenID Connect Core 1.0 section 3.1.3.3: the ID token comes with the tokens when openid was granted.
     const idToken = services.extensions.idTokens?.mint({
@@ -157,7 +164,7 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
 
 /**
  * The context kept with a code: the login (time, session) when the site adapter told it, and the OpenID
- * Connect nonce. An `openid` code always has an `auth_time`: the time of authentication when known, else
+ * Connect nonce, and the bound resources (RFC 8707). An `openid` code always has an `auth_time`: the time of authentication when known, else
  * the time the code is issued (the user was there to allow it). `undefined` when there is nothing to keep.
  */
 function codeContext(
@@ -165,13 +172,16 @@ function codeContext(
   sessionId: string | undefined,
   nonce: string | undefined,
   issuedAt: number | undefined,
+  resources: readonly string[] | undefined,
 ): GrantContext | undefined {
   const time = authTime ?? issuedAt
-  if (time === undefined && sessionId === undefined && nonce === undefined) return undefined
-  const context: { -readonly [K in keyof GrantContext]: GrantContext[K] } = { subjectType: 'user' }
+  if (time === undefined && sessionId === undefined && nonce === undefined) return resources === undefined ? undefined : { resources }
+  const context: { -readonly [K in keyof GrantContext]: GrantContext[K] } = {}
   if (time !== undefined) context.authTime = time
   if (sessionId !== undefined) context.sessionId = sessionId
   if (nonce !== undefined) context.nonce = nonce
+  // RFC 8707 section 2: the resources bound to the code.
+  if (resources !== undefined) context.resources = resources
   return context
 }
 

@@ -1,6 +1,7 @@
 import { NO_USER_DATA } from '../types.ts'
 import type { Scope } from '../checks/scope.ts'
 import type { Grant, GrantRegistry, ScopeGrantOptions, TokenRequestContext, TokenResponseBody } from './types.ts'
+import { directResources } from './resource-binding.ts'
 
 /**
  * The Client Credentials Grant (RFC 6749 section 4.4): `grant_type=client_credentials`. Two-legged: the
@@ -33,6 +34,8 @@ export class ClientCredentialsGrant<Env = unknown> implements Grant<Env> {
       scopes,
       withRefreshToken: false,
       request,
+      // RFC 8707 section 2: the requested resources, else the client's list or the default.
+      ...directResources(services.resources, client, request),
     })
   }
 }

@@ -19,6 +19,8 @@ import { hashToken } from '../tokens/hash.ts'
 import { Response } from '../web/response.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
 import { DeviceVerification } from './device-verification.ts'
+import { valuesOf } from '../internal/params.ts'
+import { boundResources, resourceContext } from './resource-binding.ts'
 import type { Scope } from '../checks/scope.ts'
 import type { Grant, GrantRegistry, GrantServices, ScopeGrantOptions, TokenRequestContext, TokenResponseBody } from './types.ts'
 import { checkUserCodeFormat, formatUserCode, generateUserCode, USER_CODE_ALPHABET } from './user-code.ts'
@@ -153,6 +155,8 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
         limit: 'deviceAuthorization',
       })
     const scopes = (this.#scope ?? services.scope).parse(params.values.get('scope'), client.scopes)
+    // RFC 8707 section 2: the requested resources (or the default) are checked and bound to the device code.
+    const resources = services.resources.authorize(client, valuesOf(params, 'resource'))
     const capped = await services.limits.deviceCodeIssued(client.clientId)
     if (capped > 0)
       throw new TooManyRequests(`Too many pending device codes; try again in ${capped} seconds.`, capped, { limit: 'devicePending' })
@@ -171,6 +175,7 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
         issuedAt: now,
         expiresAt: now + this.#expiresIn,
         interval: this.#interval,
+        ...resourceContext(resources),
       })
       if (!saved) continue
       const verificationUri = `${services.issuer.replace(/\/$/, '')}${this.#verificationPath}`
@@ -198,6 +203,7 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
     const record = await this.#registered().fetchByDeviceCode(deviceCodeHash)
     if (record === undefined) throw new InvalidGrant('The device code is invalid.')
     if (record.clientId !== client.clientId) throw new InvalidGrant('The device code was issued to another client.')
+    const resources = boundResources(record.context, request) // before the poll, which may consume the code
     const poll = await this.#registered().poll(deviceCodeHash, services.now())
     // RFC 8628 section 3.5: the device's answers while the user decides.
     switch (poll?.status) {
@@ -223,6 +229,7 @@ export class DeviceCodeGrant<Env = unknown> implements Grant<Env> {
           withRefreshToken: true,
           familyId: poll.authorization.familyId,
           request,
+          ...resources,
         })
     }
   }

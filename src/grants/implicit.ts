@@ -41,6 +41,8 @@ export class ImplicitGrant<Env = unknown> implements Grant<Env> {
     const parsed = (this.#scope ?? services.scope).parse(context.param('scope'), client.scopes)
     // OpenID Connect Core 1.0 section 11: offline_access is ignored unless the response type returns a code.
     const scopes = parsed.includes(OPENID) ? parsed.filter((name) => name !== OFFLINE_ACCESS) : parsed
+    // RFC 8707 section 2: the requested resources (or the default) are the token's audience.
+    const resources = services.resources.authorize(client, context.paramValues('resource'))
     return {
       scopes,
       issue: async (user) => {
@@ -52,6 +54,7 @@ export class ImplicitGrant<Env = unknown> implements Grant<Env> {
           scopes,
           withRefreshToken: false,
           request: context.request,
+          resources,
         })
         return {
           access_token: body.access_token,

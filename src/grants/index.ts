@@ -10,6 +10,7 @@ export { ClientCredentialsGrant } from './client-credentials.ts'
 export { RefreshToken, type RefreshTokenOptions } from './refresh-token.ts'
 export { DEVICE_CODE_GRANT_TYPE, DeviceCodeGrant, type DeviceCodeGrantOptions } from './device-code.ts'
 export { Scope, parseScopeParameter, type ScopeOptions } from '../checks/scope.ts'
+export { ResourcePolicy, type ResourceOptions } from './resource-binding.ts'
 export type { PkceOptions } from '../checks/pkce.ts'
 export {
   answerClientEndpoint,

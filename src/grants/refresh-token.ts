@@ -3,6 +3,7 @@ import { hashToken } from '../tokens/hash.ts'
 import { parseScopeParameter } from '../checks/scope.ts'
 import type { RefreshToken as RefreshTokenRecord } from '../types.ts'
 import type { Grant, GrantRegistry, TokenRequestContext, TokenResponseBody } from './types.ts'
+import { boundResources } from './resource-binding.ts'
 
 /** Options of {@link RefreshToken}. */
 export interface RefreshTokenOptions {
@@ -124,6 +125,8 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
       refreshExpiresAt: current.expiresAt,
       // The login session and its time stay with every token of the family (logout, auth_time).
       ...(current.context === undefined ? {} : { context: current.context }),
+      // RFC 8707 section 2.2: `resource` narrows this access token's audience; the family keeps its set.
+      ...boundResources(current.context, request),
     })
     if (minted.refreshToken === undefined) throw new ConfigurationError('refresh tokens are not enabled')
     const outcome = await services.accessTokenStore.rotateRefreshToken({

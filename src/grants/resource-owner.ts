@@ -4,6 +4,7 @@ import { NO_USER_DATA } from '../types.ts'
 import type { AuthenticationResult, PasswordSiteAdapter } from '../web/site-adapter.ts'
 import type { Scope } from '../checks/scope.ts'
 import type { Grant, GrantRegistry, ScopeGrantOptions, TokenRequestContext, TokenResponseBody } from './types.ts'
+import { directResources } from './resource-binding.ts'
 
 /** Options of {@link ResourceOwnerGrant}. */
 export interface ResourceOwnerGrantOptions<Env = unknown> extends ScopeGrantOptions {
@@ -50,6 +51,8 @@ export class ResourceOwnerGrant<Env = unknown> implements Grant<Env> {
     const wait = await services.limits.signInLockedFor(username, address)
     if (wait > 0) throw signInRefused(wait)
     const scopes = (this.#scope ?? services.scope).parse(request.postParam('scope'), client.scopes)
+    // RFC 8707 section 2: checked before the password, so a refused resource costs no sign-in attempt.
+    const resources = directResources(services.resources, client, request)
     const adapter = this.#siteAdapter ?? services.siteAdapter
     if (adapter === undefined) throw new ConfigurationError('ResourceOwnerGrant needs a site adapter')
     let result: AuthenticationResult
@@ -72,6 +75,7 @@ export class ResourceOwnerGrant<Env = unknown> implements Grant<Env> {
       scopes,
       withRefreshToken: true,
       request,
+      ...resources,
     })
   }
 

@@ -9,6 +9,7 @@ import type { PageRenderer } from '../web/page-hooks.ts'
 import type { Response } from '../web/response.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
 import type { Scope } from '../checks/scope.ts'
+import type { ResourcePolicy } from './resource-binding.ts'
 import type { EndpointContext } from '../client-auth/client-endpoint.ts'
 import type { CsrfGuard } from '../web/csrf.ts'
 import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from '../issuer/types.ts'
@@ -32,6 +33,8 @@ export interface GrantServices<Env = unknown> {
   readonly siteAdapter: SiteAdapter<Env> | undefined
   /** The controller's scope policy, used by grants that set none of their own. */
   readonly scope: Scope
+  /** The controller's resource policy (RFC 8707, its `resources` option). */
+  readonly resources: ResourcePolicy
   readonly tokenGenerator: TokenGenerator
   /** Authorization-code lifetime in seconds. */
   readonly authorizationCodeLifetime: number
@@ -112,6 +115,8 @@ export interface AuthorizeRequestContext<Env = unknown> {
   readonly state: string | undefined
   /** A parameter of the authorization request, from the query or the form body. */
   param(name: string): string | undefined
+  /** Every value of a repeatable parameter (RFC 8707 `resource`), from the query, else the form body. */
+  paramValues(name: string): readonly string[]
   readonly services: GrantServices<Env>
 }
 

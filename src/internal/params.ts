@@ -6,6 +6,16 @@ export interface Params {
   readonly values: ReadonlyMap<string, string>
   /** Names seen more than once, or `undefined` when none was. */
   readonly repeated: ReadonlySet<string> | undefined
+  /** Every value of each name seen more than once, in order (for repeatable ones such as RFC 8707 `resource`). */
+  readonly all?: ReadonlyMap<string, readonly string[]> | undefined
+}
+
+/** Every value of `name`, in order: none, its one value, or all of a repeated one. */
+export function valuesOf(params: Params, name: string): readonly string[] {
+  const all = params.all?.get(name)
+  if (all !== undefined) return all
+  const value = params.values.get(name)
+  return value === undefined ? [] : [value]
 }
 
 /** Parameters of an empty query or body. */
@@ -16,11 +26,20 @@ export function parseForm(text: string): Params {
   if (text.length === 0) return NO_PARAMS
   const values = new Map<string, string>()
   let repeated: Set<string> | undefined
+  let all: Map<string, string[]> | undefined
   for (const [name, value] of new URLSearchParams(text)) {
-    if (values.has(name)) (repeated ??= new Set()).add(name)
-    else values.set(name, value)
+    const first = values.get(name)
+    if (first === undefined) {
+      values.set(name, value)
+      continue
+    }
+    ;(repeated ??= new Set()).add(name)
+    all ??= new Map()
+    const list = all.get(name)
+    if (list === undefined) all.set(name, [first, value])
+    else list.push(value)
   }
-  return { values, repeated }
+  return { values, repeated, all }
 }
 
 /** A body a framework already parsed (e.g. `express.urlencoded()`): strings or arrays of strings. */
@@ -30,9 +49,16 @@ export type ParsedForm = Readonly<Record<string, unknown>>
 export function fromParsedForm(form: ParsedForm): Params {
   const values = new Map<string, string>()
   let repeated: Set<string> | undefined
+  let all: Map<string, string[]> | undefined
   for (const [name, value] of Object.entries(form)) {
     if (Array.isArray(value)) {
-      if (value.length > 1) (repeated ??= new Set()).add(name)
+      if (value.length > 1) {
+        ;(repeated ??= new Set()).add(name)
+        ;(all ??= new Map()).set(
+          name,
+          value.filter((item): item is string => typeof item === 'string'),
+        )
+      }
       const first: unknown = value[0]
       if (typeof first === 'string') values.set(name, first)
     } else if (typeof value === 'string') {
@@ -40,5 +66,5 @@ export function fromParsedForm(form: ParsedForm): Params {
     }
     // Anything else (a qs-style nested object from `a[b]=c`) is not an OAuth parameter value: left out.
   }
-  return { values, repeated }
+  return { values, repeated, all }
 }

@@ -79,7 +79,6 @@ export class TokenIssuer {
     const { sealer } = this.#config
     const familyId = subject.familyId ?? (refresh === undefined ? undefined : this.newId())
     const accessTokenHash = hashToken(access)
-    const context = subject.context ?? CONTEXTS[subject.userId === undefined ? 'client' : 'user']
     const refreshToken: RefreshToken | undefined =
       refresh === undefined || policy === undefined
         ? undefined
@@ -96,7 +95,7 @@ export class TokenIssuer {
             graceUsed: false,
             successorHash: undefined,
             accessTokenHash,
-            context,
+            context: contextOf(subject, subject.refreshResources ?? subject.resources),
           }
     const uniqueKey = sealer === undefined ? undefined : uniqueKeyOf(subject)
     const accessToken: AccessToken = {
@@ -112,7 +111,7 @@ export class TokenIssuer {
       sealed: sealer?.seal(JSON.stringify(refresh === undefined ? [access] : [access, refresh])),
       uniqueKey,
       refreshTokenHash: uniqueKey === undefined ? undefined : refreshToken?.tokenHash,
-      context,
+      context: contextOf(subject, subject.resources),
     }
     return { accessToken, refreshToken, body: responseBody(access, expiresIn, refresh, subject.scopes) }
   }
@@ -167,11 +166,21 @@ function generate(
     scopes: subject.scopes,
     issuedAt,
     expiresAt,
+    audience: kind === 'access_token' ? subject.resources : undefined,
   })
 }
 
+/** A token's context: whose it is, and its resources (RFC 8707) when it has some. */
+function contextOf(subject: TokenSubject, resources: readonly string[] | undefined): GrantContext {
+  // The grant's own context (login time and session) when it has one, else only whose tokens they are.
+  const shared = subject.context ?? CONTEXTS[subject.userId === undefined ? 'client' : 'user']
+  return resources === undefined ? shared : { ...shared, resources }
+}
+
 function uniqueKeyOf(subject: TokenSubject): string {
-  return sha256Base64url(`${subject.client.clientId}\0${subject.userId ?? ''}\0${[...subject.scopes].sort().join(' ')}`)
+  // The audience is part of the key: a token for one resource is never handed out for another (RFC 8707).
+  const audience = subject.resources === undefined ? '' : `\0${[...subject.resources].sort().join(' ')}`
+  return sha256Base64url(`${subject.client.clientId}\0${subject.userId ?? ''}\0${[...subject.scopes].sort().join(' ')}${audience}`)
 }
 
 function responseBody(access: string, expiresIn: number, refresh: string | undefined, scopes: readonly string[]): TokenResponseBody {

@@ -30,6 +30,10 @@ export interface TokenSubject {
   readonly refreshExpiresAt?: number
   /** The grant's context, kept with the tokens; by default only whose tokens they are (`subjectType`). */
   readonly context?: GrantContext
+  /** The access token's audience (RFC 8707 resources, canonical): its `aud`, kept with it. */
+  readonly resources?: readonly string[] | undefined
+  /** The resources of the refresh token (the family's whole set) when they differ from the audience. */
+  readonly refreshResources?: readonly string[] | undefined
   /** The request asking for the tokens: `issueTokens` then emits `token.issued` for it once they are stored. */
   readonly request?: Request
 }

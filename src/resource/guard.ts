@@ -1,5 +1,7 @@
 import { NO_STORE_HEADERS, Response } from '../web/response.ts'
 import { BearerError } from './errors.ts'
+import { ConfigurationError } from '../errors.ts'
+import { canonicalResourceUri, protectedResourceMetadataUrl } from '../checks/resource-uri.ts'
 import { createTokenVerifier, type VerifiedToken, type VerifyOptions } from './verify.ts'
 
 /** Options of a bearer-token guard. */
@@ -11,6 +13,13 @@ export interface BearerGuardOptions extends VerifyOptions {
    * in logs and Referer headers, and the RFC says SHOULD NOT; with it off a query token is refused.
    */
   readonly allowQueryToken?: boolean
+  /**
+   * The URL of this resource's protected resource metadata (RFC 9728), sent as `resource_metadata` in
+   * every 401 and 403 challenge (RFC 9728 section 5.1) so clients find the authorization server. Default:
+   * the well-known URL of {@link VerifyOptions.resource} (`protectedResourceMetadataUrl`), where
+   * `protectedResourceMetadata` serves it; `false` sends none.
+   */
+  readonly resourceMetadata?: string | false
 }
 
 /** What a guard needs from a request: the Authorization header and the raw query string. */
@@ -38,15 +47,30 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
   const verify = createTokenVerifier(options)
   const realm = (options.realm ?? options.issuer).replace(/["\\]/g, '')
+  const metadata = metadataUrlOf(options)
+  // Built once: realm and resource_metadata start every challenge.
+  const prefix = metadata === undefined ? `realm="${realm}"` : `realm="${realm}", resource_metadata="${metadata}"`
   return async (input, requiredScopes) => {
     try {
       const token = extractToken(input, options.allowQueryToken === true)
       return { ok: true, token: await verify(token, requiredScopes) }
     } catch (error) {
-      if (error instanceof BearerError) return { ok: false, response: challenge(error, realm) }
+      if (error instanceof BearerError) return { ok: false, response: challenge(error, prefix, requiredScopes) }
       throw error
     }
   }
+}
+
+/** The `resource_metadata` URL of a guard, checked at start-up. */
+function metadataUrlOf(options: BearerGuardOptions): string | undefined {
+  const given = options.resourceMetadata
+  if (given === false) return undefined
+  if (given !== undefined) {
+    if (!URL.canParse(given) || /["\\\s]/.test(given)) throw new ConfigurationError('resourceMetadata must be a URL')
+    return given
+  }
+  const resource = options.resource === undefined ? undefined : canonicalResourceUri(options.resource)
+  return resource !== undefined && /^https?:/.test(resource) ? protectedResourceMetadataUrl(resource) : undefined
 }
 
 function extractToken(input: BearerInput, allowQuery: boolean): string {
@@ -69,10 +93,15 @@ function extractToken(input: BearerInput, allowQuery: boolean): string {
   return token
 }
 
-function challenge(error: BearerError, realm: string): Response {
-  const parts = [`realm="${realm}"`]
+/**
+ * The RFC 6750 section 3 challenge, with RFC 9728 section 5.1's `resource_metadata` and the scope the
+ * request needs (RFC 6750 section 3: `scope` on a 401 too, so a client knows what to ask for).
+ */
+function challenge(error: BearerError, prefix: string, requiredScopes: readonly string[] | undefined): Response {
+  const parts = [prefix]
   if (error.error !== undefined) parts.push(`error="${error.error}"`, `error_description="${error.description}"`)
-  if (error.scope !== undefined) parts.push(`scope="${error.scope}"`)
+  const scope = error.scope ?? (requiredScopes !== undefined && requiredScopes.length > 0 ? requiredScopes.join(' ') : undefined)
+  if (scope !== undefined && error.error !== 'invalid_request') parts.push(`scope="${scope}"`)
   const headers = { ...NO_STORE_HEADERS, 'www-authenticate': `Bearer ${parts.join(', ')}` }
   if (error.error === undefined) return new Response(401, headers, '')
   return Response.json(error.status, { error: error.error, error_description: error.description }, headers)

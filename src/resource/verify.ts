@@ -4,12 +4,23 @@ import type { AccessTokenStore } from '../stores/types.ts'
 import { hashToken } from '../tokens/hash.ts'
 import type { AccessToken, SubjectType } from '../types.ts'
 import { BearerError } from './errors.ts'
+import { canonicalResourceUri } from '../checks/resource-uri.ts'
 
 /** How a resource server checks access tokens. Give a `store` (opaque tokens), `jwks` (JWTs), or both. */
 export interface VerifyOptions {
   /** The authorization server's issuer; a JWT's `iss` must equal it. */
   readonly issuer: string
-  /** A JWT's `aud` must contain this (RFC 9068 section 4). Default: the issuer. */
+  /**
+   * This resource's URI (RFC 8707, RFC 9728 `resource`), e.g. `https://mcp.example.com/mcp`: a token is
+   * accepted only when its audience names it — a JWT's `aud`, an opaque token's stored audience — in the
+   * canonical form both sides share. A token for another resource, or for none, is `invalid_token`: no
+   * token passthrough. Recommended; the guards also announce it (`resource_metadata`).
+   */
+  readonly resource?: string
+  /**
+   * Without {@link VerifyOptions.resource}: a JWT's `aud` must contain this (RFC 9068 section 4), and
+   * opaque tokens are not checked. Default: the issuer. Ignored when `resource` is set.
+   */
   readonly audience?: string
   /**
    * Opaque tokens are looked up here by hash. With a JWKS too, JWTs are also checked against the store,
@@ -47,6 +58,8 @@ export interface VerifiedToken {
   readonly format: 'jwt' | 'opaque'
   /** The JWT claims, for JWTs. */
   readonly claims: Readonly<Record<string, unknown>> | undefined
+  /** The resources the token is for (its `aud`, RFC 8707), when it names any. */
+  readonly audience: readonly string[] | undefined
 }
 
 /** A checker made once from {@link VerifyOptions}: `(token, requiredScopes?) => VerifiedToken`. */
@@ -65,6 +78,7 @@ export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
     throw new ConfigurationError('createTokenVerifier needs a store, a jwks, or both')
   const clock = options.clock ?? Date.now
   const keys = options.jwks === undefined ? undefined : keyGetter(options.jwks)
+  const resource = options.resource === undefined ? undefined : checkResource(options.resource)
   const audience = options.audience ?? options.issuer
   const algorithms = [...(options.algorithms ?? ['ES256', 'EdDSA', 'RS256'])]
   return async (token, requiredScopes = []) => {
@@ -81,7 +95,7 @@ export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
     try {
       const result = await jwtVerify(token, getKey, {
         issuer: options.issuer,
-        audience,
+        ...(resource === undefined ? { audience } : {}),
         algorithms,
         // RFC 9068 section 4: the resource server MUST verify typ at+jwt.
         typ: 'at+jwt',
@@ -95,6 +109,12 @@ export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
     if (options.store !== undefined && (await options.store.fetchByToken(hashToken(token))) === undefined) {
       throw new BearerError('invalid_token', 'The access token was revoked.')
     }
+    const tokenAudience = audienceClaim(payload.aud)
+    if (resource !== undefined)
+      checkAudience(
+        tokenAudience?.map((value) => canonicalResourceUri(value) ?? value),
+        resource,
+      )
     const scope = typeof payload.scope === 'string' ? payload.scope : ''
     const subjectType = subjectTypeOfClaims(payload)
     if (subjectType === undefined) throw new BearerError('invalid_token', 'The access token is invalid or expired.')
@@ -106,6 +126,7 @@ export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
       expiresAt: typeof payload.exp === 'number' ? payload.exp : 0,
       format: 'jwt',
       claims: payload,
+      audience: tokenAudience,
     }
   }
 
@@ -114,6 +135,8 @@ export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
     if (record === undefined || record.expiresAt <= Math.floor(clock() / 1000)) {
       throw new BearerError('invalid_token', 'The access token is invalid or expired.')
     }
+    // The issuer stores the audience in canonical form.
+    if (resource !== undefined) checkAudience(record.context?.resources, resource)
     return {
       clientId: record.clientId,
       subject: record.userId ?? record.clientId,
@@ -122,7 +145,32 @@ export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
       expiresAt: record.expiresAt,
       format: 'opaque',
       claims: undefined,
+      audience: record.context?.resources,
     }
+  }
+}
+
+/** The configured resource in canonical form; a `TypeError` when it is not a resource URI. */
+function checkResource(value: string): string {
+  const canonical = canonicalResourceUri(value)
+  if (canonical === undefined) throw new ConfigurationError(`resource ${JSON.stringify(value)} must be an absolute URI without fragment`)
+  return canonical
+}
+
+/** A JWT's `aud` (RFC 7519 section 4.1.3: a string or an array of strings) as a list; `undefined` when absent or malformed. */
+function audienceClaim(aud: unknown): readonly string[] | undefined {
+  if (typeof aud === 'string') return [aud]
+  if (Array.isArray(aud) && aud.every((value) => typeof value === 'string')) return aud
+  return undefined
+}
+
+/**
+ * RFC 8707 section 2 and the MCP specification's audience validation: the token must name this resource.
+ * A token without an audience is refused too — it would be good at every resource (no token passthrough).
+ */
+function checkAudience(audience: readonly string[] | undefined, resource: string): void {
+  if (audience === undefined || !audience.includes(resource)) {
+    throw new BearerError('invalid_token', 'The access token is not meant for this resource.')
   }
 }
 

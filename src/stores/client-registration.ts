@@ -2,6 +2,7 @@ import { ConfigurationError } from '../errors.ts'
 import { hasControlCharacter, isClientIdSyntax, isClientSecretSyntax } from '../checks/identifier.ts'
 import { checkClientSecretStrength, type ClientSecretPolicy } from '../checks/client-secret-strength.ts'
 import { checkRegisteredUri, type RegisteredUriProblem } from '../checks/registered-uri.ts'
+import { canonicalResourceUri } from '../checks/resource-uri.ts'
 import { hashClientSecret } from '../tokens/hash.ts'
 import type { Client, ClientAuthMethod } from '../types.ts'
 
@@ -48,6 +49,8 @@ export interface ClientRegistration {
   readonly idTokenSignedResponseAlg?: 'RS256' | 'ES256' | 'EdDSA'
   /** Browser origins (`scheme://host[:port]`) allowed to call the token, revocation and userinfo endpoints. */
   readonly allowedCorsOrigins?: readonly string[]
+  /** The resources (RFC 8707) this client may ask tokens for; absolute URIs, kept in canonical form. */
+  readonly resources?: readonly string[]
 }
 
 /**
@@ -108,6 +111,7 @@ export async function createClient(registration: ClientRegistration, policy?: Cl
     scopes: registration.scopes === undefined ? undefined : Object.freeze([...registration.scopes]),
     requirePkce: registration.requirePkce ?? false,
     name: registration.name,
+    ...(registration.resources === undefined ? {} : { resources: canonicalResources(clientId, registration.resources) }),
   })
 }
 
@@ -142,6 +146,18 @@ function oidcFields(clientId: string, registration: ClientRegistration): Partial
     fields.allowedCorsOrigins = Object.freeze([...registration.allowedCorsOrigins])
   }
   return fields
+}
+
+/** A client's resource list in canonical form (RFC 8707 section 2); a `TypeError` for a value that is no resource URI. */
+function canonicalResources(clientId: string, resources: readonly string[]): readonly string[] {
+  return Object.freeze(
+    resources.map((resource) => {
+      const canonical = canonicalResourceUri(resource)
+      if (canonical === undefined)
+        throw new ConfigurationError(`client ${clientId}: resource ${JSON.stringify(resource)} is not an absolute URI without fragment`)
+      return canonical
+    }),
+  )
 }
 
 /** `code`, and `token` only for a client registered for the implicit grant. */

@@ -28,7 +28,10 @@ export interface JwtSigningKey {
 export interface JwtTokenGeneratorOptions extends TokenGeneratorOptions {
   /** The `iss` claim: the controller's issuer. */
   readonly issuer: string
-  /** The `aud` claim: the resource server(s) the tokens are for. Default: the issuer. */
+  /**
+   * The `aud` claim of tokens that have no audience of their own. A token issued for resources (RFC 8707
+   * `resource`, or the controller's default resource) has those as its `aud` instead. Default: the issuer.
+   */
   readonly audience?: string | readonly string[]
   /** Signing keys; the first one signs, all are published. At least one. */
   readonly keys: readonly JwtSigningKey[]
@@ -44,7 +47,8 @@ interface PublishedKey {
 
 /**
  * Access tokens as signed JWTs (RFC 9068, `typ: at+jwt`) with `iss`, `sub` (the user, or the client for
- * client credentials), `sub_type` (`user` or `client`: whose token it is, RFC 9068 section 5), `aud`,
+ * client credentials), `sub_type` (`user` or `client`: whose token it is, RFC 9068 section 5), `aud` (the
+ * token's resources, else the `audience` option),
  * `client_id`, `scope`, `iat`, `exp` and `jti`, signed with jose. Refresh
  * tokens and codes stay opaque random values. The controller stores every token by hash as usual, so
  * revocation and introspection work for JWTs too, and serves the public keys at its JWKS endpoint.
@@ -94,7 +98,8 @@ export class JwtTokenGenerator implements TokenGenerator, PublishesKeys {
       // RFC 9068 section 2.1: typ at+jwt.
       .setProtectedHeader({ alg: signer.key.alg, kid: signer.key.kid, typ: 'at+jwt' })
       .setIssuer(this.#issuer)
-      .setAudience(this.#audience)
+      // RFC 8707 section 2 and RFC 9068 section 3: the token's resources are its audience.
+      .setAudience(audienceOf(context.audience) ?? this.#audience)
       .setSubject(context.userId ?? context.clientId)
       .setIssuedAt(context.issuedAt)
       .setExpirationTime(context.expiresAt)
@@ -123,4 +128,10 @@ export class JwtTokenGenerator implements TokenGenerator, PublishesKeys {
     this.#keys = this.#keys.filter((published) => published.retireAt === undefined || published.retireAt > now)
     return { keys: this.#keys.map((published) => published.key.publicJwk) }
   }
+}
+
+/** A token's own audience as the `aud` claim: one resource as a string, several as an array. */
+function audienceOf(audience: readonly string[] | undefined): string | string[] | undefined {
+  if (audience === undefined || audience.length === 0) return undefined
+  return audience.length === 1 ? audience[0] : [...audience]
 }

@@ -15,6 +15,8 @@ export interface TokenContext {
   readonly issuedAt: number
   /** When it expires, epoch seconds. */
   readonly expiresAt: number
+  /** An access token's audience (RFC 8707 resources, canonical), when it has one: a JWT's `aud`. */
+  readonly audience?: readonly string[] | undefined
 }
 
 /**

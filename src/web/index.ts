@@ -10,6 +10,7 @@
 export { Request, type BodyError, type HeaderMap, type RequestInit } from './request.ts'
 export { Response, NO_STORE_HEADERS, PAGE_HEADERS, PUBLIC_JSON_HEADERS, protectPage } from './response.ts'
 export type { AuthenticationResult, AuthorizationContext, PasswordSiteAdapter, SiteAdapter } from './site-adapter.ts'
+export type { ClientDisplay } from '../clients/display.ts'
 export type { CsrfGuard, CsrfIssue } from './csrf.ts'
 export { nodeHandler, type NodeEnviron, type NodeHandlerOptions } from 'oauth2-stack/node'
 export { escapeHtml } from '../internal/html.ts'

@@ -1,4 +1,5 @@
 import { UserNotAuthenticated } from '../errors.ts'
+import { clientDisplayOf } from '../clients/display.ts'
 import { escapeHtml } from '../internal/html.ts'
 import type { Client } from '../types.ts'
 import { CSRF_FIELD, type CsrfGuard } from './csrf.ts'
@@ -59,6 +60,7 @@ export async function renderConsentPage<Env>(adapter: SiteAdapter<Env>, csrf: Cs
       csrfToken: issued.token,
       csrfInput: csrfInput(issued.token),
       uiLocales: uiLocalesOf(request),
+      clientDisplay: clientDisplayOf(client),
     },
   )
   protectPage(page)

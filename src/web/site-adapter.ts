@@ -1,3 +1,4 @@
+import type { ClientDisplay } from '../clients/display.ts'
 import type { Client, UserData } from '../types.ts'
 import type { Request } from './request.ts'
 import type { Response } from './response.ts'
@@ -54,6 +55,12 @@ export interface AuthorizationContext {
    * one you have. Escape everything you put in markup (`escapeHtml`).
    */
   readonly uiLocales: readonly string[]
+  /**
+   * Set for a client described by its Client ID Metadata Document (no one registered it): show
+   * `clientDisplay.host` prominently, mark the client's name as unverified, and warn when
+   * `clientDisplay.localhostOnly`. `undefined` for registered clients.
+   */
+  readonly clientDisplay?: ClientDisplay | undefined
 }
 
 /**

@@ -7,11 +7,15 @@ import {
   confidentialClient,
   confidentialTokens,
   insecure,
+  noAuth,
+  obtainCode,
+  publicClient,
+  redeemCode,
   refresh,
   refreshTokenLive,
   refreshTokenOf,
 } from '../helpers/oauth-client.ts'
-import { CONFIDENTIAL, startTestServer, type TestServer } from '../helpers/test-server.ts'
+import { CONFIDENTIAL, PUBLIC_CLIENT, startTestServer, type TestServer } from '../helpers/test-server.ts'
 
 const OTHER = { clientId: 'other-client', clientSecret: 'B'.repeat(20) + 'other-high-entropy-secret-0123456789' }
 
@@ -69,15 +73,58 @@ describe('RFC 7009 token revocation', () => {
     expect((await revoke(tokens.access_token)).status).toBe(200)
   })
 
-  it("does not revoke another client's token (2.1) and does not tell", async () => {
+  it("refuses another client's token with 400 invalid_request, never 401, and leaves it valid (2.1)", async () => {
     const tokens = await confidentialTokens(server)
     const other = oauth.ClientSecretBasic(OTHER.clientSecret)
-    const response = await revoke(tokens.access_token, undefined, other, { client_id: OTHER.clientId })
-    expect(response.status).toBe(200)
+    for (const [token, hint] of [
+      [tokens.access_token, undefined],
+      [refreshTokenOf(tokens), 'refresh_token'],
+    ] as const) {
+      const response = await revoke(token, hint, other, { client_id: OTHER.clientId })
+      expect(response.status).toBe(400)
+      expect(response.headers.get('www-authenticate')).toBeNull()
+      expect(response.headers.get('cache-control')).toBe('no-store')
+      expect(((await response.json()) as { error: string }).error).toBe('invalid_request')
+      // oauth4webapi reads it as the RFC 7009 error it is.
+      await expect(oauth.processRevocationResponse(await revoke(token, hint, other, { client_id: OTHER.clientId }))).rejects.toMatchObject({
+        error: 'invalid_request',
+      })
+    }
     expect(await accessTokenLive(server, tokens.access_token)).toBe(true)
-    const refreshResponse = await revoke(refreshTokenOf(tokens), 'refresh_token', other, { client_id: OTHER.clientId })
-    expect(refreshResponse.status).toBe(200)
     expect(await refreshTokenLive(server, refreshTokenOf(tokens))).toBe(true)
+  })
+
+  it("answers a public client 200 for another client's token and revokes nothing: /revoke tells no one whether a token is live", async () => {
+    const tokens = await confidentialTokens(server)
+    for (const [token, hint] of [
+      [tokens.access_token, undefined],
+      [refreshTokenOf(tokens), 'refresh_token'],
+      ['never-issued-token', undefined],
+    ] as const) {
+      const response = await revoke(token, hint, noAuth, publicClient)
+      expect(response.status).toBe(200)
+      expect(await response.text()).toBe('')
+    }
+    expect(await accessTokenLive(server, tokens.access_token)).toBe(true)
+    expect(await refreshTokenLive(server, refreshTokenOf(tokens))).toBe(true)
+  })
+
+  it('lets a public client revoke its own tokens (RFC 7009 section 5): 200, revoked', async () => {
+    const issued = await obtainCode(server, { clientId: PUBLIC_CLIENT.clientId, redirectUri: PUBLIC_CLIENT.redirectUri, pkce: true })
+    const { tokens } = await redeemCode(server, publicClient, noAuth, issued, PUBLIC_CLIENT.redirectUri)
+    await oauth.processRevocationResponse(await revoke(tokens.access_token, undefined, noAuth, publicClient))
+    expect(await accessTokenLive(server, tokens.access_token)).toBe(false)
+    await oauth.processRevocationResponse(await revoke(refreshTokenOf(tokens), 'refresh_token', noAuth, publicClient))
+    expect(await refreshTokenLive(server, refreshTokenOf(tokens))).toBe(false)
+  })
+
+  it("treats another client's expired token as unknown: 200", async () => {
+    const tokens = await confidentialTokens(server)
+    server.clock.advance(7200)
+    const response = await revoke(tokens.access_token, undefined, oauth.ClientSecretBasic(OTHER.clientSecret), {
+      client_id: OTHER.clientId,
+    })
+    expect(response.status).toBe(200)
   })
 
   it('requires client authentication: a wrong secret is 401 invalid_client', async () => {

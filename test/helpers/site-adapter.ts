@@ -53,7 +53,7 @@ export class TestSiteAdapter implements SiteAdapter {
     const error = attempted ? '<p role="alert" id="error">Wrong username or password.</p>' : ''
     response.body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in to ${escapeHtml(client.name ?? client.clientId)}</title></head>
-<body><h1>Sign in to allow ${escapeHtml(client.name ?? client.clientId)}: ${escapeHtml(scopes.join(' '))}</h1>${error}
+<body><h1>Sign in to allow ${escapeHtml(client.name ?? client.clientId)}: ${escapeHtml(scopes.join(' '))}</h1>${error}${clientDisplay(context)}
 <form method="post" action="${escapeHtml(context.formAction)}">${context.csrfInput}
 <label>Username <input name="username" value="${escapeHtml(username)}"></label>
 <label>Password <input name="password" type="password"></label>
@@ -67,4 +67,11 @@ export class TestSiteAdapter implements SiteAdapter {
   async userHasDeniedAccess(request: Request): Promise<boolean> {
     return request.method === 'POST' && request.postParam('action') === 'deny'
   }
+}
+
+/** The metadata-document hints, when the core gives them (Client ID Metadata Documents), for the tests to read. */
+function clientDisplay(context: AuthorizationContext): string {
+  const display = context.clientDisplay
+  if (display === undefined) return ''
+  return `<p id="client-host">${escapeHtml(display.host)}</p><p id="name-verified">${String(display.nameVerified)}</p><p id="localhost-only">${String(display.localhostOnly)}</p>`
 }

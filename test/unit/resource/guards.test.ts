@@ -138,14 +138,17 @@ describe.each<Framework>(['node', 'express', 'express4', 'fastify', 'koa', 'hono
   it('answers a request without a token with a bare 401 challenge (3.1: no error code)', async () => {
     const response = await get()
     expect(response.status).toBe(401)
-    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    // RFC 6750 section 3: no error code, but the scope the resource needs (MCP: so a client knows what to ask for).
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="api", scope="read"')
   })
 
   it('answers unknown and expired tokens with 401 invalid_token', async () => {
     for (const token of ['unknown-token', 'expired-token']) {
       const response = await get({ authorization: `Bearer ${token}` })
       expect(response.status).toBe(401)
-      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/)
+      expect(response.headers.get('www-authenticate')).toMatch(
+        /^Bearer realm="api", error="invalid_token", error_description="[^"]+", scope="read"$/,
+      )
       expect(((await response.json()) as { error: string }).error).toBe('invalid_token')
     }
   })
@@ -165,6 +168,6 @@ describe.each<Framework>(['node', 'express', 'express4', 'fastify', 'koa', 'hono
     expect(malformed.status).toBe(400)
     const basic = await get({ authorization: 'Basic Zm9vOmJhcg==' })
     expect(basic.status).toBe(401)
-    expect(basic.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(basic.headers.get('www-authenticate')).toBe('Bearer realm="api", scope="read"')
   })
 })
