@@ -57,9 +57,12 @@ export interface OpenIdConnectOptions<Env = unknown> {
  *
  * @example
  * ```ts
- * import { OpenIdConnect } from 'oauth2-stack/oidc'
+ * import { OpenIdConnect, type Signer } from 'oauth2-stack/oidc'
  *
- * controller.use(new OpenIdConnect({ signer, claims: async (userId) => users.claimsOf(userId) }))
+ * declare const signer: Signer // the issuer's key set (RS256, optionally ES256 and EdDSA)
+ * controller.use(
+ *   new OpenIdConnect({ signer, claims: async (userId) => ({ name: userId, email: `${userId}@example.com`, email_verified: true }) }),
+ * )
  * ```
  */
 export class OpenIdConnect<Env = unknown> implements Grant<Env> {

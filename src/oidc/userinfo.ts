@@ -1,3 +1,5 @@
+import type { AnyOAuthError } from '../errors.ts'
+import { toOAuthError } from '../web/error-response.ts'
 import { hashToken } from '../tokens/hash.ts'
 import type { AccessTokenStore, ClientStore } from '../stores/types.ts'
 import type { Request } from '../web/request.ts'
@@ -19,6 +21,8 @@ export interface UserinfoServices {
   now(): number
   /** The issuer, the `realm` of `WWW-Authenticate` (RFC 6750 section 3). */
   readonly issuer: string
+  /** Hands a failure (a store or the claims hook) to the controller's `onError` hook. */
+  reportError(error: AnyOAuthError, request: Request): void
 }
 
 /**
@@ -66,9 +70,11 @@ export function userinfoEndpoint(config: UserinfoConfig): (request: Request, ser
     realm ??= services.issuer.replaceAll('"', '')
     try {
       return await answer(request, services)
-    } catch {
-      // A store or hook failure: the RFC's server error, never a trace.
-      return Response.json(500, { error: 'server_error' })
+    } catch (error) {
+      // A store or hook failure: 503 for an unavailable store, else the RFC's server error; never a trace.
+      const failure = toOAuthError(error)
+      services.reportError(failure, request)
+      return Response.json(failure.status, { error: failure.error })
     }
   }
 }

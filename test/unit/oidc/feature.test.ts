@@ -5,11 +5,13 @@ import { AuthorizationCodeGrant, Scope } from '../../../src/grants/index.ts'
 import { OpenIdConnect } from '../../../src/logout/index.ts'
 import { LocalClientStore, LocalTokenStore } from '../../../src/stores/index.ts'
 import { Request } from '../../../src/web/request.ts'
+import { hashToken } from '../../../src/tokens/hash.ts'
 import { MemorySigner } from '../../helpers/memory-signer.ts'
 import { TestSiteAdapter } from '../../helpers/site-adapter.ts'
 
-async function controller(available: readonly string[] | undefined) {
-  const store = new LocalTokenStore()
+const store = new LocalTokenStore()
+
+async function controller(available: readonly string[] | undefined, errors: string[] = []) {
   const clientStore = new LocalClientStore()
   await clientStore.addClient({ clientId: 'spa', redirectUris: ['https://spa.example/cb'], allowedCorsOrigins: ['https://spa.example'] })
   const result = new AuthorizationController({
@@ -18,6 +20,7 @@ async function controller(available: readonly string[] | undefined) {
     authCodeStore: store,
     clientStore,
     siteAdapter: new TestSiteAdapter([]),
+    onError: (error) => errors.push(error.error),
     ...(available === undefined ? {} : { scope: new Scope({ available }) }),
   })
   return result.addGrant(new AuthorizationCodeGrant())
@@ -67,5 +70,39 @@ describe('OpenIdConnect feature', () => {
     const preflight = await op.dispatch(Request.fromUrl('OPTIONS', '/revoke', { headers: { origin: 'https://any.example' } }), {})
     expect(preflight.statusCode).toBe(204)
     expect(preflight.headers['access-control-allow-origin']).toBe('https://any.example')
+  })
+
+  it('userinfo: a failing claims hook is a reported server_error, never a trace', async () => {
+    const errors: string[] = []
+    const now = Math.floor(Date.now() / 1000)
+    await store.saveToken(
+      {
+        tokenHash: hashToken('token-1'),
+        clientId: 'spa',
+        grantType: 'authorization_code',
+        userId: 'u1',
+        data: {},
+        scopes: ['openid'],
+        familyId: undefined,
+        issuedAt: now,
+        expiresAt: now + 60,
+        sealed: undefined,
+        uniqueKey: undefined,
+        refreshTokenHash: undefined,
+      },
+      undefined,
+    )
+    const failing = new OpenIdConnect({
+      signer: await MemorySigner.create(['RS256']),
+      claims: async () => {
+        throw new Error('directory down')
+      },
+    })
+    const op = (await controller(['openid'], errors)).use(failing)
+    const response = await op.dispatch(Request.fromUrl('GET', '/userinfo', { headers: { authorization: 'Bearer token-1' } }), {})
+    expect(response.statusCode).toBe(500)
+    expect(JSON.parse(response.body)).toEqual({ error: 'server_error' })
+    expect(response.body).not.toContain('directory down')
+    expect(errors).toEqual(['server_error'])
   })
 })
