@@ -8,6 +8,8 @@
  * `npm run bench -- --code` (authorization_code exchange of pre-issued codes, PKCE S256, against the peers
  * that have the grant and the ceiling) and
  * `npm run bench -- --full` (everything, longer runs, more repeats).
+ * `npm run bench -- --registration` (client_credentials on a server with dynamic registration on, alone
+ * and with 100 registrations a second beside it: issue 14 wants the second within 10% of the first).
  * `--baseline <dir>` (with `--stores`) adds every oauth2-stack store entry once more, run from another
  * built checkout (e.g. a worktree of the previous release), so before and after are measured in one run.
  *
@@ -19,13 +21,23 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { renderChart } from './chart.ts'
 import { measure, type LoadOptions, type Measurement, type Scenario, type ServerSpec } from './harness.ts'
-import { authorizationCode, bearer, clientCredentials, introspection, password, rotatingRefresh } from './scenarios.ts'
+import {
+  authorizationCode,
+  bearer,
+  clientCredentials,
+  clientCredentialsWithRegistrations,
+  introspection,
+  password,
+  rotatingRefresh,
+} from './scenarios.ts'
 
 const full = process.argv.includes('--full')
 const adaptersOnly = process.argv.includes('--adapters')
 const storesOnly = process.argv.includes('--stores')
 const resourceOnly = process.argv.includes('--resource')
 const codeOnly = process.argv.includes('--code')
+/** `--registration`: client_credentials on a server with registration on, alone and with 100 registrations/s beside it. */
+const registrationOnly = process.argv.includes('--registration')
 /** `--baseline <dir>`: a checkout of an earlier commit, built; its store entries run beside ours in the same run. */
 const baselineIndex = process.argv.indexOf('--baseline')
 const baseline = baselineIndex === -1 ? undefined : process.argv[baselineIndex + 1]
@@ -140,21 +152,31 @@ const resource: Entry[] = [
   }),
 ]
 
-const plan: { scenario: Scenario; entries: Entry[] }[] = resourceOnly
-  ? [clientCredentials, ...resourceScenarios].map((scenario) => ({ scenario, entries: resource }))
-  : codeOnly
-    ? [clientCredentials, code].map((scenario) => ({ scenario, entries: codeEntries }))
-    : adaptersOnly
-      ? [{ scenario: clientCredentials, entries: adapters }]
-      : storesOnly
-        ? [clientCredentials, password].map((scenario) => ({ scenario, entries: stores }))
-        : [
-            {
-              scenario: clientCredentials,
-              entries: full ? [...core, ...adapters.filter((entry) => entry.spec.args?.[0] !== 'node')] : core,
-            },
-            ...(full ? [password, refresh, code, ...resourceScenarios].map((scenario) => ({ scenario, entries: core })) : []),
-          ]
+const withRegistrations = clientCredentialsWithRegistrations()
+const registrationEntries: Entry[] = [
+  {
+    spec: { name: 'oauth2-stack (node:http, registration on)', script: 'oauth2-stack.ts', args: ['--registration'] },
+    scenarios: [clientCredentials.name, withRegistrations.name],
+  },
+]
+
+const plan: { scenario: Scenario; entries: Entry[] }[] = registrationOnly
+  ? [clientCredentials, withRegistrations].map((scenario) => ({ scenario, entries: registrationEntries }))
+  : resourceOnly
+    ? [clientCredentials, ...resourceScenarios].map((scenario) => ({ scenario, entries: resource }))
+    : codeOnly
+      ? [clientCredentials, code].map((scenario) => ({ scenario, entries: codeEntries }))
+      : adaptersOnly
+        ? [{ scenario: clientCredentials, entries: adapters }]
+        : storesOnly
+          ? [clientCredentials, password].map((scenario) => ({ scenario, entries: stores }))
+          : [
+              {
+                scenario: clientCredentials,
+                entries: full ? [...core, ...adapters.filter((entry) => entry.spec.args?.[0] !== 'node')] : core,
+              },
+              ...(full ? [password, refresh, code, ...resourceScenarios].map((scenario) => ({ scenario, entries: core })) : []),
+            ]
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b)

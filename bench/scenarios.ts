@@ -230,3 +230,32 @@ export function bearer(name: string): Scenario {
     },
   }
 }
+
+/**
+ * `client_credentials` while 100 dynamic registrations a second (RFC 7591, public clients) go to the same
+ * server from the bench process (issue 14: the token endpoint within 10% of `client_credentials` alone).
+ * The registrations run through warm-up and measurement: `prepare` is told 40 000 requests per second of
+ * both, which gives their length.
+ */
+export function clientCredentialsWithRegistrations(perSecond = 100): Scenario {
+  const body = JSON.stringify({ redirect_uris: ['http://127.0.0.1:33418/callback'], token_endpoint_auth_method: 'none' })
+  return {
+    ...clientCredentials,
+    name: `client_credentials + ${perSecond} registrations/s`,
+    prepare: async (baseUrl, count) => {
+      const until = Date.now() + (count / 40_000) * 1000 + 2_000
+      const timer = setInterval(() => {
+        if (Date.now() > until) {
+          clearInterval(timer)
+          return
+        }
+        for (let i = 0; i < perSecond / 10; i++) {
+          fetch(`${baseUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+            .then((response) => response.body?.cancel())
+            .catch(() => {})
+        }
+      }, 100)
+      timer.unref()
+    },
+  }
+}

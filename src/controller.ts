@@ -38,7 +38,7 @@ import { Sealer } from './internal/sealer.ts'
 import { TokenIssuer } from './issuer/token-issuer.ts'
 import { checkIssuer, checkPath, checkSeconds, MAX_CODE_LIFETIME, type AuthorizationControllerOptions } from './options.ts'
 import { checkReadiness, PROBE_ID, type ReadinessReport } from './readiness.ts'
-import type { InProcessCapability } from './stores/types.ts'
+import type { ClientStore, InProcessCapability } from './stores/types.ts'
 import { RandomTokenGenerator } from './tokens/random.ts'
 import { publishesKeys } from './tokens/types.ts'
 import { traceDispatch, tracesDispatch } from './tracing/channels.ts'
@@ -89,9 +89,8 @@ export class AuthorizationController<Env = unknown> {
   readonly #storeTimeoutMs: number
 
   constructor(options: AuthorizationControllerOptions<Env>) {
-    if (options.accessTokenStore === undefined || options.authCodeStore === undefined || options.clientStore === undefined) {
+    if (options.accessTokenStore === undefined || options.authCodeStore === undefined || options.clientStore === undefined)
       throw new ConfigurationError('AuthorizationController needs accessTokenStore, authCodeStore and clientStore')
-    }
     // Every call to an out-of-process store answers within storeTimeoutMs, and its failures become 503s.
     const timeoutMs = checkSeconds('storeTimeoutMs', options.storeTimeoutMs ?? 2000, 60_000, 'milliseconds')
     this.#storeTimeoutMs = timeoutMs
@@ -204,7 +203,6 @@ export class AuthorizationController<Env = unknown> {
       limits,
       recordStore,
       csrf,
-      extensions: {},
     }
     const endpointContext: GrantEndpointContext<Env> = { services: this.#services, realm, onError }
     const route = (path: string, handle: (request: Request, environ: Env) => Promise<Response>): void => {
@@ -282,14 +280,12 @@ export class AuthorizationController<Env = unknown> {
         this.#tokenHandlers.set(handler.grantType, tracedTokenHandler(handler))
       },
       addAuthorizeHandler: (handler) => {
-        if (this.#authorizeHandlers.has(handler.responseType)) {
+        if (this.#authorizeHandlers.has(handler.responseType))
           throw new ConfigurationError(`response_type ${handler.responseType} is already registered`)
-        }
-        if (handler.siteAdapter === undefined && this.#services.siteAdapter === undefined) {
+        if (handler.siteAdapter === undefined && this.#services.siteAdapter === undefined)
           throw new ConfigurationError(
             `response_type ${handler.responseType} needs a site adapter: pass siteAdapter to the controller or the grant`,
           )
-        }
         this.#authorizeHandlers.set(handler.responseType, handler)
       },
       addEndpoint: (handler) => {
@@ -307,11 +303,15 @@ export class AuthorizationController<Env = unknown> {
         for (const [name, value] of Object.entries(fields)) this.#metadataFields.set(name, value)
         this.#metadata = undefined
       },
-      extend: (extensions) => Object.assign(this.#services.extensions, extensions),
+      extend: (extensions) => Object.assign(this.#services, { extensions: { ...this.#services.extensions, ...extensions } }),
       wrapEndpoint: (name, wrap) => wrapRoute(this.#routes.get(this[`${name}Path`])!, wrap, this.#services),
       metadata: () => this.metadata,
       guardStore: this.#guard,
       recordStore: this.#services.recordStore,
+      decorateClientStore: (decorate) => {
+        const services = this.#services as { clientStore: ClientStore }
+        services.clientStore = decorate(this.#services.clientStore, this.#services)
+      },
     }
     grant.register(registry)
     this.#metadata = undefined

@@ -69,3 +69,17 @@ export {
 export { SafeFetchError, type SafeFetchErrorCode } from './fetch/errors.ts'
 export { classifyAddress, type AddressKind } from './fetch/addresses.ts'
 export type { SafeFetch, SafeFetchInit, SafeFetchResponse } from './fetch/types.ts'
+export {
+  DynamicClientRegistration,
+  RegisteredClients,
+  RegistrationError,
+  type ClientMetadata,
+  type DynamicClientRegistrationOptions,
+  type IssuedCredentials,
+  type RegisteredClient,
+  type RegisteredClientsOptions,
+  type RegistrationErrorCode,
+  type RegistrationPolicy,
+  type RegistrationPolicyContext,
+  type RegistrationPolicyResult,
+} from './registration/index.ts'

@@ -187,7 +187,11 @@ export interface RefreshToken {
   readonly expiresAt: number
   /** When this token was rotated out, or `undefined` while it is the family's current token. */
   readonly rotatedAt: number | undefined
-  /** Whether the grace interval was already spent on this token (it may be spent once). */
+  /**
+   * Whether this rotated-out token may have no (more) sibling successors (concurrent refresh): it is a
+   * sibling retired because another sibling was used first, or a release before concurrent refresh spent
+   * its one grace retry. Presenting it again is reuse.
+   */
   readonly graceUsed: boolean
   /** The hash of the token that replaced this one. */
   readonly successorHash: string | undefined

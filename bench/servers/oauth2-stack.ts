@@ -12,7 +12,7 @@
  * without an HTTP round trip per code.
  */
 import { createServer } from 'node:http'
-import { AuthorizationController } from 'oauth2-stack'
+import { AuthorizationController, DynamicClientRegistration, type LimitsOptions } from 'oauth2-stack'
 import { AuthorizationCodeGrant, ClientCredentialsGrant, RefreshToken, ResourceOwnerGrant, Scope } from 'oauth2-stack/grant'
 import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
@@ -100,6 +100,12 @@ const jwt = process.argv.includes('--jwt')
   : undefined
 /** `--no-limits`: the rate limits off, to measure the store core alone (before/after comparisons). */
 const noLimits = process.argv.includes('--no-limits')
+/** `--registration`: dynamic client registration on, its per-address limit off (the load comes from one address). */
+const registration = process.argv.includes('--registration')
+const limits: LimitsOptions = {
+  ...(noLimits ? { clientAuthentication: false, signIn: false, signInPerUser: false } : {}),
+  ...(registration ? { registration: false } : {}),
+}
 const controller = new AuthorizationController<NodeEnviron>({
   issuer: 'http://127.0.0.1',
   accessTokenStore: tokenStore,
@@ -109,12 +115,13 @@ const controller = new AuthorizationController<NodeEnviron>({
   scope: new Scope({ available: ['read', 'write'], default: ['read'] }),
   ...(jwt === undefined ? {} : { tokenGenerator: jwt }),
   introspection: { mayIntrospectAll: () => true },
-  ...(noLimits ? { limits: { clientAuthentication: false, signIn: false, signInPerUser: false } } : {}),
+  ...(noLimits || registration ? { limits } : {}),
 })
 controller.addGrant(new AuthorizationCodeGrant())
 controller.addGrant(new ClientCredentialsGrant())
 controller.addGrant(new ResourceOwnerGrant())
 controller.addGrant(new RefreshToken({ expiresIn: 86400 }))
+if (registration) controller.use(new DynamicClientRegistration())
 
 // A protected API route for the bearer scenarios: opaque tokens through the store, JWTs through the keys.
 const guard = nodeBearer(

@@ -18,6 +18,11 @@ export type RegisteredUriKind =
   | 'post_logout_redirect'
   /** `backchannel_logout_uri` (OpenID Connect Back-Channel Logout): https, or http on loopback; no private-use scheme. */
   | 'backchannel_logout'
+  /**
+   * A web page about the client that a registration names (RFC 7591 section 2: `client_uri`, `logo_uri`,
+   * `tos_uri`, `policy_uri`), shown or linked on the consent page: https, or http on loopback.
+   */
+  | 'client_page'
 
 /** Why a URI may not be registered. */
 export type RegisteredUriProblemCode =
@@ -118,10 +123,11 @@ export function checkRegisteredUri(uri: string, options: RegisteredUriOptions): 
     )
   }
   // RFC 8252 section 7.1: private-use URI schemes are reverse domain names, so they have a dot.
-  if (options.kind !== 'backchannel_logout' && scheme.includes('.')) return undefined
+  const webOnly = options.kind === 'backchannel_logout' || options.kind === 'client_page'
+  if (!webOnly && scheme.includes('.')) return undefined
   return problem(
     'scheme_not_allowed',
-    options.kind === 'backchannel_logout'
+    webOnly
       ? 'must use https, or http on loopback'
       : 'must use https, http on loopback, or a private-use scheme such as com.example.app (RFC 8252 section 7.1)',
   )

@@ -27,6 +27,7 @@ import { schemaSql } from './print-sql.ts'
 import type { CliIo } from './io.ts'
 import { configOf, STORE_OPTIONS, storeUrlOf } from './settings.ts'
 import { escapeControlCharacters as printable, terminalJson } from './printable.ts'
+import { selfRegisteredClients } from './registered-list.ts'
 import { describeStoreUrl, openCliStore, storeFailure, type CliStore } from './store.ts'
 
 /** The grant types `client add --grant` accepts. */
@@ -134,9 +135,11 @@ export async function clientList(args: readonly string[], io: CliIo): Promise<nu
   const parsed = parseCommand(command, args, { ...STORE_OPTIONS, json: { type: 'boolean' } }, 0)
   if (help(parsed, command, io)) return 0
   return withStore(parsed, io, async (store) => {
-    const clients = await store.clientStore.listClients()
+    const registered = await selfRegisteredClients(store)
+    const self = new Set(registered.map((client) => client.clientId))
+    const clients = [...(await store.clientStore.listClients()), ...registered]
     if (booleanOption(parsed, 'json') === true) {
-      io.out(`${terminalJson(clients.map(clientJson))}\n`)
+      io.out(`${terminalJson(clients.map((client) => ({ ...clientJson(client), self_registered: self.has(client.clientId) })))}\n`)
       return 0
     }
     if (clients.length === 0) {
@@ -149,9 +152,17 @@ export async function clientList(args: readonly string[], io: CliIo): Promise<nu
       isPublic(client) ? 'public' : 'confidential',
       printable(list(client.grantTypes, 'any')),
       printable(client.name ?? ''),
+      ...(self.size === 0 ? [] : [self.has(client.clientId) ? 'self-registered' : 'configured']),
       ...(flagged.length === 0 ? [] : [uriWarning(client)]),
     ])
-    const header = ['CLIENT_ID', 'TYPE', 'GRANTS', 'NAME', ...(flagged.length === 0 ? [] : ['WARNING'])]
+    const header = [
+      'CLIENT_ID',
+      'TYPE',
+      'GRANTS',
+      'NAME',
+      ...(self.size === 0 ? [] : ['SOURCE']),
+      ...(flagged.length === 0 ? [] : ['WARNING']),
+    ]
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)))
     for (const row of [header, ...rows])
       io.out(

@@ -22,6 +22,7 @@ import { demoRequestHandler } from './demo-handler.ts'
 import { DEFAULT_DRAIN_MS, Drain, type DrainResult } from './drain.ts'
 import { healthResponse } from './health.ts'
 import { escapeControlCharacters } from './printable.ts'
+import { DynamicClientRegistration } from '../registration/feature.ts'
 import { DEMO_SCOPES, DemoSiteAdapter, type DemoUser } from './demo-site-adapter.ts'
 import {
   PLAYGROUND_CALLBACK_PATH,
@@ -211,9 +212,12 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   controller.addGrant(new ImplicitGrant())
   controller.addGrant(new ResourceOwnerGrant())
   controller.addGrant(new ClientCredentialsGrant())
-  controller.addGrant(new RefreshToken({ expiresIn: options.refreshTokenLifetime ?? 2592000 }))
+  // Concurrent refresh on, as MCP clients need it: see docs/refresh-tokens.md for the trade-off.
+  controller.addGrant(new RefreshToken({ expiresIn: options.refreshTokenLifetime ?? 2592000, graceSeconds: 30 }))
   // RFC 8628: the demo's site adapter serves the login and consent on the device page too.
   controller.addGrant(new DeviceCodeGrant<NodeEnviron>())
+  // RFC 7591: on loopback, anyone may register a client (MCP clients do), limited per address.
+  if (isLoopbackHost(host)) controller.use(new DynamicClientRegistration<NodeEnviron>())
   const deviceUrl = `${issuer}/device`
   const deviceCurl = `curl -s -d client_id=${DEMO.publicClient.clientId} -d scope=profile ${issuer}/device_authorization`
   const devicePollCurl = [

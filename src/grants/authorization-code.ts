@@ -148,7 +148,7 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
       ...boundResources(record.context, request),
     })
     // OpenID Connect Core 1.0 section 3.1.3.3: the ID token comes with the tokens when openid was granted.
-    const idToken = services.extensions.idTokens?.mint({
+    const idToken = services.extensions?.idTokens?.mint({
       client,
       userId: record.userId,
       scopes: record.scopes,

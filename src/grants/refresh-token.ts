@@ -1,4 +1,5 @@
 import { ConfigurationError, InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts'
+import { DEFAULT_CONCURRENT_REFRESHES, MAX_CONCURRENT_REFRESHES } from '../stores/family.ts'
 import { hashToken } from '../tokens/hash.ts'
 import { parseScopeParameter } from '../checks/scope.ts'
 import type { RefreshToken as RefreshTokenRecord } from '../types.ts'
@@ -14,19 +15,30 @@ export interface RefreshTokenOptions {
    */
   readonly expiresIn: number
   /**
-   * Seconds after a rotation during which the same client may present the rotated-out token once more
-   * and get a fresh successor instead of tripping reuse detection — for clients that lost the response.
-   * The successor handed out before is rotated out, so presenting it later counts as reuse. Off (0) by
-   * default; at most 300.
+   * Concurrent refresh: seconds after a rotation during which the same client may present the
+   * rotated-out token again and get a *sibling* successor (with its own access token) instead of tripping
+   * reuse detection — for clients that refresh one token from several requests at once (MCP clients) or
+   * lost a response. Up to {@link RefreshTokenOptions.concurrentRefreshes} successors in all; the first
+   * sibling used wins and makes the others invalid (their access tokens are deleted); any later use of
+   * another sibling, of the original beyond the cap or the window, or after a sibling was used, is reuse
+   * and revokes the family. Siblings keep the family's absolute expiry. Off (0) by default; at most 300.
    *
    * The trade-off (RFC 9700 section 4.14.2): within the window, a thief replaying a stolen, just-rotated
-   * token (with the client's credentials, for a confidential client) races the real client. If the thief
-   * comes first, it gets an access token and a live successor, and the real client's successor stops
-   * working; reuse is detected, and the family revoked, only when the real client next refreshes.
-   * Without the window the replay itself is detected. Keep the window as short as lost responses need,
-   * and off for clients that retry reliably.
+   * token (with the client's credentials, for a confidential client) gets a live sibling instead of being
+   * detected at once. Whoever uses a sibling first wins: if the thief does, the real client's next refresh
+   * is reuse and revokes the family (then the thief's tokens too); if the real client does, the thief's
+   * next refresh is reuse. Either way the theft is detected at the second use, not at the replay, and the
+   * thief's access token lives until then. Keep the window as short as the clients' concurrency needs
+   * (a few seconds to a minute). Atomic on the memory, SQL and Redis stores; best effort on memcached
+   * (see `docs/refresh-tokens.md`).
    */
   readonly graceSeconds?: number
+  /**
+   * With `graceSeconds`: how many successors one refresh token may have in all, the first rotation
+   * included — so this many concurrent refreshes of one token succeed, and one more is reuse. Default 10;
+   * from 1 (no sibling: a second presentation is reuse, as without `graceSeconds`) to 100. Ignored without `graceSeconds`.
+   */
+  readonly concurrentRefreshes?: number
 }
 
 const MAX_GRACE_SECONDS = 300
@@ -49,6 +61,7 @@ const MAX_GRACE_SECONDS = 300
 export class RefreshToken<Env = unknown> implements Grant<Env> {
   readonly #expiresIn: number
   readonly #graceSeconds: number
+  readonly #concurrentRefreshes: number
 
   constructor(options: RefreshTokenOptions) {
     if (!Number.isSafeInteger(options.expiresIn) || options.expiresIn <= 0) {
@@ -58,12 +71,21 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
     if (!Number.isSafeInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) {
       throw new ConfigurationError(`RefreshToken: graceSeconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}`)
     }
+    const concurrent = options.concurrentRefreshes ?? DEFAULT_CONCURRENT_REFRESHES
+    if (!Number.isSafeInteger(concurrent) || concurrent < 1 || concurrent > MAX_CONCURRENT_REFRESHES) {
+      throw new ConfigurationError(`RefreshToken: concurrentRefreshes must be a whole number from 1 to ${MAX_CONCURRENT_REFRESHES}`)
+    }
     this.#expiresIn = options.expiresIn
     this.#graceSeconds = grace
+    this.#concurrentRefreshes = concurrent
   }
 
   register(registry: GrantRegistry<Env>): void {
-    registry.enableRefreshTokens({ expiresIn: this.#expiresIn, graceSeconds: this.#graceSeconds })
+    registry.enableRefreshTokens({
+      expiresIn: this.#expiresIn,
+      graceSeconds: this.#graceSeconds,
+      concurrentRefreshes: this.#concurrentRefreshes,
+    })
     registry.addTokenHandler({
       grantType: 'refresh_token',
       allowsPublicClients: true,
@@ -84,7 +106,7 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
     const idToken =
       current.userId === undefined
         ? undefined
-        : services.extensions.idTokens?.mint({
+        : services.extensions?.idTokens?.mint({
             client,
             userId: current.userId,
             scopes,
@@ -134,6 +156,7 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
       clientId: client.clientId,
       now: services.now(),
       graceSeconds: services.refreshPolicy?.graceSeconds ?? 0,
+      concurrentRefreshes: services.refreshPolicy?.concurrentRefreshes,
       accessToken: minted.accessToken,
       refreshToken: minted.refreshToken,
     })

@@ -72,7 +72,7 @@ export interface GrantServices<Env = unknown> {
   /** The controller's one anti-CSRF guard, for every page that posts a form (consent, device verification). */
   readonly csrf: CsrfGuard
   /** What features added for the grants ({@link GrantRegistry.extend}), e.g. OpenID Connect's ID tokens. */
-  readonly extensions: Readonly<GrantExtensions>
+  readonly extensions?: Readonly<GrantExtensions>
 }
 
 /** Services a feature adds for the grants through {@link GrantRegistry.extend}. */
@@ -200,6 +200,12 @@ export interface GrantRegistry<Env = unknown> {
    * included: what OpenID Connect Discovery serves too, so the two documents cannot disagree.
    */
   metadata(): Readonly<Record<string, string | boolean | readonly string[]>>
+  /**
+   * Puts a client store in front of the one the controller holds, at once, for every endpoint: e.g.
+   * `DynamicClientRegistration` answers its registered clients' ids and passes the others on. `decorate`
+   * gets the current store (already guarded) and the services (for `now`, `scope`).
+   */
+  decorateClientStore(decorate: (configured: ClientStore, services: GrantServices<Env>) => ClientStore): void
 }
 
 /** An endpoint as the controller routes it. */

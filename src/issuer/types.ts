@@ -49,6 +49,8 @@ export interface MintedTokens {
 export interface RefreshPolicy {
   /** Refresh-token lifetime in seconds (the whole family's: rotation does not extend it). */
   readonly expiresIn: number
-  /** Seconds after a rotation in which one retry gets a fresh successor; 0 = off. */
+  /** Seconds after a rotation in which presenting the rotated-out token again gets a sibling successor; 0 = off. */
   readonly graceSeconds: number
+  /** With `graceSeconds`: how many successors one token may have in all (concurrent refreshes that succeed). */
+  readonly concurrentRefreshes?: number | undefined
 }

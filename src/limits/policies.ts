@@ -17,6 +17,9 @@
  *   is locked at its first wrong code instead of its fifth. It never refuses an address that has typed no
  *   wrong code, so real users typing their code are not locked out by someone else's guessing.
  * - `deviceAuthorization` 10 per 600 s, per (client, address): requests to `/device_authorization`.
+ * - `registration` 20 per 3600 s, per address: requests to the dynamic client registration endpoint
+ *   (RFC 7591 section 5 leaves abuse protection to the server; an open `/register` otherwise lets one
+ *   address fill the client table). Only counted when `DynamicClientRegistration` is used.
  * - `devicePendingPerClient` 500 and `devicePendingTotal` 1000 per 600 s: device codes issued. With the
  *   window as long as the code lifetime (600 s by default), at most twice that many codes are pending at
  *   once (two windows overlap one lifetime).
@@ -50,6 +53,7 @@ export type LimitName =
   | 'deviceAuthorization'
   | 'devicePendingPerClient'
   | 'devicePendingTotal'
+  | 'registration'
 
 /**
  * The controller's `limits` option: per limit a {@link LimitPolicy} replacing the default, or `false` to
@@ -83,6 +87,7 @@ export const DEFAULT_LIMITS: { readonly [Name in LimitName]: LimitPolicy } = Obj
   deviceAuthorization: { max: 10, windowSeconds: 600 },
   devicePendingPerClient: { max: 500, windowSeconds: 600 },
   devicePendingTotal: { max: 1000, windowSeconds: 600 },
+  registration: { max: 20, windowSeconds: 3600 },
 })
 
 const NAMES = Object.keys(DEFAULT_LIMITS) as LimitName[]

@@ -41,6 +41,8 @@ export interface Limits<Env = unknown> {
   deviceAuthorizationRequested(clientId: string, address: string): Promise<Wait>
   /** A device code about to be issued (`devicePendingPerClient`, `devicePendingTotal`). */
   deviceCodeIssued(clientId: string): Promise<Wait>
+  /** A request to the dynamic client registration endpoint from `address` (`registration`). */
+  registrationRequested(address: string): Promise<Wait>
 }
 
 /**
@@ -146,6 +148,11 @@ export class RateLimits<Env = unknown> implements Limits<Env> {
     const perClient = await this.#admit(this.#limits.devicePendingPerClient, [clientId])
     if (perClient > 0) return perClient
     return this.#admit(this.#limits.devicePendingTotal, ['*'])
+  }
+
+  /** One request to the registration endpoint (RFC 7591) from `address`: refused beyond `registration`. */
+  registrationRequested(address: string): Promise<Wait> {
+    return this.#admit(this.#limits.registration, [address])
   }
 
   async #lockedFor(limit: ActiveLimit | undefined, key: readonly string[]): Promise<Wait> {

@@ -121,8 +121,8 @@ export class OpenIdConnect<Env = unknown> implements Grant<Env> {
       )
     }
     // CORS for browser relying parties, per client (never on /authorize).
-    registry.wrapEndpoint('token', (handle, services) => withCors(handle, services.clientStore))
-    registry.wrapEndpoint('revocation', (handle, services) => withCors(handle, services.clientStore))
+    registry.wrapEndpoint('token', (handle, services) => withCors(handle, services))
+    registry.wrapEndpoint('revocation', (handle, services) => withCors(handle, services))
     registry.addMetadata(this.#fields(scopes === undefined, options.sessions !== undefined && backChannel !== undefined))
     // OpenID Connect Discovery 1.0 section 4: the issuer with the well-known path appended (the mount
     // point's own path); RFC 8414 section 3: the well-known path inserted before the issuer's path. The

@@ -48,11 +48,12 @@ export function allowCors(request: Request, response: Response, client: Client |
  * Wraps a client-authenticated endpoint (token, revocation): preflights are answered here, and a response
  * to a request with an `Origin` gets the CORS headers when the client it names (the Basic credentials'
  * user, else form `client_id`) lists that origin. Requests without `Origin` (servers) pass through
- * untouched, at no cost.
+ * untouched, at no cost. The client store is read from `services` per request, so a store a feature
+ * put in front later (`decorateClientStore`) is the one asked.
  */
 export function withCors<Env>(
   handle: (request: Request, environ: Env) => Promise<Response>,
-  clientStore: ClientStore,
+  services: { readonly clientStore: ClientStore },
 ): (request: Request, environ: Env) => Promise<Response> {
   return async (request, environ) => {
     if (request.method === 'OPTIONS') return corsPreflight(request, 'POST')
@@ -60,7 +61,7 @@ export function withCors<Env>(
     if (request.header('origin') === undefined) return response
     const clientId = clientIdOf(request)
     try {
-      allowCors(request, response, clientId === undefined ? undefined : await clientStore.fetchByClientId(clientId))
+      allowCors(request, response, clientId === undefined ? undefined : await services.clientStore.fetchByClientId(clientId))
     } catch {
       // The answer stands; it only stays unreadable to the page.
     }

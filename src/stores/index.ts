@@ -11,6 +11,7 @@ export type {
   ClientStore,
   CodeConsumption,
   CounterReading,
+  FamilyFilter,
   InProcessCapability,
   RecordStore,
   StoredRecord,
@@ -20,7 +21,7 @@ export type {
 } from './types.ts'
 export { LocalRecordStore, type LocalRecordStoreOptions } from './memory-record-store.ts'
 export { isRecordStore, MAX_RECORD_KEY_LENGTH, MAX_RECORD_VALUE_LENGTH } from './record-rules.ts'
-export { decideRotation } from './family.ts'
+export { DEFAULT_CONCURRENT_REFRESHES, decideRotation, isOffline, MAX_CONCURRENT_REFRESHES, successorCount } from './family.ts'
 export { createClient, storedUriProblems, type ClientRegistration, type StoredUriProblem } from './client-registration.ts'
 export { LocalClientStore } from './memory-client-store.ts'
 export {

@@ -8,13 +8,22 @@ import { Client as MemjsClient } from 'memjs'
 import { ConfigurationError, StoreUnavailableError } from '../errors.ts'
 import type { AccessToken, AuthorizationCode, RefreshToken } from '../types.ts'
 import { unreachableError } from './errors.ts'
-import { decideRotation, familiesOf } from './family.ts'
-import { decodeAccessToken, decodeCode, decodeRefreshToken } from './json-records.ts'
+import { familiesOf } from './family.ts'
+import { decodeAccessToken, decodeCode } from './json-records.ts'
 import { MemcacheConnection } from './memcache-connection.ts'
-import { anyRevoked, joinFamilies, revokeFamily } from './memcache-families.ts'
+import { anyRevoked, indexFamily, joinFamilies, revokeFamilies, revokeFamily } from './memcache-families.ts'
+import { putTokens, readRefresh, takeBack, tryRotate } from './memcache-rotation.ts'
 import { MemcacheRecords } from './memcache-records.ts'
 import { RecordFacade } from './record-facade.ts'
-import type { AccessTokenStore, AuthCodeStore, CodeConsumption, RecordStore, RotationOutcome, RotationRequest } from './types.ts'
+import type {
+  AccessTokenStore,
+  AuthCodeStore,
+  CodeConsumption,
+  FamilyFilter,
+  RecordStore,
+  RotationOutcome,
+  RotationRequest,
+} from './types.ts'
 
 /** Options every {@link MemcacheTokenStore} takes. */
 export interface MemcacheTokenStoreCommonOptions {
@@ -62,18 +71,6 @@ export interface MemcacheTokenStoreServersOptions extends MemcacheTokenStoreComm
 /** Options of {@link MemcacheTokenStore}: an existing client, or a server list. */
 export type MemcacheTokenStoreOptions = MemcacheTokenStoreClientOptions | MemcacheTokenStoreServersOptions
 
-/** State recorded beside a refresh token by the `add` that won a rotation. */
-interface Marker {
-  readonly rotatedAt?: number
-  readonly successorHash?: string
-  readonly graceUsed?: boolean
-}
-
-/** What a token write put into memcached, so it can be taken back. */
-interface Written {
-  readonly keys: readonly string[]
-}
-
 /**
  * Keeps authorization codes, tokens and short-lived records in memcached (the seed's `MemcacheTokenStore`),
  * keyed by the SHA-256 hashes the core passes; pair it with a client store such as `LocalClientStore`.
@@ -84,10 +81,15 @@ interface Written {
  * single winner:
  * - `consumeCode`: `add` of `consumed:<hash>`; whoever's `add` succeeds has consumed the code.
  * - `rotateRefreshToken`: the rule is `decideRotation` (`stores/family.ts`). The successor is written
- *   first, then claimed by `add` of `rotated:<hash>` (or `grace:<hash>` for the one grace retry); a caller
- *   whose `add` fails takes its tokens back and decides again on the new state. A grace retry tombstones
- *   the lost successor by `add` of `rotated:<successor>`; if that fails the successor was used meanwhile,
- *   which is reuse.
+ *   first, then claimed by `add` of `rotated:<hash>`; a caller whose `add` fails takes its tokens back and
+ *   decides again on the new state. Concurrent refresh (see `memcache-rotation.ts`) numbers the siblings
+ *   with `incr` (beyond `concurrentRefreshes` is reuse) and lets the first sibling used win by `add` of
+ *   `used:<parent>`; using another is reuse. Retiring the other siblings (tombstones, their access tokens
+ *   deleted) is **best effort**: a sibling claimed while another is being used is caught by a re-check
+ *   and revokes the family, but an evicted marker lets a retired sibling or a used token work once more.
+ * - `revokeFamilies`: one index item per login session and per remembered consent lists their families
+ *   (gets/CAS, like the family items); an evicted index item makes logout or consent revocation miss
+ *   its families, so pair memcached with a durable store where that matters.
  * - Families: one item per family holding its members, updated with gets/CAS retries; `revokeFamily`
  *   first `add`s a `revoked:<familyId>` marker (a day), then deletes the members. `saveToken` joins the
  *   family, then checks the marker, and takes its tokens back when the family was revoked meanwhile.
@@ -202,11 +204,11 @@ export class MemcacheTokenStore extends RecordFacade implements AccessTokenStore
     return this.#mc.guard('saveToken', async () => {
       const families = familiesOf(accessToken, refreshToken)
       if (await anyRevoked(this.#mc, families)) return false
-      const written = await this.#put(accessToken, refreshToken)
-      await joinFamilies(this.#mc, accessToken, refreshToken)
+      const written = await putTokens(this.#mc, accessToken, refreshToken)
+      await Promise.all([joinFamilies(this.#mc, accessToken, refreshToken), indexFamily(this.#mc, accessToken, refreshToken)])
       // Joined the family first, then checked: a revocation either sees the new members or is seen here.
       if (await anyRevoked(this.#mc, families)) {
-        await this.#takeBack(written)
+        await takeBack(this.#mc, written)
         return false
       }
       return true
@@ -219,17 +221,17 @@ export class MemcacheTokenStore extends RecordFacade implements AccessTokenStore
 
   async fetchByRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
     return this.#mc.guard('fetchByRefreshToken', async () => {
-      const token = await this.#readRefresh(tokenHash)
+      const token = await readRefresh(this.#mc, tokenHash)
       return token === undefined || token.expiresAt <= this.#mc.now() ? undefined : token
     })
   }
 
   async rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome> {
     return this.#mc.guard('rotateRefreshToken', async () => {
-      // Each pass ends in an outcome unless another caller's claim won first; then the state has moved
-      // (rotated, then grace used) and the next pass decides on it. Three passes reach 'reused'.
+      // Each pass ends in an outcome unless another caller's rotation claim won first; then the token is
+      // rotated and the next pass decides on that (a sibling, or reuse).
       for (let pass = 0; pass < 3; pass++) {
-        const outcome = await this.#tryRotate(request)
+        const outcome = await tryRotate(this.#mc, request)
         if (outcome !== undefined) return outcome
       }
       throw new StoreUnavailableError('MemcacheTokenStore.rotateRefreshToken: too much contention on one refresh token')
@@ -238,6 +240,11 @@ export class MemcacheTokenStore extends RecordFacade implements AccessTokenStore
 
   async revokeFamily(familyId: string): Promise<void> {
     await this.#mc.guard('revokeFamily', () => revokeFamily(this.#mc, familyId))
+  }
+
+  /** Revokes the families listed in the index item of a session or consent (best effort, see the class). */
+  async revokeFamilies(filter: FamilyFilter): Promise<number> {
+    return this.#mc.guard('revokeFamilies', () => revokeFamilies(this.#mc, filter))
   }
 
   /** Deletes one access token. Its family item keeps the member until it expires; revoking skips it. */
@@ -252,103 +259,11 @@ export class MemcacheTokenStore extends RecordFacade implements AccessTokenStore
     })
   }
 
-  // ----- steps ------------------------------------------------------------------------------------
-
-  /** One rotation attempt: an outcome, or `undefined` when a concurrent claim won and the caller should decide again. */
-  async #tryRotate(request: RotationRequest): Promise<RotationOutcome | undefined> {
-    const current = await this.#readRefresh(request.presentedHash)
-    const successor =
-      current?.rotatedAt !== undefined && current.successorHash !== undefined ? await this.#readRefresh(current.successorHash) : undefined
-    const outcome = decideRotation(current, request, successor?.rotatedAt !== undefined)
-    if (current === undefined || outcome === 'invalid') return 'invalid'
-    if (outcome === 'reused') {
-      await revokeFamily(this.#mc, current.familyId)
-      return 'reused'
-    }
-    const families = [...new Set([current.familyId, ...familiesOf(request.accessToken, request.refreshToken)])]
-    if (await anyRevoked(this.#mc, families)) return 'invalid'
-    // Write the successor before claiming, so that whoever sees the claim finds the successor. Only the
-    // winner joins the family (one CAS writer per rotation, not one per contender).
-    const written = await this.#put(request.accessToken, request.refreshToken)
-    const claim: Marker =
-      outcome === 'rotated'
-        ? { rotatedAt: request.now, successorHash: request.refreshToken.tokenHash }
-        : { successorHash: request.refreshToken.tokenHash }
-    const claimed = await this.#mc.add(
-      this.#mc.key(outcome === 'rotated' ? 'rotated' : 'grace', current.tokenHash),
-      JSON.stringify(claim),
-      current.expiresAt,
-    )
-    if (!claimed) {
-      await this.#takeBack(written)
-      return undefined
-    }
-    if (outcome === 'grace' && current.successorHash !== undefined) {
-      // The successor the client lost becomes a rotated-out tombstone (presenting it later is reuse) and
-      // its access token is deleted. If it was rotated meanwhile, this retry is a replay after all.
-      const tombstone: Marker = { rotatedAt: request.now, graceUsed: true }
-      const expiresAt = successor?.expiresAt ?? current.expiresAt
-      if (!(await this.#mc.add(this.#mc.key('rotated', current.successorHash), JSON.stringify(tombstone), expiresAt))) {
-        await this.#takeBack(written)
-        await revokeFamily(this.#mc, current.familyId)
-        return 'reused'
-      }
-      if (successor?.accessTokenHash !== undefined) await this.#mc.delete(this.#mc.key('at', successor.accessTokenHash))
-    }
-    await joinFamilies(this.#mc, request.accessToken, request.refreshToken)
-    // As in saveToken: a revocation that read the family before this join is seen here.
-    if (await anyRevoked(this.#mc, families)) {
-      await this.#takeBack(written)
-      return 'invalid'
-    }
-    return outcome
-  }
-
-  /** Writes an access token (and refresh token) and its `uniqueKey` entry. */
-  async #put(accessToken: AccessToken, refreshToken: RefreshToken | undefined): Promise<Written> {
-    const accessKey = this.#mc.key('at', accessToken.tokenHash)
-    const keys = [accessKey]
-    const writes = [this.#mc.set(accessKey, JSON.stringify(accessToken), accessToken.expiresAt)]
-    if (accessToken.uniqueKey !== undefined) {
-      writes.push(this.#mc.set(this.#mc.key('uniq', accessToken.uniqueKey), accessToken.tokenHash, accessToken.expiresAt))
-    }
-    if (refreshToken !== undefined) {
-      const key = this.#mc.key('rt', refreshToken.tokenHash)
-      keys.push(key)
-      writes.push(this.#mc.set(key, JSON.stringify(refreshToken), refreshToken.expiresAt))
-    }
-    await Promise.all(writes)
-    return { keys }
-  }
-
-  async #takeBack(written: Written): Promise<void> {
-    await Promise.all(written.keys.map((key) => this.#mc.delete(key)))
-  }
-
   async #readAccess(tokenHash: string): Promise<AccessToken | undefined> {
     const json = await this.#mc.get(this.#mc.key('at', tokenHash))
     if (json === undefined) return undefined
     const token = decodeAccessToken(json)
     return token.expiresAt <= this.#mc.now() ? undefined : token
-  }
-
-  /** A refresh token as saved, with the state its markers record (rotated, grace used, successor). */
-  async #readRefresh(tokenHash: string): Promise<RefreshToken | undefined> {
-    const [json, rotatedJson, graceJson] = await Promise.all([
-      this.#mc.get(this.#mc.key('rt', tokenHash)),
-      this.#mc.get(this.#mc.key('rotated', tokenHash)),
-      this.#mc.get(this.#mc.key('grace', tokenHash)),
-    ])
-    if (json === undefined) return undefined
-    const saved = decodeRefreshToken(json)
-    const rotated = rotatedJson === undefined ? undefined : (JSON.parse(rotatedJson) as Marker)
-    const grace = graceJson === undefined ? undefined : (JSON.parse(graceJson) as Marker)
-    return {
-      ...saved,
-      rotatedAt: rotated?.rotatedAt ?? saved.rotatedAt,
-      graceUsed: saved.graceUsed || rotated?.graceUsed === true || grace !== undefined,
-      successorHash: grace?.successorHash ?? rotated?.successorHash ?? saved.successorHash,
-    }
   }
 }
 

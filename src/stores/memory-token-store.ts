@@ -1,7 +1,7 @@
 import type { AccessToken, AuthorizationCode, RefreshToken } from '../types.ts'
 import { ExpiryIndex } from './expiry-index.ts'
-import { decideRotation } from './family.ts'
-import type { AccessTokenStore, AuthCodeStore, CodeConsumption, RotationOutcome, RotationRequest } from './types.ts'
+import { decideRotation, isOffline, successorCount } from './family.ts'
+import type { AccessTokenStore, AuthCodeStore, CodeConsumption, FamilyFilter, RotationOutcome, RotationRequest } from './types.ts'
 
 /** Options of {@link LocalTokenStore}. */
 export interface LocalTokenStoreOptions {
@@ -24,6 +24,11 @@ interface Family {
   hashes: string[]
   /** How many of `hashes` are still stored. */
   live: number
+  /** The login session and remembered consent of the grant (`GrantContext`), for `revokeFamilies`. */
+  readonly sessionId: string | undefined
+  readonly grantId: string | undefined
+  /** Whether the family was created with `offline_access` (OpenID Connect Core 1.0 section 11). */
+  readonly offline: boolean
 }
 
 /** Families with at least this many entries are compacted once fewer than half of them are live. */
@@ -47,6 +52,12 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
   readonly #families = new Map<string, Family>()
   readonly #revokedFamilies = new Set<string>()
   readonly #unique = new Map<string, string>()
+  /** Concurrent refresh: the successors each rotated-out token was given, and each successor's parent. */
+  readonly #children = new Map<string, string[]>()
+  readonly #parents = new Map<string, string>()
+  /** The live families of each login session and of each remembered consent. */
+  readonly #bySession = new Map<string, Set<string>>()
+  readonly #byGrant = new Map<string, Set<string>>()
   // One index per kind, holding bare hashes: no wrapper object per stored token.
   readonly #codeExpiry = new ExpiryIndex<string>()
   readonly #accessExpiry = new ExpiryIndex<string>()
@@ -92,8 +103,9 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
     this.#maybePurge()
     const familyId = accessToken.familyId ?? refreshToken?.familyId
     if (familyId !== undefined && this.#revokedFamilies.has(familyId)) return false
-    this.#putAccess(accessToken)
+    // The refresh token first: a family created now takes its session, consent and offline flag from it.
     if (refreshToken !== undefined) this.#putRefresh(refreshToken)
+    this.#putAccess(accessToken)
     return true
   }
 
@@ -111,32 +123,66 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
     this.#maybePurge()
     const current = this.#refresh.get(request.presentedHash)
     const successor = current?.successorHash === undefined ? undefined : this.#refresh.get(current.successorHash)
-    const outcome = decideRotation(current, request, successor?.rotatedAt !== undefined)
+    const children = current === undefined ? 0 : (this.#children.get(current.tokenHash)?.length ?? 0)
+    const successors = current === undefined ? 0 : successorCount(current, children)
+    const outcome = decideRotation(current, request, successor?.rotatedAt !== undefined, successors)
     if (current === undefined || outcome === 'invalid') return 'invalid'
     if (outcome === 'reused') {
       this.#revoke(current.familyId)
       return outcome
     }
     if (this.#revokedFamilies.has(current.familyId)) return 'invalid'
-    if (outcome === 'grace' && successor !== undefined) {
-      // The successor the client lost stays as a rotated-out tombstone: presenting it later is reuse
-      // and revokes the family (RFC 9700 section 4.14.2). The access token issued with it is deleted.
-      this.#refresh.set(successor.tokenHash, { ...successor, rotatedAt: request.now, graceUsed: true })
-      if (successor.accessTokenHash !== undefined) this.#deleteAccess(successor.accessTokenHash)
-    }
+    if (outcome === 'rotated') this.#retireSiblings(current.tokenHash, request.now)
     this.#refresh.set(current.tokenHash, {
       ...current,
       rotatedAt: current.rotatedAt ?? request.now,
-      graceUsed: outcome === 'grace',
       successorHash: request.refreshToken.tokenHash,
     })
     this.#putAccess(request.accessToken)
     this.#putRefresh(request.refreshToken)
+    // Sibling bookkeeping only with concurrent refresh on: a plain rotation allocates nothing more.
+    if (request.graceSeconds > 0) {
+      const hash = request.refreshToken.tokenHash
+      this.#parents.set(hash, current.tokenHash)
+      const kids = this.#children.get(current.tokenHash)
+      if (kids === undefined) this.#children.set(current.tokenHash, [hash])
+      else kids.push(hash)
+    }
     return outcome
+  }
+
+  /**
+   * Concurrent refresh: the first sibling used wins. The other successors of its parent become rotated-out
+   * tombstones that may not have successors of their own (presenting one later is reuse, RFC 9700 section
+   * 4.14.2), and their access tokens are deleted.
+   */
+  #retireSiblings(used: string, now: number): void {
+    const parent = this.#parents.get(used)
+    const siblings = parent === undefined ? undefined : this.#children.get(parent)
+    if (siblings === undefined || siblings.length < 2) return
+    for (const hash of siblings) {
+      const sibling = hash === used ? undefined : this.#refresh.get(hash)
+      if (sibling === undefined || sibling.rotatedAt !== undefined) continue
+      this.#refresh.set(hash, { ...sibling, rotatedAt: now, graceUsed: true })
+      if (sibling.accessTokenHash !== undefined) this.#deleteAccess(sibling.accessTokenHash)
+    }
   }
 
   async revokeFamily(familyId: string): Promise<void> {
     this.#revoke(familyId)
+  }
+
+  async revokeFamilies(filter: FamilyFilter): Promise<number> {
+    const index = filter.grantId !== undefined ? this.#byGrant.get(filter.grantId) : this.#bySession.get(filter.sessionId)
+    if (index === undefined) return 0
+    let revoked = 0
+    for (const familyId of [...index]) {
+      const family = this.#families.get(familyId)
+      if (family === undefined || (filter.exceptOffline === true && family.offline)) continue
+      this.#revoke(familyId)
+      revoked++
+    }
+    return revoked
   }
 
   async revokeAccessToken(tokenHash: string): Promise<void> {
@@ -156,7 +202,7 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
     const known = this.#access.has(token.tokenHash)
     this.#access.set(token.tokenHash, token)
     this.#accessExpiry.add(token.tokenHash, token.expiresAt)
-    if (token.familyId !== undefined && !known) this.#join(token.familyId, token.tokenHash)
+    if (token.familyId !== undefined && !known) this.#join(token.familyId, token)
     if (token.uniqueKey !== undefined) this.#unique.set(token.uniqueKey, token.tokenHash)
   }
 
@@ -164,24 +210,35 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
     const known = this.#refresh.has(token.tokenHash)
     this.#refresh.set(token.tokenHash, token)
     this.#refreshExpiry.add(token.tokenHash, token.expiresAt)
-    if (!known) this.#join(token.familyId, token.tokenHash)
+    if (!known) this.#join(token.familyId, token)
   }
 
-  #join(familyId: string, hash: string): void {
+  /** Adds a token to its family; the first token creates it, with the grant's session, consent and offline flag. */
+  #join(familyId: string, token: AccessToken | RefreshToken): void {
     const family = this.#families.get(familyId)
-    if (family === undefined) {
-      this.#families.set(familyId, { hashes: [hash], live: 1 })
+    if (family !== undefined) {
+      family.hashes.push(token.tokenHash)
+      family.live++
       return
     }
-    family.hashes.push(hash)
-    family.live++
+    const { sessionId, grantId } = token.context ?? {}
+    this.#families.set(familyId, { hashes: [token.tokenHash], live: 1, sessionId, grantId, offline: isOffline(token) })
+    if (sessionId !== undefined) addTo(this.#bySession, sessionId, familyId)
+    if (grantId !== undefined) addTo(this.#byGrant, grantId, familyId)
+  }
+
+  /** Forgets a family that is gone (revoked, or its last token deleted), and its index entries. */
+  #forget(familyId: string, family: Family): void {
+    this.#families.delete(familyId)
+    if (family.sessionId !== undefined) removeFrom(this.#bySession, family.sessionId, familyId)
+    if (family.grantId !== undefined) removeFrom(this.#byGrant, family.grantId, familyId)
   }
 
   #revoke(familyId: string): void {
     const family = this.#families.get(familyId)
     if (family !== undefined) {
       // Forget the family first, so deleting its members does not count them out one by one.
-      this.#families.delete(familyId)
+      this.#forget(familyId, family)
       for (const hash of family.hashes) {
         this.#deleteAccess(hash)
         this.#deleteRefresh(hash)
@@ -206,6 +263,8 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
     const token = this.#refresh.get(hash)
     if (token === undefined) return
     this.#refresh.delete(hash)
+    this.#children.delete(hash)
+    this.#parents.delete(hash)
     this.#leaveFamily(token.familyId)
   }
 
@@ -213,7 +272,7 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
     const family = this.#families.get(familyId)
     if (family === undefined) return
     family.live--
-    if (family.live <= 0) this.#families.delete(familyId)
+    if (family.live <= 0) this.#forget(familyId, family)
     else if (family.hashes.length >= COMPACT_FROM && family.live * 2 < family.hashes.length) {
       family.hashes = family.hashes.filter((hash) => this.#access.has(hash) || this.#refresh.has(hash))
     }
@@ -237,4 +296,17 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
     })
     this.#revokedExpiry.purge(now, (familyId) => this.#revokedFamilies.delete(familyId))
   }
+}
+
+function addTo(index: Map<string, Set<string>>, key: string, familyId: string): void {
+  const set = index.get(key)
+  if (set === undefined) index.set(key, new Set([familyId]))
+  else set.add(familyId)
+}
+
+function removeFrom(index: Map<string, Set<string>>, key: string, familyId: string): void {
+  const set = index.get(key)
+  if (set === undefined) return
+  set.delete(familyId)
+  if (set.size === 0) index.delete(key)
 }

@@ -17,14 +17,19 @@ import type { RotationOutcome } from './types.ts'
 //   <p>code:<hash>         hash {r: JSON, exp, consumed}
 //   <p>fam{<familyId>}     set of the family's member suffixes ('at:<hash>', 'rt:<hash>'), the base of:
 //   <p>fam{<familyId>}:at:<hash>  JSON AccessToken
-//   <p>fam{<familyId>}:rt:<hash>  hash {r: JSON, client, exp, family, access, rotatedAt, graceUsed, successor}
-//                                 (r is the record as saved; the other fields are what the scripts read and change)
+//   <p>fam{<familyId>}:rt:<hash>  hash {r: JSON, client, exp, family, access, rotatedAt, graceUsed, successor,
+//                                 parent, kids} (r is the record as saved; the other fields are what the scripts
+//                                 read and change; `parent` the token it was rotated from, `kids` its successors,
+//                                 space-separated: concurrent refresh)
 //   <p>fam{<familyId>}:revoked    '1' for a day after the family was revoked
 //   <p>tok:at:<hash>       a family-less access token's JSON, or '@<familyId>': where the token lives
 //   <p>tok:rt:<hash>       '@<familyId>'
 //   (Keys of the layout before Redis Cluster support, `at:<hash>` and `rt:<hash>`, are not read: such
 //   tokens read as absent and expire on their own.)
 //   <p>uniq:<uniqueKey>    hash of the newest access token saved with that key
+//   <p>fams:sid:<sessionId>, <p>fams:grant:<grantId>  sets of the families made in a login session or
+//                          under a remembered consent, as 'o:<familyId>' (offline) or 'n:<familyId>', expiring
+//                          with the latest family they hold (written by INDEX_FAMILY, read by revokeFamilies)
 // The pointers (`tok:`) and `uniq:` lie in other slots, so they are written by plain commands
 // around the scripts: before a save (a pointer to a token not saved, or deleted, reads as absent) and,
 // for `uniq:`, after it. Absent optional values are ''. KEYS[1] of a family script is its base key.
@@ -43,12 +48,13 @@ local function put_access(i)
     extend(base, ttl)
   end
 end
--- ARGV[i .. i+9]: hash, JSON, ttl, clientId, expiresAt, familyId, accessTokenHash, rotatedAt, graceUsed, successorHash
+-- ARGV[i .. i+10]: hash, JSON, ttl, clientId, expiresAt, familyId, accessTokenHash, rotatedAt, graceUsed,
+-- successorHash, parentHash
 local function put_refresh(i)
   local key, ttl, family = base .. ':rt:' .. ARGV[i], ARGV[i + 2], ARGV[i + 5]
   redis.call('DEL', key)
   redis.call('HSET', key, 'r', ARGV[i + 1], 'client', ARGV[i + 3], 'exp', ARGV[i + 4], 'family', family,
-    'access', ARGV[i + 6], 'rotatedAt', ARGV[i + 7], 'graceUsed', ARGV[i + 8], 'successor', ARGV[i + 9])
+    'access', ARGV[i + 6], 'rotatedAt', ARGV[i + 7], 'graceUsed', ARGV[i + 8], 'successor', ARGV[i + 9], 'parent', ARGV[i + 10])
   redis.call('PEXPIRE', key, ttl)
   redis.call('SADD', base, 'rt:' .. ARGV[i])
   extend(base, ttl)
@@ -90,7 +96,7 @@ return {'consumed', v[1]}
 
 /**
  * Saves an access token and, optionally, its refresh token, in one family (KEYS[1]). ARGV[3]: '1' when a
- * refresh token follows; ARGV[4..8] access, ARGV[9..18] refresh. Refuses (0) a family revoked meanwhile,
+ * refresh token follows; ARGV[4..8] access, ARGV[9..19] refresh. Refuses (0) a family revoked meanwhile,
  * in the same step as the write.
  */
 export const SAVE_TOKEN: RedisScript = tokenScript(`
@@ -102,26 +108,33 @@ return 1
 
 /**
  * Rotates a refresh token. ARGV[2] presentedHash, [3] clientId, [4] now (s), [5] graceSeconds, [6..10]
- * access, [11..20] refresh. The decision mirrors decideRotation in src/stores/family.ts line by line: change
- * both together (test/contract/redis-rotation-parity.test.ts runs one truth table through both).
+ * access, [11..21] refresh, [22] concurrentRefreshes. The decision mirrors decideRotation in
+ * src/stores/family.ts line by line: change both together (test/contract/redis-rotation-parity.test.ts
+ * runs one truth table through both).
  */
 export const ROTATE: RedisScript = tokenScript(`
 local key = base .. ':rt:' .. ARGV[2]
-local now, grace = tonumber(ARGV[4]), tonumber(ARGV[5])
-local cur = redis.call('HMGET', key, 'client', 'exp', 'family', 'rotatedAt', 'graceUsed', 'successor')
-local client, family, rotated_at, grace_used, successor = cur[1], cur[3], cur[4], cur[5], cur[6]
+local now, grace, limit = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[22])
+local cur = redis.call('HMGET', key, 'client', 'exp', 'family', 'rotatedAt', 'graceUsed', 'successor', 'kids', 'parent')
+local client, rotated_at, grace_used, successor = cur[1], cur[4], cur[5], cur[6]
+local kids, parent = cur[7] or '', cur[8] or ''
 -- decideRotation: unknown, expired, or another client's token
 if not client or tonumber(cur[2]) <= now or client ~= ARGV[3] then return 'invalid' end
 -- The new tokens go into the presented token's family (KEYS[1]); the caller checked they name it.
 local outcome = 'rotated'
 if rotated_at ~= '' then
-  -- successorRotated: the previous successor has itself been rotated out (then a retry is a replay)
+  -- successorRotated: a successor has been used already (then a retry is a replay); using one retires
+  -- every sibling, the latest included, so the latest tells
   local successor_rotated = false
   if successor ~= '' then
     local s = redis.call('HGET', base .. ':rt:' .. successor, 'rotatedAt')
     successor_rotated = s ~= false and s ~= ''
   end
-  local within_grace = grace > 0 and now - tonumber(rotated_at) <= grace and grace_used ~= '1'
+  -- successorCount: the successors in kids, at least the one successor of a token rotated by an older release
+  local successors = 0
+  for _ in string.gmatch(kids, '%S+') do successors = successors + 1 end
+  if successors == 0 and successor ~= '' then successors = 1 end
+  local within_grace = grace > 0 and now - tonumber(rotated_at) <= grace and grace_used ~= '1' and successors < limit
   if within_grace and not successor_rotated then outcome = 'grace' else outcome = 'reused' end
 end
 if outcome == 'reused' then
@@ -129,26 +142,48 @@ if outcome == 'reused' then
   return 'reused'
 end
 if is_revoked() then return 'invalid' end
-if outcome == 'grace' and successor ~= '' and redis.call('EXISTS', base .. ':rt:' .. successor) == 1 then
-  -- The successor the client lost becomes a rotated-out tombstone (presenting it later is reuse);
-  -- the access token issued with it is deleted.
-  local lost_access = redis.call('HGET', base .. ':rt:' .. successor, 'access')
-  redis.call('HSET', base .. ':rt:' .. successor, 'rotatedAt', ARGV[4], 'graceUsed', '1')
-  if lost_access and lost_access ~= '' then
-    redis.call('DEL', base .. ':at:' .. lost_access)
-    redis.call('SREM', base, 'at:' .. lost_access)
+if outcome == 'rotated' and parent ~= '' then
+  -- Concurrent refresh: the first sibling used wins; the others become rotated-out tombstones that may
+  -- have no successor (using one later is reuse), and their access tokens are deleted.
+  local siblings = redis.call('HGET', base .. ':rt:' .. parent, 'kids')
+  if siblings and string.find(siblings, ' ', 1, true) then
+    for hash in string.gmatch(siblings, '%S+') do
+      local sibling = base .. ':rt:' .. hash
+      local state = redis.call('HMGET', sibling, 'rotatedAt', 'access')
+      if hash ~= ARGV[2] and state[1] == '' then
+        redis.call('HSET', sibling, 'rotatedAt', ARGV[4], 'graceUsed', '1')
+        if state[2] and state[2] ~= '' then
+          redis.call('DEL', base .. ':at:' .. state[2])
+          redis.call('SREM', base, 'at:' .. state[2])
+        end
+      end
+    end
   end
 end
 if rotated_at == '' then rotated_at = ARGV[4] end
-redis.call('HSET', key, 'rotatedAt', rotated_at, 'graceUsed', outcome == 'grace' and '1' or '0', 'successor', ARGV[11])
+if kids == '' then kids = ARGV[11] else kids = kids .. ' ' .. ARGV[11] end
+redis.call('HSET', key, 'rotatedAt', rotated_at, 'successor', ARGV[11], 'kids', kids)
 put_access(6)
 put_refresh(11)
 return outcome
 `)
 
-/** Deletes a family's members and refuses new tokens into it for a day; returns the members deleted. */
+/**
+ * Deletes a family's members and refuses new tokens into it for a day; returns '1' when it was revoked
+ * already, else '0', then the members deleted.
+ */
 export const REVOKE_FAMILY: RedisScript = tokenScript(`
-return revoke()
+local before = is_revoked() and '1' or '0'
+local members = revoke()
+table.insert(members, 1, before)
+return members
+`)
+
+/** Adds ARGV[2] to the index set KEYS[1] and keeps the set at least ARGV[3] ms longer. */
+export const INDEX_FAMILY: RedisScript = new RedisScript(`
+redis.call('SADD', KEYS[1], ARGV[2])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1
 `)
 
 /** The script arguments of an access token: hash, JSON, ttl, familyId, uniqueKey. */
@@ -156,8 +191,8 @@ export function accessArgs(token: AccessToken, nowMs: number): string[] {
   return [token.tokenHash, JSON.stringify(token), String(ttlMs(token.expiresAt, nowMs)), token.familyId ?? '', token.uniqueKey ?? '']
 }
 
-/** The script arguments of a refresh token, in `put_refresh`'s order. */
-export function refreshArgs(token: RefreshToken, nowMs: number): string[] {
+/** The script arguments of a refresh token, in `put_refresh`'s order; `parentHash` the token it was rotated from. */
+export function refreshArgs(token: RefreshToken, nowMs: number, parentHash = ''): string[] {
   return [
     token.tokenHash,
     JSON.stringify(token),
@@ -169,6 +204,7 @@ export function refreshArgs(token: RefreshToken, nowMs: number): string[] {
     token.rotatedAt === undefined ? '' : String(token.rotatedAt),
     token.graceUsed ? '1' : '0',
     token.successorHash ?? '',
+    parentHash,
   ]
 }
 

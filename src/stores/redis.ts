@@ -16,22 +16,15 @@ import { ioredisDriver, ioredisFromUrl, isIoredisClient } from './redis-ioredis.
 import { isNodeRedisClient, nodeRedisDriver } from './redis-node-redis.ts'
 import { RecordFacade } from './record-facade.ts'
 import { RedisRecords } from './redis-records.ts'
-import {
-  accessArgs,
-  CONSUME_CODE,
-  refreshArgs,
-  REVOKE_FAMILY,
-  ROTATE,
-  familyBase,
-  ROTATION_OUTCOMES,
-  SAVE_CODE,
-  SAVE_TOKEN,
-} from './redis-scripts.ts'
+import { indexFamily, revokeFamilies, revokeFamily } from './redis-families.ts'
+import { accessArgs, CONSUME_CODE, refreshArgs, ROTATE, familyBase, ROTATION_OUTCOMES, SAVE_CODE, SAVE_TOKEN } from './redis-scripts.ts'
+import { DEFAULT_CONCURRENT_REFRESHES } from './family.ts'
 import type {
   AccessTokenStore,
   AuthCodeStore,
   ClientStore,
   CodeConsumption,
+  FamilyFilter,
   RecordStore,
   RotationOutcome,
   RotationRequest,
@@ -53,7 +46,10 @@ export type { RedisStoreClientOptions, RedisStoreCommonOptions, RedisStoreOption
  *   are atomic across every process sharing the server. Rotation applies the rule of `decideRotation`
  *   (`stores/family.ts`), mirrored in Lua.
  * - A family's members are kept in a set per family; revoking deletes them all and refuses new tokens
- *   into the family for a day.
+ *   into the family for a day. `revokeFamilies` finds the families of a login session or a remembered
+ *   consent in a set per session and per consent, written beside each save and rotation.
+ * - Concurrent refresh: a refresh token's hash keeps its parent and its successors, so the ROTATE script
+ *   hands out sibling successors and retires the losers in the same step.
  * - The record primitives (create-if-absent, compare-and-set, consume-once, windowed counters) are one
  *   command or one script each; records may live without an expiry (signing keys, registered clients).
  * - Every driver error, and any call while the connection is not ready, rejects with
@@ -220,7 +216,10 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
         ttl,
       ])
     } else {
-      await this.#point('saveToken', family, accessToken, refreshToken)
+      await Promise.all([
+        this.#point('saveToken', family, accessToken, refreshToken),
+        indexFamily(this.#redis, 'saveToken', family, accessToken, refreshToken, nowMs),
+      ])
       const args = [family, refreshToken === undefined ? '0' : '1', ...accessArgs(accessToken, nowMs)]
       if (refreshToken !== undefined) args.push(...refreshArgs(refreshToken, nowMs))
       if ((await this.#redis.run('saveToken', SAVE_TOKEN, args, [familyBase(family)])) !== 1) return false
@@ -268,7 +267,10 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     if (request.refreshToken.familyId !== family || (request.accessToken.familyId ?? family) !== family) {
       throw new TypeError("RedisStore.rotateRefreshToken: the new tokens belong to the presented token's family")
     }
-    await this.#point('rotateRefreshToken', family, request.accessToken, request.refreshToken)
+    await Promise.all([
+      this.#point('rotateRefreshToken', family, request.accessToken, request.refreshToken),
+      indexFamily(this.#redis, 'rotateRefreshToken', family, request.accessToken, request.refreshToken, nowMs),
+    ])
     const reply = await this.#redis.run(
       'rotateRefreshToken',
       ROTATE,
@@ -278,7 +280,8 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
         String(request.now),
         String(request.graceSeconds),
         ...accessArgs(request.accessToken, nowMs),
-        ...refreshArgs(request.refreshToken, nowMs),
+        ...refreshArgs(request.refreshToken, nowMs, request.presentedHash),
+        String(request.concurrentRefreshes ?? DEFAULT_CONCURRENT_REFRESHES),
       ],
       [familyBase(family)],
     )
@@ -292,9 +295,16 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
 
   /** Deletes the family's tokens (one script in its slot), then their pointers (each in its own slot). */
   async revokeFamily(familyId: string): Promise<void> {
-    const members = await this.#redis.run('revokeFamily', REVOKE_FAMILY, [familyId], [familyBase(familyId)])
-    const pointers = (Array.isArray(members) ? members : []).map(text).filter((member) => member !== undefined)
-    await Promise.all(pointers.map((member) => this.#redis.send('revokeFamily', ['DEL', this.#redis.key(`tok:${member}`)])))
+    await revokeFamily(this.#redis, 'revokeFamily', familyId)
+  }
+
+  /**
+   * Revokes the families of a login session or a remembered consent, found in the index set written beside
+   * each save and rotation (`fams:sid:<sessionId>`, `fams:grant:<grantId>`); each family is revoked by its
+   * own script, so a family saved into concurrently is revoked whole or refuses the save.
+   */
+  async revokeFamilies(filter: FamilyFilter): Promise<number> {
+    return revokeFamilies(this.#redis, filter)
   }
 
   /** Deletes one access token. Its family set keeps the member until the set expires; revoking skips it. */

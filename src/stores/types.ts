@@ -43,8 +43,16 @@ export interface RotationRequest {
   readonly clientId: string
   /** Now, in epoch seconds. */
   readonly now: number
-  /** Seconds after a rotation during which one retry gets a fresh successor instead of reuse detection; 0 = off. */
+  /**
+   * Seconds after a rotation during which presenting the rotated-out token again gets a sibling successor
+   * instead of reuse detection (concurrent refresh); 0 = off.
+   */
   readonly graceSeconds: number
+  /**
+   * With `graceSeconds`: how many successors one token may have in all, the first rotation included, so
+   * this many concurrent refreshes of one token succeed. Default 10 (`DEFAULT_CONCURRENT_REFRESHES`).
+   */
+  readonly concurrentRefreshes?: number | undefined
   /** The new access token to store on success. */
   readonly accessToken: AccessToken
   /** The new refresh token to store on success (same family). */
@@ -53,12 +61,14 @@ export interface RotationRequest {
 
 /**
  * The result of a rotation:
- * - `rotated`: the presented token was current; it is now rotated out and the successor stored.
- * - `grace`: the presented token had just been rotated and the grace interval allows one retry; the
- *   previous successor is rotated out (presenting it later is reuse), its access token deleted, and the
- *   new successor stored.
- * - `reused`: a rotated-out token was presented again; the whole family has been revoked
- *   (RFC 9700 section 4.14.2).
+ * - `rotated`: the presented token was current; it is now rotated out and the successor stored. When the
+ *   presented token is one of several siblings (see `grace`), the other siblings are rotated out with it
+ *   (presenting one later is reuse) and their access tokens deleted: the first sibling used wins.
+ * - `grace`: the presented token had been rotated less than `graceSeconds` ago, none of its successors
+ *   has been used yet and it has fewer than `concurrentRefreshes` of them: the new successor is stored as
+ *   one more sibling, beside the ones handed out before (concurrent refresh).
+ * - `reused`: a rotated-out token was presented again outside those bounds; the whole family has been
+ *   revoked (RFC 9700 section 4.14.2).
  * - `invalid`: unknown, expired, revoked, or issued to another client.
  */
 export type RotationOutcome = 'rotated' | 'grace' | 'reused' | 'invalid'
@@ -80,6 +90,14 @@ export interface AccessTokenStore {
   rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome>
   /** Deletes every access and refresh token of a family, and refuses new ones into it. */
   revokeFamily(familyId: string): Promise<void>
+  /**
+   * Revokes, as {@link AccessTokenStore.revokeFamily} does, every family whose grant context names this
+   * login session or this remembered consent (`GrantContext.sessionId`, `GrantContext.grantId`), as the
+   * family's first tokens carried it; resolves how many families were revoked by this call. Families
+   * created after the call started are not affected. See {@link FamilyFilter}. Optional for stores written
+   * outside this package; every built-in store has it (memcached: best effort, see its store).
+   */
+  revokeFamilies?(filter: FamilyFilter): Promise<number>
   /** Deletes one access token (RFC 7009 revocation); nothing happens when it is unknown. */
   revokeAccessToken(tokenHash: string): Promise<void>
   /**
@@ -88,6 +106,19 @@ export interface AccessTokenStore {
    */
   fetchExistingToken(uniqueKey: string): Promise<AccessToken | undefined>
 }
+
+/**
+ * Which families {@link AccessTokenStore.revokeFamilies} revokes:
+ * - `{ sessionId }`: every family made in that login session (OpenID Connect logout).
+ * - `{ sessionId, exceptOffline: true }`: only those that are not offline — OpenID Connect Core 1.0
+ *   section 11: refresh tokens issued without `offline_access` end with the session at logout, offline ones
+ *   survive it. A family is offline when the refresh token (or, without one, the access token) it was
+ *   created with had the scope `offline_access`.
+ * - `{ grantId }`: every family issued under that remembered consent (consent revocation).
+ */
+export type FamilyFilter =
+  | { readonly sessionId: string; readonly exceptOffline?: boolean | undefined; readonly grantId?: never }
+  | { readonly grantId: string; readonly sessionId?: never; readonly exceptOffline?: never }
 
 /** A store that keeps both codes and tokens, like the seed's `LocalTokenStore`. */
 export type TokenStore = AccessTokenStore & AuthCodeStore

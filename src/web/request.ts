@@ -92,6 +92,14 @@ export class Request {
     return Array.isArray(value) ? value.join(', ') : defaultValue
   }
 
+  /**
+   * The body as the adapter gave it: its raw text (a JSON body, e.g. at the registration endpoint, RFC 7591
+   * section 3.1), or the object a framework's body parser already made of it. `undefined` without a body.
+   */
+  get rawBody(): string | ParsedForm | undefined {
+    return this.#body
+  }
+
   /** The media type of the body, lower case, without parameters (`application/x-www-form-urlencoded`). */
   get contentType(): string | undefined {
     if (this.#contentType !== null) return this.#contentType

@@ -329,7 +329,7 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
         await page.getByRole('button', { name: 'Send request' }).click()
         await expect.poll(() => page.locator('[data-step="finished"]').count()).toBe(1)
         const expected: Record<string, string[]> = {
-          'Refresh token': ['200 OK', '400 Bad Request', '400 Bad Request'],
+          'Refresh token': ['200 OK', '200 OK', '400 Bad Request', '400 Bad Request'],
           'Client credentials': ['200 OK'],
           Revocation: ['200 OK', '200 OK', '200 OK'],
           Introspection: ['200 OK', '200 OK', '200 OK'],

@@ -5,6 +5,7 @@ import { deleteByPrefix, MEMCACHED_SERVERS, MEMCACHED_URL, uniquePrefix } from '
 import { describeGrantContextRoundTrip } from './grant-context.ts'
 import { describeDeviceCodeStoreContract } from './device-code-contract.ts'
 import { describeRecordStoreContract } from './record-contract.ts'
+import { describeRegisteredClientsContract } from './registered-client-contract.ts'
 import { RecordDeviceCodeStore } from '../../src/stores/record-device-code-store.ts'
 import { probeService, whenReachable } from './services.ts'
 import { describeStoreContract, FakeClock } from './store-contract.ts'
@@ -43,6 +44,14 @@ whenReachable(service, () => {
     const clock = new FakeClock()
     const { store, close } = open(clock)
     return { recordStore: store, clock, close, refusesDurableRecords: true }
+  })
+
+  // Works while memcached keeps the records; it evicts under memory pressure, so docs/registration.md
+  // calls it unsuitable for registrations in production.
+  describeRegisteredClientsContract('memcached', async () => {
+    const clock = new FakeClock()
+    const { store, close } = open(clock)
+    return { recordStore: store, clock, close }
   })
 
   describeDeviceCodeStoreContract('memcached through RecordDeviceCodeStore', async () => {

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalTokenStore } from '../../src/stores/memory-token-store.ts'
 import { RedisStore } from '../../src/stores/redis.ts'
-import { decideRotation } from '../../src/stores/family.ts'
+import { decideRotation, successorCount } from '../../src/stores/family.ts'
 import type { AccessTokenStore, RotationOutcome, RotationRequest } from '../../src/stores/types.ts'
 import type { AccessToken, RefreshToken } from '../../src/types.ts'
 import { deleteByPrefix, newClient, REDIS_URL, uniquePrefix } from './redis-helpers.ts'
@@ -121,6 +121,7 @@ function decide(scenario: Scenario): RotationOutcome {
       ...scenario.request,
     },
     successorRotated,
+    current === undefined ? 0 : successorCount(current, 0),
   )
 }
 

@@ -4,6 +4,7 @@ import { RedisStore } from '../../src/stores/redis.ts'
 import { describeGrantContextRoundTrip } from './grant-context.ts'
 import { describeDeviceCodeStoreContract } from './device-code-contract.ts'
 import { describeRecordStoreContract } from './record-contract.ts'
+import { describeRegisteredClientsContract } from './registered-client-contract.ts'
 import { RecordDeviceCodeStore } from '../../src/stores/record-device-code-store.ts'
 import { deleteByPrefix, DRIVERS, newClient, REDIS_URL, uniquePrefix, type OpenedClient } from './redis-helpers.ts'
 import { probeService, whenReachable } from './services.ts'
@@ -55,6 +56,12 @@ whenReachable(service, () => {
       })
 
       describeRecordStoreContract(`Redis (${driver.name})`, async () => {
+        const clock = new FakeClock()
+        const { store, close } = open(clock)
+        return { recordStore: store, clock, close }
+      })
+
+      describeRegisteredClientsContract(`Redis (${driver.name})`, async () => {
         const clock = new FakeClock()
         const { store, close } = open(clock)
         return { recordStore: store, clock, close }

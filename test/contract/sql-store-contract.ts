@@ -9,12 +9,14 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { StoreUnavailableError } from '../../src/errors.ts'
 import type { SqlDialect } from '../../src/stores/sql/dialect.ts'
 import { migrationsTableStatement, schemaStatements } from '../../src/stores/sql/ddl.ts'
-import { SCHEMA_VERSION, TABLE_NAMES } from '../../src/stores/sql/schema.ts'
+import { refreshValues } from '../../src/stores/sql/rows.ts'
+import { columnsOf, SCHEMA_VERSION, TABLE_NAMES } from '../../src/stores/sql/schema.ts'
 import type { SqlStore } from '../../src/stores/sql/store.ts'
 import type { GrantContext } from '../../src/types.ts'
 import { RecordDeviceCodeStore } from '../../src/stores/record-device-code-store.ts'
 import { describeDeviceCodeStoreContract } from './device-code-contract.ts'
 import { describeRecordStoreContract } from './record-contract.ts'
+import { describeRegisteredClientsContract } from './registered-client-contract.ts'
 import { access, code, refresh, rotation } from './records.ts'
 import { raceFromSecondProcess } from './second-process.ts'
 import { startTcpProxy } from './services.ts'
@@ -119,6 +121,12 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
     return { recordStore: store, clock, close: async () => (await store.close(), await h.clear(h.main)) }
   })
 
+  describeRegisteredClientsContract(h.name, async () => {
+    const clock = new FakeClock()
+    const store = h.store(h.main, clock)
+    return { recordStore: store, clock, close: async () => (await store.close(), await h.clear(h.main)) }
+  })
+
   describeDeviceCodeStoreContract(`${h.name} through RecordDeviceCodeStore`, async () => {
     const store = h.store(h.main, new FakeClock())
     return { store: new RecordDeviceCodeStore(store), close: async () => (await store.close(), await h.clear(h.main)) }
@@ -162,7 +170,7 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
       const store = h.store(place, clock)
       await store.migrate()
       await store.migrate()
-      expect(await versions(place)).toEqual([1, 2])
+      expect(await versions(place)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1))
       expect(await store.fetchByCode('old')).toEqual(old)
       await store.saveToken(access(clock, { context: CONTEXT }), refresh(clock, { context: CONTEXT }))
       expect((await store.fetchByRefreshToken('refresh-1'))?.context).toEqual(CONTEXT)
@@ -170,6 +178,39 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
       expect((await store.increment('login', 'u1', 60)).count).toBe(1)
       await store.addClient({ clientId: URL_CLIENT_ID, redirectUris: ['https://client.example.com/cb'] })
       expect((await store.fetchByClientId(URL_CLIENT_ID))?.clientId).toBe(URL_CLIENT_ID)
+    })
+
+    it('upgrades a version-2 database in place: sibling links and offline families added; a token rotated before keeps its successor', async () => {
+      const place = h.fresh()
+      const d = h.dialect(place)
+      for (const statement of [...d.preamble, migrationsTableStatement(d), ...schemaStatements(d, 2)]) await h.exec(place, statement)
+      await h.exec(place, `INSERT INTO ${d.table('schema_migrations')} (version, applied_at) VALUES (1, 0), (2, 0)`)
+      const clock = new FakeClock()
+      const before = h.store(place, clock)
+      // Written as version 2 wrote them: no parent_hash, no offline column.
+      const columns = columnsOf('refresh_tokens', 2)
+      const values = refreshValues(refresh(clock, { rotatedAt: clock.seconds, successorHash: 'refresh-2' })).slice(0, columns.length)
+      const literal = (value: string | number | null, i: number): string =>
+        columns[i] === 'grace_used' ? d.bool(false) : value === null ? 'NULL' : typeof value === 'number' ? String(value) : `'${value}'`
+      await h.exec(place, `INSERT INTO ${d.table('refresh_tokens')} (${columns.join(', ')}) VALUES (${values.map(literal).join(', ')})`)
+      await h.exec(
+        place,
+        `INSERT INTO ${d.table('families')} (family_id, revoked, expires_at, session_id) VALUES ('fam-1', ${d.bool(false)}, ${clock.seconds + 86_400}, 's1')`,
+      )
+      await before.close()
+      const store = h.store(place, clock)
+      await store.migrate()
+      await store.migrate()
+      expect(await versions(place)).toEqual([1, 2, 3])
+      // A sibling of a token rotated before the upgrade, used in turn (its parent link is new), then reuse.
+      const options = { graceSeconds: 30, concurrentRefreshes: 2 }
+      expect(await store.rotateRefreshToken(rotation(clock, 'refresh-1', 3, options))).toBe('grace')
+      expect(await store.rotateRefreshToken(rotation(clock, 'refresh-3', 4, options))).toBe('rotated')
+      expect(await store.rotateRefreshToken(rotation(clock, 'refresh-1', 5, options))).toBe('reused')
+      await store.saveToken(access(clock, { tokenHash: 'a5', familyId: 'fam-5', context: { sessionId: 's1' } }))
+      expect(await store.revokeFamilies({ sessionId: 's1', exceptOffline: true })).toBe(1)
+      expect(await store.fetchByToken('a5')).toBeUndefined()
+      await store.close()
     })
 
     it('keeps a grant context on codes and tokens exactly, and writes it on the family row it creates', async () => {

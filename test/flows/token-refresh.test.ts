@@ -183,7 +183,7 @@ describe('RFC 6749 6 / 10.4 a refresh token is bound to its client', () => {
 describe('RFC 9700 4.14.2 refresh grace interval (graceSeconds 30)', () => {
   const withGrace: TestServerOptions = { refresh: { expiresIn: 86400, graceSeconds: 30 } }
 
-  it('gives a retry of the just-rotated token a new successor, and the successor handed out before no longer works', async () => {
+  it('gives a retry of the just-rotated token a sibling successor; once one sibling is used, the other no longer works', async () => {
     const server = await start(withGrace)
     const tokens = await confidentialTokens(server)
     const r0 = refreshTokenOf(tokens)
@@ -198,6 +198,9 @@ describe('RFC 9700 4.14.2 refresh grace interval (graceSeconds 30)', () => {
     expect(r2).not.toBe(r0)
     expect(r2).not.toBe(r1)
     expect(await refreshTokenLive(server, r2)).toBe(true)
+    expect(await accessTokenLive(server, lost.access_token)).toBe(true)
+    await refresh(server, r2)
+    expect(await accessTokenLive(server, lost.access_token)).toBe(false)
     expectTokenError(await rawRefresh(server, r1), 400, 'invalid_grant')
   })
 
@@ -216,8 +219,8 @@ describe('RFC 9700 4.14.2 refresh grace interval (graceSeconds 30)', () => {
     expectTokenError(await rawRefresh(server, r1), 400, 'invalid_grant')
   })
 
-  it('treats a second retry within grace as reuse: invalid_grant and the family revoked', async () => {
-    const server = await start(withGrace)
+  it('with concurrentRefreshes 2, treats a second retry within grace as reuse: invalid_grant and the family revoked', async () => {
+    const server = await start({ refresh: { expiresIn: 86400, graceSeconds: 30, concurrentRefreshes: 2 } })
     const tokens = await confidentialTokens(server)
     const r0 = refreshTokenOf(tokens)
     await refresh(server, r0)

@@ -73,8 +73,11 @@ export function accessValues(token: AccessToken): SqlValue[] {
 /** Columns of `refresh_tokens`, in the order of {@link refreshValues}. */
 export const REFRESH_COLUMNS: readonly string[] = columnsOf('refresh_tokens')
 
-/** The values of a refresh token's row, in the order of {@link REFRESH_COLUMNS}. */
-export function refreshValues(token: RefreshToken): SqlValue[] {
+/**
+ * The values of a refresh token's row, in the order of {@link REFRESH_COLUMNS}; `parentHash` is the token
+ * it was rotated from (concurrent refresh: siblings share it).
+ */
+export function refreshValues(token: RefreshToken, parentHash?: string): SqlValue[] {
   return [
     token.tokenHash,
     token.clientId,
@@ -89,6 +92,7 @@ export function refreshValues(token: RefreshToken): SqlValue[] {
     token.successorHash ?? null,
     token.accessTokenHash ?? null,
     contextValue(token.context),
+    parentHash ?? null,
   ]
 }
 
@@ -246,25 +250,26 @@ export function refreshFromRow(row: SqlRow): RefreshToken {
 }
 
 /**
- * What the rotation query reads besides the presented token: its successor's state (columns
- * `successor_token_hash`, `successor_rotated_at`, `successor_access_token_hash` of a LEFT JOIN).
+ * What the rotation query reads besides the presented token: its successor's state (a LEFT JOIN) and the
+ * counts of concurrent refresh (columns `successor_token_hash`, `successor_rotated_at`, `successor_count`,
+ * `sibling_count`).
  */
 export interface SuccessorState {
-  /** Whether the successor row still exists. */
-  readonly exists: boolean
-  /** Whether the successor was itself rotated out already (then a retry is a replay, not a lost response). */
+  /** Whether the (latest) successor was itself rotated out already (then a retry is a replay, not a lost response). */
   readonly rotated: boolean
-  /** The access token issued with the successor, deleted when a grace retry replaces it. */
-  readonly accessTokenHash: string | undefined
+  /** How many successors the presented token was given (rows naming it as their parent). */
+  readonly children: number
+  /** How many successors the presented token's parent was given, the presented one included (0 without a parent). */
+  readonly siblings: number
 }
 
 /** The successor columns of a rotation row. */
 export function successorFromRow(row: SqlRow): SuccessorState {
   const exists = optionalText(row, 'successor_token_hash') !== undefined
   return {
-    exists,
     rotated: exists && optionalInteger(row, 'successor_rotated_at') !== undefined,
-    accessTokenHash: optionalText(row, 'successor_access_token_hash'),
+    children: integer(row, 'successor_count'),
+    siblings: integer(row, 'sibling_count'),
   }
 }
 
@@ -290,16 +295,17 @@ function contextValue(context: GrantContext | undefined): string | null {
 }
 
 /** The family columns written from a grant context when the family's row is created, in schema order. */
-export const FAMILY_CONTEXT_COLUMNS: readonly string[] = ['subject_type', 'auth_time', 'session_id', 'grant_id', 'resources']
+export const FAMILY_CONTEXT_COLUMNS: readonly string[] = ['subject_type', 'auth_time', 'session_id', 'grant_id', 'resources', 'offline']
 
-/** The values of {@link FAMILY_CONTEXT_COLUMNS}. */
-export function familyContextValues(context: GrantContext | undefined): SqlValue[] {
+/** The values of {@link FAMILY_CONTEXT_COLUMNS}: the context, and whether the family is offline. */
+export function familyContextValues(context: GrantContext | undefined, offline: boolean): SqlValue[] {
   return [
     context?.subjectType ?? null,
     context?.authTime ?? null,
     context?.sessionId ?? null,
     context?.grantId ?? null,
     context?.resources === undefined ? null : JSON.stringify(context.resources),
+    offline ? 1 : 0,
   ]
 }
 

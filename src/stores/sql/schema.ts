@@ -9,8 +9,8 @@
  * | `clients` | `client_id` | registered clients; list columns as JSON text |
  * | `codes` | `code_hash` | authorization codes; `consumed` flips once (RFC 6749 section 4.1.2) |
  * | `access_tokens` | `token_hash` | access tokens, by family |
- * | `refresh_tokens` | `token_hash` | refresh tokens, rotated-out ones kept until they expire |
- * | `families` | `family_id` | one row per token family: locked first by every write to the family; revoked or not; the grant's context |
+ * | `refresh_tokens` | `token_hash` | refresh tokens, rotated-out ones kept until they expire; `parent_hash` links siblings (v3) |
+ * | `families` | `family_id` | one row per token family: locked first by every write to the family; revoked or not; the grant's context; offline or not (v3) |
  * | `unique_tokens` | `unique_key` | the newest access token saved under each `uniqueKey` |
  * | `records` | `kind`, `key` | the `RecordStore` records (sessions, consent, keys, single-use marks) |
  * | `counters` | `kind`, `key` | the `RecordStore` windowed counters |
@@ -22,7 +22,7 @@
  */
 
 /** The latest schema version; `migrate()` brings every database to it. */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 /**
  * What a column holds; each dialect maps a kind to its own type.
@@ -143,9 +143,11 @@ export const TABLES: readonly Table[] = [
       id('successor_hash', true),
       id('access_token_hash', true),
       context,
+      // Concurrent refresh (version 3): the token this one was rotated from; siblings share it.
+      { name: 'parent_hash', kind: 'id', nullable: true, since: 3 },
     ],
     primaryKey: ['token_hash'],
-    indexes: [{ column: 'family_id' }, { column: 'expires_at' }],
+    indexes: [{ column: 'family_id' }, { column: 'expires_at' }, { column: 'parent_hash', since: 3 }],
   },
   {
     name: 'families',
@@ -160,6 +162,8 @@ export const TABLES: readonly Table[] = [
       { name: 'session_id', kind: 'id', nullable: true, since: 2 },
       { name: 'grant_id', kind: 'id', nullable: true, since: 2 },
       { name: 'resources', kind: 'json', nullable: true, since: 2 },
+      // OpenID Connect Core 1.0 section 11 (version 3): created with offline_access, so logout spares it.
+      { name: 'offline', kind: 'bool', defaultFalse: true, since: 3 },
     ],
     primaryKey: ['family_id'],
     indexes: [{ column: 'expires_at' }, { column: 'session_id', since: 2 }, { column: 'grant_id', since: 2 }],

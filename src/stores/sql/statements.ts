@@ -32,8 +32,12 @@ export interface Statements {
   readonly deleteFamilyAccess: string
   readonly deleteFamilyRefresh: string
   readonly selectForRotation: string
-  readonly markTombstone: string
+  readonly retireSiblingAccess: string
+  readonly retireSiblings: string
   readonly markRotated: string
+  readonly familiesBySession: FamilyStatements
+  readonly onlineFamiliesBySession: FamilyStatements
+  readonly familiesByGrant: FamilyStatements
   readonly selectRecord: string
   readonly deleteExpiredRecord: string
   readonly insertRecord: string
@@ -46,6 +50,13 @@ export interface Statements {
   readonly purge: readonly string[]
   readonly selectVersion: string
   readonly insertVersion: string
+}
+
+/** `revokeFamilies` for one filter: mark the matching families revoked, then delete their tokens. */
+export interface FamilyStatements {
+  readonly revoke: string
+  readonly deleteAccess: string
+  readonly deleteRefresh: string
 }
 
 /** Builds every statement for one dialect (placeholders already in the driver's form). */
@@ -107,15 +118,26 @@ export function buildStatements(d: SqlDialect): Statements {
     ),
     deleteFamilyAccess: `DELETE FROM ${t('access_tokens')} WHERE family_id = ?`,
     deleteFamilyRefresh: `DELETE FROM ${t('refresh_tokens')} WHERE family_id = ?`,
-    /** The presented refresh token with its successor's state, locked (RFC 9700 section 4.14.2). */
+    /**
+     * The presented refresh token, locked, with its latest successor's state and the counts of concurrent
+     * refresh: how many successors it has, and how many its parent has (RFC 9700 section 4.14.2).
+     */
     selectForRotation: `SELECT r.*, s.token_hash AS successor_token_hash, s.rotated_at AS successor_rotated_at,
-        s.access_token_hash AS successor_access_token_hash
+        (SELECT COUNT(*) FROM ${t('refresh_tokens')} c WHERE c.parent_hash = r.token_hash) AS successor_count,
+        (SELECT COUNT(*) FROM ${t('refresh_tokens')} b WHERE b.parent_hash = r.parent_hash) AS sibling_count
       FROM ${t('refresh_tokens')} r LEFT JOIN ${t('refresh_tokens')} s ON s.token_hash = r.successor_hash
       WHERE r.token_hash = ?${d.forUpdate('r')}`,
-    /** A grace retry: the successor the client lost becomes a rotated-out tombstone. */
-    markTombstone: `UPDATE ${t('refresh_tokens')} SET rotated_at = ?, grace_used = ${d.bool(true)} WHERE token_hash = ?`,
-    markRotated: `UPDATE ${t('refresh_tokens')} SET rotated_at = COALESCE(rotated_at, ?), grace_used = ?, successor_hash = ?
-      WHERE token_hash = ?`,
+    /** Concurrent refresh, the first sibling used wins: the access tokens of the others (parent, used sibling). */
+    retireSiblingAccess: `DELETE FROM ${t('access_tokens')} WHERE token_hash IN (SELECT access_token_hash FROM ${t('refresh_tokens')}
+      WHERE parent_hash = ? AND token_hash <> ? AND rotated_at IS NULL AND access_token_hash IS NOT NULL)`,
+    /** ... and the other siblings become rotated-out tombstones that may have no successor (now, parent, used sibling). */
+    retireSiblings: `UPDATE ${t('refresh_tokens')} SET rotated_at = ?, grace_used = ${d.bool(true)}
+      WHERE parent_hash = ? AND token_hash <> ? AND rotated_at IS NULL`,
+    markRotated: `UPDATE ${t('refresh_tokens')} SET rotated_at = COALESCE(rotated_at, ?), successor_hash = ? WHERE token_hash = ?`,
+    familiesBySession: familyStatements(d, 'session_id = ?'),
+    // OpenID Connect Core 1.0 section 11: at logout, only the families without offline_access end.
+    onlineFamiliesBySession: familyStatements(d, `session_id = ? AND offline = ${d.bool(false)}`),
+    familiesByGrant: familyStatements(d, 'grant_id = ?'),
 
     // ---- records and counters (RecordStore)
     selectRecord: `SELECT value, version, expires_at FROM ${t('records')} WHERE kind = ? AND record_key = ? AND ${live()}`,
@@ -153,10 +175,24 @@ export function buildStatements(d: SqlDialect): Statements {
   return finish(d, statements)
 }
 
-function finish(d: SqlDialect, statements: Statements): Statements {
-  const out: Record<string, string | readonly string[]> = {}
-  for (const [name, sql] of Object.entries(statements) as [string, string | readonly string[]][]) {
-    out[name] = typeof sql === 'string' ? d.finish(sql) : sql.map((statement) => d.finish(statement))
+/** The statements of `revokeFamilies` for the families matching `where` (one `?`, the session or grant). */
+function familyStatements(d: SqlDialect, where: string): FamilyStatements {
+  const families = `SELECT family_id FROM ${d.table('families')} WHERE ${where}`
+  return {
+    // Lock order step 1 (token-steps.ts): the families' rows first. Parameters: expires_at, then the filter.
+    revoke: `UPDATE ${d.table('families')} SET revoked = ${d.bool(true)}, expires_at = ? WHERE ${where} AND revoked = ${d.bool(false)}`,
+    deleteAccess: `DELETE FROM ${d.table('access_tokens')} WHERE family_id IN (${families})`,
+    deleteRefresh: `DELETE FROM ${d.table('refresh_tokens')} WHERE family_id IN (${families})`,
   }
-  return out as unknown as Statements
+}
+
+type StatementTree = string | readonly string[] | { readonly [name: string]: StatementTree }
+
+function finish(d: SqlDialect, statements: Statements): Statements {
+  const visit = (sql: StatementTree): StatementTree => {
+    if (typeof sql === 'string') return d.finish(sql)
+    if (Array.isArray(sql)) return sql.map((statement: string) => d.finish(statement))
+    return Object.fromEntries(Object.entries(sql).map(([name, inner]) => [name, visit(inner)]))
+  }
+  return visit(statements as unknown as StatementTree) as unknown as Statements
 }

@@ -16,6 +16,7 @@ import type {
   ClientStore,
   CodeConsumption,
   CounterReading,
+  FamilyFilter,
   RecordStore,
   RotationOutcome,
   RotationRequest,
@@ -194,6 +195,14 @@ export class SqlStore implements ClientStore, AuthCodeStore, AccessTokenStore, R
     const now = this.#now()
     await this.#call('revokeFamily', () => tokens.revokeFamily(this.#sql, familyId, now), true)
     this.#purge.poke()
+  }
+
+  /** Revokes the families of a login session or a remembered consent, in one transaction; how many. */
+  async revokeFamilies(filter: FamilyFilter): Promise<number> {
+    const now = this.#now()
+    const revoked = await this.#call('revokeFamilies', () => tokens.revokeFamilies(this.#sql, filter, now), true)
+    this.#purge.poke()
+    return revoked
   }
 
   /** Deletes one access token (RFC 7009); nothing happens when it is unknown. */

@@ -21,8 +21,8 @@
  * @module
  */
 import type { AccessToken, RefreshToken } from '../../types.ts'
-import { decideRotation, familiesOf, familyExpiry, REVOKED_FAMILY_SECONDS } from '../family.ts'
-import type { CodeConsumption, RotationOutcome, RotationRequest } from '../types.ts'
+import { decideRotation, familiesOf, familyExpiry, isOffline, REVOKED_FAMILY_SECONDS, successorCount } from '../family.ts'
+import type { CodeConsumption, FamilyFilter, RotationOutcome, RotationRequest } from '../types.ts'
 import {
   accessValues,
   booleanColumn,
@@ -64,7 +64,7 @@ export function* consumeCode(sql: TokenSql, codeHash: string, now: number): Step
 /** Lock order step 1: creates or extends the family's row (with the grant's context), locked; whether it is revoked. */
 function* lockFamily(sql: TokenSql, familyId: string, expiresAt: number, token: AccessToken | RefreshToken): Steps<boolean> {
   const s = sql.statements
-  const values = [familyId, 0, expiresAt, ...familyContextValues(token.context)]
+  const values = [familyId, 0, expiresAt, ...familyContextValues(token.context, isOffline(token))]
   const row = sql.returning
     ? yield* first(s.lockFamily, values)
     : (yield* run(s.lockFamily, values), yield* first(s.selectFamily, [familyId]))
@@ -101,8 +101,27 @@ export function* revokeFamily(sql: TokenSql, familyId: string, now: number): Ste
 }
 
 /**
+ * `revokeFamilies`: marks every matching family revoked for a day (locking their rows, step 1 of the lock
+ * order), then deletes their tokens; resolves how many families this call revoked.
+ */
+export function* revokeFamilies(sql: TokenSql, filter: FamilyFilter, now: number): Steps<number> {
+  const s = sql.statements
+  const statements =
+    filter.grantId !== undefined ? s.familiesByGrant : filter.exceptOffline === true ? s.onlineFamiliesBySession : s.familiesBySession
+  const key = filter.grantId ?? filter.sessionId
+  const revoked = yield* run(statements.revoke, [now + REVOKED_FAMILY_SECONDS, key])
+  if (revoked > 0) {
+    yield* run(statements.deleteAccess, [key])
+    yield* run(statements.deleteRefresh, [key])
+  }
+  return revoked
+}
+
+/**
  * RFC 9700 section 4.14.2, in the lock order above: find the family through the presented token, lock
- * it, read the token `FOR UPDATE` with its successor, decide with `decideRotation`, apply the outcome.
+ * it, read the token `FOR UPDATE` with its successor and the sibling counts, decide with
+ * `decideRotation`, apply the outcome. A normal rotation sends no more statements than before concurrent
+ * refresh existed; retiring siblings costs two more, only when the presented token has any.
  */
 export function* rotateRefreshToken(sql: TokenSql, request: RotationRequest, now: number): Steps<RotationOutcome> {
   const s = sql.statements
@@ -113,22 +132,23 @@ export function* rotateRefreshToken(sql: TokenSql, request: RotationRequest, now
   const row = yield* first(s.selectForRotation, [request.presentedHash])
   if (row === undefined) return 'invalid'
   const current = refreshFromRow(row)
-  const successor = successorFromRow(row)
-  const decided = decideRotation(current, request, successor.rotated)
+  const successors = successorFromRow(row)
+  const decided = decideRotation(current, request, successors.rotated, successorCount(current, successors.children))
   if (decided === 'invalid') return decided
   if (decided === 'reused') {
     yield* revokeFamily(sql, current.familyId, now)
     return decided
   }
   if (revoked) return 'invalid'
-  if (decided === 'grace' && successor.exists && current.successorHash !== undefined) {
-    // The successor the client lost stays as a rotated-out tombstone: presenting it later is reuse
-    // (RFC 9700 section 4.14.2). The access token issued with it is deleted.
-    yield* run(s.markTombstone, [request.now, current.successorHash])
-    if (successor.accessTokenHash !== undefined) yield* run(s.deleteAccess, [successor.accessTokenHash])
+  if (decided === 'rotated' && successors.siblings > 1) {
+    // Concurrent refresh: the first sibling used wins; the others become tombstones (using one later is
+    // reuse) and their access tokens are deleted.
+    const parent = textColumn(row, 'parent_hash')
+    yield* run(s.retireSiblingAccess, [parent, current.tokenHash])
+    yield* run(s.retireSiblings, [request.now, parent, current.tokenHash])
   }
-  yield* run(s.markRotated, [request.now, decided === 'grace' ? 1 : 0, request.refreshToken.tokenHash, current.tokenHash])
+  yield* run(s.markRotated, [request.now, request.refreshToken.tokenHash, current.tokenHash])
   yield* insertAccess(sql, request.accessToken)
-  yield* run(s.insertRefresh, refreshValues(request.refreshToken))
+  yield* run(s.insertRefresh, refreshValues(request.refreshToken, current.tokenHash))
   return decided
 }

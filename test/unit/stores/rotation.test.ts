@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decideRotation } from '../../../src/stores/family.ts'
+import { decideRotation, successorCount } from '../../../src/stores/family.ts'
 import type { RotationOutcome, RotationRequest } from '../../../src/stores/types.ts'
 import type { AccessToken, RefreshToken } from '../../../src/types.ts'
 
@@ -74,6 +74,26 @@ describe('decideRotation (RFC 6749 section 6, RFC 9700 section 4.14.2)', () => {
     ],
     ['rotated token, grace off, successor used', 'reused', refresh({ rotatedAt: NOW - 1 }), {}, true],
   ])('%s -> %s', (_why, outcome, current, overrides, successorRotated) => {
-    expect(decideRotation(current, request(overrides), successorRotated)).toBe(outcome)
+    expect(decideRotation(current, request(overrides), successorRotated, current?.rotatedAt === undefined ? 0 : 1)).toBe(outcome)
+  })
+})
+
+describe('decideRotation: concurrent refresh (sibling successors up to concurrentRefreshes)', () => {
+  it.each<[string, RotationOutcome, number, Partial<RotationRequest>]>([
+    ['one successor, default cap (10)', 'grace', 1, { graceSeconds: 10 }],
+    ['nine successors, default cap', 'grace', 9, { graceSeconds: 10 }],
+    ['ten successors, default cap: the eleventh presentation is reuse', 'reused', 10, { graceSeconds: 10 }],
+    ['two successors, cap 3', 'grace', 2, { graceSeconds: 10, concurrentRefreshes: 3 }],
+    ['three successors, cap 3', 'reused', 3, { graceSeconds: 10, concurrentRefreshes: 3 }],
+    ['one successor, cap 1 (no sibling at all)', 'reused', 1, { graceSeconds: 10, concurrentRefreshes: 1 }],
+    ['under the cap but grace off', 'reused', 1, { graceSeconds: 0 }],
+  ])('%s -> %s', (_why, outcome, successors, overrides) => {
+    expect(decideRotation(refresh({ rotatedAt: NOW - 5 }), request(overrides), false, successors)).toBe(outcome)
+  })
+
+  it('counts the one successor of a token rotated by an older release (no count kept)', () => {
+    expect(successorCount(refresh({ rotatedAt: NOW - 5, successorHash: 'r2' }), 0)).toBe(1)
+    expect(successorCount(refresh({ rotatedAt: NOW - 5, successorHash: 'r2' }), 4)).toBe(4)
+    expect(successorCount(refresh(), 0)).toBe(0)
   })
 })

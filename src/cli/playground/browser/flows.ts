@@ -169,11 +169,28 @@ const FLOWS: Readonly<Record<FlowId, Flow>> = {
         },
       },
       {
+        id: 'use',
+        title: 'Refresh again with R2',
+        action: 'Send request',
+        expect: 200,
+        text: 'The app refreshes again with R2, its newest token: R3 comes back. (The demo allows concurrent refresh for 30 seconds: R1 presented again before a successor of it was used would have got a sibling of R2. Now that R2 is used, R1 is dead.)',
+        arrows: [
+          ['client', 'server', 'POST ' + config.tokenPath + ' refresh_token=R2'],
+          ['server', 'client', '200 new access token + R3; R2 rotated out', true],
+        ],
+        request: (run) => tokenRequest({ grant_type: 'refresh_token', refresh_token: run.data.r2 ?? '', client_id: config.publicClientId }),
+        after: (run, response) => {
+          if (response.status !== 200 || response.json === null) return
+          run.data.r3 = field(response.json, 'refresh_token')
+          state.tokens = { access_token: field(response.json, 'access_token'), refresh_token: run.data.r3 }
+        },
+      },
+      {
         id: 'replay',
         title: 'Replay the old refresh token',
         action: 'Send request',
         expect: 400,
-        text: 'Pretend an attacker stole R1 and uses it now. The server sees a rotated-out token come back, answers invalid_grant, and revokes the family.',
+        text: 'Pretend an attacker stole R1 and uses it now. The server sees a rotated-out token come back after its successor was used, answers invalid_grant, and revokes the family.',
         arrows: [
           ['client', 'server', 'POST ' + config.tokenPath + ' refresh_token=R1 (again)'],
           ['server', 'client', '400 invalid_grant \u2014 family revoked', true],
@@ -185,12 +202,12 @@ const FLOWS: Readonly<Record<FlowId, Flow>> = {
         title: 'The new refresh token died with it',
         action: 'Send request',
         expect: 400,
-        text: 'R2 belonged to the same family, so it is revoked too: the user has to sign in again, and so would the thief.',
+        text: 'R3 belonged to the same family, so it is revoked too: the user has to sign in again, and so would the thief.',
         arrows: [
-          ['client', 'server', 'POST ' + config.tokenPath + ' refresh_token=R2'],
+          ['client', 'server', 'POST ' + config.tokenPath + ' refresh_token=R3'],
           ['server', 'client', '400 invalid_grant', true],
         ],
-        request: (run) => tokenRequest({ grant_type: 'refresh_token', refresh_token: run.data.r2 ?? '', client_id: config.publicClientId }),
+        request: (run) => tokenRequest({ grant_type: 'refresh_token', refresh_token: run.data.r3 ?? '', client_id: config.publicClientId }),
         after: () => {
           state.tokens = null
         },

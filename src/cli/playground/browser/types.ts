@@ -61,6 +61,7 @@ interface RunData {
   errorDescription?: string | undefined
   r1?: string | undefined
   r2?: string | undefined
+  r3?: string | undefined
   token?: string | undefined
 }
 
