@@ -10,6 +10,7 @@ import { rateLimitedEventOf, storeUnavailableEventOf } from './events/error-even
 import { consoleLogger, logServerErrors, safeLog } from './events/logger.ts'
 import { requestIdOf } from './events/request-id.ts'
 import { revocationEndpoint } from './endpoints/revoke.ts'
+import { wrapRoute } from './endpoints/wrap-route.ts'
 import type { AnyOAuthError } from './errors.ts'
 import type { MetadataValue } from './endpoints/metadata.ts'
 import { Scope } from './checks/scope.ts'
@@ -91,9 +92,8 @@ export class AuthorizationController<Env = unknown> {
   readonly #storeTimeoutMs: number
 
   constructor(options: AuthorizationControllerOptions<Env>) {
-    if (options.accessTokenStore === undefined || options.authCodeStore === undefined || options.clientStore === undefined) {
+    if (options.accessTokenStore === undefined || options.authCodeStore === undefined || options.clientStore === undefined)
       throw new ConfigurationError('AuthorizationController needs accessTokenStore, authCodeStore and clientStore')
-    }
     // Every call to an out-of-process store answers within storeTimeoutMs, and its failures become 503s.
     const timeoutMs = checkSeconds('storeTimeoutMs', options.storeTimeoutMs ?? 2000, 60_000, 'milliseconds')
     this.#storeTimeoutMs = timeoutMs
@@ -268,14 +268,12 @@ export class AuthorizationController<Env = unknown> {
         this.#tokenHandlers.set(handler.grantType, tracedTokenHandler(handler))
       },
       addAuthorizeHandler: (handler) => {
-        if (this.#authorizeHandlers.has(handler.responseType)) {
+        if (this.#authorizeHandlers.has(handler.responseType))
           throw new ConfigurationError(`response_type ${handler.responseType} is already registered`)
-        }
-        if (handler.siteAdapter === undefined && this.#services.siteAdapter === undefined) {
+        if (handler.siteAdapter === undefined && this.#services.siteAdapter === undefined)
           throw new ConfigurationError(
             `response_type ${handler.responseType} needs a site adapter: pass siteAdapter to the controller or the grant`,
           )
-        }
         this.#authorizeHandlers.set(handler.responseType, handler)
       },
       addEndpoint: (handler) => {
@@ -293,6 +291,9 @@ export class AuthorizationController<Env = unknown> {
         for (const [name, value] of Object.entries(fields)) this.#metadataFields.set(name, value)
         this.#metadata = undefined
       },
+      extend: (extensions) => Object.assign(this.#services, { extensions: { ...this.#services.extensions, ...extensions } }),
+      wrapEndpoint: (name, wrap) => wrapRoute(this.#routes.get(this[`${name}Path`])!, wrap, this.#services),
+      metadata: () => this.metadata,
       guardStore: this.#guard,
       recordStore: this.#services.recordStore,
       decorateClientStore: (decorate) => {

@@ -44,6 +44,17 @@ export interface Client {
   /** A name to show the user on the consent page. */
   readonly name: string | undefined
   /**
+   * OpenID Connect RP-Initiated Logout 1.0 section 3.1: where the client may ask to be sent after logout,
+   * registered in full and compared as exact strings.
+   */
+  readonly postLogoutRedirectUris?: readonly string[] | undefined
+  /** OpenID Connect Back-Channel Logout 1.0 section 2.2: where logout tokens are POSTed. */
+  readonly backchannelLogoutUri?: string | undefined
+  /** The algorithm of this client's ID tokens (`id_token_signed_response_alg`); RS256 when unset. */
+  readonly idTokenSignedResponseAlg?: 'RS256' | 'ES256' | 'EdDSA' | undefined
+  /** Browser origins (`https://app.example`) allowed to call the token, revocation and userinfo endpoints (CORS). */
+  readonly allowedCorsOrigins?: readonly string[] | undefined
+  /**
    * Where the record comes from: `metadata-document` for a client whose `client_id` is the URL of its
    * Client ID Metadata Document (its name and URIs are what that document says, not verified by anyone);
    * `undefined` for a client registered with the server.
@@ -104,6 +115,8 @@ export interface GrantContext {
    * audience, the resources it is for (`aud`), which a refresh may narrow to a subset of the set.
    */
   readonly resources?: readonly string[] | undefined
+  /** The OpenID Connect `nonce` of the authorization request, echoed in the ID token (Core 1.0 section 3.1.2.1). */
+  readonly nonce?: string | undefined
 }
 
 /** An issued authorization code (the seed's `oauth2.AuthorizationCode`), stored by hash. */

@@ -1,9 +1,10 @@
 import { checkCodeChallenge, checkCodeVerifier, type PkceOptions } from '../checks/pkce.ts'
 import { InvalidGrant, InvalidRequest } from '../errors.ts'
 import { hashToken } from '../tokens/hash.ts'
-import { isPublicClient, type AuthorizationCode } from '../types.ts'
+import { isPublicClient, type AuthorizationCode, type GrantContext } from '../types.ts'
+import { OPENID } from '../oidc/types.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
-import { boundResources, grantContext } from './resource-binding.ts'
+import { boundResources } from './resource-binding.ts'
 import type { Scope } from '../checks/scope.ts'
 import type {
   AuthorizeRequestContext,
@@ -70,6 +71,8 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
     // RFC 9700 section 2.1.1: public clients MUST use PKCE; it can be required of every client.
     const required = isPublicClient(client) || client.requirePkce || this.#pkce.requireForAllClients === true
     const pkce = checkCodeChallenge(context.param('code_challenge'), context.param('code_challenge_method'), required, this.#pkce)
+    // OpenID Connect Core 1.0 section 3.1.2.1: the nonce is kept with the code and echoed in the ID token.
+    const nonce = scopes.includes(OPENID) ? context.param('nonce') : undefined
     // RFC 8707 section 2: the requested resources (or the default) are checked and bound to the code.
     const resources = services.resources.authorize(client, context.paramValues('resource'))
     return {
@@ -98,9 +101,9 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
           familyId: services.newId(),
           issuedAt: now,
           expiresAt: now + services.authorizationCodeLifetime,
-          // auth_time, sid and the remembered consent's grant id (for the ID token and for logout and
-          // revocation), and the resources the grant is bound to (RFC 8707).
-          ...grantContext(user.context, resources),
+          // auth_time, sid and the remembered consent's grant id (for the ID token, logout and revocation),
+          // the nonce, and the resources the grant is bound to (RFC 8707).
+          context: codeContext(user.context, nonce, scopes.includes(OPENID) ? now : undefined, resources),
         }
         await services.authCodeStore.saveCode(record)
         return { code }
@@ -133,7 +136,8 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
       throw new InvalidGrant('The authorization code was already used; the tokens issued from it are revoked.')
     }
     checkBindings(record, context)
-    return services.issueTokens({
+    const { nonce, ...grant } = record.context ?? {}
+    const body = await services.issueTokens({
       client,
       grantType: 'authorization_code',
       userId: record.userId,
@@ -142,9 +146,41 @@ export class AuthorizationCodeGrant<Env = unknown> implements Grant<Env> {
       withRefreshToken: true,
       familyId: record.familyId,
       request,
+      ...(record.context === undefined ? {} : { context: { subjectType: 'user', ...grant } }),
       ...boundResources(record.context, request),
     })
+    // OpenID Connect Core 1.0 section 3.1.3.3: the ID token comes with the tokens when openid was granted.
+    const idToken = services.extensions?.idTokens?.mint({
+      client,
+      userId: record.userId,
+      scopes: record.scopes,
+      accessToken: body.access_token,
+      issuedAt: services.now(),
+      context: record.context,
+      authorizedAt: record.issuedAt,
+      withNonce: nonce !== undefined,
+    })
+    return idToken === undefined ? body : { ...body, id_token: await idToken }
   }
+}
+
+/**
+ * The code's grant context: what the authorization carried (auth_time, sid, the remembered consent's grant
+ * id), the `nonce` (OpenID Connect Core section 3.1.2.1), the login time — the code's issue time when the
+ * site adapter told none, for an `openid` request — and the resources (RFC 8707 section 2).
+ */
+function codeContext(
+  user: GrantContext | undefined,
+  nonce: string | undefined,
+  issuedAt: number | undefined,
+  resources: readonly string[] | undefined,
+): GrantContext | undefined {
+  const context: { -readonly [K in keyof GrantContext]: GrantContext[K] } = { ...user }
+  const time = user?.authTime ?? issuedAt
+  if (time !== undefined) context.authTime = time
+  if (nonce !== undefined) context.nonce = nonce
+  if (resources !== undefined) context.resources = resources
+  return Object.keys(context).length === 0 ? undefined : context
 }
 
 /**

@@ -1,3 +1,4 @@
+import { OFFLINE_ACCESS, OPENID } from '../oidc/types.ts'
 import { formatScope } from '../checks/scope.ts'
 import type { Scope } from '../checks/scope.ts'
 import type { SiteAdapter } from '../web/site-adapter.ts'
@@ -37,7 +38,9 @@ export class ImplicitGrant<Env = unknown> implements Grant<Env> {
 
   async #validate(context: AuthorizeRequestContext<Env>): Promise<PendingAuthorization> {
     const { client, services } = context
-    const scopes = (this.#scope ?? services.scope).parse(context.param('scope'), client.scopes)
+    const parsed = (this.#scope ?? services.scope).parse(context.param('scope'), client.scopes)
+    // OpenID Connect Core 1.0 section 11: offline_access is ignored unless the response type returns a code.
+    const scopes = parsed.includes(OPENID) ? parsed.filter((name) => name !== OFFLINE_ACCESS) : parsed
     // RFC 8707 section 2: the requested resources (or the default) are the token's audience.
     const resources = services.resources.authorize(client, context.paramValues('resource'))
     return {

@@ -23,10 +23,12 @@ export type { Params } from '../internal/params.ts'
 export type {
   AuthorizeHandler,
   AuthorizeRequestContext,
+  EndpointFunction,
   EndpointHandler,
   Grant,
   GrantedUser,
   GrantEndpointContext,
+  GrantExtensions,
   GrantRegistry,
   GrantServices,
   MintedTokens,

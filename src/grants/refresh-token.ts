@@ -2,6 +2,7 @@ import { ConfigurationError, InvalidGrant, InvalidRequest, InvalidScope } from '
 import { DEFAULT_CONCURRENT_REFRESHES, MAX_CONCURRENT_REFRESHES } from '../stores/family.ts'
 import { hashToken } from '../tokens/hash.ts'
 import { parseScopeParameter } from '../checks/scope.ts'
+import type { RefreshToken as RefreshTokenRecord } from '../types.ts'
 import type { Grant, GrantRegistry, TokenRequestContext, TokenResponseBody } from './types.ts'
 import { boundResources } from './resource-binding.ts'
 
@@ -92,6 +93,32 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
     })
   }
 
+  /**
+   * OpenID Connect Core 1.0 section 12.2: a refresh of an `openid` grant returns a new ID token for the
+   * same user, client and `auth_time`, without a `nonce`.
+   */
+  async #withIdToken(
+    body: TokenResponseBody,
+    current: RefreshTokenRecord,
+    scopes: readonly string[],
+    { client, services }: TokenRequestContext<Env>,
+  ): Promise<TokenResponseBody> {
+    const idToken =
+      current.userId === undefined
+        ? undefined
+        : services.extensions?.idTokens?.mint({
+            client,
+            userId: current.userId,
+            scopes,
+            accessToken: body.access_token,
+            issuedAt: services.now(),
+            context: current.context,
+            authorizedAt: current.context?.authTime ?? current.issuedAt,
+            withNonce: false,
+          })
+    return idToken === undefined ? body : { ...body, id_token: await idToken }
+  }
+
   async #handle(context: TokenRequestContext<Env>): Promise<TokenResponseBody> {
     const { request, client, services } = context
     const presented = request.postParam('refresh_token')
@@ -118,6 +145,8 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
       familyId: current.familyId,
       refreshScopes: current.scopes,
       refreshExpiresAt: current.expiresAt,
+      // The login session and its time stay with every token of the family (logout, auth_time).
+      ...(current.context === undefined ? {} : { context: current.context }),
       // RFC 8707 section 2.2: `resource` narrows this access token's audience; the family keeps its set.
       ...boundResources(current.context, request),
     })
@@ -135,7 +164,7 @@ export class RefreshToken<Env = unknown> implements Grant<Env> {
       case 'rotated':
       case 'grace':
         services.emit(request, { type: 'token.refreshed', clientId: client.clientId, userId: current.userId, scopes, outcome })
-        return minted.body
+        return this.#withIdToken(minted.body, current, scopes, context)
       case 'reused':
         services.emit(request, { type: 'refresh.reused', clientId: client.clientId, userId: current.userId })
         throw new InvalidGrant('The refresh token was already used; every token of its grant is revoked.')

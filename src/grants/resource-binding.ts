@@ -109,18 +109,6 @@ export function resourceContext(resources: readonly string[] | undefined): { rea
   return resources === undefined ? {} : { context: { resources } }
 }
 
-/**
- * A code's grant context: what the authorization carried (`auth_time`, `sid`, the remembered consent's
- * grant id) with the resources it is bound to (RFC 8707 section 2).
- */
-export function grantContext(
-  context: GrantContext | undefined,
-  resources: readonly string[] | undefined,
-): { readonly context?: GrantContext } {
-  if (resources === undefined) return context === undefined ? {} : { context }
-  return { context: context === undefined ? { resources } : { ...context, resources } }
-}
-
 /** The resource fields of a token request's subject. */
 export type TokenResources = Pick<TokenSubject, 'resources' | 'refreshResources'>
 

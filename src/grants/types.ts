@@ -16,6 +16,7 @@ import type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } fro
 import type { LoginSessions } from '../sessions/login-sessions.ts'
 import type { RememberedConsents } from '../sessions/consent-store.ts'
 import type { IdTokenHintVerifier } from '../sessions/interaction-flow.ts'
+import type { IdTokenMinter } from '../oidc/types.ts'
 
 // The token-issuing types live with the issuer; they are re-exported here, where grants have always found them.
 export type { MintedTokens, RefreshPolicy, TokenResponseBody, TokenSubject } from '../issuer/types.ts'
@@ -79,6 +80,14 @@ export interface GrantServices<Env = unknown> {
   readonly consents: RememberedConsents
   /** Checks an `id_token_hint` for the login/consent split; set by the OpenID Connect feature. */
   readonly verifyIdTokenHint?: IdTokenHintVerifier | undefined
+  /** What features added for the grants ({@link GrantRegistry.extend}), e.g. OpenID Connect's ID tokens. */
+  readonly extensions?: Readonly<GrantExtensions>
+}
+
+/** Services a feature adds for the grants through {@link GrantRegistry.extend}. */
+export interface GrantExtensions {
+  /** Makes ID tokens: the code and refresh grants add one to their response when `openid` is granted. */
+  idTokens?: IdTokenMinter
 }
 
 /** The context of the controller's client-authenticated JSON endpoints. */
@@ -183,6 +192,21 @@ export interface GrantRegistry<Env = unknown> {
    * `registration_endpoint` or `client_id_metadata_document_supported`; they win over the built-in ones.
    */
   addMetadata(fields: Readonly<Record<string, string | boolean | readonly string[]>>): void
+  /** Adds services for the grants (`services.extensions`), e.g. OpenID Connect's ID-token minter. */
+  extend(extensions: GrantExtensions): void
+  /**
+   * Wraps a built-in endpoint (`token` or `revocation`) in `wrap`'s handler, e.g. to answer CORS; the
+   * wrapper must never reject either. `wrap` gets the controller's services with the endpoint.
+   */
+  wrapEndpoint(
+    name: 'token' | 'revocation',
+    wrap: (handle: EndpointFunction<Env>, services: GrantServices<Env>) => EndpointFunction<Env>,
+  ): void
+  /**
+   * The authorization server metadata (RFC 8414) as the controller serves it, fields added by features
+   * included: what OpenID Connect Discovery serves too, so the two documents cannot disagree.
+   */
+  metadata(): Readonly<Record<string, string | boolean | readonly string[]>>
   /**
    * Puts a client store in front of the one the controller holds, at once, for every endpoint: e.g.
    * `DynamicClientRegistration` answers its registered clients' ids and passes the others on. `decorate`
@@ -190,6 +214,9 @@ export interface GrantRegistry<Env = unknown> {
    */
   decorateClientStore(decorate: (configured: ClientStore, services: GrantServices<Env>) => ClientStore): void
 }
+
+/** An endpoint as the controller routes it. */
+export type EndpointFunction<Env = unknown> = (request: Request, environ: Env) => Promise<Response>
 
 /**
  * A grant (the seed's `GrantHandlerFactory`): configured once, registered with

@@ -30,6 +30,11 @@ export function sha256Bytes(value: string): Buffer {
   return hash('sha256', value, 'buffer')
 }
 
+/** SHA-256 or SHA-512 of a UTF-8 string, as bytes (OpenID Connect `at_hash` and `c_hash`). */
+export function digestBytes(algorithm: 'sha256' | 'sha512', value: string): Buffer {
+  return hash(algorithm, value, 'buffer')
+}
+
 /** HMAC-SHA-256 of `value` under `key`, base64url without padding. */
 export function hmacSha256Base64url(key: string, value: string): string {
   return createHmac('sha256', key).update(value).digest('base64url')

@@ -172,7 +172,8 @@ function generate(
 
 /** A token's context: whose it is, and its resources (RFC 8707) when it has some. */
 function contextOf(subject: TokenSubject, resources: readonly string[] | undefined): GrantContext {
-  const shared = CONTEXTS[subject.userId === undefined ? 'client' : 'user']
+  // The grant's own context (login time and session) when it has one, else only whose tokens they are.
+  const shared = subject.context ?? CONTEXTS[subject.userId === undefined ? 'client' : 'user']
   return resources === undefined ? shared : { ...shared, resources }
 }
 

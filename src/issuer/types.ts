@@ -1,4 +1,4 @@
-import type { AccessToken, Client, RefreshToken, UserData } from '../types.ts'
+import type { AccessToken, Client, GrantContext, RefreshToken, UserData } from '../types.ts'
 import type { Request } from '../web/request.ts'
 
 /** A successful token response (RFC 6749 section 5.1), field names as on the wire. */
@@ -8,6 +8,8 @@ export interface TokenResponseBody {
   readonly expires_in: number
   readonly refresh_token?: string
   readonly scope?: string
+  /** The OpenID Connect ID token, when `openid` was granted (Core 1.0 section 3.1.3.3). */
+  readonly id_token?: string
 }
 
 /** Who the tokens are for. */
@@ -26,6 +28,8 @@ export interface TokenSubject {
   readonly refreshScopes?: readonly string[]
   /** Absolute expiry of the refresh token, when it continues a family. */
   readonly refreshExpiresAt?: number
+  /** The grant's context, kept with the tokens; by default only whose tokens they are (`subjectType`). */
+  readonly context?: GrantContext
   /** The access token's audience (RFC 8707 resources, canonical): its `aud`, kept with it. */
   readonly resources?: readonly string[] | undefined
   /** The resources of the refresh token (the family's whole set) when they differ from the audience. */

@@ -41,6 +41,14 @@ export interface ClientRegistration {
    * `none` for a public client.
    */
   readonly tokenEndpointAuthMethods?: readonly ClientAuthMethod[]
+  /** OpenID Connect: where the client may be sent after logout (checked like redirect URIs). */
+  readonly postLogoutRedirectUris?: readonly string[]
+  /** OpenID Connect: where logout tokens are POSTed (https, or http on loopback). */
+  readonly backchannelLogoutUri?: string
+  /** OpenID Connect: the algorithm of this client's ID tokens; RS256 when unset. */
+  readonly idTokenSignedResponseAlg?: 'RS256' | 'ES256' | 'EdDSA'
+  /** Browser origins (`scheme://host[:port]`) allowed to call the token, revocation and userinfo endpoints. */
+  readonly allowedCorsOrigins?: readonly string[]
   /** The resources (RFC 8707) this client may ask tokens for; absolute URIs, kept in canonical form. */
   readonly resources?: readonly string[]
 }
@@ -93,6 +101,7 @@ export async function createClient(registration: ClientRegistration, policy?: Cl
     throw new ConfigurationError(`client ${clientId}: a client with a secret must authenticate; remove 'none'`)
   }
   return Object.freeze({
+    ...oidcFields(clientId, registration),
     clientId,
     clientSecretHash,
     redirectUris: Object.freeze(redirectUris),
@@ -104,6 +113,39 @@ export async function createClient(registration: ClientRegistration, policy?: Cl
     name: registration.name,
     ...(registration.resources === undefined ? {} : { resources: canonicalResources(clientId, registration.resources) }),
   })
+}
+
+/** The optional OpenID Connect fields, checked; absent ones stay absent (records without them are unchanged). */
+function oidcFields(clientId: string, registration: ClientRegistration): Partial<Client> {
+  const fields: { -readonly [K in keyof Client]?: Client[K] } = {}
+  if (registration.postLogoutRedirectUris !== undefined) {
+    for (const uri of registration.postLogoutRedirectUris) {
+      const problem = checkRegisteredUri(uri, { kind: 'post_logout_redirect' })
+      if (problem !== undefined) throw new ConfigurationError(`client ${clientId}: post-logout redirect ${problem.message}`)
+    }
+    fields.postLogoutRedirectUris = Object.freeze([...registration.postLogoutRedirectUris])
+  }
+  if (registration.backchannelLogoutUri !== undefined) {
+    const problem = checkRegisteredUri(registration.backchannelLogoutUri, { kind: 'backchannel_logout' })
+    if (problem !== undefined) throw new ConfigurationError(`client ${clientId}: back-channel logout ${problem.message}`)
+    fields.backchannelLogoutUri = registration.backchannelLogoutUri
+  }
+  if (registration.idTokenSignedResponseAlg !== undefined) {
+    if (!['RS256', 'ES256', 'EdDSA'].includes(registration.idTokenSignedResponseAlg)) {
+      throw new ConfigurationError(`client ${clientId}: idTokenSignedResponseAlg must be RS256, ES256 or EdDSA`)
+    }
+    fields.idTokenSignedResponseAlg = registration.idTokenSignedResponseAlg
+  }
+  if (registration.allowedCorsOrigins !== undefined) {
+    for (const origin of registration.allowedCorsOrigins) {
+      // An origin is a scheme, a host and an optional port, nothing more (RFC 6454 section 6.2).
+      if (!/^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?$/.test(origin) && !/^https?:\/\/\[[0-9a-f:.]+\](:[0-9]{1,5})?$/.test(origin)) {
+        throw new ConfigurationError(`client ${clientId}: allowedCorsOrigins holds ${JSON.stringify(origin)}, which is not an origin`)
+      }
+    }
+    fields.allowedCorsOrigins = Object.freeze([...registration.allowedCorsOrigins])
+  }
+  return fields
 }
 
 /** A client's resource list in canonical form (RFC 8707 section 2); a `TypeError` for a value that is no resource URI. */

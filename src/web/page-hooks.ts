@@ -33,10 +33,10 @@ export interface ErrorPageContext extends PageContext {
 /**
  * Which message page is shown: `method_not_allowed`; on the device verification page (RFC 8628 section
  * 3.3) `too_many_requests`, `error` (the flow cannot go on), `device_code_unusable` (expired or used),
- * `device_approved` and `device_denied`.
+ * `device_approved` and `device_denied`; at the end-session endpoint `logged_out`.
  */
 export type MessageKind =
-  'method_not_allowed' | 'too_many_requests' | 'error' | 'device_code_unusable' | 'device_approved' | 'device_denied'
+  'method_not_allowed' | 'too_many_requests' | 'error' | 'device_code_unusable' | 'device_approved' | 'device_denied' | 'logged_out'
 
 /** A page that ends a flow or explains why it cannot go on: a title and a sentence, no form. */
 export interface MessagePageContext extends PageContext {

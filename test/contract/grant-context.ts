@@ -36,6 +36,7 @@ export function describeGrantContextRoundTrip(name: string, factory: () => Promi
         sessionId: 'sid-1',
         grantId: 'grant-1',
         resources: ['https://api.example.com/', 'urn:example:resource'],
+        nonce: 'n-0S6_WzA2Mj',
       }
       await store.saveCode(code(clock, { context }))
       expect((await store.fetchByCode('code-1'))?.context).toStrictEqual(context)

@@ -283,6 +283,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
           sessionId: 'session-1',
           grantId: 'grant-1',
           resources: ['https://api.example.com/', 'https://other.example.com/v1'],
+          nonce: 'n-0S6_WzA2Mj',
         } as const
         const c = code({ context })
         await tokens.saveCode(c)
