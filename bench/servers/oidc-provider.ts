@@ -45,7 +45,9 @@
  * UserInfo (on by default) routed at `/userinfo`. Access tokens stay opaque (the default format), as
  * oauth2-stack's are in that mode. Bench codes carry the request's `nonce`, as the codeHandler's do, and
  * the bench session's grant holds the requested scope. With `conformIdTokenClaims` (default) the ID token
- * of the code flow holds the protocol claims only, as oauth2-stack's does.
+ * of the code flow holds the protocol claims only, as oauth2-stack's does; it leaves out `auth_time` (sent
+ * only when `max_age` or the client asks) and `at_hash` (optional at the token endpoint), which
+ * oauth2-stack's carries — one SHA-256 of the access token more on our side.
  *
  * No password or rotating-refresh scenario: oidc-provider has no password grant, and the rotating refresh
  * scenario pre-issues its refresh tokens through the password grant.
