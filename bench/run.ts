@@ -7,6 +7,9 @@
  * tokens, @jmondi/oauth2-server JWTs; each peer's header says why not the rest),
  * `npm run bench -- --code` (authorization_code exchange of pre-issued codes, PKCE S256, against the peers
  * that have the grant and the ceiling) and
+ * `npm run bench -- --oidc` (OpenID Connect: the code exchange with `openid`, which returns an RS256 ID token,
+ * and `GET /userinfo` with a bearer token, against oidc-provider set up alike — opaque access tokens on both
+ * sides — plus the RS256 signing-bound ceiling, measured in this process: see bench/oidc.ts) and
  * `npm run bench -- --full` (everything, longer runs, more repeats).
  * `npm run bench -- --registration` (client_credentials on a server with dynamic registration on, alone
  * and with 100 registrations a second beside it: issue 14 wants the second within 10% of the first).
@@ -29,15 +32,19 @@ import {
   clientCredentials,
   clientCredentialsWithRegistrations,
   introspection,
+  oidcCodeExchange,
   password,
   rotatingRefresh,
+  userinfo,
 } from './scenarios.ts'
+import { measureSigning, OIDC_OURS, OIDC_PEER, oidcSection } from './oidc.ts'
 
 const full = process.argv.includes('--full')
 const adaptersOnly = process.argv.includes('--adapters')
 const storesOnly = process.argv.includes('--stores')
 const resourceOnly = process.argv.includes('--resource')
 const codeOnly = process.argv.includes('--code')
+const oidcOnly = process.argv.includes('--oidc')
 /** `--registration`: client_credentials on a server with registration on, alone and with 100 registrations/s beside it. */
 const registrationOnly = process.argv.includes('--registration')
 /** `--baseline <dir>`: a checkout of an earlier commit, built; its store entries run beside ours in the same run. */
@@ -115,6 +122,15 @@ const codeEntries: Entry[] = [
   ...core.filter((entry) => entry.scenarios.includes(code.name)).map((entry) => ({ ...entry, scenarios: [code.name] })),
 ]
 
+// OpenID Connect: the code exchange with an ID token and UserInfo, ours and oidc-provider's, and the ceiling.
+const oidcCode = oidcCodeExchange()
+const oidcUserinfo = userinfo()
+const oidcEntries: Entry[] = [
+  { spec: { name: CEILING, script: 'ceiling.ts' }, scenarios: [clientCredentials.name] },
+  { spec: OIDC_OURS, scenarios: [oidcCode.name, oidcUserinfo.name] },
+  ...peer(OIDC_PEER.name, OIDC_PEER.script, [oidcCode.name, oidcUserinfo.name], OIDC_PEER.args),
+]
+
 const frameworks = ['node', 'express', 'fastify', 'koa', 'hono'] as const
 const adapters: Entry[] = frameworks.flatMap((framework) => [
   {
@@ -174,21 +190,23 @@ const registrationEntries: Entry[] = [
 
 const plan: { scenario: Scenario; entries: Entry[] }[] = registrationOnly
   ? [clientCredentials, withRegistrations].map((scenario) => ({ scenario, entries: registrationEntries }))
-  : resourceOnly
-    ? [clientCredentials, ...resourceScenarios].map((scenario) => ({ scenario, entries: resource }))
-    : codeOnly
-      ? [clientCredentials, code].map((scenario) => ({ scenario, entries: codeEntries }))
-      : adaptersOnly
-        ? [{ scenario: clientCredentials, entries: adapters }]
-        : storesOnly
-          ? [clientCredentials, password].map((scenario) => ({ scenario, entries: stores }))
-          : [
-              {
-                scenario: clientCredentials,
-                entries: full ? [...core, ...adapters.filter((entry) => entry.spec.args?.[0] !== 'node')] : core,
-              },
-              ...(full ? [password, refresh, code, ...resourceScenarios].map((scenario) => ({ scenario, entries: core })) : []),
-            ]
+  : oidcOnly
+    ? [clientCredentials, oidcCode, oidcUserinfo].map((scenario) => ({ scenario, entries: oidcEntries }))
+    : resourceOnly
+      ? [clientCredentials, ...resourceScenarios].map((scenario) => ({ scenario, entries: resource }))
+      : codeOnly
+        ? [clientCredentials, code].map((scenario) => ({ scenario, entries: codeEntries }))
+        : adaptersOnly
+          ? [{ scenario: clientCredentials, entries: adapters }]
+          : storesOnly
+            ? [clientCredentials, password].map((scenario) => ({ scenario, entries: stores }))
+            : [
+                {
+                  scenario: clientCredentials,
+                  entries: full ? [...core, ...adapters.filter((entry) => entry.spec.args?.[0] !== 'node')] : core,
+                },
+                ...(full ? [password, refresh, code, ...resourceScenarios].map((scenario) => ({ scenario, entries: core })) : []),
+              ]
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -198,6 +216,11 @@ const median = (values: number[]): number => {
 
 const results: Measurement[] = []
 const started = Date.now()
+// Before any server starts, so nothing else of the benchmark runs beside it.
+const signing = oidcOnly ? await measureSigning() : undefined
+if (signing !== undefined) {
+  process.stdout.write(`RS256 signing: ${signing.nodeCrypto.toFixed(0)}/s node:crypto, ${signing.jose.toFixed(0)}/s jose\n`)
+}
 for (const { scenario, entries } of plan) {
   const runs = new Map<string, Measurement[]>()
   const servers = entries.filter((entry) => entry.scenarios.includes(scenario.name)).map((entry) => entry.spec)
@@ -243,7 +266,7 @@ const fastestPeer = (scenario: string): Measurement | undefined =>
 const lines = [
   '# Benchmark results',
   '',
-  `Mode: ${full ? 'full' : adaptersOnly ? 'adapters' : storesOnly ? 'stores' : resourceOnly ? 'resource' : codeOnly ? 'code' : 'quick'} · ${options.connections} connections · ${options.seconds} s per run after ${options.warmupSeconds} s warm-up · median of ${repeats} interleaved runs · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${Math.round((Date.now() - started) / 1000)} s in all.`,
+  `Mode: ${full ? 'full' : adaptersOnly ? 'adapters' : storesOnly ? 'stores' : resourceOnly ? 'resource' : codeOnly ? 'code' : oidcOnly ? 'oidc' : 'quick'} · ${options.connections} connections · ${options.seconds} s per run after ${options.warmupSeconds} s warm-up · median of ${repeats} interleaved runs · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${Math.round((Date.now() - started) / 1000)} s in all.`,
   '',
   'Ratios are to the bare node:http ceiling (or, for adapters only, the node:http trivial route) measured in the same run, and to the fastest peer of the same scenario; absolute figures depend on the machine.',
   '',
@@ -310,8 +333,19 @@ if (beforeAfter.length > 0) {
     '',
   )
 }
+if (signing !== undefined) lines.push(...oidcSection(signing, results, oidcCode.name, oidcUserinfo.name))
 lines.push('![throughput as a ratio of the ceiling](results.svg)', '')
-const suffix = adaptersOnly ? '-adapters' : storesOnly ? '-stores' : resourceOnly ? '-resource' : codeOnly ? '-code' : ''
+const suffix = adaptersOnly
+  ? '-adapters'
+  : storesOnly
+    ? '-stores'
+    : resourceOnly
+      ? '-resource'
+      : codeOnly
+        ? '-code'
+        : oidcOnly
+          ? '-oidc'
+          : ''
 const chart = `results${suffix}.svg`
 lines[lines.length - 2] = `![throughput as a ratio of the ceiling](${chart})`
 if (write) {

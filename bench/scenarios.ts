@@ -74,16 +74,26 @@ export const BENCH_PKCE = {
   challenge: createHash('sha256').update('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk').digest('base64url'),
 } as const
 
-/** The authorization request every code is issued for: the bench client, scope `read`, PKCE S256. */
-const authorizationRequest = new URLSearchParams({
-  response_type: 'code',
-  client_id: BENCH_CLIENT.clientId,
-  redirect_uri: BENCH_CLIENT.redirectUri,
-  scope: 'read',
-  state: 'bench',
-  code_challenge: BENCH_PKCE.challenge,
-  code_challenge_method: 'S256',
-}).toString()
+/**
+ * The authorization request a code is issued for: the bench client, PKCE S256, and `scope` (`read` unless
+ * told); with `nonce`, an OpenID Connect request's `nonce` (Core 1.0 section 3.1.2.1), which the ID token echoes.
+ */
+const authorizationRequest = (scope = 'read', nonce?: string): string =>
+  new URLSearchParams({
+    response_type: 'code',
+    client_id: BENCH_CLIENT.clientId,
+    redirect_uri: BENCH_CLIENT.redirectUri,
+    scope,
+    state: 'bench',
+    code_challenge: BENCH_PKCE.challenge,
+    code_challenge_method: 'S256',
+    ...(nonce === undefined ? {} : { nonce }),
+  }).toString()
+
+/** The scope of the OpenID Connect scenarios: an ID token, and `profile` claims at `/userinfo`. */
+export const OIDC_SCOPE = 'openid profile'
+/** The OpenID Connect scenarios' authorization request (with a nonce, as relying parties send one). */
+const oidcRequest = authorizationRequest(OIDC_SCOPE, 'bench-nonce-0123456789')
 
 /** The code in an authorization response's redirect to the bench client; throws for anything else. */
 function codeFrom(location: string | null, where: string): string {
@@ -100,9 +110,9 @@ function codeFrom(location: string | null, where: string): string {
  * redirects inside the server (e.g. oidc-provider's interaction, which the bench server approves for
  * the bench user) with a cookie jar, until the redirect to the client.
  */
-async function authorizeOverHttp(baseUrl: string): Promise<string> {
+async function authorizeOverHttp(baseUrl: string, request: string): Promise<string> {
   const jar = new Map<string, string>()
-  let url = `${baseUrl}/authorize?${authorizationRequest}`
+  let url = `${baseUrl}/authorize?${request}`
   for (let hop = 0; hop < 6; hop++) {
     const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
     const response = await fetch(url, { redirect: 'manual', headers: cookie === '' ? {} : { cookie } })
@@ -120,11 +130,11 @@ async function authorizeOverHttp(baseUrl: string): Promise<string> {
 }
 
 /** `count` codes from the server's bench-only route (its authorization endpoint run in-process). */
-async function issueCodes(baseUrl: string, count: number): Promise<string[]> {
+async function issueCodes(baseUrl: string, count: number, request: string): Promise<string[]> {
   const response = await fetch(`${baseUrl}${BENCH_CODES_PATH}?count=${count}`, {
     method: 'POST',
     headers: form,
-    body: authorizationRequest,
+    body: request,
   })
   if (response.status !== 200) throw new Error(`${BENCH_CODES_PATH} at ${baseUrl}: ${response.status} ${await response.text()}`)
   const locations = (await response.json()) as (string | null)[]
@@ -149,10 +159,24 @@ const exchangeBody = (code: string): string =>
  * the remaining requests carry an unknown code and fail (counted as errors).
  */
 export function authorizationCode(): Scenario {
+  return codeExchange('authorization_code (pre-issued codes)', authorizationRequest(), /"access_token"/)
+}
+
+/**
+ * The same exchange for OpenID Connect (`--oidc`): codes issued for scope `openid profile` with a nonce,
+ * so that every exchange also returns an ID token (RS256: the bench client registers no other algorithm),
+ * which the single-use check requires in the first answer.
+ */
+export function oidcCodeExchange(): Scenario {
+  return codeExchange('authorization_code + RS256 ID token (openid)', oidcRequest, /"access_token".*"id_token"|"id_token".*"access_token"/)
+}
+
+/** The code-exchange scenario for codes of `request`; `issued` must match the probe's first answer. */
+function codeExchange(name: string, request: string, issued: RegExp): Scenario {
   const codes: string[] = []
   let next = 0
   return {
-    name: 'authorization_code (pre-issued codes)',
+    name,
     path: '/token',
     method: 'POST',
     headers: { ...form, authorization: basic },
@@ -170,9 +194,9 @@ export function authorizationCode(): Scenario {
       const wanted = Math.max(1, Math.round(20_000 * seconds))
       const deadline = Date.now() + seconds * 1_500
       while (codes.length < wanted && (codes.length === 0 || Date.now() < deadline)) {
-        codes.push(...(await issueCodes(baseUrl, Math.min(1_000, wanted - codes.length))))
+        codes.push(...(await issueCodes(baseUrl, Math.min(1_000, wanted - codes.length), request)))
       }
-      const probe = await authorizeOverHttp(baseUrl)
+      const probe = await authorizeOverHttp(baseUrl, request)
       const answers: string[] = []
       for (let attempt = 0; attempt < 2; attempt++) {
         const response = await fetch(`${baseUrl}/token`, {
@@ -182,8 +206,8 @@ export function authorizationCode(): Scenario {
         })
         answers.push(`${response.status} ${await response.text()}`)
       }
-      if (!/^200 .*"access_token"/.test(answers[0] ?? '') || !answers[1]?.startsWith('400 ')) {
-        throw new Error(`${baseUrl}: a code exchanged twice must give 200 (with a token) then 400, got: ${answers.join(' / ')}`)
+      if (!answers[0]?.startsWith('200 ') || !issued.test(answers[0]) || !answers[1]?.startsWith('400 ')) {
+        throw new Error(`${baseUrl}: a code exchanged twice must give 200 (with its tokens) then 400, got: ${answers.join(' / ')}`)
       }
     },
   }
@@ -227,6 +251,37 @@ export function bearer(name: string): Scenario {
     body: () => undefined,
     prepare: async (baseUrl) => {
       headers.authorization = `Bearer ${await oneToken(baseUrl)}`
+    },
+  }
+}
+
+/**
+ * OpenID Connect UserInfo (Core 1.0 section 5.3): `GET /userinfo` with a bearer access token (RFC 6750
+ * header) of an `openid profile` grant, which `prepare` obtains through one real code exchange (a code
+ * from the bench-only route, redeemed at `/token`). The answer is `sub` and the user's profile claims.
+ */
+export function userinfo(): Scenario {
+  const headers: Record<string, string> = {}
+  return {
+    name: 'userinfo (GET, bearer)',
+    path: '/userinfo',
+    method: 'GET',
+    headers,
+    body: () => undefined,
+    prepare: async (baseUrl) => {
+      const [code] = await issueCodes(baseUrl, 1, oidcRequest)
+      const response = await fetch(`${baseUrl}/token`, {
+        method: 'POST',
+        headers: { ...form, authorization: basic },
+        body: exchangeBody(code ?? ''),
+      })
+      const json = (await response.json()) as { access_token?: string; id_token?: string }
+      if (json.access_token === undefined || json.id_token === undefined) throw new Error(`no access and ID token from ${baseUrl}`)
+      headers.authorization = `Bearer ${json.access_token}`
+      // The answer must carry the profile claim, so that both servers do the same work.
+      const answer = await fetch(`${baseUrl}/userinfo`, { headers })
+      const text = await answer.text()
+      if (answer.status !== 200 || !text.includes('"name"')) throw new Error(`${baseUrl}/userinfo: ${answer.status} ${text}`)
     },
   }
 }

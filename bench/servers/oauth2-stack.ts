@@ -10,6 +10,11 @@
  * `POST /bench/codes` (bench/servers/shared.ts), which hands that same `GET /authorize` to
  * `controller.dispatch` in-process — the authorization endpoint exactly as nodeHandler would call it, only
  * without an HTTP round trip per code.
+ *
+ * `--oidc`: OpenID Connect on (`OpenIdConnect` from `oauth2-stack/oidc`), as docs/openid-connect.md sets it
+ * up: the scopes `openid` and `profile` allowed, a `KeySet` (RS256, a 2048-bit RSA key made at start-up,
+ * sealed in a `LocalRecordStore`) signing the ID tokens, and a claims hook that knows the bench user's
+ * profile. Access tokens stay opaque (kept hashed in the token store), as oidc-provider's are.
  */
 import { createServer } from 'node:http'
 import { AuthorizationController, DynamicClientRegistration, type LimitsOptions } from 'oauth2-stack'
@@ -27,6 +32,9 @@ const { Pool } = pg
 import { nodeHandler, Request, type AuthenticationResult, type NodeEnviron, type SiteAdapter } from 'oauth2-stack/web'
 import { nodeBearer } from 'oauth2-stack/resource'
 import { JwtTokenGenerator } from 'oauth2-stack/tokengenerator'
+import { KeySet } from 'oauth2-stack/keys'
+import { OpenIdConnect } from 'oauth2-stack/oidc'
+import { LocalRecordStore } from 'oauth2-stack/store'
 import { announce, BENCH_CLIENT, withBenchCodes } from './shared.ts'
 
 /** `--events`: audit events on, delivered to a handler that drops them (what an `onEvent` costs the core). */
@@ -108,6 +116,8 @@ const limits: LimitsOptions = {
   ...(noLimits ? { clientAuthentication: false, signIn: false, signInPerUser: false } : {}),
   ...(registration ? { registration: false } : {}),
 }
+/** `--oidc`: OpenID Connect on, ID tokens signed RS256 by a key set in memory. */
+const oidc = process.argv.includes('--oidc')
 const controller = new AuthorizationController<NodeEnviron>({
   ...(events ? { onEvent: () => {} } : {}),
   issuer: 'http://127.0.0.1',
@@ -115,7 +125,7 @@ const controller = new AuthorizationController<NodeEnviron>({
   authCodeStore: tokenStore,
   clientStore,
   siteAdapter,
-  scope: new Scope({ available: ['read', 'write'], default: ['read'] }),
+  scope: new Scope({ available: oidc ? ['read', 'write', 'openid', 'profile'] : ['read', 'write'], default: ['read'] }),
   ...(jwt === undefined ? {} : { tokenGenerator: jwt }),
   introspection: { mayIntrospectAll: () => true },
   ...(noLimits || registration ? { limits } : {}),
@@ -125,6 +135,13 @@ controller.addGrant(new ClientCredentialsGrant())
 controller.addGrant(new ResourceOwnerGrant())
 controller.addGrant(new RefreshToken({ expiresIn: 86400 }))
 if (registration) controller.use(new DynamicClientRegistration())
+if (oidc) {
+  const signer = new KeySet({ store: new LocalRecordStore(), issuer: 'http://127.0.0.1', secret: randomBytes(32) })
+  // The key is made and imported now, not on the first token.
+  await signer.load()
+  const profile = { name: 'Bench User', given_name: 'Bench', family_name: 'User', preferred_username: 'bench' }
+  controller.use(new OpenIdConnect({ signer, claims: async (userId) => (userId === 'bench' ? profile : undefined) }))
+}
 
 // A protected API route for the bearer scenarios: opaque tokens through the store, JWTs through the keys.
 const guard = nodeBearer(

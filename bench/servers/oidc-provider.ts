@@ -38,6 +38,17 @@
  * is a client_credentials one (the `ClientCredentials` model, which the endpoint introspects); the
  * token endpoint and the client are as before, so client_credentials runs the same.
  *
+ * OpenID Connect (`--oidc`, with `--map-adapter`): the documented setup of an OpenID Provider — `jwks`
+ * holding one RSA key (2048 bits, made at start-up), so ID tokens are RS256 (the provider's default
+ * `id_token_signed_response_alg`); the client allowed `openid profile read`; the `profile` scope releasing
+ * `name`, `given_name`, `family_name` and `preferred_username`, which `findAccount` gives the bench user;
+ * UserInfo (on by default) routed at `/userinfo`. Access tokens stay opaque (the default format), as
+ * oauth2-stack's are in that mode. Bench codes carry the request's `nonce`, as the codeHandler's do, and
+ * the bench session's grant holds the requested scope. With `conformIdTokenClaims` (default) the ID token
+ * of the code flow holds the protocol claims only, as oauth2-stack's does; it leaves out `auth_time` (sent
+ * only when `max_age` or the client asks) and `at_hash` (optional at the token endpoint), which
+ * oauth2-stack's carries — one SHA-256 of the access token more on our side.
+ *
  * No password or rotating-refresh scenario: oidc-provider has no password grant, and the rotating refresh
  * scenario pre-issues its refresh tokens through the password grant.
  *
@@ -48,7 +59,7 @@
  * userinfo endpoint does": panva/node-oidc-provider issues #67, #225, #560) — an application-written guard,
  * not the library's, and one that would not even find a client_credentials token (a different model).
  */
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { announce, BENCH_CLIENT, withBenchCodes } from './shared.ts'
 
@@ -60,10 +71,12 @@ interface ProviderConfiguration {
   readonly routes: Readonly<Record<string, string>>
   readonly ttl: Readonly<Record<string, number>>
   readonly cookies: { readonly keys: readonly string[] }
-  readonly findAccount: (ctx: unknown, sub: string) => Promise<{ accountId: string; claims: () => Promise<{ sub: string }> }>
+  readonly findAccount: (ctx: unknown, sub: string) => Promise<{ accountId: string; claims: () => Promise<{ readonly sub: string }> }>
   readonly issueRefreshToken: (ctx: unknown, client: OidcClient) => Promise<boolean>
   readonly interactions: { readonly url: (ctx: unknown, interaction: { readonly uid: string }) => Promise<string> }
   readonly adapter?: new (model: string) => MapAdapter
+  readonly jwks?: { readonly keys: readonly JsonWebKey[] }
+  readonly claims?: Readonly<Record<string, readonly string[]>>
 }
 interface OidcClient {
   readonly clientId: string
@@ -192,7 +205,17 @@ const ISSUER = 'http://127.0.0.1'
 const ACCOUNT = 'bench'
 const DAYS_14 = 14 * 24 * 60 * 60
 
+/** `--oidc`: OpenID Connect as its documentation configures it (RS256 ID tokens, `/userinfo`). */
+const oidcMode = process.argv.includes('--oidc')
+const PROFILE = { name: 'Bench User', given_name: 'Bench', family_name: 'User', preferred_username: 'bench' }
+
 const provider = new Provider(ISSUER, {
+  ...(oidcMode
+    ? {
+        jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), use: 'sig' }] },
+        claims: { profile: Object.keys(PROFILE) },
+      }
+    : {}),
   clients: [
     {
       client_id: BENCH_CLIENT.clientId,
@@ -201,7 +224,7 @@ const provider = new Provider(ISSUER, {
       grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
       response_types: ['code'],
       redirect_uris: [BENCH_CLIENT.redirectUri],
-      scope: 'read',
+      scope: oidcMode ? 'openid profile read' : 'read',
     },
   ],
   // Without a resource indicator, client_credentials keeps only the scopes listed here.
@@ -216,7 +239,7 @@ const provider = new Provider(ISSUER, {
       allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client.clientId,
     },
   },
-  routes: { token: '/token', authorization: '/authorize', introspection: '/introspect' },
+  routes: { token: '/token', authorization: '/authorize', introspection: '/introspect', userinfo: '/userinfo' },
   // The defaults' values, set explicitly as the documentation asks (the default functions print a notice
   // on stdout on first use).
   ttl: {
@@ -230,7 +253,7 @@ const provider = new Provider(ISSUER, {
     Session: DAYS_14,
   },
   cookies: { keys: [randomBytes(32).toString('base64url')] },
-  findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+  findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => (oidcMode ? { sub, ...PROFILE } : { sub }) }),
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
   interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
   ...(process.argv.includes('--map-adapter') ? { adapter: MapAdapter } : {}),
@@ -248,9 +271,9 @@ async function approve(req: IncomingMessage, res: ServerResponse): Promise<void>
 // The bench-only code route: one Session and Grant of the bench user, then per code an AuthorizationCode
 // with the fields the authorization endpoint's codeHandler gives it.
 let benchSession: Promise<{ session: Session; grantId: string }> | undefined
-async function sessionAndGrant(): Promise<{ session: Session; grantId: string }> {
+async function sessionAndGrant(scope: string): Promise<{ session: Session; grantId: string }> {
   const grant = new provider.Grant({ accountId: ACCOUNT, clientId: BENCH_CLIENT.clientId })
-  grant.addOIDCScope('read')
+  grant.addOIDCScope(scope)
   const grantId = await grant.save()
   const session = new provider.Session()
   session.loginAccount({ accountId: ACCOUNT })
@@ -259,7 +282,8 @@ async function sessionAndGrant(): Promise<{ session: Session; grantId: string }>
   return { session, grantId }
 }
 const authorizeInProcess = async (params: URLSearchParams): Promise<string> => {
-  benchSession ??= sessionAndGrant()
+  // Every bench code of a run asks for the same scope: the first request's makes the session's grant.
+  benchSession ??= sessionAndGrant(params.get('scope') ?? '')
   const { session, grantId } = await benchSession
   const client = await provider.Client.find(params.get('client_id') ?? '')
   const redirectUri = params.get('redirect_uri')
@@ -271,6 +295,7 @@ const authorizeInProcess = async (params: URLSearchParams): Promise<string> => {
     codeChallenge: params.get('code_challenge'),
     codeChallengeMethod: params.get('code_challenge_method'),
     grantId,
+    nonce: params.get('nonce') ?? undefined,
     redirectUri,
     scope: params.get('scope'),
     sessionUid: session.uid,
