@@ -6,6 +6,7 @@
  */
 
 import { checkRegisteredUri } from '../checks/registered-uri.ts'
+import { sha256Base64url } from '../internal/crypto.ts'
 import type { Client } from '../types.ts'
 
 /** The grant types a metadata-document client may use; others it lists are ignored. */
@@ -90,6 +91,8 @@ export function clientFromMetadataDocument(url: string, body: string): Client {
     requirePkce: true,
     name: typeof name === 'string' && name.trim() !== '' ? name.trim() : undefined,
     source: 'metadata-document',
+    // Remembered consent is dropped when a refetched document says something else (issue 14).
+    metadataVersion: sha256Base64url(body),
     logoUri: httpsUrlOf(fields.logo_uri),
     clientUri: httpsUrlOf(fields.client_uri),
   } satisfies Client)

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { constantTimeEqual, randomBase64url } from '../internal/crypto.ts'
+import { constantTimeEqual, randomBase64url, sha256Base64url } from '../internal/crypto.ts'
 import { ConfigurationError } from '../errors.ts'
 import type { ClientStore, RecordStore } from '../stores/types.ts'
 import { generateClientSecret, hashClientSecret, hashToken } from '../tokens/hash.ts'
@@ -230,6 +230,8 @@ export function toClient(registered: RegisteredClient): Client {
     scopes: metadata.scope === undefined ? undefined : Object.freeze(metadata.scope.split(' ')),
     requirePkce: true,
     name: metadata.client_name,
+    // Remembered consent is kept per redirect URI and dropped when an RFC 7592 update changes the metadata.
+    metadataVersion: sha256Base64url(JSON.stringify(metadata)),
   })
 }
 
