@@ -34,6 +34,7 @@ export type {
   AuditEventInput,
   AuditEventType,
   ClientAuthFailedEvent,
+  ClientRegisteredEvent,
   CodeReusedEvent,
   ConsentGrantedEvent,
   RateLimitedEvent,
