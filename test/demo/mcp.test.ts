@@ -62,6 +62,7 @@ class HeadlessProvider implements OAuthClientProvider {
   authorizationUrl: URL | undefined
   code: string | undefined
   callback: URLSearchParams | undefined
+  loginPage = ''
 
   get redirectUrl(): string {
     return REDIRECT
@@ -109,6 +110,7 @@ class HeadlessProvider implements OAuthClientProvider {
     this.authorizationUrl = url
     const page = await fetch(url, { redirect: 'manual' })
     const html = await page.text()
+    this.loginPage = html
     expect(page.status, html).toBe(200)
     const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
     const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)?.[1]
@@ -250,6 +252,7 @@ describe.each(['mcp', 'mcp-hono'])('examples: npm run example -- %s, with the MC
         expect(clientId).toMatch(/^dcr_/)
         expect(provider.client).not.toHaveProperty('client_secret')
         expectBoundToken(run, clientId)
+        expect(provider.loginPage).toContain('<h1>SDK end-to-end test asks for access</h1>')
 
         // The protected resource metadata is oauth2-stack's document (RFC 9728 section 2).
         const metadata = await fetch(`${origin}/.well-known/oauth-protected-resource/mcp`)
