@@ -7,16 +7,17 @@ import { serve } from '@hono/node-server'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import { Hono } from 'hono'
 import { fetchHandler, type FetchEnviron } from 'oauth2-stack/fetch'
-import { createMcpSetup, isRefusal, PORT, RESOURCE_METADATA_PATH } from './shared/mcp-setup.ts'
+import { fetchProtectedResourceMetadata } from 'oauth2-stack/resource'
+import { createMcpSetup, isRefusal, PORT } from './shared/mcp-setup.ts'
 
 const origin = `http://127.0.0.1:${PORT}`
 const setup = await createMcpSetup<FetchEnviron>(origin)
 const oauth = fetchHandler(setup.controller)
+const resourceMetadata = fetchProtectedResourceMetadata(setup.resourceMetadata)
 
 const app = new Hono()
-for (const path of [RESOURCE_METADATA_PATH, '/.well-known/oauth-protected-resource']) {
-  app.get(path, (c) => c.json(setup.resourceMetadata, 200, { 'access-control-allow-origin': '*' }))
-}
+// RFC 9728: the MCP endpoint's metadata at /.well-known/oauth-protected-resource/mcp.
+app.on(['GET', 'HEAD'], setup.resourceMetadata.path, (c) => resourceMetadata(c.req.raw) ?? c.notFound())
 app.all('/mcp', async (c) => {
   const auth = await setup.authorize(c.req.header('authorization'))
   if (isRefusal(auth)) return new Response(auth.body, { status: auth.status, headers: auth.headers })

@@ -8,17 +8,15 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import express from 'express'
 import { oauth2Router, type ExpressEnviron } from 'oauth2-stack/express'
-import { createMcpSetup, isRefusal, PORT, RESOURCE_METADATA_PATH } from './shared/mcp-setup.ts'
+import { expressProtectedResourceMetadata } from 'oauth2-stack/resource'
+import { createMcpSetup, isRefusal, PORT } from './shared/mcp-setup.ts'
 
 const origin = `http://127.0.0.1:${PORT}`
 const setup = await createMcpSetup<ExpressEnviron>(origin)
 
 const app = express()
-for (const path of [RESOURCE_METADATA_PATH, '/.well-known/oauth-protected-resource']) {
-  app.get(path, (_req, res) => {
-    res.set('access-control-allow-origin', '*').json(setup.resourceMetadata)
-  })
-}
+// RFC 9728: the MCP endpoint's metadata at /.well-known/oauth-protected-resource/mcp (mounted at the root).
+app.use(expressProtectedResourceMetadata(setup.resourceMetadata))
 app.all('/mcp', (req, res, next) => {
   void (async () => {
     const auth = await setup.authorize(req.headers.authorization)

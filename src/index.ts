@@ -55,6 +55,7 @@ export type {
   AuditEventInput,
   AuditEventType,
   ClientAuthFailedEvent,
+  ClientRegisteredEvent,
   CodeReusedEvent,
   ConsentGrantedEvent,
   RateLimitedEvent,

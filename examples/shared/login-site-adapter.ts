@@ -1,7 +1,9 @@
 /**
  * A login-and-consent page for the MCP examples, with the demo server's form: username, password, and an
  * Allow or Deny button (`action=approve|deny`), plus the CSRF field the controller checks. It shows the
- * client's name and where it will send the user back, since a dynamically registered client names itself.
+ * client's name and where it will send the user back, since a dynamically registered client names itself;
+ * for a client with a metadata document, the host it was fetched from first, its name marked unverified,
+ * and a warning when every redirect URI is on this machine.
  * The one user is `demo` / `demo`: for local demonstration only.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
@@ -40,7 +42,7 @@ export class LoginSiteAdapter implements SiteAdapter {
     const attempted = request.method === 'POST' && request.postParam('action') === 'approve'
     const target = redirectHost(context.formAction)
     response.body = `<!doctype html><html><head><meta charset="utf-8"><title>Sign in</title></head><body>
-<h1>${escapeHtml(client.name ?? client.clientId)} asks for access</h1>
+${heading(client, context)}
 ${target === undefined ? '' : `<p>You will be sent back to <strong>${escapeHtml(target)}</strong>.</p>`}
 <p>Scopes: ${escapeHtml(scopes.join(' ') || '(none)')}</p>
 ${attempted ? '<p role="alert">Wrong username or password.</p>' : ''}
@@ -61,6 +63,16 @@ ${context.csrfInput}
   async userHasDeniedAccess(request: Request): Promise<boolean> {
     return request.method === 'POST' && request.postParam('action') === 'deny'
   }
+}
+
+/** Who asks: a metadata-document client by its verified host, its self-chosen name marked as such. */
+function heading(client: Client, context: AuthorizationContext): string {
+  const name = escapeHtml(client.name ?? client.clientId)
+  const display = context.clientDisplay
+  if (display === undefined) return `<h1>${name} asks for access</h1>`
+  return `<h1>A client from <strong>${escapeHtml(display.host)}</strong> asks for access</h1>
+<p>It calls itself “${name}” (not verified).</p>
+${display.localhostOnly ? '<p role="alert">It sends you back to a program on this computer (localhost): allow only if you started it.</p>' : ''}`
 }
 
 /** The host of the redirect URI in the form's action, shown so the user sees where the code goes. */

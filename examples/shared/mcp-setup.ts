@@ -1,15 +1,18 @@
 /**
  * What the MCP examples share: the authorization server (oauth2-stack, at the origin's root, with dynamic
- * client registration open and limited per address), the bearer guard of the MCP endpoint (audience =
- * the MCP server's URL), its protected resource metadata (RFC 9728), and the MCP server with its tool
- * (the official TypeScript SDK).
+ * client registration open and limited per address, Client ID Metadata Documents on, `resource` bound to
+ * the MCP server's URL, concurrent refresh on, JWTs signed with a key set), the bearer guard of the MCP
+ * endpoint (audience = the MCP server's URL), its protected resource metadata (RFC 9728), and the MCP
+ * server with its tool (the official TypeScript SDK).
  */
+import { randomBytes } from 'node:crypto'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
 import { AuthorizationController, DynamicClientRegistration } from 'oauth2-stack'
 import { AuthorizationCodeGrant, RefreshToken, Scope } from 'oauth2-stack/grant'
-import { createBearerGuard } from 'oauth2-stack/resource'
-import { LocalClientStore, LocalTokenStore } from 'oauth2-stack/store'
+import { KeySet } from 'oauth2-stack/keys'
+import { createBearerGuard, protectedResourceMetadata, type ProtectedResourceMetadata } from 'oauth2-stack/resource'
+import { LocalClientStore, LocalRecordStore, LocalTokenStore } from 'oauth2-stack/store'
 import { JwtTokenGenerator } from 'oauth2-stack/tokengenerator'
 import { LoginSiteAdapter } from './login-site-adapter.ts'
 
@@ -17,16 +20,17 @@ import { LoginSiteAdapter } from './login-site-adapter.ts'
 export const PORT = Number(process.env.PORT ?? 8080)
 /** The scope the MCP server's tools need. */
 export const MCP_SCOPE = 'mcp:tools'
-/** Where the protected resource metadata of `/mcp` lives (RFC 9728 section 3.1: the path after the well-known segment). */
-export const RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource/mcp'
 
 /** The authorization server, the guard and the MCP server of one example. */
 export interface McpSetup<Env> {
   readonly controller: AuthorizationController<Env>
   /** The MCP server's URL: the resource its tokens are for (RFC 8707, RFC 9728). */
   readonly resource: string
-  /** The protected resource metadata document (RFC 9728 section 2). */
-  readonly resourceMetadata: Readonly<Record<string, unknown>>
+  /**
+   * Its protected resource metadata (RFC 9728): serve it at the origin's root with the framework
+   * handler of `oauth2-stack/resource` (`expressProtectedResourceMetadata`, `fetchProtectedResourceMetadata`, …).
+   */
+  readonly resourceMetadata: ProtectedResourceMetadata
   /** Checks the `Authorization` header: the token's details for the SDK, or the 401/403 to answer. */
   authorize(authorization: string | undefined): Promise<AuthInfo | GuardRefusal>
   /** A fresh MCP server with the example's tool (one per request: the transport is stateless). */
@@ -45,36 +49,45 @@ export async function createMcpSetup<Env>(origin: string): Promise<McpSetup<Env>
   const issuer = origin
   const resource = `${origin}/mcp`
   const tokenStore = new LocalTokenStore()
-  const generator = new JwtTokenGenerator({ issuer, audience: resource, keys: [await JwtTokenGenerator.generateKey('ES256')] })
+  // Rate-limit counters, CSRF state and the signing keys, in memory: a restart makes new keys. Give KeySet
+  // a SQL or Redis store and a fixed secret (it seals the private keys at rest) to keep them.
+  const records = new LocalRecordStore()
+  const keys = new KeySet({ store: records, issuer, secret: randomBytes(32), algorithms: ['ES256'] })
   const controller = new AuthorizationController<Env>({
     issuer,
     accessTokenStore: tokenStore,
     authCodeStore: tokenStore,
-    // No configured clients: MCP clients register themselves at /register.
+    // No configured clients: MCP clients register themselves at /register or use a metadata document.
     clientStore: new LocalClientStore(),
     siteAdapter: new LoginSiteAdapter(),
-    tokenGenerator: generator,
+    recordStore: records,
+    signer: keys,
+    tokenGenerator: new JwtTokenGenerator({ issuer, signer: keys }),
     scope: new Scope({ available: [MCP_SCOPE], default: [MCP_SCOPE] }),
+    // RFC 8707: the one resource of this server. The SDK sends it as `resource`; a client that sends
+    // none (Claude Code) gets it too. Either way the token's `aud` is the MCP server's URL.
+    resources: { default: resource },
+    // Client ID Metadata Documents: Claude Code and VS Code use their https client ids instead of
+    // registering. Loopback documents are allowed because this issuer is a loopback one (development).
+    clientIdMetadataDocuments: { allowLoopback: true },
   })
   controller.addGrant(new AuthorizationCodeGrant())
-  controller.addGrant(new RefreshToken({ expiresIn: 30 * 86_400 }))
+  // Concurrent refresh: MCP clients refresh one token from several requests at once; within 30 s of a
+  // rotation each of them gets a sibling successor instead of revoking the family (docs/refresh-tokens.md).
+  controller.addGrant(new RefreshToken({ expiresIn: 30 * 86_400, graceSeconds: 30 }))
   // Open registration, limited per address by the `registration` limit (20 an hour by default).
   controller.use(new DynamicClientRegistration())
-  // TODO(metadata documents): turn on Client ID Metadata Documents here once oauth2-stack ships them, so
-  // Claude Code and VS Code can use their https client ids instead of registering.
 
-  // The MCP endpoint checks the token's audience: a token for another resource is refused.
-  const guard = createBearerGuard({ issuer, audience: resource, jwks: generator.jwks(), store: tokenStore })
-  // TODO(protected resource metadata): replace this document and the challenge parameter below with
-  // oauth2-stack's `oauth-protected-resource` handler (oauth2-stack/resource) once it exists.
-  const resourceMetadata = {
+  // RFC 9728: what the MCP endpoint says about itself, served at /.well-known/oauth-protected-resource/mcp.
+  const resourceMetadata = protectedResourceMetadata({
     resource,
-    authorization_servers: [issuer],
-    scopes_supported: [MCP_SCOPE],
-    bearer_methods_supported: ['header'],
-    resource_name: 'oauth2-stack MCP example',
-  }
-  const challenge = `resource_metadata="${origin}${RESOURCE_METADATA_PATH}"`
+    authorizationServers: [issuer],
+    scopesSupported: [MCP_SCOPE],
+    resourceName: 'oauth2-stack MCP example',
+  })
+  // The MCP endpoint checks the token's audience (a token for another resource is refused) and its
+  // challenges carry `resource_metadata` (RFC 9728 section 5.1) and the needed scope.
+  const guard = createBearerGuard({ issuer, resource, resourceMetadata: resourceMetadata.url, jwks: keys, store: tokenStore })
   return {
     controller,
     resource,
@@ -93,10 +106,7 @@ export async function createMcpSetup<Env>(origin: string): Promise<McpSetup<Env>
         }
       }
       const { response } = result
-      const headers = { ...response.headers }
-      // RFC 9728 section 5.1: the challenge names the resource metadata.
-      if (headers['www-authenticate'] !== undefined) headers['www-authenticate'] += `, ${challenge}`
-      return { status: response.statusCode, headers, body: response.body }
+      return { status: response.statusCode, headers: response.headers, body: response.body }
     },
     mcpServer() {
       const server = new McpServer({ name: 'oauth2-stack-example', version: '1.0.0' })

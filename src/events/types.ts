@@ -104,6 +104,18 @@ export interface ConsentGrantedEvent extends AuditEventBase {
   readonly scopes: readonly string[]
 }
 
+/**
+ * A client registered itself (RFC 7591), changed its registration or removed it (RFC 7592), at the
+ * registration endpoint. `clientId` is the registered client; `address` who asked.
+ */
+export interface ClientRegisteredEvent extends AuditEventBase {
+  readonly type: 'client.registered' | 'client.updated' | 'client.deleted'
+  /** The client's `token_endpoint_auth_method` (after the change); `undefined` for a deletion. */
+  readonly tokenEndpointAuthMethod: string | undefined
+  /** The client's redirect URIs (after the change; not secrets); empty for a deletion. */
+  readonly redirectUris: readonly string[]
+}
+
 /** Every audit event: a closed union discriminated by `type`. */
 export type AuditEvent =
   | TokenIssuedEvent
@@ -116,6 +128,7 @@ export type AuditEvent =
   | StoreUnavailableEvent
   | UserLoginFailedEvent
   | ConsentGrantedEvent
+  | ClientRegisteredEvent
 
 /** The `type` of every audit event. */
 export type AuditEventType = AuditEvent['type']

@@ -13,6 +13,7 @@ import type { Request } from '../web/request.ts'
 import { Response } from '../web/response.ts'
 import { parseClientMetadata, type ClientMetadata, type MetadataRules } from './client-metadata.ts'
 import { ClientIndexFull } from './client-index.ts'
+import { registrationPreflight, withRegistrationCors } from './cors.ts'
 import { invalidTokenResponse, methodNotAllowed, RegistrationError, registrationErrorResponse } from './errors.ts'
 import type { RegistrationPolicy } from './policy.ts'
 import type { IssuedCredentials, RegisteredClient, RegisteredClients } from './registered-clients.ts'
@@ -26,6 +27,8 @@ export interface RegistrationEndpointOptions {
   readonly policy: RegistrationPolicy | undefined
   /** Whether RFC 7592 read/update/delete is served. */
   readonly management: boolean
+  /** Whether answers carry `Access-Control-Allow-Origin: *` and preflights are answered (cors.ts). */
+  readonly cors: boolean
 }
 
 const JSON_TYPE = 'application/json'
@@ -33,6 +36,18 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
 
 /** Answers one request at the registration path; never rejects. */
 export async function handleRegistration<Env>(
+  options: RegistrationEndpointOptions,
+  request: Request,
+  environ: Env,
+  services: GrantServices<Env>,
+): Promise<Response> {
+  if (!options.cors) return answer(options, request, environ, services)
+  if (request.method === 'OPTIONS') return registrationPreflight(request, options.management)
+  return withRegistrationCors(await answer(options, request, environ, services))
+}
+
+/** The endpoint's answer, before CORS. */
+async function answer<Env>(
   options: RegistrationEndpointOptions,
   request: Request,
   environ: Env,
@@ -81,6 +96,7 @@ async function register<Env>(
   }
   const metadata = await allowed(options, parseClientMetadata(jsonBody(request), options.rules), request, environ, services, undefined)
   const issued = await options.registered.create(metadata)
+  emitChange(services, request, 'client.registered', issued.client.clientId, metadata)
   return Response.json(201, clientInformation(options, services, issued))
 }
 
@@ -100,6 +116,7 @@ async function manage<Env>(
   if (current === undefined || token === undefined) return invalidTokenResponse(realm, token !== undefined)
   if (request.method === 'DELETE') {
     await options.registered.delete(clientId)
+    emitChange(services, request, 'client.deleted', clientId, undefined)
     // RFC 7592 section 2.3: 204 No Content.
     return new Response(204, { 'cache-control': 'no-store', pragma: 'no-cache' }, '')
   }
@@ -112,6 +129,7 @@ async function manage<Env>(
   // Changed by someone else since it was read: the client reads and tries again.
   if (updated === undefined)
     throw new RegistrationError('invalid_client_metadata', 'The registration changed meanwhile; read it and try again.')
+  emitChange(services, request, 'client.updated', clientId, metadata)
   return Response.json(200, clientInformation(options, services, { ...updated, registrationAccessToken: token }))
 }
 
@@ -167,6 +185,22 @@ function clientInformation<Env>(
         }
       : {}),
   }
+}
+
+/** The audit event of a registration, an update or a deletion (no secret, no token: ids and URIs only). */
+function emitChange<Env>(
+  services: GrantServices<Env>,
+  request: Request,
+  type: 'client.registered' | 'client.updated' | 'client.deleted',
+  clientId: string,
+  metadata: ClientMetadata | undefined,
+): void {
+  services.emit(request, {
+    type,
+    clientId,
+    tokenEndpointAuthMethod: metadata?.token_endpoint_auth_method,
+    redirectUris: metadata === undefined ? [] : [...metadata.redirect_uris],
+  })
 }
 
 /** The JSON body (RFC 7591 section 3.1), or the object a framework's JSON parser already made of it. */

@@ -35,6 +35,13 @@ export interface DynamicClientRegistrationOptions {
   /** Serve RFC 7592 read, update and delete with a registration access token. Default `true`. */
   readonly management?: boolean
   /**
+   * Let browser pages register (the MCP Inspector's web UI): every answer of the endpoint carries
+   * `Access-Control-Allow-Origin: *` (never with credentials: the endpoint takes no cookies) and preflights
+   * are answered. A page of any origin can then register from its visitors' browsers, each visitor's
+   * address counted by the `registration` limit. `false` sends no CORS headers. Default `true`.
+   */
+  readonly cors?: boolean
+  /**
    * Where registrations are kept. Default: the controller's record store (its `recordStore` option, or
    * the token store when it keeps records). memcached evicts under memory pressure: do not keep
    * registrations there.
@@ -114,6 +121,7 @@ export class DynamicClientRegistration<Env = unknown> implements Grant<Env> {
         initialAccessToken: typeof token === 'string' ? fixedToken(token) : token,
         policy: options.policy,
         management: options.management ?? true,
+        cors: options.cors ?? true,
       }
       return registeredClientStore(registered, configured)
     })

@@ -22,7 +22,7 @@ import { ClientIndex } from './client-index.ts'
 /** The record kind of registered clients. */
 export const CLIENT_KIND = 'registered_client'
 /** Default idle time after which an unused registration expires: 90 days. */
-export const DEFAULT_IDLE_EXPIRY_SECONDS = 90 * 86_400
+export const DEFAULT_IDLE_EXPIRY_SECONDS: number = 90 * 86_400
 const MAX_IDLE_EXPIRY_SECONDS = 365 * 86_400
 const CACHE_MAX = 1024
 
