@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.ts'
+import { withCors } from '../oidc/cors.ts'
 import type { Grant, GrantRegistry } from '../grants/types.ts'
 import type { RecordStore } from '../stores/types.ts'
 import type { Request } from '../web/request.ts'
@@ -38,7 +39,10 @@ export interface DynamicClientRegistrationOptions {
    * Let browser pages register (the MCP Inspector's web UI): every answer of the endpoint carries
    * `Access-Control-Allow-Origin: *` (never with credentials: the endpoint takes no cookies) and preflights
    * are answered. A page of any origin can then register from its visitors' browsers, each visitor's
-   * address counted by the `registration` limit. `false` sends no CORS headers. Default `true`.
+   * address counted by the `registration` limit. With it, the token and revocation endpoints answer
+   * preflights and let a registered client's pages read their answers from the origins of its http(s)
+   * redirect URIs (where a browser client receives its code), and no other origin. `false` sends no CORS
+   * headers. Default `true`.
    */
   readonly cors?: boolean
   /**
@@ -125,6 +129,11 @@ export class DynamicClientRegistration<Env = unknown> implements Grant<Env> {
       }
       return registeredClientStore(registered, configured)
     })
+    if (options.cors ?? true) {
+      // A browser client (the MCP Inspector) exchanges its code and revokes from its redirect URI's origin.
+      registry.wrapEndpoint('token', (handle, services) => withCors(handle, services))
+      registry.wrapEndpoint('revocation', (handle, services) => withCors(handle, services))
+    }
     registry.addEndpoint({
       path,
       metadataField: 'registration_endpoint',

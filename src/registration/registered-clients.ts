@@ -232,7 +232,18 @@ export function toClient(registered: RegisteredClient): Client {
     name: metadata.client_name,
     // Remembered consent is kept per redirect URI and dropped when an RFC 7592 update changes the metadata.
     metadataVersion: sha256Base64url(JSON.stringify(metadata)),
+    // A browser client calls the token and revocation endpoints from where it receives its code.
+    allowedCorsOrigins: Object.freeze(webOriginsOf(metadata.redirect_uris)),
   })
+}
+
+/** The distinct origins of the http(s) redirect URIs (private-use schemes have none a browser sends). */
+function webOriginsOf(redirectUris: readonly string[]): string[] {
+  const origins = new Set<string>()
+  for (const uri of redirectUris) {
+    if (uri.startsWith('https://') || uri.startsWith('http://')) origins.add(new URL(uri).origin)
+  }
+  return [...origins]
 }
 
 const DUMMY_TOKEN_HASH = hashToken('no registration access token')
