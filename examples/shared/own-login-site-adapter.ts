@@ -44,7 +44,6 @@ export function readCookie(header: string | undefined, name: string): string | u
 export function safeReturnTo(value: unknown, origin: string, fallback = '/'): string {
   if (typeof value !== 'string' || value.length > 4096) return fallback
   if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback
-  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (/[\u0000-\u001f\u007f\\]/.test(value)) return fallback
   let resolved: URL
   try {
