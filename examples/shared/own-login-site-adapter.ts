@@ -121,11 +121,13 @@ export class OwnLoginSiteAdapter implements SiteAdapter<ExpressEnviron> {
    * The "login page": a 303 to the app's own, carrying where to come back — this very authorization
    * request as the browser sent it (`req.originalUrl` keeps the mount path, /oauth, and the query).
    * After a POST (a consent form whose session ended) the browser comes back with a GET of the same URL.
+   * `context.prompts` is not needed: every case where the user is signed in to the app is a sign-in again.
    */
-  async renderLoginPage(_request: Request, response: Response, environ: ExpressEnviron, context: InteractionContext): Promise<Response> {
+  async renderLoginPage(request: Request, response: Response, environ: ExpressEnviron, context: InteractionContext): Promise<Response> {
     const query = new URLSearchParams({ return_to: environ.req.originalUrl })
-    // prompt=login, select_account: sign in again even if the app's session is there.
-    if (context.prompts.includes('login') || context.prompts.includes('select_account')) query.set('reauth', '1')
+    // Signed in to the app and still asked to sign in: prompt=login, select_account, or a session older
+    // than max_age. The app's page must then show its form, not send her straight back (a loop).
+    if ((await this.currentUser(request, environ)) !== undefined) query.set('reauth', '1')
     if (context.loginHint !== undefined) query.set('login_hint', context.loginHint)
     response.statusCode = 303
     response.headers.location = `${LOGIN_PATH}?${query.toString()}`
