@@ -160,7 +160,10 @@ ${context.csrfInput}
     return { userId: session.user.id, authTime: session.authTime, data: { name: session.user.name, username: session.user.username } }
   }
 
-  /** When oauth2-stack ends its session (OpenID Connect logout), the app's ends too. */
+  /**
+   * When oauth2-stack ends its session (logout), the app's ends too. The interface's logout hook; no code
+   * of oauth2-stack calls it yet (see docs/own-login.md), the app's /logout ends both sessions itself.
+   */
   async endSession(_request: Request, environ: ExpressEnviron): Promise<void> {
     this.#accounts.endSession(readCookie(environ.req.headers.cookie, APP_SESSION_COOKIE))
   }
