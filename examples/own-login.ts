@@ -8,7 +8,7 @@
  * - Anonymous at /oauth/authorize → 303 to `/login?return_to=/oauth/authorize?...` → sign in → back.
  * - Signed in → only the consent page; once allowed, no page at all for the same scopes.
  *
- * The one user is alice / wonderland; the client `notes-app` is public (PKCE), redirect
+ * The users are alice / wonderland and bob / looking-glass; the client `notes-app` is public (PKCE), redirect
  * http://localhost:9090/callback. With `OWN_LOGIN_DB=./own-login.db`, set `OAUTH2_STACK_KEY_SECRET` (32+
  * bytes, e.g. `openssl rand -base64 32`) so the signing keys can be opened again after a restart.
  */
@@ -48,6 +48,7 @@ const db = new Database(dbPath)
 db.pragma('journal_mode = WAL')
 const accounts = new Accounts(db, now)
 await accounts.addUser({ id: 'u-alice', username: 'alice', name: 'Alice Liddell' }, 'wonderland')
+await accounts.addUser({ id: 'u-bob', username: 'bob', name: 'Bob' }, 'looking-glass')
 const store = new SqliteStore({ database: db })
 await store.migrate() // at start-up, never at request time
 await store.addClient({ clientId: 'notes-app', name: 'Notes', redirectUris: ['http://localhost:9090/callback'] })

@@ -134,14 +134,20 @@ describe('examples: npm run example -- own-login', () => {
   }
 
   /** Signs in on the app's login page reached at `loginUrl`; returns the answer to the POST. */
-  async function signIn(browser: Browser, loginUrl: string, password = 'wonderland', returnTo?: string): Promise<Response> {
+  async function signIn(
+    browser: Browser,
+    loginUrl: string,
+    password = 'wonderland',
+    returnTo?: string,
+    username = 'alice',
+  ): Promise<Response> {
     const form = await browser.get(loginUrl)
     expect(form.status).toBe(200)
     const page = await form.text()
     return browser.post(`${base}/login`, {
       csrf: field(page, 'csrf'),
       return_to: returnTo ?? field(page, 'return_to'),
-      username: 'alice',
+      username,
       password,
     })
   }
@@ -269,6 +275,23 @@ describe('examples: npm run example -- own-login', () => {
     const next = await browser.get((await authorizeUrl()).url)
     expect(next.status).toBe(303)
     expect(new URL(next.headers.get('location')!, base).pathname).toBe('/login')
+  })
+
+  it('another user signing in to the app in the same browser is the one oauth2-stack sees', async () => {
+    const browser = new Browser()
+    const first = await authorizeUrl()
+    const login = new URL((await browser.get(first.url)).headers.get('location')!, base)
+    await browser.get(new URL((await signIn(browser, login.toString())).headers.get('location')!, base).toString())
+    const aliceSession = browser.cookies.get('oauth2_session')
+    expect(aliceSession).toBeDefined()
+    // Bob signs in on the app's page (reached directly): oauth2-stack's session for alice must not answer for him.
+    const bob = await signIn(browser, `${base}/login?reauth=1`, 'looking-glass', '/', 'bob')
+    expect(bob.status).toBe(303)
+    expect(browser.cookies.get('oauth2_session')).toBe(aliceSession)
+    const consent = await browser.get((await authorizeUrl()).url)
+    expect(consent.status).toBe(200)
+    expect(await consent.text()).toContain('Signed in as <strong>u-bob</strong>')
+    expect(browser.cookies.get('oauth2_session')).not.toBe(aliceSession)
   })
 
   it('prompt=login sends a signed-in user to the login form, and the sign-in satisfies it', async () => {
