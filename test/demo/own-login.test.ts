@@ -77,16 +77,11 @@ describe('examples: npm run example -- own-login', () => {
   let as: oauth.AuthorizationServer
   const dir = mkdtempSync(join(tmpdir(), 'own-login-'))
 
-  beforeAll(async () => {
-    const port = await freePort()
-    base = `http://localhost:${port}`
-    as = {
-      issuer: `${base}/oauth`,
-      authorization_endpoint: `${base}/oauth/authorize`,
-      token_endpoint: `${base}/oauth/token`,
-      revocation_endpoint: `${base}/oauth/revoke`,
-    }
-    child = spawn(
+  let port: number
+
+  /** Starts the example as `npm run example -- own-login` does, on a database file that outlives it. */
+  async function start(onPort: number): Promise<ChildProcess> {
+    const started = spawn(
       process.execPath,
       [
         '--conditions=oauth2-stack:source',
@@ -101,14 +96,27 @@ describe('examples: npm run example -- own-login', () => {
         cwd: root,
         env: {
           ...process.env,
-          PORT: String(port),
+          PORT: String(onPort),
           TSX_TSCONFIG_PATH: 'tsconfig.json',
           OWN_LOGIN_DB: join(dir, 'app.db'),
           OAUTH2_STACK_KEY_SECRET: 'a test secret of at least thirty-two bytes, not a real one',
         },
       },
     )
-    await waitForOutput(child, /^LISTENING \d+$/m)
+    await waitForOutput(started, /^LISTENING \d+$/m)
+    return started
+  }
+
+  beforeAll(async () => {
+    port = await freePort()
+    base = `http://localhost:${port}`
+    as = {
+      issuer: `${base}/oauth`,
+      authorization_endpoint: `${base}/oauth/authorize`,
+      token_endpoint: `${base}/oauth/token`,
+      revocation_endpoint: `${base}/oauth/revoke`,
+    }
+    child = await start(port)
   }, 30_000)
 
   afterAll(async () => {
@@ -150,6 +158,24 @@ describe('examples: npm run example -- own-login', () => {
       username,
       password,
     })
+  }
+
+  /** Runs an authorization as alice to the end (login and consent when asked) and redeems the code. */
+  async function obtainTokens(browser: Browser): Promise<oauth.TokenEndpointResponse> {
+    const request = await authorizeUrl()
+    let answer = await browser.get(request.url)
+    if (answer.status === 303 && answer.headers.get('location')!.startsWith('/login')) {
+      const back = await signIn(browser, new URL(answer.headers.get('location')!, base).toString())
+      answer = await browser.get(new URL(back.headers.get('location')!, base).toString())
+    }
+    if (answer.status === 200) {
+      const page = await answer.text()
+      const formAction = /<form method="post" action="([^"]+)"/.exec(page)![1]!.replaceAll('&amp;', '&')
+      answer = await browser.post(new URL(formAction, base).toString(), { csrf_token: field(page, 'csrf_token'), action: 'approve' })
+    }
+    const callback = oauth.validateAuthResponse(as, client, new URL(answer.headers.get('location')!), request.state)
+    const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), callback, REDIRECT, request.verifier, insecure)
+    return oauth.processAuthorizationCodeResponse(as, client, response)
   }
 
   async function callApi(token: string): Promise<Response> {
@@ -313,6 +339,26 @@ describe('examples: npm run example -- own-login', () => {
     expect(consent.status).toBe(200)
     expect(await consent.text()).toContain('asks for access')
   })
+
+  it('keeps users, sessions, consent, keys and tokens in SQLite across a restart', async () => {
+    const browser = new Browser()
+    const tokens = await obtainTokens(browser)
+    await stopChild(child)
+    child = await start(port)
+    // The key set is opened again with the same secret: the JWT signed before the restart still verifies.
+    expect((await callApi(tokens.access_token)).status).toBe(200)
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, insecure),
+    )
+    expect((await callApi(refreshed.access_token)).status).toBe(200)
+    // The app's session and the remembered consent survive too: no page at all.
+    const again = await authorizeUrl()
+    const silent = await browser.get(again.url)
+    expect(silent.status).toBe(302)
+    expect(oauth.validateAuthResponse(as, client, new URL(silent.headers.get('location')!), again.state).get('code')).toBeTruthy()
+  }, 30_000)
 })
 
 describe('own-login: return_to rules', () => {
