@@ -111,6 +111,63 @@ describe('CORS on /register (browser clients such as the MCP Inspector)', () => 
   })
 })
 
+describe('CORS on /token and /revoke for registered browser clients', () => {
+  let started: Started
+  let clientId: string
+  beforeAll(async () => {
+    started = await startWith()
+    const created = await registerFrom(started.server, INSPECTOR_CLIENT)
+    clientId = ((await created.json()) as { client_id: string }).client_id
+  })
+  afterAll(() => started.server.close())
+
+  it('answers the token endpoint preflight', async () => {
+    const response = await fetch(`${started.server.url}/token`, {
+      method: 'OPTIONS',
+      headers: { origin: INSPECTOR, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    })
+    expect(response.status).toBe(204)
+    expect(response.headers.get('access-control-allow-origin')).toBe(INSPECTOR)
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull()
+  })
+
+  it("lets the origin of the client's redirect URI read token and revocation answers, and no other origin", async () => {
+    const form = {
+      grant_type: 'authorization_code',
+      code: 'not-a-code',
+      redirect_uri: CALLBACK,
+      code_verifier: 'v'.repeat(43),
+      client_id: clientId,
+    }
+    const own = await postToken(started.server.url, form, { headers: { origin: INSPECTOR } })
+    expect(own.status).toBe(400)
+    expect(own.headers.get('access-control-allow-origin')).toBe(INSPECTOR)
+    const other = await postToken(started.server.url, form, { headers: { origin: 'https://attacker.example' } })
+    expect(other.status).toBe(400)
+    expect(other.headers.get('access-control-allow-origin')).toBeNull()
+    const revoked = await fetch(`${started.server.url}/revoke`, {
+      method: 'POST',
+      headers: { origin: INSPECTOR, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: 'unknown', client_id: clientId }),
+    })
+    expect(revoked.status).toBe(200)
+    expect(revoked.headers.get('access-control-allow-origin')).toBe(INSPECTOR)
+  })
+
+  it('sends none with cors: false', async () => {
+    const quiet = await startWith({ cors: false })
+    try {
+      const created = await registerFrom(quiet.server, INSPECTOR_CLIENT)
+      const id = ((await created.json()) as { client_id: string }).client_id
+      const form = { grant_type: 'authorization_code', code: 'x', redirect_uri: CALLBACK, code_verifier: 'v'.repeat(43), client_id: id }
+      const answer = await postToken(quiet.server.url, form, { headers: { origin: INSPECTOR } })
+      expect(answer.headers.get('access-control-allow-origin')).toBeNull()
+    } finally {
+      await quiet.server.close()
+    }
+  })
+})
+
 describe('audit events and deletion', () => {
   let started: Started
   beforeAll(async () => {
