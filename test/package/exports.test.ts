@@ -32,6 +32,7 @@ const sources = new Set(entries.map(([, target]) => target['oauth2-stack:source'
 const NOT_PUBLIC: Readonly<Record<string, string>> = {
   'src/adapters/node-request.ts': 'builds a web Request from a node:http request; used by the node, Express, Fastify and Koa adapters',
   'src/adapters/read-body.ts': 'the shared body reader of the adapters',
+  'src/registration/index.ts': "the registration folder's barrel; its public names are exported by the root entry, oauth2-stack",
 }
 
 /** Runs a snippet with the built package (npm test builds first), as a user's project would load it. */
