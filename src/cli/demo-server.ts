@@ -179,7 +179,11 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   const openid = Object.hasOwn(scopes, 'openid')
   const users: DemoUser[] = [...(options.users ?? [])]
   if (demo)
-    users.unshift({ username: DEMO.user.username, password: DEMO.user.password, data: { name: 'Demo User', email: 'demo@example.com', email_verified: true } })
+    users.unshift({
+      username: DEMO.user.username,
+      password: DEMO.user.password,
+      data: { name: 'Demo User', email: 'demo@example.com', email_verified: true },
+    })
   const siteAdapter = new DemoSiteAdapter(users, {
     scopeDescriptions: scopes,
     ...(demo ? { hint: `Demo account: ${DEMO.user.username} / ${DEMO.user.password}` } : {}),
@@ -293,7 +297,14 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
           if (health !== undefined) return health
           if (request.method !== 'GET' && request.method !== 'HEAD') return undefined
           if (request.path === '/' || request.path === '/index.html')
-            return homePage(authorizationUrl, curl, deviceUrl, demo, playground, openid ? `${issuer}${OPENID_CONFIGURATION_PATH}` : undefined)
+            return homePage(
+              authorizationUrl,
+              curl,
+              deviceUrl,
+              demo,
+              playground,
+              openid ? `${issuer}${OPENID_CONFIGURATION_PATH}` : undefined,
+            )
           if (
             playground &&
             (request.path === PLAYGROUND_PATH || request.path === `${PLAYGROUND_PATH}/` || request.path === PLAYGROUND_CALLBACK_PATH)
