@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto'
 import { KeySet } from '../keys/key-set.ts'
 import { OpenIdConnect } from '../logout/openid-connect.ts'
-import type { UserClaims } from '../oidc/types.ts'
 import { LocalRecordStore } from '../stores/memory-record-store.ts'
 import type { ClientStore } from '../stores/types.ts'
 import type { Client } from '../types.ts'
@@ -33,7 +32,7 @@ export function demoOpenIdConnect(signer: KeySet, users: readonly DemoUser[]): O
       if (user === undefined) return undefined
       const claims: Record<string, unknown> = { preferred_username: user.username }
       for (const name of CLAIMS) if (user.data[name] !== undefined) claims[name] = user.data[name]
-      return claims as UserClaims
+      return claims
     },
   })
 }

@@ -169,17 +169,17 @@ export class OpenIdConnect<Env = unknown> implements Grant<Env> {
 }
 
 /**
- * The controller's JWKS endpoint serving `signer`'s keys too: those whose `kid` it does not already
- * publish are added (none when both sign with the same `KeySet`), and CORS preflights are answered.
+ * The controller's JWKS endpoint serving `signer`'s keys too: those it does not already publish are
+ * added (none when both sign with the same `KeySet`), and CORS preflights are answered.
  */
 function withKeys<Env>(handle: EndpointFunction<Env>, signer: Signer): EndpointFunction<Env> {
   return async (request, environ) => {
     if (request.method === 'OPTIONS') return corsPreflight(request, 'GET')
     const response = await handle(request, environ)
     if (response.statusCode !== 200) return response
-    const published = JSON.parse(response.body) as { keys: { kid?: string }[] }
-    const kids = new Set(published.keys.map((key) => key.kid))
-    const added = (await signer.jwks()).keys.filter((key) => !kids.has(key.kid))
+    const published = JSON.parse(response.body) as { keys: object[] }
+    const known = new Set(published.keys.map((key) => JSON.stringify(key)))
+    const added = (await signer.jwks()).keys.filter((key) => !known.has(JSON.stringify(key)))
     if (added.length === 0) return response
     return new Response(200, { ...PUBLIC_JSON_HEADERS }, JSON.stringify({ keys: [...published.keys, ...added] }))
   }
