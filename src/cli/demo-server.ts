@@ -73,8 +73,10 @@ export interface DemoServerOptions {
   /** How long {@link DemoServer.shutdown} waits for requests in flight, in milliseconds. Default 10000. */
   readonly drainTimeoutMs?: number
   /**
-   * The issuer's signing keys, made once the issuer is known (e.g. a store `KeySet`): served at `/jwks`, and
-   * signing the access tokens when {@link DemoServerOptions.accessTokenFormat} is `jwt`.
+   * The issuer's signing keys, made once the issuer is known (e.g. a store `KeySet`): served at `/jwks`,
+   * signing the ID tokens (the demo is an OpenID Provider whenever `openid` is one of its scopes; without
+   * this option it uses a key set in memory), and the access tokens when
+   * {@link DemoServerOptions.accessTokenFormat} is `jwt`.
    */
   readonly signer?: (issuer: string) => KeySet
   /** `opaque` (default) or `jwt` (RFC 9068, signed by {@link DemoServerOptions.signer}). */

@@ -3,7 +3,9 @@
  * site adapter implements the login/consent split: sign in to one client with the password, then a second
  * client signs in without a password (a consent-only page, since the core's login session cookie is sent
  * on the relying party's top-level redirect), then the first client again without any page (remembered
- * consent). Callbacks are intercepted, so nothing leaves the machine.
+ * consent). Then OpenID Connect: sign in for an ID token, a second client without a password, RP-Initiated
+ * Logout at the discovery document's end_session_endpoint, and the next authorization asks for the password
+ * again. Callbacks are intercepted, so nothing leaves the machine.
  *
  * Needs /usr/bin/chromium. In CI (CI set) a missing Chromium fails the suite; locally it is skipped
  * with a warning.
