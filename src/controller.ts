@@ -10,6 +10,7 @@ import { rateLimitedEventOf, storeUnavailableEventOf } from './events/error-even
 import { consoleLogger, logServerErrors, safeLog } from './events/logger.ts'
 import { requestIdOf } from './events/request-id.ts'
 import { revocationEndpoint } from './endpoints/revoke.ts'
+import { extendServices } from './grants/extend-services.ts'
 import { wrapRoute } from './endpoints/wrap-route.ts'
 import type { AnyOAuthError } from './errors.ts'
 import type { MetadataValue } from './endpoints/metadata.ts'
@@ -291,8 +292,8 @@ export class AuthorizationController<Env = unknown> {
         for (const [name, value] of Object.entries(fields)) this.#metadataFields.set(name, value)
         this.#metadata = undefined
       },
-      extend: (extensions) => Object.assign(this.#services, { extensions: { ...this.#services.extensions, ...extensions } }),
-      wrapEndpoint: (name, wrap) => wrapRoute(this.#routes.get(this[`${name}Path`])!, wrap, this.#services),
+      extend: (extensions) => extendServices(this.#services, extensions),
+      wrapEndpoint: (name, wrap) => wrapRoute(this.#routes.get(this[`${name}Path`] ?? ''), wrap, this.#services),
       metadata: () => this.metadata,
       guardStore: this.#guard,
       recordStore: this.#services.recordStore,

@@ -12,6 +12,7 @@ import { ResourceOwnerGrant } from '../grants/resource-owner.ts'
 import { Scope } from '../checks/scope.ts'
 import type { KeySet } from '../keys/key-set.ts'
 import { JwtTokenGenerator } from '../tokens/jwt.ts'
+import { OPENID_CONFIGURATION_PATH } from '../logout/openid-connect.ts'
 import { escapeHtml } from '../internal/html.ts'
 import type { AdministeredClientStore } from '../stores/from-url.ts'
 import { storedUriProblems } from '../stores/client-registration.ts'
@@ -26,6 +27,7 @@ import { healthResponse } from './health.ts'
 import { escapeControlCharacters } from './printable.ts'
 import { DynamicClientRegistration } from '../registration/feature.ts'
 import { DEMO_SCOPES, DemoSiteAdapter, type DemoUser } from './demo-site-adapter.ts'
+import { DEMO_POST_LOGOUT_REDIRECT_URI, demoOpenIdConnect, memoryKeySet, withDemoLogoutUri } from './demo-openid.ts'
 import {
   PLAYGROUND_CALLBACK_PATH,
   PLAYGROUND_CLIENT_ID,
@@ -71,8 +73,10 @@ export interface DemoServerOptions {
   /** How long {@link DemoServer.shutdown} waits for requests in flight, in milliseconds. Default 10000. */
   readonly drainTimeoutMs?: number
   /**
-   * The issuer's signing keys, made once the issuer is known (e.g. a store `KeySet`): served at `/jwks`, and
-   * signing the access tokens when {@link DemoServerOptions.accessTokenFormat} is `jwt`.
+   * The issuer's signing keys, made once the issuer is known (e.g. a store `KeySet`): served at `/jwks`,
+   * signing the ID tokens (the demo is an OpenID Provider whenever `openid` is one of its scopes; without
+   * this option it uses a key set in memory), and the access tokens when
+   * {@link DemoServerOptions.accessTokenFormat} is `jwt`.
    */
   readonly signer?: (issuer: string) => KeySet
   /** `opaque` (default) or `jwt` (RFC 9068, signed by {@link DemoServerOptions.signer}). */
@@ -147,6 +151,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       // No implicit grant for the demo's clients: tokens in a URI fragment, no PKCE (RFC 9700 section 2.1.2).
       responseTypes: ['code'],
       name: 'Demo App (abc)',
+      postLogoutRedirectUris: [DEMO_POST_LOGOUT_REDIRECT_URI],
     })
     await clientStore.addClient({
       clientId: DEMO.publicClient.clientId,
@@ -173,9 +178,14 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   await warnAboutStoredUris(clientStore, options.logger)
   const tokenStore = options.tokenStore ?? new LocalTokenStore()
   const scopes = options.scopes ?? DEMO_SCOPES
+  const openid = Object.hasOwn(scopes, 'openid')
   const users: DemoUser[] = [...(options.users ?? [])]
   if (demo)
-    users.unshift({ username: DEMO.user.username, password: DEMO.user.password, data: { name: 'Demo User', email: 'demo@example.com' } })
+    users.unshift({
+      username: DEMO.user.username,
+      password: DEMO.user.password,
+      data: { name: 'Demo User', email: 'demo@example.com', email_verified: true },
+    })
   const siteAdapter = new DemoSiteAdapter(users, {
     scopeDescriptions: scopes,
     ...(demo ? { hint: `Demo account: ${DEMO.user.username} / ${DEMO.user.password}` } : {}),
@@ -196,7 +206,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   let controller: AuthorizationController<NodeEnviron>
   try {
     // Read (or created) now: a wrong key secret or a store that cannot hold keys stops the start.
-    const signer = options.signer?.(issuer)
+    // An OpenID Provider whenever openid is a scope: the host's key set, else one in memory.
+    const signer = options.signer?.(issuer) ?? (openid ? memoryKeySet(issuer) : undefined)
     await signer?.load()
     controller = new AuthorizationController<NodeEnviron>({
       issuer,
@@ -204,7 +215,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       ...(options.accessTokenFormat === 'jwt' && signer !== undefined ? { tokenGenerator: new JwtTokenGenerator({ issuer, signer }) } : {}),
       accessTokenStore: tokenStore,
       authCodeStore: tokenStore,
-      clientStore,
+      clientStore: demo ? withDemoLogoutUri(clientStore, DEMO.confidentialClient.clientId) : clientStore,
       siteAdapter,
       scope: new Scope({
         available: Object.keys(scopes),
@@ -218,6 +229,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       // Server errors and store outages through the log (the controller's default onError), and the audit events.
       ...(logger === undefined ? {} : { logger: logger.asLogger(), onEvent: (event) => logger.audit(event) }),
     })
+    // One JWKS: the controller's, with the same key set (docs/openid-connect.md).
+    if (openid && signer !== undefined) controller.use(demoOpenIdConnect(signer, users))
   } catch (error) {
     server.close()
     throw error
@@ -285,7 +298,15 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
           const health = await healthResponse(request, controller, notReady)
           if (health !== undefined) return health
           if (request.method !== 'GET' && request.method !== 'HEAD') return undefined
-          if (request.path === '/' || request.path === '/index.html') return homePage(authorizationUrl, curl, deviceUrl, demo, playground)
+          if (request.path === '/' || request.path === '/index.html')
+            return homePage(
+              authorizationUrl,
+              curl,
+              deviceUrl,
+              demo,
+              playground,
+              openid ? `${issuer}${OPENID_CONFIGURATION_PATH}` : undefined,
+            )
           if (
             playground &&
             (request.path === PLAYGROUND_PATH || request.path === `${PLAYGROUND_PATH}/` || request.path === PLAYGROUND_CALLBACK_PATH)
@@ -334,7 +355,14 @@ async function warnAboutStoredUris(clientStore: AdministeredClientStore, logger:
   }
 }
 
-function homePage(authorizationUrl: string, curl: string, deviceUrl: string, demo: boolean, playground: boolean): Response {
+function homePage(
+  authorizationUrl: string,
+  curl: string,
+  deviceUrl: string,
+  demo: boolean,
+  playground: boolean,
+  discovery: string | undefined,
+): Response {
   const steps = demo
     ? `<h2>Try it by hand</h2>
 <ol><li><a href="${escapeHtml(authorizationUrl)}">Start the authorization-code flow</a> and sign in as <b>demo</b> / <b>demo</b>.</li>
@@ -355,6 +383,7 @@ a{color:#1d4ed8}@media (prefers-color-scheme:dark){body{background:#0d1117;color
 </head><body><main><h1>oauth2-stack demo authorization server</h1>
 ${play}
 ${steps}
-<p>Metadata: <a href="/.well-known/oauth-authorization-server">/.well-known/oauth-authorization-server</a></p></main></body></html>`,
+<p>Metadata: <a href="/.well-known/oauth-authorization-server">/.well-known/oauth-authorization-server</a></p>
+${discovery === undefined ? '' : `<p>OpenID Connect: an OpenID Provider; discovery at <a href="${escapeHtml(discovery)}">${escapeHtml(discovery)}</a></p>`}</main></body></html>`,
   )
 }

@@ -14,8 +14,10 @@ export interface DemoUser {
 
 /** Plain-words descriptions of the demo's scopes. */
 export const DEMO_SCOPES: Readonly<Record<string, string>> = {
+  openid: 'Sign you in with your account',
   profile: 'See your name',
   email: 'See your email address',
+  offline_access: 'Keep access when you are away',
 }
 
 /** Options of {@link DemoSiteAdapter}. */

@@ -33,6 +33,11 @@ export interface KeySecret {
   readonly source: string
 }
 
+/** Whether {@link keySecretFor} finds a key secret without asking: the variable is set, or the store is SQLite or memory. */
+export function hasOwnKeySecret(storeUrl: string, env: Readonly<Record<string, string | undefined>>): boolean {
+  return (env[KEY_SECRET_ENV] ?? '') !== '' || /^(sqlite|memory):/i.test(storeUrl)
+}
+
 /**
  * The key secret for a store URL: `OAUTH2_STACK_KEY_SECRET` when set; else, for `sqlite:<file>`, the secret
  * kept in `key-secret` beside the database file (created once, mode 0600, by whichever process comes first);

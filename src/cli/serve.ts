@@ -13,7 +13,7 @@ import type { CliIo } from './io.ts'
 import { RequestLogger, type LogFormat } from './request-log.ts'
 import { configOf, optionLabel, SERVE_OPTIONS, storeUrlOf, withEnvironment } from './settings.ts'
 import { describeStoreUrl, openCliStore } from './store.ts'
-import { cliKeySet, keySecretFor, type KeySecret } from './keys.ts'
+import { cliKeySet, hasOwnKeySecret, keySecretFor, type KeySecret } from './keys.ts'
 
 /**
  * Runs `serve` until SIGINT or SIGTERM, then shuts down gracefully: requests in flight are answered, new
@@ -44,12 +44,14 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
     color: settings.log === 'pretty' && io.stdoutIsTTY && io.env.NO_COLOR === undefined,
   })
   try {
-    keySecret = settings.accessTokenFormat === 'jwt' ? await keySecretFor(settings.storeUrl, io.env, command) : undefined
+    // The store's key set signs ID tokens (and JWT access tokens): on SQLite and in memory always (the
+    // secret beside the database), on a shared store when OAUTH2_STACK_KEY_SECRET is set.
+    const jwt = settings.accessTokenFormat === 'jwt'
+    keySecret = jwt || hasOwnKeySecret(settings.storeUrl, io.env) ? await keySecretFor(settings.storeUrl, io.env, command) : undefined
     const secret = keySecret?.secret
     demo = await startDemoServer({
-      ...(secret === undefined
-        ? {}
-        : { signer: (issuer: string) => cliKeySet(store.recordStore, issuer, secret, config), accessTokenFormat: 'jwt' }),
+      ...(secret === undefined ? {} : { signer: (issuer: string) => cliKeySet(store.recordStore, issuer, secret, config) }),
+      ...(jwt ? { accessTokenFormat: 'jwt' } : {}),
       port: settings.port,
       host: settings.host,
       ...(settings.issuer === undefined ? {} : { issuer: settings.issuer }),
@@ -75,7 +77,7 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
     throw startFailure(error, settings)
   }
 
-  io.err(banner(demo, settings, store.persistent).replace('\nLog:', keysLine(keySecret)))
+  io.err(banner(demo, settings, store.persistent).replace('\nLog:', keysLine(keySecret, settings.accessTokenFormat === 'jwt')))
   logger.event('info', 'listening', { issuer: demo.issuer, store: describeStoreUrl(settings.storeUrl) })
   const signal = await io.waitForStop()
   logger.event('info', 'stopping', { signal, drain_timeout_ms: settings.drainTimeoutMs })
@@ -159,10 +161,10 @@ function resolveSettings(parsed: Parameters<typeof stringOption>[0], config: Cli
 }
 
 /** The banner's line about signing keys (before `Log:`), when serve signs JWTs. */
-function keysLine(keySecret: KeySecret | undefined): string {
+function keysLine(keySecret: KeySecret | undefined, jwt: boolean): string {
   return keySecret === undefined
     ? '\nLog:'
-    : `\nKeys:     JWT access tokens; signing keys in the store, sealed under ${keySecret.source}\nLog:`
+    : `\nKeys:     ${jwt ? 'ID tokens and JWT access tokens' : 'ID tokens'}; signing keys in the store, sealed under ${keySecret.source}\nLog:`
 }
 
 function startFailure(error: unknown, settings: ServeSettings): CliError {

@@ -88,6 +88,11 @@ export interface GrantServices<Env = unknown> {
 export interface GrantExtensions {
   /** Makes ID tokens: the code and refresh grants add one to their response when `openid` is granted. */
   idTokens?: IdTokenMinter
+  /**
+   * Checks `id_token_hint` at the authorization endpoint: becomes `services.verifyIdTokenHint` unless the
+   * controller's `sessions.verifyIdTokenHint` option set one.
+   */
+  verifyIdTokenHint?: IdTokenHintVerifier
 }
 
 /** The context of the controller's client-authenticated JSON endpoints. */
@@ -195,11 +200,11 @@ export interface GrantRegistry<Env = unknown> {
   /** Adds services for the grants (`services.extensions`), e.g. OpenID Connect's ID-token minter. */
   extend(extensions: GrantExtensions): void
   /**
-   * Wraps a built-in endpoint (`token` or `revocation`) in `wrap`'s handler, e.g. to answer CORS; the
+   * Wraps a built-in endpoint (`token`, `revocation`, or `jwks` when the controller serves one) in `wrap`'s handler, e.g. to answer CORS; the
    * wrapper must never reject either. `wrap` gets the controller's services with the endpoint.
    */
   wrapEndpoint(
-    name: 'token' | 'revocation',
+    name: 'token' | 'revocation' | 'jwks',
     wrap: (handle: EndpointFunction<Env>, services: GrantServices<Env>) => EndpointFunction<Env>,
   ): void
   /**

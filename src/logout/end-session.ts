@@ -9,6 +9,7 @@ import { verifyIdTokenHint, type IdTokenHintClaims } from '../oidc/verify-id-tok
 import type { EndpointHandler, GrantServices } from '../grants/types.ts'
 import type { Client } from '../types.ts'
 import type { BackChannelLogout } from './back-channel.ts'
+import { CoreSessionEnder } from './login-session-ender.ts'
 import { revokesFamiliesBySession, type LoginSessionInfo, type SessionEnder } from './session-ender.ts'
 
 /** What the end-session endpoint needs beside the controller's services. */
@@ -17,7 +18,8 @@ export interface EndSessionConfig<Env> {
   readonly path: string
   /** Verifies `id_token_hint` against the keys it publishes. */
   readonly signer: Signer
-  readonly sessions: SessionEnder<Env>
+  /** The login sessions; `undefined` for the core's own ({@link CoreSessionEnder}). */
+  readonly sessions: SessionEnder<Env> | undefined
   /** Back-channel logout, when the server delivers it. */
   readonly backChannel: BackChannelLogout | undefined
 }
@@ -43,10 +45,12 @@ export class EndSessionEndpoint<Env> implements EndpointHandler<Env> {
   readonly path: string
   readonly metadataField = 'end_session_endpoint'
   readonly #config: EndSessionConfig<Env>
+  #sessions: SessionEnder<Env> | undefined
 
   constructor(config: EndSessionConfig<Env>) {
     this.path = config.path
     this.#config = config
+    this.#sessions = config.sessions
   }
 
   async handle(request: Request, environ: Env, services: GrantServices<Env>): Promise<Response> {
@@ -97,7 +101,9 @@ export class EndSessionEndpoint<Env> implements EndpointHandler<Env> {
   }
 
   async #logout(request: Request, environ: Env, services: GrantServices<Env>, logout: LogoutRequest): Promise<Response> {
-    const session = await this.#config.sessions.current(request, environ)
+    // Made once, on the first logout: the core's sessions live in the controller's services.
+    const sessions = (this.#sessions ??= new CoreSessionEnder(services))
+    const session = await sessions.current(request, environ)
     if (session === undefined) return this.#done(request, services, logout, [])
     const binding = ['end_session', session.sessionId, logout.client?.clientId ?? '', logout.redirectUri ?? '', logout.state ?? ''].join(
       '\0',
@@ -107,7 +113,7 @@ export class EndSessionEndpoint<Env> implements EndpointHandler<Env> {
       return this.#error(request, services, 'The sign-out form expired or was not sent from this site. Please try again.')
     }
     if (!submitted && !proves(logout.hint, session)) return this.#confirmation(request, services, logout, binding)
-    const cookies = [...(await this.#config.sessions.end(request, environ, session.sessionId))]
+    const cookies = [...(await sessions.end(request, environ, session.sessionId))]
     if (submitted) cookies.push(services.csrf.clearCookie)
     const store = services.accessTokenStore
     // Core 1.0 section 11: tokens granted offline_access outlive the session; the others end with it.

@@ -2,12 +2,13 @@ import { ConfigurationError } from '../errors.ts'
 import type { SafeFetch } from '../fetch/types.ts'
 import type { Signer } from '../keys/types.ts'
 import { metadataEndpoint } from '../endpoints/metadata.ts'
-import type { Grant, GrantRegistry } from '../grants/types.ts'
+import type { EndpointFunction, Grant, GrantRegistry } from '../grants/types.ts'
 import { ClaimRules } from '../oidc/claims.ts'
 import { corsPreflight, withCors } from '../oidc/cors.ts'
 import { DEFAULT_ID_TOKEN_LIFETIME, IdTokens } from '../oidc/id-token.ts'
 import { OFFLINE_ACCESS, OPENID, type ClaimsHook } from '../oidc/types.ts'
 import { userinfoEndpoint } from '../oidc/userinfo.ts'
+import { verifyIdTokenHint } from '../oidc/verify-id-token.ts'
 import { PUBLIC_JSON_HEADERS, Response } from '../web/response.ts'
 import { BackChannelLogout } from './back-channel.ts'
 import { EndSessionEndpoint } from './end-session.ts'
@@ -32,14 +33,19 @@ export interface OpenIdConnectOptions<Env = unknown> {
   /** Path of the UserInfo endpoint. Default `/userinfo`. */
   readonly userinfoPath?: string
   /**
-   * Path of the JWKS endpoint serving the signer's keys (`jwks_uri`). Default `/jwks`. `false` when the
-   * host publishes the signer's keys itself (e.g. the controller's `JwtTokenGenerator` signs with the same keys).
+   * Path of the JWKS endpoint serving the signer's keys (`jwks_uri`). By default the controller's own
+   * JWKS endpoint when it has one (its `signer` option, or a `JwtTokenGenerator`): it then serves the
+   * signer's keys too, so there is one JWKS (with one `KeySet` for both, the same keys); else `/jwks`.
+   * `false` when the host publishes the signer's keys itself.
    */
   readonly jwksPath?: string | false
   /**
-   * The login sessions: with them the server serves the end-session endpoint (RP-Initiated Logout 1.0).
+   * The login sessions logout ends (RP-Initiated Logout 1.0, served at `endSessionPath`). By default the
+   * core's own (`services.sessions`, the login/consent split of the site adapter; see
+   * docs/sessions-and-consent.md); a {@link SessionEnder} for sessions the host keeps; `false` for no
+   * end-session endpoint. Back-channel logout needs a `SessionEnder` that knows each session's clients.
    */
-  readonly sessions?: SessionEnder<Env>
+  readonly sessions?: SessionEnder<Env> | false
   /** Path of the end-session endpoint. Default `/end_session`. */
   readonly endSessionPath?: string
   /**
@@ -89,8 +95,15 @@ export class OpenIdConnect<Env = unknown> implements Grant<Env> {
     if (Array.isArray(scopes) && !scopes.includes(OPENID)) {
       throw new ConfigurationError('OpenIdConnect needs openid among the scopes the controller allows (scope.available)')
     }
+    const signer = options.signer
     registry.extend({
-      idTokens: new IdTokens({ issuer, signer: options.signer, lifetime: options.idTokenLifetime ?? DEFAULT_ID_TOKEN_LIFETIME }),
+      idTokens: new IdTokens({ issuer, signer, lifetime: options.idTokenLifetime ?? DEFAULT_ID_TOKEN_LIFETIME }),
+      // Core 1.0 section 3.1.2.1: id_token_hint at /authorize names the user (and session) the RP expects;
+      // an expired one is still a hint (as at the end-session endpoint).
+      verifyIdTokenHint: async (token) => {
+        const hint = await verifyIdTokenHint(signer, token, { issuer })
+        return hint === undefined ? undefined : { sub: hint.sub, ...(hint.sid === undefined ? {} : { sid: hint.sid }) }
+      },
     })
     const userinfo = userinfoEndpoint({ claims: options.claims, rules: this.#rules })
     registry.addEndpoint({
@@ -98,8 +111,10 @@ export class OpenIdConnect<Env = unknown> implements Grant<Env> {
       metadataField: 'userinfo_endpoint',
       handle: (request, _environ, services) => userinfo(request, services),
     })
-    if (options.jwksPath !== false) {
-      const signer = options.signer
+    if (options.jwksPath === undefined && typeof metadata.jwks_uri === 'string') {
+      // One JWKS: the controller's own serves the signer's keys as well (nothing added with the same KeySet).
+      registry.wrapEndpoint('jwks', (handle) => withKeys(handle, signer))
+    } else if (options.jwksPath !== false) {
       registry.addEndpoint({
         path: options.jwksPath ?? '/jwks',
         metadataField: 'jwks_uri',
@@ -109,21 +124,19 @@ export class OpenIdConnect<Env = unknown> implements Grant<Env> {
             : new Response(200, { ...PUBLIC_JSON_HEADERS }, JSON.stringify(await signer.jwks())),
       })
     }
-    const backChannel = options.safeFetch === undefined ? undefined : new BackChannelLogout(issuer, options.signer, options.safeFetch)
-    if (options.sessions !== undefined) {
-      registry.addEndpoint(
-        new EndSessionEndpoint({
-          path: options.endSessionPath ?? '/end_session',
-          signer: options.signer,
-          sessions: options.sessions,
-          backChannel,
-        }),
-      )
+    // Back-Channel Logout 1.0 needs each session's clients: only a host SessionEnder knows them.
+    const sessions = options.sessions
+    const backChannel =
+      options.safeFetch === undefined || sessions === undefined || sessions === false
+        ? undefined
+        : new BackChannelLogout(issuer, signer, options.safeFetch)
+    if (sessions !== false) {
+      registry.addEndpoint(new EndSessionEndpoint({ path: options.endSessionPath ?? '/end_session', signer, sessions, backChannel }))
     }
     // CORS for browser relying parties, per client (never on /authorize).
     registry.wrapEndpoint('token', (handle, services) => withCors(handle, services))
     registry.wrapEndpoint('revocation', (handle, services) => withCors(handle, services))
-    registry.addMetadata(this.#fields(scopes === undefined, options.sessions !== undefined && backChannel !== undefined))
+    registry.addMetadata(this.#fields(scopes === undefined, backChannel !== undefined))
     // OpenID Connect Discovery 1.0 section 4: the issuer with the well-known path appended (the mount
     // point's own path); RFC 8414 section 3: the well-known path inserted before the issuer's path. The
     // document is the RFC 8414 one, so the two can never disagree.
@@ -152,5 +165,22 @@ export class OpenIdConnect<Env = unknown> implements Grant<Env> {
       fields.backchannel_logout_session_supported = true
     }
     return fields
+  }
+}
+
+/**
+ * The controller's JWKS endpoint serving `signer`'s keys too: those it does not already publish are
+ * added (none when both sign with the same `KeySet`), and CORS preflights are answered.
+ */
+function withKeys<Env>(handle: EndpointFunction<Env>, signer: Signer): EndpointFunction<Env> {
+  return async (request, environ) => {
+    if (request.method === 'OPTIONS') return corsPreflight(request, 'GET')
+    const response = await handle(request, environ)
+    if (response.statusCode !== 200) return response
+    const published = JSON.parse(response.body) as { keys: object[] }
+    const known = new Set(published.keys.map((key) => JSON.stringify(key)))
+    const added = (await signer.jwks()).keys.filter((key) => !known.has(JSON.stringify(key)))
+    if (added.length === 0) return response
+    return new Response(200, { ...PUBLIC_JSON_HEADERS }, JSON.stringify({ keys: [...published.keys, ...added] }))
   }
 }

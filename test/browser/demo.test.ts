@@ -284,7 +284,9 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
         const shown = (await page.locator('[data-step="token"] pre.response').textContent()) ?? ''
         expect(shown).toMatch(/^HTTP\/1\.1 200 OK\n/)
         const body = JSON.parse(shown.slice(shown.indexOf('{'))) as Record<string, unknown>
-        expect(body).toMatchObject({ token_type: 'Bearer', scope: 'profile email' })
+        expect(body).toMatchObject({ token_type: 'Bearer', scope: 'openid profile email offline_access' })
+        // The playground asks for every scope it is shown, openid among them: an OpenID Provider answers with an ID token.
+        expect(typeof body.id_token).toBe('string')
         seen.playgroundAccessToken = String(body.access_token)
         seen.playgroundRefreshToken = String(body.refresh_token)
         expect(await page.locator('[data-step="finished"]').textContent()).toContain('the app holds an access token and a refresh token')

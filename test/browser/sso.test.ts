@@ -3,7 +3,9 @@
  * site adapter implements the login/consent split: sign in to one client with the password, then a second
  * client signs in without a password (a consent-only page, since the core's login session cookie is sent
  * on the relying party's top-level redirect), then the first client again without any page (remembered
- * consent). Callbacks are intercepted, so nothing leaves the machine.
+ * consent). Then OpenID Connect: sign in for an ID token, a second client without a password, RP-Initiated
+ * Logout at the discovery document's end_session_endpoint, and the next authorization asks for the password
+ * again. Callbacks are intercepted, so nothing leaves the machine.
  *
  * Needs /usr/bin/chromium. In CI (CI set) a missing Chromium fails the suite; locally it is skipped
  * with a warning.
@@ -13,6 +15,7 @@ import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { DEMO, startDemoServer, type DemoServer } from '../../src/cli/demo-server.ts'
+import { DEMO_POST_LOGOUT_REDIRECT_URI } from '../../src/cli/demo-openid.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ARGS = [
@@ -32,14 +35,14 @@ if (!available && !inCi) console.warn(`\n!! test/browser/sso.test.ts SKIPPED: no
 let demo: DemoServer
 let browser: Browser
 
-/** The authorization URL of the demo's public client (PKCE), and its verifier. */
-function publicClientUrl(): { url: string; verifier: string } {
+/** The authorization URL of a demo client (PKCE; the public one by default), and its verifier. */
+function publicClientUrl(clientId: string = DEMO.publicClient.clientId, scope = 'profile'): { url: string; verifier: string } {
   const verifier = randomBytes(32).toString('base64url')
   const query = new URLSearchParams({
     response_type: 'code',
-    client_id: DEMO.publicClient.clientId,
+    client_id: clientId,
     redirect_uri: DEMO.redirectUri,
-    scope: 'profile',
+    scope,
     state: 'second-client',
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
@@ -125,6 +128,78 @@ describe.skipIf(!available && !inCi)('single sign-on in Chromium', () => {
         expect(`${location.origin}${location.pathname}`).toBe(DEMO.redirectUri)
         expect(location.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/)
         expect(location.searchParams.get('iss')).toBe(demo.issuer)
+      } finally {
+        await context.close()
+      }
+    },
+    SLOW,
+  )
+
+  it(
+    'OpenID Connect: sign in → a second client signs in without a password → logout at end_session → signed out',
+    async () => {
+      const context = await browser.newContext()
+      try {
+        const page = await context.newPage()
+        const callbacks = await interceptCallbacks(page)
+
+        // 1. Client abc asks for an ID token: the password, and the ID token from the code.
+        const first = publicClientUrl(DEMO.confidentialClient.clientId, 'openid profile')
+        await page.goto(first.url)
+        await page.getByLabel('Username').fill(DEMO.user.username)
+        await page.getByLabel('Password').fill(DEMO.user.password)
+        await page.getByRole('button', { name: 'Sign in and allow' }).click()
+        await page.waitForURL(`${DEMO.redirectUri}**`)
+        const exchanged = await fetch(`${demo.issuer}/token`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${DEMO.confidentialClient.clientId}:${DEMO.confidentialClient.clientSecret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: callbacks[0]?.searchParams.get('code') ?? '',
+            redirect_uri: DEMO.redirectUri,
+            code_verifier: first.verifier,
+          }),
+        })
+        expect(exchanged.status).toBe(200)
+        const idToken = String(((await exchanged.json()) as Record<string, unknown>).id_token)
+        const claims = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>
+        expect(claims).toMatchObject({ iss: demo.issuer, sub: DEMO.user.username, aud: DEMO.confidentialClient.clientId })
+
+        // 2. The second client: consent only, no password.
+        await page.goto(publicClientUrl(DEMO.publicClient.clientId, 'openid').url)
+        await expect.poll(() => page.title()).toBe('Allow Demo Public App to use your account')
+        expect(await page.getByLabel('Password').count()).toBe(0)
+        await page.getByRole('button', { name: 'Allow' }).click()
+        await page.waitForURL(`${DEMO.redirectUri}**`)
+        expect(callbacks).toHaveLength(2)
+
+        // 3. RP-Initiated Logout: the discovery document's end_session_endpoint, with the ID token as hint.
+        const discovery = (await (await fetch(`${demo.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>
+        const logout = new URL(String(discovery.end_session_endpoint))
+        logout.search = new URLSearchParams({
+          id_token_hint: idToken,
+          post_logout_redirect_uri: DEMO_POST_LOGOUT_REDIRECT_URI,
+          state: 'bye',
+        }).toString()
+        // The endpoint answers with a 302 to the registered URI (Chromium reports a redirect off the server as
+        // a failed navigation, as above: the 302 and its Location are what count).
+        const answered = page.waitForResponse((response) => response.url().startsWith(`${demo.issuer}/end_session`))
+        await page.goto(logout.href).catch(() => undefined)
+        const response = await answered
+        expect(response.status()).toBe(302)
+        expect(response.headers()['location']).toBe(`${DEMO_POST_LOGOUT_REDIRECT_URI}?state=bye`)
+        expect((await context.cookies(demo.issuer)).find((cookie) => cookie.name === 'oauth2_session')).toBeUndefined()
+
+        // 4. Signed out: the next authorization shows the login page again.
+        // (A new tab of the same browser: the first one is still on Chromium's error page for the callback.)
+        const next = await context.newPage()
+        await interceptCallbacks(next)
+        await next.goto(publicClientUrl().url)
+        await expect.poll(() => next.title()).toBe('Sign in to continue to Demo Public App')
+        expect(await next.getByLabel('Password').count()).toBe(1)
       } finally {
         await context.close()
       }

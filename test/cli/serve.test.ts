@@ -281,6 +281,12 @@ describe('serve: other modes and failures', () => {
       const pretty = await startServe(['--store', 'memory:', '--port', '0', '--log', 'pretty'])
       const home = await fetch(`${pretty.issuer}/`)
       expect(home.status).toBe(200)
+      // An OpenID Provider: the home page names its discovery document, whose jwks_uri is the one JWKS.
+      const discoveryUrl = `${pretty.issuer}/.well-known/openid-configuration`
+      expect(await home.text()).toContain(`discovery at <a href="${discoveryUrl}">`)
+      const discovery = (await (await fetch(discoveryUrl)).json()) as Record<string, unknown>
+      expect(discovery).toMatchObject({ jwks_uri: `${pretty.issuer}/jwks`, end_session_endpoint: `${pretty.issuer}/end_session` })
+      expect(discovery.scopes_supported).toEqual(['openid', 'profile', 'email', 'offline_access'])
       const playground = await fetch(`${pretty.issuer}/playground`)
       expect(playground.status).toBe(200)
       await postForm(`${pretty.issuer}/token`, { grant_type: 'client_credentials' }, basic('abc', 'wrong'))
@@ -293,6 +299,7 @@ describe('serve: other modes and failures', () => {
       )
       expect(result.stdout).not.toContain('\u001b[')
       expect(result.stderr).toContain('Store:    memory: (nothing is kept after exit)')
+      expect(result.stderr).toContain('Keys:     ID tokens; signing keys in the store')
     },
     SLOW,
   )

@@ -35,17 +35,54 @@ describe('OpenIdConnect feature', () => {
     expect(() => withoutOpenid.use(oidc)).toThrow(/openid/)
   })
 
-  it('announces the standard scopes when the controller lists none, serves both discovery paths, and no end-session without sessions', async () => {
+  it('announces the standard scopes when the controller lists none, serves both discovery paths, and end-session over the core sessions by default', async () => {
     const op = (await controller(undefined)).use(
-      new OpenIdConnect({ signer: await MemorySigner.create(['RS256']), claims: async () => ({}) }),
+      new OpenIdConnect({
+        signer: await MemorySigner.create(['RS256']),
+        claims: async () => ({}),
+        safeFetch: async () => ({ status: 200, headers: {}, body: '' }),
+      }),
     )
     expect(op.metadata.scopes_supported).toEqual(['openid', 'profile', 'email', 'address', 'phone', 'offline_access'])
-    expect(op.metadata.end_session_endpoint).toBeUndefined()
+    expect(op.metadata.end_session_endpoint).toBe('https://op.example/tenant/end_session')
+    // The core's sessions do not list their clients: no back-channel logout to announce, even with a fetcher.
     expect(op.metadata.backchannel_logout_supported).toBeUndefined()
+    // No session in this browser: signed out at once.
+    expect((await op.dispatch(Request.fromUrl('GET', '/end_session'), {})).statusCode).toBe(200)
+    const without = (await controller(['openid'])).use(
+      new OpenIdConnect({ signer: await MemorySigner.create(['RS256']), claims: async () => ({}), sessions: false }),
+    )
+    expect(without.metadata.end_session_endpoint).toBeUndefined()
     for (const path of ['/.well-known/openid-configuration', '/.well-known/openid-configuration/tenant']) {
       const response = await op.dispatch(Request.fromUrl('GET', path), {})
       expect(JSON.parse(response.body)).toEqual(op.metadata)
     }
+  })
+
+  it("one JWKS: with the controller serving one, the OpenID signer's keys join it and jwks_uri points to it", async () => {
+    const controllerKeys = await MemorySigner.create(['RS256'])
+    const oidcKeys = await MemorySigner.create(['RS256', 'ES256'])
+    const make = (signer: MemorySigner) =>
+      new AuthorizationController({
+        issuer: 'https://op.example',
+        accessTokenStore: store,
+        authCodeStore: store,
+        clientStore: new LocalClientStore(),
+        siteAdapter: new TestSiteAdapter([]),
+        signer,
+        scope: new Scope({ available: ['openid'] }),
+      }).addGrant(new AuthorizationCodeGrant())
+    // The same signer: the controller's JWKS as it is (no route taken twice, which used to throw).
+    const same = make(controllerKeys).use(new OpenIdConnect({ signer: controllerKeys, claims: async () => ({}) }))
+    expect(same.metadata.jwks_uri).toBe('https://op.example/jwks')
+    const sameKeys = JSON.parse((await same.dispatch(Request.fromUrl('GET', '/jwks'), {})).body) as { keys: unknown[] }
+    expect(sameKeys).toEqual(await controllerKeys.jwks())
+    // Different signers: one document with both key sets.
+    const both = make(controllerKeys).use(new OpenIdConnect({ signer: oidcKeys, claims: async () => ({}) }))
+    const served = JSON.parse((await both.dispatch(Request.fromUrl('GET', '/jwks'), {})).body) as { keys: { kid: string }[] }
+    const expected = [...(await controllerKeys.jwks()).keys, ...(await oidcKeys.jwks()).keys].map((key) => key.kid)
+    expect(served.keys.map((key) => key.kid)).toEqual(expected)
+    expect((await both.dispatch(Request.fromUrl('OPTIONS', '/jwks'), {})).statusCode).toBeLessThan(300)
   })
 
   it('CORS on the token endpoint names the client by Basic credentials or client_id; preflights answer any origin', async () => {
