@@ -111,7 +111,7 @@ describe('serve --access-token-format jwt', () => {
       const args = ['--store', store, '--port', String(port), '--log', 'json', '--access-token-format', 'jwt']
       const first = await startServe(args)
       expect(first.output().stderr).toContain(
-        `Keys:     JWT access tokens; signing keys in the store, sealed under ${join(dir.path, 'key-secret')}`,
+        `Keys:     ID tokens and JWT access tokens; signing keys in the store, sealed under ${join(dir.path, 'key-secret')}`,
       )
       let token: string
       let kid: string | undefined
