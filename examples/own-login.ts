@@ -13,17 +13,16 @@
  * bytes, e.g. `openssl rand -base64 32`) so the signing keys can be opened again after a restart.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import Database from 'better-sqlite3'
 import express, { type Request as ExpressRequest } from 'express'
 import { AuthorizationController, LoginSessions } from 'oauth2-stack'
 import { oauth2Router, type ExpressEnviron } from 'oauth2-stack/express'
 import { AuthorizationCodeGrant, RefreshToken, Scope } from 'oauth2-stack/grant'
 import { KeySet } from 'oauth2-stack/keys'
 import { expressBearer, verifiedToken } from 'oauth2-stack/resource'
-import { SqliteStore } from 'oauth2-stack/store/sqlite'
+import { SqliteStore, type SqliteDatabase } from 'oauth2-stack/store/sqlite'
 import { JwtTokenGenerator } from 'oauth2-stack/tokengenerator'
 import { escapeHtml, Request as CoreRequest } from 'oauth2-stack/web'
-import { Accounts, APP_SESSION_COOKIE, APP_SESSION_SECONDS } from './shared/own-login-accounts.ts'
+import { Accounts, APP_SESSION_COOKIE, APP_SESSION_SECONDS, openAppDatabase } from './shared/own-login-accounts.ts'
 import { afterSignIn, LOGIN_PATH, OwnLoginSiteAdapter, readCookie, safeReturnTo } from './shared/own-login-site-adapter.ts'
 
 const PORT = Number(process.env.PORT ?? 8080)
@@ -44,12 +43,13 @@ const now = (): number => Math.floor(Date.now() / 1000)
 const secure = origin.startsWith('https:')
 
 // The app's database: its own tables, and oauth2-stack's beside them (prefix oauth2_).
-const db = new Database(dbPath)
-db.pragma('journal_mode = WAL')
+const db = await openAppDatabase(dbPath)
+db.exec('PRAGMA journal_mode = WAL')
 const accounts = new Accounts(db, now)
 await accounts.addUser({ id: 'u-alice', username: 'alice', name: 'Alice Liddell' }, 'wonderland')
 await accounts.addUser({ id: 'u-bob', username: 'bob', name: 'Bob' }, 'looking-glass')
-const store = new SqliteStore({ database: db })
+// The same connection, whichever driver opened it (both are what SqliteStore accepts).
+const store = new SqliteStore({ database: db as unknown as SqliteDatabase })
 await store.migrate() // at start-up, never at request time
 await store.addClient({ clientId: 'notes-app', name: 'Notes', redirectUris: ['http://localhost:9090/callback'] })
 

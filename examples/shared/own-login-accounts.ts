@@ -5,7 +5,30 @@
  * SHA-256 hash, so logout really ends a session and a copy of the database holds no usable cookie.
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
-import type BetterSqlite3 from 'better-sqlite3'
+/**
+ * The app's SQLite connection: better-sqlite3's `Database`, or `node:sqlite`'s `DatabaseSync` where
+ * better-sqlite3 does not load (Node 22 and 24 without a rebuild). Both have these methods.
+ */
+export interface AppDatabase {
+  exec(sql: string): unknown
+  prepare(sql: string): {
+    get(...params: unknown[]): unknown
+    run(...params: unknown[]): { readonly changes: number | bigint }
+    all(...params: unknown[]): unknown[]
+  }
+}
+
+/** Opens the app's database with better-sqlite3, else with Node's built-in `node:sqlite`. */
+export async function openAppDatabase(path: string): Promise<AppDatabase> {
+  try {
+    const { default: Database } = await import('better-sqlite3')
+    return new Database(path)
+  } catch {
+    const builtin = 'node:sqlite'
+    const { DatabaseSync } = (await import(builtin)) as { DatabaseSync: new (path: string) => AppDatabase }
+    return new DatabaseSync(path)
+  }
+}
 
 /** The app's session cookie. `SameSite=Lax`: a client's top-level redirect to /oauth/authorize carries it. */
 export const APP_SESSION_COOKIE = 'app_session'
@@ -30,12 +53,12 @@ export interface AppSession {
 
 /** The `users` and `app_sessions` tables of the app, over its own better-sqlite3 database. */
 export class Accounts {
-  readonly #db: BetterSqlite3.Database
+  readonly #db: AppDatabase
   readonly #now: () => number
   /** A hash to compare against when the name is unknown, so the answer's timing does not tell which names exist. */
   #dummy: string | undefined
 
-  constructor(db: BetterSqlite3.Database, now: () => number = () => Math.floor(Date.now() / 1000)) {
+  constructor(db: AppDatabase, now: () => number = () => Math.floor(Date.now() / 1000)) {
     this.#db = db
     this.#now = now
     db.exec(`CREATE TABLE IF NOT EXISTS users (
