@@ -11,6 +11,16 @@ const STORE_OPTIONS = `  --store <url>       Where clients and tokens live (defa
                       memcached://… (memcached keeps tokens only)
   --config <file>     JSON configuration file; its "store" is used when --store is not given`
 
+/** The options and the secret note both `keys` commands share. */
+const KEYS_OPTIONS = `  --issuer <url>      The issuer whose keys these are (default: OAUTH2_STACK_ISSUER, else the
+                      config file's issuer, else serve's default http://<host>:<port>)
+  --json              Print JSON (an array)
+${STORE_OPTIONS}
+  -h, --help          Show this help
+
+The private keys are sealed under OAUTH2_STACK_KEY_SECRET; with a sqlite: store and no variable,
+the key-secret file beside the database (the one serve created) is used.`
+
 const EXIT_CODES = 'Exit codes: 0 ok, 1 the command failed, 2 wrong usage or configuration (nothing was done).'
 
 /** Every command's help, by command name (`client add`). */
@@ -198,14 +208,7 @@ do not sign yet, the current key signs, retiring keys stay published until RETIR
 created (an RS256 key, plus the config file's signingAlgorithms) if the store has none yet.
 
 Options:
-  --issuer <url>      The issuer whose keys these are (default: OAUTH2_STACK_ISSUER, else the
-                      config file's issuer, else serve's default http://<host>:<port>)
-  --json              Print JSON (an array)
-${STORE_OPTIONS}
-  -h, --help          Show this help
-
-The private keys are sealed under OAUTH2_STACK_KEY_SECRET; with a sqlite: store and no variable,
-the key-secret file beside the database (the one serve created) is used.
+${KEYS_OPTIONS}
 
 ${EXIT_CODES}
 `,
@@ -219,14 +222,7 @@ only once that interval has passed since it was published.
 
 Options:
   --alg <alg>         Rotate only this algorithm (RS256, ES256, EdDSA; repeatable; default: all)
-  --issuer <url>      The issuer whose keys these are (default: OAUTH2_STACK_ISSUER, else the
-                      config file's issuer, else serve's default http://<host>:<port>)
-  --json              Print JSON (an array)
-${STORE_OPTIONS}
-  -h, --help          Show this help
-
-The private keys are sealed under OAUTH2_STACK_KEY_SECRET; with a sqlite: store and no variable,
-the key-secret file beside the database (the one serve created) is used.
+${KEYS_OPTIONS}
 
 ${EXIT_CODES}
 `,
