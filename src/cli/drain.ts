@@ -12,6 +12,13 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 /** Default bound of a drain, in milliseconds. */
 export const DEFAULT_DRAIN_MS = 10_000
 
+/**
+ * How long a drain keeps idle keep-alive connections open once the requests in flight are answered: a
+ * request a client wrote just before the signal may still be on its way on a connection the server sees
+ * as idle, and closing that connection would cut it. Late arrivals get 503 with `Connection: close`.
+ */
+const SETTLE_MS = 300
+
 /** How a drain ended. */
 export interface DrainResult {
   /** Whether every request that began before the shutdown was answered within the bound. */
@@ -69,6 +76,8 @@ export class Drain {
     // Answers still being prepared end their connection: the client opens a new one elsewhere.
     for (const res of this.#active) if (!res.headersSent) res.setHeader('connection', 'close')
     await this.#whenIdle(timeoutMs)
+    await sleep(Math.min(SETTLE_MS, Math.max(0, deadline - Date.now())))
+    await this.#whenIdle(Math.max(0, deadline - Date.now()))
     // Stop listening; Node closes the idle keep-alive connections and waits for the others.
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
     const abandoned = this.#active.size
