@@ -192,6 +192,9 @@ export class InteractionFlow<Env> {
   }
 
   async #grant(input: InteractionRequest<Env>, session: LoginSession, grantId: string, cookies: readonly string[]): Promise<Response> {
+    // Back-Channel Logout 1.0 section 2.7: the session remembers each client granted in it, so logout can
+    // tell them all. Recorded before the code or token leaves, so no client holds one the session forgot.
+    await this.#services.sessions.addClient(session, input.client.clientId)
     const response = await input.issue({
       userId: session.userId,
       data: session.data,
