@@ -40,6 +40,11 @@ export interface LoginSession {
   readonly expiresAt: number
   /** When the session was last extended for activity, in epoch seconds. */
   readonly touchedAt: number
+  /**
+   * `true` when the site adapter's `currentUser` seeded the session (the host application's sign-in):
+   * the host is then asked again at every authorization request, and its answer wins.
+   */
+  readonly host?: boolean
 }
 
 /** Who a new session is for. */
@@ -47,6 +52,8 @@ export interface SessionUser {
   readonly userId: string
   readonly authTime: number
   readonly data: UserData
+  /** `true` when the host application's user seeds the session (see {@link LoginSession.host}). */
+  readonly host?: boolean
 }
 
 /**
@@ -148,6 +155,7 @@ export class LoginSessions {
       createdAt: now,
       expiresAt: now + this.#lifetime,
       touchedAt: now,
+      ...(user.host === true ? { host: true } : {}),
     }
     const value = randomBase64url(32)
     await this.#records.putRecord(KIND, hashToken(value), JSON.stringify(session), this.#expiry(session))
