@@ -146,7 +146,8 @@ export interface InteractionContext extends AuthorizationContext {
   readonly stage: 'login' | 'consent'
   /**
    * The request's `prompt` values the core knows (`login`, `consent`, `select_account`; OpenID Connect
-   * Core section 3.1.2.1). With `select_account`, offer to sign in as another account.
+   * Core section 3.1.2.1). With `select_account`, offer to sign in as another account. `login` is also
+   * there when the session is older than the request's `max_age`: a sign-in is needed either way.
    */
   readonly prompts: readonly string[]
   /** The request's `login_hint` (OpenID Connect Core section 3.1.2.1): prefill the user name with it. */
