@@ -53,6 +53,11 @@ export interface LoginSession {
    * (OpenID Connect Back-Channel Logout 1.0 section 2.7). Written by {@link LoginSessions.addClient}.
    */
   readonly clientIds: readonly string[]
+  /**
+   * `true` when the site adapter's `currentUser` seeded the session (the host application's sign-in):
+   * the host is then asked again at every authorization request, and its answer wins.
+   */
+  readonly host?: boolean
 }
 
 /** Who a new session is for. */
@@ -60,6 +65,8 @@ export interface SessionUser {
   readonly userId: string
   readonly authTime: number
   readonly data: UserData
+  /** `true` when the host application's user seeds the session (see {@link LoginSession.host}). */
+  readonly host?: boolean
 }
 
 /**
@@ -168,6 +175,7 @@ export class LoginSessions {
       expiresAt: now + this.#lifetime,
       touchedAt: now,
       clientIds: [],
+      ...(user.host === true ? { host: true } : {}),
     }
     const value = randomBase64url(32)
     const key = hashToken(value)
