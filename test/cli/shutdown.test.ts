@@ -128,8 +128,9 @@ describe('serve: SIGTERM drains the requests in flight', () => {
         scopes: ['profile'],
         with_refresh_token: false,
       })
-      expect(log.some((line) => line.msg === 'request' && line.request_id === issued?.request_id && line.status === 200)).toBe(true)
-      expect(log.some((line) => line.msg === 'event' && line.type === 'token.refreshed' && line.user_id === 'demo')).toBe(true)
+      // toContainEqual prints what the log holds when a line is missing.
+      expect(log).toContainEqual(expect.objectContaining({ msg: 'request', request_id: issued?.request_id, status: 200 }))
+      expect(log).toContainEqual(expect.objectContaining({ msg: 'event', type: 'token.refreshed', user_id: 'demo' }))
 
       // Started again on the same file: the last refresh token handed out still works.
       const again = await startServe(['--store', store, '--port', '0', '--log', 'json'])
