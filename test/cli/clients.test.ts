@@ -252,8 +252,11 @@ describe('client add: the OpenID Connect options', () => {
       '--backchannel-logout-uri: back-channel logout URI "com.example.app:/bc" must use https',
     ],
     [['--id-token-alg', 'HS256'], '--id-token-alg "HS256" is not one of RS256, ES256, EdDSA'],
-    [['--cors-origin', 'https://spa.example/'], '--cors-origin: origin "https://spa.example/" must be scheme://host[:port] only'],
-    [['--cors-origin', 'https://SPA.example'], '--cors-origin: origin URI "https://SPA.example" has a host that is not in canonical form'],
+    [['--cors-origin', 'https://spa.example/'], '--cors-origin: "https://spa.example/" is not an origin: scheme://host[:port] only'],
+    [
+      ['--cors-origin', 'https://SPA.example'],
+      '--cors-origin: "https://SPA.example" is not an origin: URI "https://SPA.example" has a host that is not in canonical form',
+    ],
   ])(
     'refuses %j as wrong usage (exit 2) and registers nothing',
     async (option, message) => {

@@ -12,12 +12,22 @@ import type { Client } from '../../types.ts'
 /** How a field is kept in the JSON object. */
 type FieldKind = 'list' | 'string' | 'alg'
 
+/** The names of the fields the column keeps. */
+type MetadataKey =
+  | 'postLogoutRedirectUris'
+  | 'backchannelLogoutUri'
+  | 'idTokenSignedResponseAlg'
+  | 'allowedCorsOrigins'
+  | 'resources'
+  | 'logoUri'
+  | 'clientUri'
+
 /**
  * The optional fields `createClient` sets and the column keeps, with their kinds. `metadataVersion` and
  * `source` are not here: they belong to self-registered and metadata-document clients, which are not
  * kept in this table.
  */
-const FIELDS = {
+const FIELDS: Readonly<Record<MetadataKey, FieldKind>> = {
   postLogoutRedirectUris: 'list',
   backchannelLogoutUri: 'string',
   idTokenSignedResponseAlg: 'alg',
@@ -25,18 +35,18 @@ const FIELDS = {
   resources: 'list',
   logoUri: 'string',
   clientUri: 'string',
-} as const satisfies Partial<Record<keyof Client, FieldKind>>
+}
 
 /** The optional fields the column holds. */
-export type ClientMetadata = Pick<Client, keyof typeof FIELDS>
+export type ClientMetadata = Pick<Client, MetadataKey>
 
 const ALGS: ReadonlySet<unknown> = new Set(['RS256', 'ES256', 'EdDSA'])
 
 /** The column's value for `client`: its optional fields as JSON, or NULL when it has none. */
 export function clientMetadataValue(client: Client): string | null {
-  const present = Object.keys(FIELDS).filter((key) => client[key as keyof typeof FIELDS] !== undefined)
+  const present = Object.keys(FIELDS).filter((key) => client[key as MetadataKey] !== undefined)
   if (present.length === 0) return null
-  return JSON.stringify(Object.fromEntries(present.map((key) => [key, client[key as keyof typeof FIELDS]])))
+  return JSON.stringify(Object.fromEntries(present.map((key) => [key, client[key as MetadataKey]])))
 }
 
 /**
