@@ -14,21 +14,20 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import express, { type Request as ExpressRequest } from 'express'
-import { AuthorizationController, LoginSessions } from 'oauth2-stack'
+import { AuthorizationController } from 'oauth2-stack'
 import { oauth2Router, type ExpressEnviron } from 'oauth2-stack/express'
 import { AuthorizationCodeGrant, RefreshToken, Scope } from 'oauth2-stack/grant'
 import { KeySet } from 'oauth2-stack/keys'
 import { expressBearer, verifiedToken } from 'oauth2-stack/resource'
 import { SqliteStore, type SqliteDatabase } from 'oauth2-stack/store/sqlite'
 import { JwtTokenGenerator } from 'oauth2-stack/tokengenerator'
-import { escapeHtml, Request as CoreRequest } from 'oauth2-stack/web'
+import { escapeHtml } from 'oauth2-stack/web'
 import { Accounts, APP_SESSION_COOKIE, APP_SESSION_SECONDS, openAppDatabase } from './shared/own-login-accounts.ts'
-import { afterSignIn, LOGIN_PATH, OwnLoginSiteAdapter, readCookie, safeReturnTo } from './shared/own-login-site-adapter.ts'
+import { LOGIN_PATH, OwnLoginSiteAdapter, readCookie, safeReturnTo } from './shared/own-login-site-adapter.ts'
 
 const PORT = Number(process.env.PORT ?? 8080)
 const origin = `http://localhost:${PORT}`
 const issuer = `${origin}/oauth`
-const AUTHORIZE_PATH = '/oauth/authorize'
 const API = `${origin}/api`
 const dbPath = process.env.OWN_LOGIN_DB ?? ':memory:'
 const secret = process.env.OAUTH2_STACK_KEY_SECRET ?? (dbPath === ':memory:' ? randomBytes(32).toString('base64') : undefined)
@@ -68,25 +67,13 @@ const controller = new AuthorizationController<ExpressEnviron>({
 })
 controller.addGrant(new AuthorizationCodeGrant())
 controller.addGrant(new RefreshToken({ expiresIn: 30 * 86_400 }))
-// The core's login sessions, over the same store: the app ends them when its own session ends or changes.
-const oauthSessions = new LoginSessions(store, { secure, now })
 
 const app = express()
 app.disable('x-powered-by')
 const form = express.urlencoded({ extended: false, limit: '8kb' })
 
-/** The app's session is the truth: a core session whose user signed out, changed, or signed in again since is ended. */
-app.use(AUTHORIZE_PATH, (req, _res, next) => {
-  const core = coreRequest(req)
-  oauthSessions
-    .current(core)
-    .then(async (session) => {
-      if (session === undefined) return
-      const own = accounts.session(readCookie(req.headers.cookie, APP_SESSION_COOKIE))
-      if (own === undefined || own.user.id !== session.userId || own.authTime > session.authTime) await oauthSessions.end(core)
-    })
-    .then(() => next(), next)
-})
+// The app's session stays the truth: oauth2-stack asks currentUser again at every authorization request and
+// ends or replaces its own session when the app's user signed out, changed, or signed in again.
 app.use('/oauth', oauth2Router(controller))
 
 app.get('/', (req, res) => {
@@ -103,7 +90,7 @@ app.get('/', (req, res) => {
 app.get(LOGIN_PATH, (req, res) => {
   const returnTo = safeReturnTo(req.query.return_to, origin)
   const own = accounts.session(readCookie(req.headers.cookie, APP_SESSION_COOKIE))
-  // Signed in already, and nothing asks to sign in again: straight back.
+  // Signed in already, and oauth2-stack does not ask to sign in again (prompt=login, max_age): straight back.
   if (own !== undefined && req.query.reauth !== '1') {
     res.redirect(303, returnTo)
     return
@@ -137,7 +124,8 @@ app.post(LOGIN_PATH, form, (req, res, next) => {
         maxAge: APP_SESSION_SECONDS * 1000,
       })
       res.clearCookie(LOGIN_CSRF_COOKIE, { path: LOGIN_PATH })
-      res.redirect(303, afterSignIn(returnTo, AUTHORIZE_PATH))
+      // Back to the authorization request: its sign-in mark tells oauth2-stack this sign-in came after prompt=login.
+      res.redirect(303, returnTo)
     })
     .catch(next)
 })
@@ -146,17 +134,12 @@ app.get('/logout', (_req, res) => {
   page(res, 'Sign out', '<form method="post" action="/logout"><button>Sign out</button></form>')
 })
 
-app.post('/logout', (req, res, next) => {
+app.post('/logout', (req, res) => {
+  // oauth2-stack's session ends at the next authorization request, when currentUser finds nobody. Issued
+  // tokens live on until they expire or are revoked: signing out of the app ends the sessions only.
   accounts.endSession(readCookie(req.headers.cookie, APP_SESSION_COOKIE))
-  oauthSessions
-    .end(coreRequest(req))
-    .then(({ clearCookie }) => {
-      // Issued tokens live on until they expire or are revoked: signing out of the app ends the sessions only.
-      res.append('set-cookie', clearCookie)
-      res.clearCookie(APP_SESSION_COOKIE, { path: '/' })
-      res.redirect(303, '/')
-    })
-    .catch(next)
+  res.clearCookie(APP_SESSION_COOKIE, { path: '/' })
+  res.redirect(303, '/')
 })
 
 // The API: JWTs checked with the key set in this process (no HTTP to /jwks) and against the store, so a
@@ -207,9 +190,4 @@ function page(res: express.Response, title: string, body: string): void {
     })
     .type('html')
     .send(`<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`)
-}
-
-/** The request as oauth2-stack's `LoginSessions` reads it: only its cookies matter. */
-function coreRequest(req: ExpressRequest): CoreRequest {
-  return new CoreRequest({ method: req.method, path: req.path, headers: { cookie: req.headers.cookie } })
 }

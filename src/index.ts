@@ -14,6 +14,7 @@ export {
   DEFAULT_SESSION_IDLE_LIFETIME,
   DEFAULT_SESSION_LIFETIME,
   DEFAULT_SESSION_TOUCH_INTERVAL,
+  MAX_SESSION_CLIENTS,
   LoginSessions,
   type LoginSession,
   type LoginSessionsOptions,

@@ -4,7 +4,10 @@
  *
  * - An anonymous browser at /oauth/authorize is sent (303) to the app's `/login?return_to=<the authorize
  *   URL>`; the app signs her in and sends her back there (see {@link safeReturnTo}).
- * - `currentUser` hands the app's signed-in user to the core, which begins its own login session from it.
+ * - `currentUser` hands the app's signed-in user to the core, which begins its own login session from it and
+ *   asks again at every authorization request (the app's user signing out or changing ends or replaces it).
+ * - `prompt=login`, `max_age`: the app's page signs her in again and sends her back to the core's form
+ *   action, whose mark lets the core accept that newer sign-in, and only it.
  * - `renderConsentPage` is the one page oauth2-stack shows.
  */
 import type { Client } from 'oauth2-stack'
@@ -55,24 +58,6 @@ export function safeReturnTo(value: unknown, origin: string, fallback = '/'): st
   return resolved.pathname + resolved.search
 }
 
-/**
- * After a fresh sign-in on the app's page, the authorize URL to return to without `prompt=login` and
- * `prompt=select_account`: the user has just signed in (and chosen the account), and the core cannot tell
- * a session seeded by `currentUser` after a fresh sign-in from an old one, so leaving them would send her
- * to the login page again and again. Other URLs are returned as they are.
- */
-export function afterSignIn(returnTo: string, authorizePath: string): string {
-  const url = new URL(returnTo, 'http://app.invalid')
-  if (url.pathname !== authorizePath) return returnTo
-  const prompt = url.searchParams.get('prompt')
-  if (prompt === null) return returnTo
-  // OpenID Connect Core section 3.1.2.1: `login` and `select_account` are now satisfied.
-  const kept = prompt.split(' ').filter((value) => value !== '' && value !== 'login' && value !== 'select_account')
-  if (kept.length === 0) url.searchParams.delete('prompt')
-  else url.searchParams.set('prompt', kept.join(' '))
-  return url.pathname + url.search
-}
-
 /** Consent by oauth2-stack, sign-in by the app. */
 export class OwnLoginSiteAdapter implements SiteAdapter<ExpressEnviron> {
   readonly #accounts: Accounts
@@ -118,16 +103,15 @@ export class OwnLoginSiteAdapter implements SiteAdapter<ExpressEnviron> {
   }
 
   /**
-   * The "login page": a 303 to the app's own, carrying where to come back — this very authorization
-   * request as the browser sent it (`req.originalUrl` keeps the mount path, /oauth, and the query).
-   * After a POST (a consent form whose session ended) the browser comes back with a GET of the same URL.
-   * `context.prompts` is not needed: every case where the user is signed in to the app is a sign-in again.
+   * The "login page": a 303 to the app's own, carrying where to come back — the core's form action: the
+   * authorization request (mount path /oauth included) with, when the request asks to sign in again, the
+   * mark of when it first asked. The browser comes back there with a GET.
    */
-  async renderLoginPage(request: Request, response: Response, environ: ExpressEnviron, context: InteractionContext): Promise<Response> {
-    const query = new URLSearchParams({ return_to: environ.req.originalUrl })
-    // Signed in to the app and still asked to sign in: prompt=login, select_account, or a session older
-    // than max_age. The app's page must then show its form, not send her straight back (a loop).
-    if ((await this.currentUser(request, environ)) !== undefined) query.set('reauth', '1')
+  async renderLoginPage(_request: Request, response: Response, _environ: ExpressEnviron, context: InteractionContext): Promise<Response> {
+    const query = new URLSearchParams({ return_to: context.formAction })
+    // prompt=login, select_account, or a session older than max_age (the core then adds `login`): the app's
+    // page shows its form even to a signed-in user. A sign-in older than the demand never satisfies it.
+    if (context.prompts.includes('login') || context.prompts.includes('select_account')) query.set('reauth', '1')
     if (context.loginHint !== undefined) query.set('login_hint', context.loginHint)
     response.statusCode = 303
     response.headers.location = `${LOGIN_PATH}?${query.toString()}`

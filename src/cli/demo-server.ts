@@ -33,6 +33,7 @@ import {
   PLAYGROUND_CLIENT_ID,
   PLAYGROUND_PATH,
   PLAYGROUND_REDIRECT_URIS,
+  playgroundOpenIdConfig,
   playgroundPage,
 } from './playground/page.ts'
 import type { RequestLogger } from './request-log.ts'
@@ -283,6 +284,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     confidentialClient: DEMO.confidentialClient,
     scopes: Object.keys(scopes).slice(0, 4),
     user: DEMO.user,
+    // The OpenID Connect flow's endpoints, when the demo is an OpenID Provider.
+    ...playgroundOpenIdConfig(controller.metadata),
   }
   const drain = new Drain(server)
   const notReady = (report: Awaited<ReturnType<typeof controller.readiness>>): void => {
@@ -371,7 +374,7 @@ function homePage(
 <p>Device flow (RFC 8628): a device shows a code; type it on the <a href="${escapeHtml(deviceUrl)}">device page</a>.</p>`
     : '<p>The demo credentials are off. Register clients with <code>oauth2-stack client add</code>.</p>'
   const play = playground
-    ? `<p class="cta"><a href="${PLAYGROUND_PATH}">Open the playground</a>: pick a grant and step through its real requests and responses.</p>`
+    ? `<p class="cta"><a href="${PLAYGROUND_PATH}">Open the playground</a>: pick a grant${discovery === undefined ? '' : ', or an OpenID Connect sign-in with its ID token decoded,'} and step through its real requests and responses.</p>`
     : ''
   return Response.html(
     200,

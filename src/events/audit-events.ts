@@ -140,11 +140,15 @@ export class AuditEvents<Env> {
  */
 export function cleanText(value: string): string {
   const cut = value.length > MAX_FIELD ? `${value.slice(0, MAX_FIELD)}…` : value
-  return cut.replace(
-    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
-    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  )
+  // Most values are plain: one test, and no copy, for them.
+  return UNSAFE_CHARACTER.test(cut)
+    ? cut.replace(UNSAFE_CHARACTERS, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : cut
 }
+
+/** Control characters and direction overrides: what {@link cleanText} escapes. */
+const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+const UNSAFE_CHARACTERS = new RegExp(UNSAFE_CHARACTER.source, 'g')
 
 function cleanOptional(value: string | undefined): string | undefined {
   return value === undefined ? undefined : cleanText(value)

@@ -28,10 +28,20 @@ export class CountedKeys {
   /** While set: some key counted after the map was full is not in it, so every key must be read. */
   #overflowUntil = 0
   #swept = 0
+  /** The latest window end counted under each group (a limit's name): past it, the group is quiet. */
+  readonly #groupUntil = new Map<string, number>()
 
   /** `max`: keys remembered at most (tests lower it). */
   constructor(max: number = MAX_COUNTED_KEYS) {
     this.#max = max
+  }
+
+  /**
+   * Whether no key of `group` (a limit's name) can need the store at `now`: nothing counted under it here
+   * has a window still running, and no key was lost to the bound. Lets the common path skip building keys.
+   */
+  quiet(group: string, now: number): boolean {
+    return this.#overflowUntil <= now && (this.#groupUntil.get(group) ?? 0) <= now
   }
 
   /** Whether the store must be read for `key` at `now`: this process counted under it, or lost track. */
@@ -44,8 +54,9 @@ export class CountedKeys {
     return false
   }
 
-  /** Remembers that `key` was counted in a window ending at `until` (the later end wins). */
-  counted(key: string, until: number, now: number): void {
+  /** Remembers that `key` of `group` was counted in a window ending at `until` (the later end wins). */
+  counted(key: string, until: number, now: number, group = ''): void {
+    if (until > (this.#groupUntil.get(group) ?? 0)) this.#groupUntil.set(group, until)
     const known = this.#until.get(key)
     if (known !== undefined) {
       if (until > known) this.#until.set(key, until)

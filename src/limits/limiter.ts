@@ -28,6 +28,11 @@ export interface LimitHit {
  * failure under the key, whose count tells it), so a right secret or password costs no store call.
  */
 export interface Limiter {
+  /**
+   * Whether {@link Limiter.lockedFor} answers 0 and {@link Limiter.reset} does nothing for every key of
+   * `limit` now (this process counted nothing under it within a window): callers skip building keys.
+   */
+  quiet(limit: ActiveLimit): boolean
   /** Seconds until `key` may be tried again under `limit`, without counting anything; 0 when it may now. */
   lockedFor(limit: ActiveLimit, key: readonly string[]): Promise<number>
   /**
@@ -58,10 +63,16 @@ export class RecordLimiter implements Limiter {
     this.#counted = counted
   }
 
+  quiet(limit: ActiveLimit): boolean {
+    return this.#counted.quiet(limit.name, this.#now())
+  }
+
   lockedFor(limit: ActiveLimit, key: readonly string[]): Promise<number> {
+    const now = this.#now()
+    if (this.#counted.quiet(limit.name, now)) return NOT_LOCKED
     const local = localKey(limit, key)
     // Nothing counted under this key here within its window: not locked as far as this process must know.
-    if (!this.#counted.mayBeCounted(local, this.#now())) return NOT_LOCKED
+    if (!this.#counted.mayBeCounted(local, now)) return NOT_LOCKED
     return this.#readLock(limit, key)
   }
 
@@ -76,11 +87,11 @@ export class RecordLimiter implements Limiter {
     const local = localKey(limit, key)
     const now = this.#now()
     // Remembered before the store is asked, so a check racing this count reads the store.
-    this.#counted.counted(local, now + limit.windowSeconds, now)
+    this.#counted.counted(local, now + limit.windowSeconds, now, limit.name)
     const id = storeKey(limit, key)
     const reading = await this.#store.increment(COUNTER_KIND, id, limit.windowSeconds)
     // Again with the store's window end (a window another process began may end later by our clock).
-    this.#counted.counted(local, reading.resetAt, this.#now())
+    this.#counted.counted(local, reading.resetAt, this.#now(), limit.name)
     const resetIn = this.#remaining(reading.resetAt, limit)
     // Exactly one increment reads `max` (increments are atomic), so one process writes the lock.
     if (reading.count === limit.max) await this.#store.putRecord(LOCK_KIND, id, '', reading.resetAt)
@@ -90,7 +101,7 @@ export class RecordLimiter implements Limiter {
   async lock(limit: ActiveLimit, key: readonly string[], seconds: number): Promise<void> {
     const now = this.#now()
     const until = now + Math.max(1, seconds)
-    this.#counted.counted(localKey(limit, key), until, now)
+    this.#counted.counted(localKey(limit, key), until, now, limit.name)
     await this.#store.putRecord(LOCK_KIND, storeKey(limit, key), '', until)
   }
 
@@ -100,9 +111,11 @@ export class RecordLimiter implements Limiter {
   }
 
   async reset(limit: ActiveLimit, key: readonly string[]): Promise<void> {
+    const now = this.#now()
+    if (this.#counted.quiet(limit.name, now)) return
     const local = localKey(limit, key)
     // Nothing this process counted: nothing of its own to forget (counts of other processes stay).
-    if (!this.#counted.mayBeCounted(local, this.#now())) return
+    if (!this.#counted.mayBeCounted(local, now)) return
     this.#counted.forget(local)
     const id = storeKey(limit, key)
     await this.#store.resetCounter(COUNTER_KIND, id)

@@ -78,7 +78,7 @@ export class RateLimits<Env = unknown> implements Limits<Env> {
    */
   clientAuthenticationStarts(clientId: string, address: string, slowHash: boolean): Promise<Wait> {
     const limit = this.#limits.clientAuthentication
-    if (limit === undefined) return NO_WAIT
+    if (limit === undefined || (!slowHash && this.#limiter.quiet(limit))) return NO_WAIT
     // Not an async function: the common case hands back the limiter's answer as it is (no extra hop).
     return slowHash ? this.#countBeforeHash(limit, [clientId, address]) : this.#limiter.lockedFor(limit, [clientId, address])
   }
@@ -103,9 +103,12 @@ export class RateLimits<Env = unknown> implements Limits<Env> {
   }
 
   /** Whether sign-ins as `username` from `address` are refused now (per name and address, and per name). */
-  async signInLockedFor(username: string, address: string): Promise<Wait> {
+  signInLockedFor(username: string, address: string): Promise<Wait> {
+    const { signIn, signInPerUser } = this.#limits
+    // The common path: nothing counted under either limit here, so no key to build and no hop.
+    if (this.#isQuiet(signIn) && this.#isQuiet(signInPerUser)) return NO_WAIT
     const user = usernameKey(username)
-    return Math.max(await this.#lockedFor(this.#limits.signIn, [user, address]), await this.#lockedFor(this.#limits.signInPerUser, [user]))
+    return Promise.all([this.#lockedFor(signIn, [user, address]), this.#lockedFor(signInPerUser, [user])]).then(([a, b]) => Math.max(a, b))
   }
 
   /** A wrong password for `username` from `address`; the wait when this failure used up the allowance. */
@@ -115,9 +118,10 @@ export class RateLimits<Env = unknown> implements Limits<Env> {
   }
 
   /** A right password: the failures of this name from this address are forgotten (not the per-name ones). */
-  async signInSucceeded(username: string, address: string): Promise<void> {
+  signInSucceeded(username: string, address: string): Promise<void> {
     const limit = this.#limits.signIn
-    if (limit !== undefined) await this.#limiter.reset(limit, [usernameKey(username), address])
+    if (limit === undefined || this.#limiter.quiet(limit)) return DONE
+    return this.#limiter.reset(limit, [usernameKey(username), address])
   }
 
   /** Whether `address` may type a user code now. */
@@ -160,6 +164,11 @@ export class RateLimits<Env = unknown> implements Limits<Env> {
     return this.#admit(this.#limits.registration, [address])
   }
 
+  /** Whether `limit` is off or has nothing counted here (see `Limiter.quiet`). */
+  #isQuiet(limit: ActiveLimit | undefined): boolean {
+    return limit === undefined || this.#limiter.quiet(limit)
+  }
+
   async #lockedFor(limit: ActiveLimit | undefined, key: readonly string[]): Promise<Wait> {
     return limit === undefined ? 0 : this.#limiter.lockedFor(limit, key)
   }
@@ -181,10 +190,15 @@ export class RateLimits<Env = unknown> implements Limits<Env> {
 
 /** The answer "go on", settled once and shared. */
 const NO_WAIT: Promise<Wait> = Promise.resolve(0)
+/** "Nothing to do", settled once and shared. */
+const DONE: Promise<void> = Promise.resolve()
+
+/** Printable ASCII only: NFKC leaves it as it is. */
+const PLAIN_ASCII = /^[\x20-\x7e]*$/
 
 /** Usernames are counted case- and width-insensitively, so `Alice` and `ALICE` share one count. */
 function usernameKey(username: string): string {
-  return username.normalize('NFKC').toLowerCase()
+  return (PLAIN_ASCII.test(username) ? username : username.normalize('NFKC')).toLowerCase()
 }
 
 /** "5 minutes", "1 minute", "30 seconds": how long to wait, in words for a page. */

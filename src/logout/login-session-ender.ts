@@ -10,8 +10,9 @@ import type { LoginSessionInfo, SessionEnder } from './session-ender.ts'
  * own session through `SiteAdapter.endSession` when the site adapter has one; the end-session endpoint
  * then revokes the session's token families except the offline ones.
  *
- * The core's sessions do not record which clients got tokens in them, so `clientIds` is empty: with
- * this ender back-channel logout has no one to tell and is not announced.
+ * The session's `clientIds` are the clients the authorization endpoint granted a code or token in it
+ * (`LoginSession.clientIds`, recorded by the login/consent split), so back-channel logout tells each of
+ * them that registered a `backchannelLogoutUri`.
  *
  * @typeParam Env - the type of `environ` given to `dispatch`.
  */
@@ -24,7 +25,7 @@ export class CoreSessionEnder<Env> implements SessionEnder<Env> {
 
   async current(request: Request): Promise<LoginSessionInfo | undefined> {
     const session = await this.#services.sessions.current(request)
-    return session === undefined ? undefined : { sessionId: session.sid, userId: session.userId, clientIds: [] }
+    return session === undefined ? undefined : { sessionId: session.sid, userId: session.userId, clientIds: session.clientIds }
   }
 
   // The session to end is the browser's own, the one `current` found for the same request.

@@ -43,14 +43,16 @@ export interface OpenIdConnectOptions<Env = unknown> {
    * The login sessions logout ends (RP-Initiated Logout 1.0, served at `endSessionPath`). By default the
    * core's own (`services.sessions`, the login/consent split of the site adapter; see
    * docs/sessions-and-consent.md); a {@link SessionEnder} for sessions the host keeps; `false` for no
-   * end-session endpoint. Back-channel logout needs a `SessionEnder` that knows each session's clients.
+   * end-session endpoint. Back-channel logout (with `safeFetch`) tells the clients the `SessionEnder`
+   * lists for the session: the core's sessions record each client granted in them.
    */
   readonly sessions?: SessionEnder<Env> | false
   /** Path of the end-session endpoint. Default `/end_session`. */
   readonly endSessionPath?: string
   /**
-   * The SSRF-safe fetcher that delivers back-channel logout tokens (Back-Channel Logout 1.0); without it,
-   * back-channel logout is off and not announced.
+   * The SSRF-safe fetcher that delivers back-channel logout tokens (Back-Channel Logout 1.0), over the
+   * core's sessions or a host `SessionEnder`; without it (or with `sessions: false`), back-channel logout
+   * is off and not announced.
    */
   readonly safeFetch?: SafeFetch
 }
@@ -124,12 +126,11 @@ export class OpenIdConnect<Env = unknown> implements Grant<Env> {
             : new Response(200, { ...PUBLIC_JSON_HEADERS }, JSON.stringify(await signer.jwks())),
       })
     }
-    // Back-Channel Logout 1.0 needs each session's clients: only a host SessionEnder knows them.
+    // Back-Channel Logout 1.0 section 2.7: each session's clients are told, those the core's sessions
+    // record (the default) or those a host SessionEnder lists; it needs the end-session endpoint and a fetcher.
     const sessions = options.sessions
     const backChannel =
-      options.safeFetch === undefined || sessions === undefined || sessions === false
-        ? undefined
-        : new BackChannelLogout(issuer, signer, options.safeFetch)
+      options.safeFetch === undefined || sessions === false ? undefined : new BackChannelLogout(issuer, signer, options.safeFetch)
     if (sessions !== false) {
       registry.addEndpoint(new EndSessionEndpoint({ path: options.endSessionPath ?? '/end_session', signer, sessions, backChannel }))
     }
@@ -161,6 +162,7 @@ export class OpenIdConnect<Env = unknown> implements Grant<Env> {
     // With no scope list of its own the controller accepts any scope: announce the standard ones.
     if (announceScopes) fields.scopes_supported = [OPENID, 'profile', 'email', 'address', 'phone', OFFLINE_ACCESS]
     if (backChannel) {
+      // Back-Channel Logout 1.0 section 2.1: supported, and every logout token carries the session's sid.
       fields.backchannel_logout_supported = true
       fields.backchannel_logout_session_supported = true
     }

@@ -17,6 +17,13 @@ export const DEFAULT_SESSION_LIFETIME = 86_400
 export const DEFAULT_SESSION_IDLE_LIFETIME = 7_200
 /** Default time between two writes that extend a session's idle expiry: 5 minutes. */
 export const DEFAULT_SESSION_TOUCH_INTERVAL = 300
+/**
+ * The most clients a session records ({@link LoginSession.clientIds}); past it the oldest is forgotten, so
+ * the record stays small however many clients a user signs in to.
+ */
+export const MAX_SESSION_CLIENTS = 64
+/** Compare-and-set rounds {@link LoginSessions.addClient} tries before it gives up: each round has a winner. */
+const ADD_CLIENT_ATTEMPTS = 32
 
 /**
  * A login session as the core keeps it (single sign-on): who signed in and when. Stored under the SHA-256
@@ -40,6 +47,17 @@ export interface LoginSession {
   readonly expiresAt: number
   /** When the session was last extended for activity, in epoch seconds. */
   readonly touchedAt: number
+  /**
+   * The clients the authorization endpoint granted a code or token in this session, oldest first, each
+   * once, at most {@link MAX_SESSION_CLIENTS}: those back-channel logout tells when the session ends
+   * (OpenID Connect Back-Channel Logout 1.0 section 2.7). Written by {@link LoginSessions.addClient}.
+   */
+  readonly clientIds: readonly string[]
+  /**
+   * `true` when the site adapter's `currentUser` seeded the session (the host application's sign-in):
+   * the host is then asked again at every authorization request, and its answer wins.
+   */
+  readonly host?: boolean
 }
 
 /** Who a new session is for. */
@@ -47,6 +65,8 @@ export interface SessionUser {
   readonly userId: string
   readonly authTime: number
   readonly data: UserData
+  /** `true` when the host application's user seeds the session (see {@link LoginSession.host}). */
+  readonly host?: boolean
 }
 
 /**
@@ -87,7 +107,8 @@ export interface StartedSession {
  * https issuer). The store keeps only its SHA-256 hash. A new id is drawn at every sign-in and the
  * previous session deleted, so an id planted in the browser before the sign-in is never adopted (session
  * fixation). A session ends at the first of its absolute expiry and its idle expiry; the idle expiry is
- * moved forward at most once per `touchInterval`.
+ * moved forward at most once per `touchInterval`. A session records the clients granted in it
+ * ({@link LoginSession.clientIds}, {@link LoginSessions.addClient}), whom back-channel logout tells.
  */
 export class LoginSessions {
   /** The name of the session cookie. */
@@ -98,6 +119,8 @@ export class LoginSessions {
   readonly #lifetime: number
   readonly #idle: number
   readonly #touch: number
+  /** The record key (the cookie's hash) of each session this object handed out, for {@link addClient}. */
+  readonly #keys = new WeakMap<LoginSession, string>()
 
   constructor(records: RecordStore, options: LoginSessionsOptions) {
     this.#records = records
@@ -125,10 +148,13 @@ export class LoginSessions {
     if (session.expiresAt <= now) return undefined
     if (now - session.touchedAt >= this.#touch) {
       const touched: LoginSession = { ...session, touchedAt: now }
-      // Compare-and-set: a concurrent request that extended it first wins, which is as good.
+      // Compare-and-set: a concurrent request that extended it first wins, which is as good (and a
+      // concurrent addClient is never overwritten).
       await this.#records.replaceRecord(KIND, key, record.version, JSON.stringify(touched), this.#expiry(touched))
+      this.#keys.set(touched, key)
       return touched
     }
+    this.#keys.set(session, key)
     return session
   }
 
@@ -148,10 +174,38 @@ export class LoginSessions {
       createdAt: now,
       expiresAt: now + this.#lifetime,
       touchedAt: now,
+      clientIds: [],
+      ...(user.host === true ? { host: true } : {}),
     }
     const value = randomBase64url(32)
-    await this.#records.putRecord(KIND, hashToken(value), JSON.stringify(session), this.#expiry(session))
+    const key = hashToken(value)
+    await this.#records.putRecord(KIND, key, JSON.stringify(session), this.#expiry(session))
+    this.#keys.set(session, key)
     return { session, setCookie: `${this.cookieName}=${value}${this.#attributes}; Max-Age=${this.#lifetime}` }
+  }
+
+  /**
+   * Records that `clientId` was granted a code or token in `session` (a session {@link current} or
+   * {@link start} of this object returned), so logout can tell it by back-channel (Back-Channel Logout 1.0
+   * section 2.7). Nothing is written when the client is already recorded; otherwise the session record is
+   * updated by compare-and-set on its version (retried on a lost race, so concurrent grants of several
+   * clients are all kept and never undo an idle extension), its expiry unchanged, keeping the newest
+   * {@link MAX_SESSION_CLIENTS} clients. Resolves whether the client is recorded: `false` when the session
+   * ended or expired meanwhile.
+   */
+  async addClient(session: LoginSession, clientId: string): Promise<boolean> {
+    if (session.clientIds.includes(clientId)) return true
+    const key = this.#keys.get(session)
+    if (key === undefined) throw new TypeError('addClient takes a session returned by current() or start() of the same LoginSessions')
+    for (let attempt = 0; attempt < ADD_CLIENT_ATTEMPTS; attempt++) {
+      const record = await this.#records.getRecord(KIND, key)
+      const stored = record === undefined ? undefined : parseSession(record.value)
+      if (record === undefined || stored === undefined || stored.sid !== session.sid || stored.expiresAt <= this.#now()) return false
+      if (stored.clientIds.includes(clientId)) return true
+      const updated: LoginSession = { ...stored, clientIds: [...stored.clientIds, clientId].slice(-MAX_SESSION_CLIENTS) }
+      if (await this.#records.replaceRecord(KIND, key, record.version, JSON.stringify(updated), this.#expiry(updated))) return true
+    }
+    throw new Error('the login session is too contended to record its client')
   }
 
   /**
@@ -192,7 +246,9 @@ function parseSession(value: string): LoginSession | undefined {
       return undefined
     }
     const data = typeof parsed.data === 'object' && parsed.data !== null ? parsed.data : {}
-    return { ...(parsed as LoginSession), data }
+    // A session stored before clients were recorded has none.
+    const clientIds = Array.isArray(parsed.clientIds) ? parsed.clientIds.filter((id): id is string => typeof id === 'string') : []
+    return { ...(parsed as LoginSession), data, clientIds }
   } catch {
     return undefined
   }

@@ -146,7 +146,8 @@ export interface InteractionContext extends AuthorizationContext {
   readonly stage: 'login' | 'consent'
   /**
    * The request's `prompt` values the core knows (`login`, `consent`, `select_account`; OpenID Connect
-   * Core section 3.1.2.1). With `select_account`, offer to sign in as another account.
+   * Core section 3.1.2.1). With `select_account`, offer to sign in as another account. `login` is also
+   * there when the session is older than the request's `max_age`: a sign-in is needed either way.
    */
   readonly prompts: readonly string[]
   /** The request's `login_hint` (OpenID Connect Core section 3.1.2.1): prefill the user name with it. */
@@ -184,6 +185,20 @@ export interface SiteAdapterLogin<Env = unknown> {
   /**
    * The seed hook: the host application's own signed-in user, if any. Called when the browser has no
    * login session; a user returned begins one, so the host's sign-in is single sign-on for every client.
+   *
+   * The host stays the truth for the sessions it seeded: while one lasts, `currentUser` is asked again at
+   * every authorization request. The same user with the same (or an older) `authTime` keeps the session;
+   * another user, or a newer `authTime`, begins a new session (a new id); `undefined` ends it (then the
+   * login page, or `login_required` with `prompt=none`). Sessions begun by `login` are never re-checked.
+   *
+   * When your login page is the host's (`renderLoginPage` redirects to it), send the browser back to
+   * `context.formAction` with a GET: with `prompt=login`, `select_account` or a too old session
+   * (`max_age`; the core then adds `login` to `context.prompts`), it carries a signed mark of when the
+   * request first asked to sign in again. Show your form even to a signed-in user whenever `prompts` holds
+   * `login` or `select_account`. Back at the form action, `prompt=login` is satisfied only by an
+   * `authTime` strictly later than that moment (on the server's clock; OpenID Connect Core section
+   * 3.1.2.1), `max_age` by one young enough, `select_account` by any user; otherwise the client gets
+   * `login_required` — one round trip, never a loop.
    */
   currentUser?(request: Request, environ: Env): Promise<HostUser | undefined>
   /** Ends the host application's own session too, when the core's login session ends (logout). */

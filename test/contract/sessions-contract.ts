@@ -3,12 +3,13 @@
  * once and run against every backend that holds records (memory, SQLite, PostgreSQL, MySQL/MariaDB, Redis,
  * memcached): sessions stored by hash, idle and absolute expiry, rotation at sign-in, logout; consent
  * remembered, widened, keyed per redirect URI and dropped on a metadata change, listed and revoked per
- * user and per client (ending the token families), concurrent writers, index pages.
+ * user and per client (ending the token families), concurrent writers, index pages; the clients a session
+ * records (back-channel logout): once each, concurrent grants all kept, bounded, expiry unchanged.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { RecordIndex, INDEX_PAGE_SIZE } from '../../src/sessions/consent-index.ts'
 import { DEFAULT_CONSENT_LIFETIME, RememberedConsents } from '../../src/sessions/consent-store.ts'
-import { LoginSessions } from '../../src/sessions/login-sessions.ts'
+import { LoginSessions, MAX_SESSION_CLIENTS } from '../../src/sessions/login-sessions.ts'
 import type { RecordStore } from '../../src/stores/types.ts'
 import { hashToken } from '../../src/tokens/hash.ts'
 import type { Client } from '../../src/types.ts'
@@ -156,6 +157,67 @@ export function describeSessionStoreContract(name: string, factory: () => Promis
         expect(ended.clearCookie).toMatch(/^oauth2_session=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0$/)
         expect(await sessions.current(withCookie(cookie))).toBeUndefined()
         expect((await sessions.end(withCookie(cookie))).session).toBeUndefined()
+      })
+
+      it('addClient records each client once, in order; the session read back lists them; expiry and touch unchanged', async () => {
+        const { cookie, session } = await start()
+        expect(session.clientIds).toEqual([])
+        const key = hashToken(cookie.split('=')[1] ?? '')
+        const before = await records.getRecord('session', key)
+        expect(await sessions.addClient(session, 'one')).toBe(true)
+        const afterOne = await records.getRecord('session', key)
+        expect(afterOne?.version).not.toBe(before?.version)
+        expect(afterOne?.expiresAt).toBe(before?.expiresAt)
+        expect((await sessions.current(withCookie(cookie)))?.clientIds).toEqual(['one'])
+        // Already recorded: no write, even through the stale session object.
+        expect(await sessions.addClient(session, 'one')).toBe(true)
+        expect((await records.getRecord('session', key))?.version).toBe(afterOne?.version)
+        const found = await sessions.current(withCookie(cookie))
+        expect(await sessions.addClient(found!, 'one')).toBe(true)
+        expect((await records.getRecord('session', key))?.version).toBe(afterOne?.version)
+        expect(await sessions.addClient(found!, 'two')).toBe(true)
+        const read = await sessions.current(withCookie(cookie))
+        expect(read?.clientIds).toEqual(['one', 'two'])
+        expect(read?.touchedAt).toBe(session.touchedAt)
+        expect(read?.sid).toBe(session.sid)
+        // Idle extension after a client was added keeps the clients (and addClient keeps the extension).
+        clock.advance(TOUCH + 1)
+        const touched = await sessions.current(withCookie(cookie))
+        expect(touched?.touchedAt).toBe(clock.seconds)
+        expect(await sessions.addClient(touched!, 'three')).toBe(true)
+        const last = await sessions.current(withCookie(cookie))
+        expect(last?.clientIds).toEqual(['one', 'two', 'three'])
+        expect(last?.touchedAt).toBe(clock.seconds)
+        expect((await records.getRecord('session', key))?.expiresAt).toBe(clock.seconds + IDLE)
+      })
+
+      it('concurrent grants of many clients in one session are all recorded (compare-and-set, retried)', async () => {
+        const { cookie, session } = await start()
+        const ids = Array.from({ length: 12 }, (_, n) => `client-${n}`)
+        const results = await Promise.all(ids.map((id) => sessions.addClient(session, id)))
+        expect(results).toEqual(ids.map(() => true))
+        expect([...((await sessions.current(withCookie(cookie)))?.clientIds ?? [])].sort()).toEqual([...ids].sort())
+      })
+
+      it(`the list is bounded: past ${MAX_SESSION_CLIENTS} clients the oldest is forgotten`, async () => {
+        const { cookie, session } = await start()
+        for (let n = 0; n <= MAX_SESSION_CLIENTS; n++) expect(await sessions.addClient(session, `c${n}`)).toBe(true)
+        const clientIds = (await sessions.current(withCookie(cookie)))?.clientIds ?? []
+        expect(clientIds).toHaveLength(MAX_SESSION_CLIENTS)
+        expect(clientIds[0]).toBe('c1')
+        expect(clientIds.at(-1)).toBe(`c${MAX_SESSION_CLIENTS}`)
+      }, 60_000)
+
+      it('addClient on a session that ended or was replaced by a new sign-in writes nothing; a foreign session is refused', async () => {
+        const first = await start('alice')
+        const replaced = await start('alice', first.cookie)
+        expect(await sessions.addClient(first.session, 'late')).toBe(false)
+        expect(await records.getRecord('session', hashToken(first.cookie.split('=')[1] ?? ''))).toBeUndefined()
+        expect((await sessions.current(withCookie(replaced.cookie)))?.clientIds).toEqual([])
+        await sessions.end(withCookie(replaced.cookie))
+        expect(await sessions.addClient(replaced.session, 'late')).toBe(false)
+        const other = new LoginSessions(records, { secure: false, now: () => clock.seconds })
+        await expect(other.addClient(first.session, 'x')).rejects.toThrow(TypeError)
       })
 
       it('on an https issuer the cookie is __Host-oauth2_session, Secure', async () => {

@@ -94,7 +94,8 @@ describe('single sign-on: the core keeps the login session', () => {
 
   it('currentUser seeds the session from the host application: no login page, auth_time from the host', async () => {
     h.hostAuthTime = h.server.clock.seconds - 120
-    const page = await h.jar.fetch(url({}, SECOND), { headers: { 'x-host-user': 'bob' } })
+    h.jar.set('host_user', 'bob')
+    const page = await h.jar.fetch(url({}, SECOND))
     expect(stageOf(page)).toBe('consent')
     expect(h.jar.get(SESSION_COOKIE)).toMatch(/^[A-Za-z0-9_-]{43}$/)
     const done = await h.jar.submit(page, url({}, SECOND), { action: 'approve' })

@@ -2,7 +2,8 @@
  * A site adapter with the login/consent split (`login`, `renderLoginPage`, `renderConsentPage`), for the
  * session and remembered-consent suites: the login page has `username`, `password` and `action=approve`
  * (or `deny`); the consent page has `action=approve` | `deny` and names the signed-in user. Optionally
- * seeds the session from a "host" user named by the `x-host-user` request header (`currentUser`).
+ * seeds the session from a "host" user named by the `x-host-user` request header or the `host_user` cookie
+ * (`currentUser`).
  */
 import { escapeHtml } from '../../src/internal/html.ts'
 import type { Client } from '../../src/types.ts'
@@ -53,7 +54,8 @@ export class SplitSiteAdapter implements SiteAdapter {
 
   async currentUser(request: Request): Promise<HostUser | undefined> {
     if (this.#hostAuthTime === undefined) return undefined
-    const name = request.header('x-host-user')
+    // The host's session is per browser: a header on one request, or a cookie the jar sends on every one.
+    const name = request.header('x-host-user') ?? request.cookie('host_user')
     const user = name === undefined ? undefined : this.#users.get(name)
     return user === undefined ? undefined : { userId: user.username, authTime: this.#hostAuthTime(), data: user.data }
   }

@@ -25,6 +25,13 @@ export interface PlaygroundConfig {
   readonly scopes: readonly string[]
   /** The account to sign in with, shown as a hint. */
   readonly user: { readonly username: string; readonly password: string }
+  /**
+   * Path of the UserInfo endpoint (`/userinfo`) when the server is an OpenID Provider: the page then offers
+   * its OpenID Connect flow. See {@link playgroundOpenIdConfig}.
+   */
+  readonly userinfoPath?: string
+  /** The server's `jwks_uri`, which the OpenID Connect flow links to: where a relying party gets the keys that verify ID tokens. */
+  readonly jwksUri?: string
 }
 
 /** The page's JSON: the server's {@link PlaygroundConfig} and the playground's own two paths. */

@@ -34,6 +34,21 @@ export const PLAYGROUND_REDIRECT_URIS: readonly string[] = ['127.0.0.1', 'localh
 )
 
 /**
+ * The playground's OpenID Connect fields from the server's metadata (RFC 8414 / OpenID Connect Discovery
+ * 1.0 section 3): the UserInfo endpoint's path, called on the page's own origin as every endpoint is, and
+ * the `jwks_uri` the page links to. None when the server has no UserInfo endpoint or no JWKS (it is not an
+ * OpenID Provider), and the page then offers no OpenID Connect flow.
+ */
+export function playgroundOpenIdConfig(metadata: Readonly<Record<string, unknown>>): Pick<PlaygroundConfig, 'userinfoPath' | 'jwksUri'> {
+  const userinfo = metadata['userinfo_endpoint']
+  const jwksUri = metadata['jwks_uri']
+  if (typeof userinfo !== 'string' || typeof jwksUri !== 'string') return {}
+  const base = String(metadata['issuer']).replace(/\/$/, '')
+  const userinfoPath = userinfo.startsWith(`${base}/`) ? userinfo.slice(base.length) : new URL(userinfo).pathname
+  return { userinfoPath, jwksUri }
+}
+
+/**
  * Renders the playground (for both {@link PLAYGROUND_PATH} and {@link PLAYGROUND_CALLBACK_PATH}) with a
  * fresh CSP nonce: `script-src` and `style-src` allow exactly this response's inline script and style,
  * `connect-src 'self'` lets the script call the server's endpoints, and nothing else is loaded.

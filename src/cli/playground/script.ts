@@ -17,7 +17,7 @@ interface Transpiler {
 }
 
 /** The files of `browser/`, in the order they run: declarations first, `main` (which starts the page) last. */
-const FILES = ['context', 'http', 'flows', 'dom', 'diagram', 'steps', 'main'] as const
+const FILES = ['context', 'http', 'jwt', 'oidc', 'flows', 'dom', 'diagram', 'steps', 'main'] as const
 
 let script: string | undefined
 

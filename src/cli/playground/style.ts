@@ -57,6 +57,8 @@ pre{background:var(--code);border:1px solid var(--line);border-radius:6px;paddin
 .label{font-size:.8rem;font-weight:700;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);margin-top:.6rem}
 dl.checks{display:grid;grid-template-columns:auto 1fr;gap:.2rem .75rem;margin:.5rem 0}
 dl.checks dt{font-weight:700}dl.checks dd{margin:0;word-break:break-all}
+dl.claims dd .why{display:block;color:var(--muted);font-size:.85rem;word-break:normal}
+.note{border:1px solid var(--line);border-left:4px solid var(--focus);border-radius:6px;background:var(--bg);padding:.5rem .75rem}
 .ok{color:var(--ok);font-weight:700}.bad{color:var(--bad);font-weight:700}
 button{font:inherit;font-weight:600;min-height:2.75rem;padding:.5rem 1rem;border-radius:6px;border:2px solid var(--accent);background:var(--accent);color:var(--accent-text);cursor:pointer;margin-top:.5rem}
 button.secondary{background:transparent;color:var(--accent)}

@@ -111,4 +111,22 @@ describe('RecordLimiter: the store is read only for keys this process counted un
     keys.forget('b')
     expect(keys.mayBeCounted('b', 150)).toBe(false)
   })
+
+  it('a limit is quiet until this process counts under it, and again once every window it counted has ended', async () => {
+    const clock = { ms: 5_000_000 }
+    const now = (): number => Math.floor(clock.ms / 1000)
+    const limiter = new RecordLimiter(new LocalRecordStore({ clock: () => clock.ms }), now)
+    const other = { name: 'signIn' as const, max: 3, windowSeconds: 600 }
+    expect([limiter.quiet(limit), limiter.quiet(other)]).toEqual([true, true])
+    await limiter.hit(limit, ['client', '10.0.0.1'])
+    // Only the limit counted under stops being quiet; the key is then read as before.
+    expect([limiter.quiet(limit), limiter.quiet(other)]).toEqual([false, true])
+    for (let i = 0; i < 2; i++) await limiter.hit(limit, ['client', '10.0.0.1'])
+    expect(await limiter.lockedFor(limit, ['client', '10.0.0.1'])).toBe(60)
+    clock.ms += 59_000
+    expect(limiter.quiet(limit)).toBe(false)
+    clock.ms += 1_000
+    expect(limiter.quiet(limit)).toBe(true)
+    expect(await limiter.lockedFor(limit, ['client', '10.0.0.1'])).toBe(0)
+  })
 })

@@ -45,14 +45,21 @@ describe('OpenIdConnect feature', () => {
     )
     expect(op.metadata.scopes_supported).toEqual(['openid', 'profile', 'email', 'address', 'phone', 'offline_access'])
     expect(op.metadata.end_session_endpoint).toBe('https://op.example/tenant/end_session')
-    // The core's sessions do not list their clients: no back-channel logout to announce, even with a fetcher.
-    expect(op.metadata.backchannel_logout_supported).toBeUndefined()
+    // The core's sessions record their clients: with a fetcher, back-channel logout is announced.
+    expect(op.metadata.backchannel_logout_supported).toBe(true)
+    expect(op.metadata.backchannel_logout_session_supported).toBe(true)
     // No session in this browser: signed out at once.
     expect((await op.dispatch(Request.fromUrl('GET', '/end_session'), {})).statusCode).toBe(200)
     const without = (await controller(['openid'])).use(
-      new OpenIdConnect({ signer: await MemorySigner.create(['RS256']), claims: async () => ({}), sessions: false }),
+      new OpenIdConnect({
+        signer: await MemorySigner.create(['RS256']),
+        claims: async () => ({}),
+        sessions: false,
+        safeFetch: async () => ({ status: 200, headers: {}, body: '' }),
+      }),
     )
     expect(without.metadata.end_session_endpoint).toBeUndefined()
+    expect(without.metadata.backchannel_logout_supported).toBeUndefined()
     for (const path of ['/.well-known/openid-configuration', '/.well-known/openid-configuration/tenant']) {
       const response = await op.dispatch(Request.fromUrl('GET', path), {})
       expect(JSON.parse(response.body)).toEqual(op.metadata)

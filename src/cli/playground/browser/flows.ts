@@ -116,6 +116,7 @@ const FLOWS: Readonly<Record<FlowId, Flow>> = {
     ],
     done: 'Done: the app holds an access token and a refresh token. Try \u201cRefresh token\u201d next, with the refresh token you just got.',
   },
+  oidc: oidcFlow(),
   client_credentials: {
     title: 'Client credentials',
     short: 'A service gets a token for itself',

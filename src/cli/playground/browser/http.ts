@@ -1,4 +1,4 @@
-// Requests: PKCE and client-authentication helpers, the requests the steps send, and their HTTP text.
+// Requests: PKCE and client-authentication helpers (Basic, Bearer), the requests the steps send, and their HTTP text.
 
 function b64url(bytes: Uint8Array): string {
   let binary = ''
@@ -15,12 +15,17 @@ function formEncode(value: string): string {
   return encodeURIComponent(value).replace(/%20/g, '+')
 }
 
-function confidentialAuth(): { header: string; note: string } {
+function confidentialAuth(): AuthSpec {
   const { clientId, clientSecret } = confidential
   return {
     header: 'Basic ' + btoa(formEncode(clientId) + ':' + formEncode(clientSecret)),
-    note: clientId + ':' + clientSecret,
+    note: 'Authorization is Basic base64(' + clientId + ':' + clientSecret + ').',
   }
+}
+
+/** RFC 6750 section 2.1: the access token in the Authorization header. */
+function bearerAuth(token: string): AuthSpec {
+  return { header: 'Bearer ' + token, note: 'Authorization is Bearer and the access token (RFC 6750 section 2.1).' }
 }
 
 function clientCredentialsRequest(): RequestSpec {
@@ -47,13 +52,14 @@ function authorizeUrl(run: Run): string {
 }
 
 function buildRequest(request: RequestSpec): SentRequest {
-  const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' }
+  const method = request.method ?? 'POST'
+  const headers: Record<string, string> = method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}
   if (request.auth !== undefined) headers['Authorization'] = request.auth.header
   return {
-    method: 'POST',
+    method,
     path: request.path,
     headers,
-    body: new URLSearchParams(request.form).toString(),
+    body: method === 'POST' ? new URLSearchParams(request.form).toString() : '',
     authNote: request.auth?.note,
   }
 }
@@ -61,7 +67,7 @@ function buildRequest(request: RequestSpec): SentRequest {
 function httpText(request: SentRequest): string {
   const lines = [request.method + ' ' + request.path + ' HTTP/1.1', 'Host: ' + location.host]
   for (const [name, value] of Object.entries(request.headers)) lines.push(name + ': ' + value)
-  return lines.join('\n') + '\n\n' + request.body
+  return lines.join('\n') + (request.body === '' ? '' : '\n\n' + request.body)
 }
 
 function responseText(response: ReceivedResponse): string {
@@ -75,9 +81,9 @@ function responseText(response: ReceivedResponse): string {
 async function send(request: SentRequest): Promise<ReceivedResponse> {
   try {
     const response = await fetch(request.path, {
-      method: 'POST',
+      method: request.method,
       headers: request.headers,
-      body: request.body,
+      ...(request.method === 'POST' ? { body: request.body } : {}),
       credentials: 'omit',
       cache: 'no-store',
     })

@@ -21,7 +21,7 @@ function renderSteps(flow: Flow, run: Run): HTMLElement | null {
       el('p', { class: 'who', text: who(flow, step) }),
       el('p', { text: step.text }),
     ])
-    if (step.local !== undefined && result?.values !== undefined) {
+    if (step.local !== undefined && result?.values !== undefined && result.values.length > 0) {
       const dl = el('dl', { class: 'checks' })
       for (const [name, value] of result.values) {
         dl.appendChild(el('dt', { text: name }))
@@ -38,7 +38,7 @@ function renderSteps(flow: Flow, run: Run): HTMLElement | null {
       const request = result?.request ?? buildRequest(step.request(run))
       item.appendChild(el('p', { class: 'label', text: 'Request' }))
       item.appendChild(el('pre', { class: 'request', text: httpText(request) }))
-      if (request.authNote !== undefined) item.appendChild(el('p', { text: 'Authorization is Basic base64(' + request.authNote + ').' }))
+      if (request.authNote !== undefined) item.appendChild(el('p', { text: request.authNote }))
       if (result?.response !== undefined) {
         item.appendChild(el('p', { class: 'label', text: 'Response' }))
         item.appendChild(el('pre', { class: 'response', text: responseText(result.response) }))
@@ -48,6 +48,7 @@ function renderSteps(flow: Flow, run: Run): HTMLElement | null {
         }
       }
     }
+    step.detail?.(run, item)
     if (flow.needs === 'refresh_token' && index === 0 && status === 'pending' && result === undefined) {
       const go = el('button', { type: 'button', class: 'secondary', text: 'Run the authorization code flow first' })
       go.addEventListener('click', () => {

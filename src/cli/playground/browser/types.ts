@@ -7,7 +7,7 @@ type PageData = import('../config').PlaygroundPageData
 type ActorId = 'user' | 'client' | 'server'
 
 /** The grants and endpoints the playground walks through. */
-type FlowId = 'code' | 'client_credentials' | 'refresh' | 'revocation' | 'introspection'
+type FlowId = 'code' | 'oidc' | 'client_credentials' | 'refresh' | 'revocation' | 'introspection'
 
 /** An arrow of the sequence diagram: from, to, label, and whether it is a response (dashed). */
 type Arrow = readonly [from: ActorId, to: ActorId, label: string, dashed?: boolean]
@@ -15,16 +15,23 @@ type Arrow = readonly [from: ActorId, to: ActorId, label: string, dashed?: boole
 /** A parsed JSON answer of the server. */
 type Json = Readonly<Record<string, unknown>>
 
-/** A request a step sends: endpoint path, form, and HTTP Basic client authentication. */
+/** An `Authorization` header and the sentence that explains it on the card. */
+interface AuthSpec {
+  readonly header: string
+  readonly note: string
+}
+
+/** A request a step sends: endpoint path, form (POST, the default) or none (GET), and an `Authorization` header. */
 interface RequestSpec {
+  readonly method?: 'GET' | 'POST'
   readonly path: string
   readonly form: Readonly<Record<string, string>>
-  readonly auth?: { readonly header: string; readonly note: string }
+  readonly auth?: AuthSpec
 }
 
 /** A request as sent, shown as HTTP text. */
 interface SentRequest {
-  readonly method: 'POST'
+  readonly method: 'GET' | 'POST'
   readonly path: string
   readonly headers: Readonly<Record<string, string>>
   readonly body: string
@@ -63,6 +70,12 @@ interface RunData {
   r2?: string | undefined
   r3?: string | undefined
   token?: string | undefined
+  /** OpenID Connect: the nonce sent with the authorization request, and what the token endpoint answered. */
+  nonce?: string | undefined
+  idToken?: string | undefined
+  accessToken?: string | undefined
+  /** The at_hash the access token gives, computed when the ID token is decoded. */
+  atHash?: string | undefined
 }
 
 /** One run of a flow: the results by step id, and the data. */
@@ -84,6 +97,8 @@ interface PlaygroundState {
   flow: FlowId
   runs: Partial<Record<FlowId, Run>>
   tokens: Tokens | null
+  /** The flow whose authorization request the browser left for; its callback step reads the answer. */
+  redirected?: FlowId | undefined
 }
 
 /** One step of a flow. Exactly one of `local`, `navigate`, `request` or `auto` says what it does. */
@@ -105,7 +120,9 @@ interface Step {
   readonly request?: (run: Run) => RequestSpec
   readonly after?: (run: Run, response: ReceivedResponse) => void
   /** A check of the answer beyond its status. */
-  readonly verify?: (response: ReceivedResponse) => boolean
+  readonly verify?: (response: ReceivedResponse, run: Run) => boolean
+  /** More to show on the card, below the rest, whatever the step's status (e.g. a decoded token). */
+  readonly detail?: (run: Run, item: HTMLElement) => void
 }
 
 /** A flow the page can walk through. */
@@ -118,6 +135,8 @@ interface Flow {
   readonly names?: Partial<Record<ActorId, string>>
   /** A refresh token from the code flow. */
   readonly needs?: 'refresh_token'
+  /** Whether the page offers the flow (the server may lack what it needs). Default true. */
+  readonly offered?: boolean
   readonly steps: readonly Step[]
   readonly done: string
 }
