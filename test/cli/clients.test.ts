@@ -281,6 +281,17 @@ describe('client add: the OpenID Connect options', () => {
   )
 
   it(
+    'migrate --print-sql shows the clients.metadata column that keeps them (schema version 4)',
+    async () => {
+      const result = await runCli(['migrate', '--print-sql', '--store', 'postgres'])
+      expect(result.code).toBe(0)
+      expect(result.stdout).toMatch(/CREATE TABLE IF NOT EXISTS "public"\."oauth2_clients" \([^;]*\n {2}metadata TEXT NULL,\n/)
+      expect(result.stdout).toContain('VALUES (4, 0);')
+    },
+    SLOW,
+  )
+
+  it(
     'documents the options in client add --help',
     async () => {
       const result = await runCli(['client', 'add', '--help'])
