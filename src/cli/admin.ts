@@ -1,27 +1,14 @@
 /**
- * The administration commands: `client add|list|show|rm`, `token revoke` and `migrate`. Each opens the
- * store, does one thing, and closes it.
+ * The administration commands: `client list|show|rm`, `token revoke` and `migrate` (`client add` is in
+ * `client-add.ts`). Each opens the store, does one thing, and closes it.
  *
  * @module
  */
-import { randomBytes } from 'node:crypto'
-import { hasControlCharacter } from '../checks/identifier.ts'
-import { checkRegisteredUri } from '../checks/registered-uri.ts'
 import { storedUriProblems } from '../stores/client-registration.ts'
-import { generateClientSecret, hashToken } from '../tokens/hash.ts'
+import { hashToken } from '../tokens/hash.ts'
 import type { Client } from '../types.ts'
-import {
-  booleanOption,
-  CliError,
-  FailureError,
-  listOption,
-  parseCommand,
-  stringOption,
-  UsageError,
-  closest,
-  type ParsedCommand,
-} from './args.ts'
-import { checkScopes } from './config.ts'
+import { booleanOption, CliError, FailureError, parseCommand, UsageError, type ParsedCommand } from './args.ts'
+import { clientJson, describeClient, isPublic, list } from './client-view.ts'
 import { HELP } from './help.ts'
 import { schemaSql } from './print-sql.ts'
 import type { CliIo } from './io.ts'
@@ -29,105 +16,6 @@ import { configOf, STORE_OPTIONS, storeUrlOf } from './settings.ts'
 import { escapeControlCharacters as printable, terminalJson } from './printable.ts'
 import { selfRegisteredClients } from './registered-list.ts'
 import { describeStoreUrl, openCliStore, storeFailure, type CliStore } from './store.ts'
-
-/** The grant types `client add --grant` accepts. */
-export const GRANT_TYPES: readonly string[] = [
-  'authorization_code',
-  'refresh_token',
-  'client_credentials',
-  'implicit',
-  'password',
-  'urn:ietf:params:oauth:grant-type:device_code',
-]
-
-/** `oauth2-stack client add`: registers a client and prints its generated secret once. */
-export async function clientAdd(args: readonly string[], io: CliIo): Promise<number> {
-  const command = 'client add'
-  const parsed = parseCommand(
-    command,
-    args,
-    {
-      ...STORE_OPTIONS,
-      name: { type: 'string' },
-      id: { type: 'string' },
-      'redirect-uri': { type: 'string', multiple: true },
-      grant: { type: 'string', multiple: true },
-      scope: { type: 'string', multiple: true },
-      public: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
-    0,
-  )
-  if (help(parsed, command, io)) return 0
-  const name = stringOption(parsed, 'name')
-  if (name?.trim() === '') throw new UsageError('--name must not be empty', command)
-  if (name !== undefined && hasControlCharacter(name)) throw new UsageError('--name must not contain control characters', command)
-  const isPublic = booleanOption(parsed, 'public') === true
-  const redirectUris = listOption(parsed, 'redirect-uri')
-  for (const uri of redirectUris) {
-    const problem = checkRegisteredUri(uri, { kind: 'redirect' })
-    if (problem !== undefined) throw new UsageError(`--redirect-uri: redirect ${problem.message}`, command)
-  }
-  const grants = [...new Set(listOption(parsed, 'grant'))]
-  for (const grant of grants) {
-    if (!GRANT_TYPES.includes(grant)) {
-      const guess = closest(grant, GRANT_TYPES)
-      throw new UsageError(
-        `--grant ${JSON.stringify(grant)} is not a grant type${guess === undefined ? '' : ` (did you mean ${guess}?)`}; use one of ${GRANT_TYPES.join(', ')}`,
-        command,
-      )
-    }
-  }
-  if (grants.length === 0) {
-    if (redirectUris.length > 0) grants.push('authorization_code', 'refresh_token')
-    else if (isPublic) throw new UsageError('a public client needs --redirect-uri (for the authorization code flow) or --grant', command)
-    else grants.push('client_credentials')
-  }
-  if (isPublic && grants.includes('client_credentials')) {
-    throw new UsageError(
-      'a public client cannot use client_credentials (it has no secret to authenticate with); drop --public or that --grant',
-      command,
-    )
-  }
-  const redirecting = grants.filter((grant) => grant === 'authorization_code' || grant === 'implicit')
-  if (redirecting.length > 0 && redirectUris.length === 0) {
-    throw new UsageError(`--grant ${redirecting.join(', ')} needs at least one --redirect-uri`, command)
-  }
-  const scopes = checkScopes(listOption(parsed, 'scope'), '--scope', command)
-  const id = stringOption(parsed, 'id') ?? generatedId(name)
-  if (!/^[\x20-\x7e]+$/.test(id)) throw new UsageError('--id must be printable ASCII characters (RFC 6749 appendix A.1)', command)
-  const responseTypes = [...(grants.includes('authorization_code') ? ['code'] : []), ...(grants.includes('implicit') ? ['token'] : [])]
-  const secret = isPublic ? undefined : generateClientSecret()
-
-  return withStore(parsed, io, async (store) => {
-    if ((await store.clientStore.fetchByClientId(id)) !== undefined) {
-      throw new FailureError(`client ${id} already exists; remove it first (oauth2-stack client rm ${id}) or pick another --id`)
-    }
-    const client = await store.clientStore.addClient({
-      clientId: id,
-      ...(secret === undefined ? {} : { clientSecret: secret }),
-      redirectUris,
-      grantTypes: grants,
-      responseTypes,
-      ...(scopes.length === 0 ? {} : { scopes }),
-      ...(name === undefined ? {} : { name }),
-    })
-    if (booleanOption(parsed, 'json') === true) {
-      io.out(`${terminalJson({ ...clientJson(client), ...(secret === undefined ? {} : { client_secret: secret }) })}\n`)
-    } else {
-      io.out(`Registered ${isPublic ? 'public' : 'confidential'} client ${printable(client.clientId)}.\n\n`)
-      io.out(`  client_id      ${printable(client.clientId)}\n`)
-      if (secret !== undefined) io.out(`  client_secret  ${secret}\n`)
-      io.out('\n')
-      io.out(describeClient(client).replace(/^(?=.)/gm, '  '))
-      if (secret !== undefined) {
-        io.out('\nCopy the client secret now: it is stored hashed and cannot be shown again.\n')
-      }
-    }
-    if (!store.persistent) io.err('warning: this store keeps nothing after the command exits; use a sqlite: or database --store\n')
-    return 0
-  })
-}
 
 /** `oauth2-stack client list`. */
 export async function clientList(args: readonly string[], io: CliIo): Promise<number> {
@@ -320,71 +208,8 @@ export async function withStore(parsed: ParsedCommand, io: CliIo, body: (store: 
   }
 }
 
-function generatedId(name: string | undefined): string {
-  const slug = (name ?? '')
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 32)
-  const suffix = randomBytes(6).toString('base64url').replace(/[-_]/g, 'x')
-  return slug === '' ? `client-${suffix}` : `${slug}-${suffix}`
-}
-
-function isPublic(client: Client): boolean {
-  return client.clientSecretHash === undefined
-}
-
-function list(values: readonly string[] | undefined, any: string): string {
-  if (values === undefined || values.includes('*')) return any
-  return values.length === 0 ? 'none' : values.join(', ')
-}
-
 /** The WARNING cell of `client list`: how many stored redirect URIs today's rule refuses. */
 function uriWarning(client: Client): string {
   const count = storedUriProblems(client).length
   return count === 0 ? '' : `${count} redirect URI(s) refused by today's rule`
-}
-
-/** A client as JSON, without its secret hash; `redirect_uri_problems` only when a stored URI fails today's rule. */
-function clientJson(client: Client): Record<string, unknown> {
-  const problems = storedUriProblems(client)
-  return {
-    client_id: client.clientId,
-    client_name: client.name ?? null,
-    type: isPublic(client) ? 'public' : 'confidential',
-    redirect_uris: client.redirectUris,
-    grant_types: client.grantTypes,
-    response_types: client.responseTypes,
-    scopes: client.scopes ?? null,
-    token_endpoint_auth_methods: client.tokenEndpointAuthMethods,
-    require_pkce: isPublic(client) || client.requirePkce,
-    ...(problems.length === 0
-      ? {}
-      : { redirect_uri_problems: problems.map(({ uri, problem }) => ({ uri, code: problem.code, message: problem.message })) }),
-  }
-}
-
-function describeClient(client: Client): string {
-  const secret =
-    client.clientSecretHash === undefined
-      ? 'none (public client)'
-      : `stored hashed (${printable(client.clientSecretHash.split('$')[0] ?? 'hash')})`
-  const problems = new Map(storedUriProblems(client).map(({ uri, problem }) => [uri, problem]))
-  const uris = client.redirectUris.map((uri) => {
-    const problem = problems.get(uri)
-    return `${printable(uri)}${problem === undefined ? '' : `  [refused by today's rule: ${problem.code}; register the client again]`}`
-  })
-  const rows: [string, string][] = [
-    ['name', printable(client.name ?? '(none)')],
-    ['type', isPublic(client) ? 'public' : 'confidential'],
-    ['secret', secret],
-    ['auth methods', printable(client.tokenEndpointAuthMethods.join(', '))],
-    ['redirect URIs', uris.length === 0 ? 'none' : uris.join('\n                ')],
-    ['grant types', printable(list(client.grantTypes, 'any the server offers'))],
-    ['response types', printable(list(client.responseTypes, 'any the server offers'))],
-    ['scopes', printable(list(client.scopes, 'any'))],
-    ['PKCE', isPublic(client) || client.requirePkce ? 'required' : 'optional'],
-  ]
-  return rows.map(([label, value]) => `${label.padEnd(16)}${value}\n`).join('')
 }

@@ -1,6 +1,7 @@
 /**
  * The demo server as an OpenID Provider: the `OpenIdConnect` feature over the demo's users, the demo
- * client's post-logout redirect URI, and an in-memory key set when the host gives none.
+ * client's post-logout redirect URI (registered with `abc` through the client store, which keeps it on
+ * every backend), and an in-memory key set when the host gives none.
  *
  * @module
  */
@@ -8,8 +9,6 @@ import { randomBytes } from 'node:crypto'
 import { KeySet } from '../keys/key-set.ts'
 import { OpenIdConnect } from '../logout/openid-connect.ts'
 import { LocalRecordStore } from '../stores/memory-record-store.ts'
-import type { ClientStore } from '../stores/types.ts'
-import type { Client } from '../types.ts'
 import type { NodeEnviron } from '../adapters/node-http.ts'
 import type { DemoUser } from './demo-site-adapter.ts'
 
@@ -40,24 +39,4 @@ export function demoOpenIdConnect(signer: KeySet, users: readonly DemoUser[]): O
 /** A key set for a demo run without one: in memory, under a random secret (nothing outlives the process). */
 export function memoryKeySet(issuer: string): KeySet {
   return new KeySet({ store: new LocalRecordStore(), issuer, secret: randomBytes(32) })
-}
-
-/**
- * The client store as the controller sees it: the demo client `abc` has the post-logout redirect URI even
- * when the store does not keep OpenID Connect fields (the SQL stores do not yet).
- */
-export function withDemoLogoutUri<Store extends ClientStore>(store: Store, clientId: string): Store {
-  const fetchByClientId = async (id: string): Promise<Client | undefined> => {
-    const client = await store.fetchByClientId(id)
-    if (client === undefined || id !== clientId || client.postLogoutRedirectUris !== undefined) return client
-    return { ...client, postLogoutRedirectUris: [DEMO_POST_LOGOUT_REDIRECT_URI] }
-  }
-  // Every other method (listClients, addClient, …) is the store's own.
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'fetchByClientId') return fetchByClientId
-      const value: unknown = Reflect.get(target, property, target)
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
-    },
-  })
 }

@@ -27,7 +27,7 @@ import { healthResponse } from './health.ts'
 import { escapeControlCharacters } from './printable.ts'
 import { DynamicClientRegistration } from '../registration/feature.ts'
 import { DEMO_SCOPES, DemoSiteAdapter, type DemoUser } from './demo-site-adapter.ts'
-import { DEMO_POST_LOGOUT_REDIRECT_URI, demoOpenIdConnect, memoryKeySet, withDemoLogoutUri } from './demo-openid.ts'
+import { DEMO_POST_LOGOUT_REDIRECT_URI, demoOpenIdConnect, memoryKeySet } from './demo-openid.ts'
 import {
   PLAYGROUND_CALLBACK_PATH,
   PLAYGROUND_CLIENT_ID,
@@ -216,7 +216,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       ...(options.accessTokenFormat === 'jwt' && signer !== undefined ? { tokenGenerator: new JwtTokenGenerator({ issuer, signer }) } : {}),
       accessTokenStore: tokenStore,
       authCodeStore: tokenStore,
-      clientStore: demo ? withDemoLogoutUri(clientStore, DEMO.confidentialClient.clientId) : clientStore,
+      clientStore,
       siteAdapter,
       scope: new Scope({
         available: Object.keys(scopes),

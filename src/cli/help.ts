@@ -124,10 +124,26 @@ Options:
 ${STORE_OPTIONS}
   -h, --help            Show this help
 
+OpenID Connect options:
+  --post-logout-redirect-uri <uri>
+                        Where the client may send the browser after logout (repeatable),
+                        registered in full and matched exactly; the --redirect-uri rules
+  --backchannel-logout-uri <uri>
+                        Where logout tokens are POSTed (Back-Channel Logout): https, or http
+                        on a loopback host
+  --id-token-alg <alg>  The algorithm of the client's ID tokens: RS256 (default), ES256, EdDSA;
+                        the server's signing keys must include one for it
+  --cors-origin <origin>
+                        A browser origin allowed to call the token, revocation and userinfo
+                        endpoints (repeatable): scheme://host[:port] only, no path, e.g.
+                        https://app.example (https, or http on a loopback host)
+
 Examples:
   oauth2-stack client add --name "Billing service" --grant client_credentials --scope invoices
   oauth2-stack client add --name "Web app" --redirect-uri https://app.example/callback
   oauth2-stack client add --public --name "Mobile app" --redirect-uri com.example.app:/oauth
+  oauth2-stack client add --public --name "SPA" --redirect-uri https://spa.example/cb \\
+    --cors-origin https://spa.example --post-logout-redirect-uri https://spa.example/bye
 
 ${EXIT_CODES}
 `,

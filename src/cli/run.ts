@@ -5,7 +5,8 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
-import { clientAdd, clientList, clientRemove, clientShow, migrate, tokenRevoke } from './admin.ts'
+import { clientList, clientRemove, clientShow, migrate, tokenRevoke } from './admin.ts'
+import { clientAdd } from './client-add.ts'
 import { grantList, grantRevoke } from './grants.ts'
 import { closest, CliError, EXIT, UsageError } from './args.ts'
 import { HELP } from './help.ts'

@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors.ts'
 import { hasControlCharacter, isClientIdSyntax, isClientSecretSyntax } from '../checks/identifier.ts'
 import { checkClientSecretStrength, type ClientSecretPolicy } from '../checks/client-secret-strength.ts'
+import { checkCorsOrigin } from '../checks/cors-origin.ts'
 import { checkRegisteredUri, type RegisteredUriProblem } from '../checks/registered-uri.ts'
 import { canonicalResourceUri } from '../checks/resource-uri.ts'
 import { hashClientSecret } from '../tokens/hash.ts'
@@ -41,16 +42,29 @@ export interface ClientRegistration {
    * `none` for a public client.
    */
   readonly tokenEndpointAuthMethods?: readonly ClientAuthMethod[]
-  /** OpenID Connect: where the client may be sent after logout (checked like redirect URIs). */
+  /**
+   * OpenID Connect RP-Initiated Logout 1.0 section 3.1: where the client may ask to be sent after logout,
+   * each checked by `checkRegisteredUri` (kind `post_logout_redirect`: the redirect URI rules).
+   */
   readonly postLogoutRedirectUris?: readonly string[]
-  /** OpenID Connect: where logout tokens are POSTed (https, or http on loopback). */
+  /**
+   * OpenID Connect Back-Channel Logout 1.0 section 2.2: where logout tokens are POSTed; checked by
+   * `checkRegisteredUri` (kind `backchannel_logout`: https, or http on loopback).
+   */
   readonly backchannelLogoutUri?: string
-  /** OpenID Connect: the algorithm of this client's ID tokens; RS256 when unset. */
+  /** OpenID Connect: the algorithm of this client's ID tokens (`RS256`, `ES256` or `EdDSA`); RS256 when unset. */
   readonly idTokenSignedResponseAlg?: 'RS256' | 'ES256' | 'EdDSA'
-  /** Browser origins (`scheme://host[:port]`) allowed to call the token, revocation and userinfo endpoints. */
+  /**
+   * Browser origins allowed to call the token, revocation and userinfo endpoints (CORS): origins only,
+   * `https://host[:port]` (or http on loopback), no path, as `checkCorsOrigin` says.
+   */
   readonly allowedCorsOrigins?: readonly string[]
   /** The resources (RFC 8707) this client may ask tokens for; absolute URIs, kept in canonical form. */
   readonly resources?: readonly string[]
+  /** The client's logo (RFC 7591 section 2 `logo_uri`), for display: https, or http on loopback. */
+  readonly logoUri?: string
+  /** The client's home page (RFC 7591 section 2 `client_uri`), for display: https, or http on loopback. */
+  readonly clientUri?: string
 }
 
 /**
@@ -115,7 +129,10 @@ export async function createClient(registration: ClientRegistration, policy?: Cl
   })
 }
 
-/** The optional OpenID Connect fields, checked; absent ones stay absent (records without them are unchanged). */
+/**
+ * The optional OpenID Connect and RFC 7591 fields, checked; absent ones stay absent (records without them
+ * are unchanged), so every store gives back exactly the keys the registration set.
+ */
 function oidcFields(clientId: string, registration: ClientRegistration): Partial<Client> {
   const fields: { -readonly [K in keyof Client]?: Client[K] } = {}
   if (registration.postLogoutRedirectUris !== undefined) {
@@ -138,12 +155,18 @@ function oidcFields(clientId: string, registration: ClientRegistration): Partial
   }
   if (registration.allowedCorsOrigins !== undefined) {
     for (const origin of registration.allowedCorsOrigins) {
-      // An origin is a scheme, a host and an optional port, nothing more (RFC 6454 section 6.2).
-      if (!/^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?$/.test(origin) && !/^https?:\/\/\[[0-9a-f:.]+\](:[0-9]{1,5})?$/.test(origin)) {
-        throw new ConfigurationError(`client ${clientId}: allowedCorsOrigins holds ${JSON.stringify(origin)}, which is not an origin`)
-      }
+      const problem = checkCorsOrigin(origin)
+      if (problem !== undefined) throw new ConfigurationError(`client ${clientId}: allowedCorsOrigins: ${problem}`)
     }
     fields.allowedCorsOrigins = Object.freeze([...registration.allowedCorsOrigins])
+  }
+  // RFC 7591 section 2: logo_uri and client_uri are web pages shown or linked to the user.
+  for (const key of ['logoUri', 'clientUri'] as const) {
+    const uri = registration[key]
+    if (uri === undefined) continue
+    const problem = checkRegisteredUri(uri, { kind: 'client_page' })
+    if (problem !== undefined) throw new ConfigurationError(`client ${clientId}: ${key} ${problem.message}`)
+    fields[key] = uri
   }
   return fields
 }

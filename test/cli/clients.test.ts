@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runCli, tempDir } from './run-cli.ts'
+import { runCli, startServe, tempDir } from './run-cli.ts'
 import { sqliteOpener } from '../../src/stores/sql/sqlite-driver.ts'
 
 const SLOW = 60_000
@@ -187,6 +187,143 @@ describe('client commands on a SQLite file', () => {
       expect(JSON.parse(fromConfig.stdout)).toEqual([])
       const flagWins = await runCli(['client', 'list', '--json', '--config', config, '--store', store])
       expect((JSON.parse(flagWins.stdout) as unknown[]).length).toBe(1)
+    },
+    SLOW,
+  )
+})
+
+describe('client add: the OpenID Connect options', () => {
+  const oidcStore = `sqlite:${join(dir.path, 'oidc.db')}`
+
+  it(
+    'registers post-logout redirect URIs, a back-channel logout URI, the ID token alg and CORS origins; the store keeps them',
+    async () => {
+      const result = await runCli([
+        'client',
+        'add',
+        '--store',
+        oidcStore,
+        '--json',
+        '--public',
+        '--id',
+        'spa',
+        '--redirect-uri',
+        'https://spa.example/cb',
+        '--post-logout-redirect-uri',
+        'https://spa.example/bye',
+        '--post-logout-redirect-uri',
+        'http://127.0.0.1:5173/bye',
+        '--backchannel-logout-uri',
+        'https://spa.example/backchannel',
+        '--id-token-alg',
+        'ES256',
+        '--cors-origin',
+        'https://spa.example',
+        '--cors-origin',
+        'http://localhost:5173',
+      ])
+      expect(result.code, result.stderr).toBe(0)
+      const expected = {
+        post_logout_redirect_uris: ['https://spa.example/bye', 'http://127.0.0.1:5173/bye'],
+        backchannel_logout_uri: 'https://spa.example/backchannel',
+        id_token_signed_response_alg: 'ES256',
+        allowed_cors_origins: ['https://spa.example', 'http://localhost:5173'],
+      }
+      expect(JSON.parse(result.stdout)).toMatchObject({ client_id: 'spa', ...expected })
+      // Read back from the file by a new process: the fields were stored, not only echoed.
+      const shown = await runCli(['client', 'show', 'spa', '--json', '--store', oidcStore])
+      expect(JSON.parse(shown.stdout)).toMatchObject(expected)
+      const text = await runCli(['client', 'show', 'spa', '--store', oidcStore])
+      expect(text.stdout).toMatch(/\npost-logout\s+https:\/\/spa\.example\/bye\n\s+http:\/\/127\.0\.0\.1:5173\/bye\n/)
+      expect(text.stdout).toMatch(/\nback-channel\s+https:\/\/spa\.example\/backchannel\n/)
+      expect(text.stdout).toMatch(/\nID token alg\s+ES256\n/)
+      expect(text.stdout).toMatch(/\nCORS origins\s+https:\/\/spa\.example\n\s+http:\/\/localhost:5173\n/)
+    },
+    SLOW,
+  )
+
+  it.each([
+    [
+      ['--post-logout-redirect-uri', 'http://spa.example/bye'],
+      '--post-logout-redirect-uri: post-logout redirect URI "http://spa.example/bye" uses http',
+    ],
+    [
+      ['--backchannel-logout-uri', 'com.example.app:/bc'],
+      '--backchannel-logout-uri: back-channel logout URI "com.example.app:/bc" must use https',
+    ],
+    [['--id-token-alg', 'HS256'], '--id-token-alg "HS256" is not one of RS256, ES256, EdDSA'],
+    [['--cors-origin', 'https://spa.example/'], '--cors-origin: "https://spa.example/" is not an origin: scheme://host[:port] only'],
+    [
+      ['--cors-origin', 'https://SPA.example'],
+      '--cors-origin: "https://SPA.example" is not an origin: URI "https://SPA.example" has a host that is not in canonical form',
+    ],
+  ])(
+    'refuses %j as wrong usage (exit 2) and registers nothing',
+    async (option, message) => {
+      const result = await runCli([
+        'client',
+        'add',
+        '--store',
+        oidcStore,
+        '--id',
+        'bad',
+        '--redirect-uri',
+        'https://spa.example/cb',
+        ...option,
+      ])
+      expect(result.code).toBe(2)
+      expect(result.stdout).toBe('')
+      expect(result.stderr).toContain(`oauth2-stack: ${message}`)
+      const show = await runCli(['client', 'show', 'bad', '--store', oidcStore])
+      expect(show.code).toBe(1)
+    },
+    SLOW,
+  )
+
+  it(
+    'migrate --print-sql shows the clients.metadata column that keeps them (schema version 4)',
+    async () => {
+      const result = await runCli(['migrate', '--print-sql', '--store', 'postgres'])
+      expect(result.code).toBe(0)
+      expect(result.stdout).toMatch(/CREATE TABLE IF NOT EXISTS "public"\."oauth2_clients" \([^;]*\n {2}metadata TEXT NULL,\n/)
+      expect(result.stdout).toContain('VALUES (4, 0);')
+    },
+    SLOW,
+  )
+
+  it(
+    'documents the options in client add --help',
+    async () => {
+      const result = await runCli(['client', 'add', '--help'])
+      expect(result.code).toBe(0)
+      for (const option of [
+        '--post-logout-redirect-uri <uri>',
+        '--backchannel-logout-uri <uri>',
+        '--id-token-alg <alg>',
+        '--cors-origin <origin>',
+      ])
+        expect(result.stdout).toContain(option)
+    },
+    SLOW,
+  )
+})
+
+describe('serve on SQLite: the demo client keeps its post-logout redirect URI in the store', () => {
+  it(
+    'abc is stored with http://localhost/logged-out, and /end_session redirects there (RP-Initiated Logout 1.0 section 3)',
+    async () => {
+      const demoStore = `sqlite:${join(dir.path, 'demo.db')}`
+      const server = await startServe(['--store', demoStore, '--port', '0'])
+      try {
+        const query = new URLSearchParams({ client_id: 'abc', post_logout_redirect_uri: 'http://localhost/logged-out', state: 'bye' })
+        const response = await fetch(`${server.issuer}/end_session?${query.toString()}`, { redirect: 'manual' })
+        expect(response.status).toBe(302)
+        expect(response.headers.get('location')).toBe('http://localhost/logged-out?state=bye')
+      } finally {
+        await server.stop()
+      }
+      const shown = await runCli(['client', 'show', 'abc', '--json', '--store', demoStore])
+      expect(JSON.parse(shown.stdout)).toMatchObject({ client_id: 'abc', post_logout_redirect_uris: ['http://localhost/logged-out'] })
     },
     SLOW,
   )

@@ -17,6 +17,7 @@ import { RecordDeviceCodeStore } from '../../src/stores/record-device-code-store
 import { describeDeviceCodeStoreContract } from './device-code-contract.ts'
 import { describeRecordStoreContract, type RecordStoreUnderTest } from './record-contract.ts'
 import { describeRegisteredClientsContract } from './registered-client-contract.ts'
+import { describeSqlClientMigration } from './sql-client-migration.ts'
 import { describeKeySetContract } from './key-set-contract.ts'
 import { access, code, refresh, rotation } from './records.ts'
 import { raceFromSecondProcess } from './second-process.ts'
@@ -125,6 +126,7 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
   describeKeySetContract(h.name, records)
 
   describeRegisteredClientsContract(h.name, records)
+  describeSqlClientMigration(h)
 
   describeDeviceCodeStoreContract(`${h.name} through RecordDeviceCodeStore`, async () => {
     const store = h.store(h.main, new FakeClock())
@@ -200,7 +202,7 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
       const store = h.store(place, clock)
       await store.migrate()
       await store.migrate()
-      expect(await versions(place)).toEqual([1, 2, 3])
+      expect(await versions(place)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1))
       // A sibling of a token rotated before the upgrade, used in turn (its parent link is new), then reuse.
       const options = { graceSeconds: 30, concurrentRefreshes: 2 }
       expect(await store.rotateRefreshToken(rotation(clock, 'refresh-1', 3, options))).toBe('grace')

@@ -19,6 +19,7 @@ import type { AdministeredClientStore } from '../../src/stores/from-url.ts'
 import type { RotationOutcome, RotationRequest, TokenStore } from '../../src/stores/types.ts'
 import { verifyClientSecret } from '../../src/tokens/hash.ts'
 import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../../src/types.ts'
+import { describeClientFieldsContract } from './client-fields-contract.ts'
 import { describeFamilyContract } from './family-contract.ts'
 import { access as accessRecord, code as codeRecord, FakeClock, refresh as refreshRecord, rotation as rotationRequest } from './records.ts'
 
@@ -58,6 +59,7 @@ function count<T>(values: readonly T[], value: T): number {
  */
 export function describeStoreContract(name: string, factory: () => Promise<StoreUnderTest>): void {
   describeFamilyContract(name, factory)
+  describeClientFieldsContract(name, factory)
   describe(`${name}: store contract`, () => {
     let under: StoreUnderTest | undefined
     let clients: AdministeredClientStore

@@ -15,6 +15,7 @@ import type {
   RefreshToken,
   UserData,
 } from '../../types.ts'
+import { clientMetadataFromText, clientMetadataValue } from './client-metadata.ts'
 import { columnsOf } from './schema.ts'
 
 /** A value bound to a SQL parameter. Booleans are bound as 0/1, absent values as NULL. */
@@ -111,6 +112,7 @@ export function clientValues(client: Client): SqlValue[] {
     client.scopes === undefined ? null : JSON.stringify(client.scopes),
     client.requirePkce ? 1 : 0,
     client.name ?? null,
+    clientMetadataValue(client),
   ]
 }
 
@@ -273,10 +275,14 @@ export function successorFromRow(row: SqlRow): SuccessorState {
   }
 }
 
-/** A client from its row, frozen like the records `createClient` builds. */
+/**
+ * A client from its row, frozen like the records `createClient` builds: the optional fields from the
+ * `metadata` column, absent when it is NULL (rows written before schema version 4).
+ */
 export function clientFromRow(row: SqlRow): Client {
   const scopes = row['scopes'] === null || row['scopes'] === undefined ? undefined : Object.freeze(stringList(row, 'scopes'))
   return Object.freeze({
+    ...clientMetadataFromText(optionalText(row, 'metadata')),
     clientId: text(row, 'client_id'),
     clientSecretHash: optionalText(row, 'client_secret_hash'),
     redirectUris: Object.freeze(stringList(row, 'redirect_uris')),

@@ -6,7 +6,7 @@
  *
  * | table | key | what |
  * | --- | --- | --- |
- * | `clients` | `client_id` | registered clients; list columns as JSON text |
+ * | `clients` | `client_id` | registered clients; list columns as JSON text; `metadata` (v4) the optional fields as one JSON object |
  * | `codes` | `code_hash` | authorization codes; `consumed` flips once (RFC 6749 section 4.1.2) |
  * | `access_tokens` | `token_hash` | access tokens, by family |
  * | `refresh_tokens` | `token_hash` | refresh tokens, rotated-out ones kept until they expire; `parent_hash` links siblings (v3) |
@@ -22,7 +22,7 @@
  */
 
 /** The latest schema version; `migrate()` brings every database to it. */
-export const SCHEMA_VERSION = 3
+export const SCHEMA_VERSION = 4
 
 /**
  * What a column holds; each dialect maps a kind to its own type.
@@ -82,6 +82,9 @@ export const TABLES: readonly Table[] = [
       json('scopes', true),
       { name: 'require_pkce', kind: 'bool' },
       text('name', true),
+      // Version 4: the client's optional OpenID Connect / RFC 7591 fields as one JSON object (see
+      // client-metadata.ts); NULL when it has none, as every row written before version 4 has.
+      { name: 'metadata', kind: 'json', nullable: true, since: 4 },
     ],
     primaryKey: ['client_id'],
     indexes: [],
