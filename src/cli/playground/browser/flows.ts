@@ -32,6 +32,102 @@ function clientTokenStep(title: string): Step {
   }
 }
 
+/** What a flow built on the authorization-code flow says and does differently in its four steps. */
+interface CodeFlowOptions {
+  /** The first step: its title, text and arrow, and the values it shows once made. */
+  readonly pkce: {
+    readonly title: string
+    readonly text: string
+    readonly arrow: string
+    readonly values: (data: RunData) => [string, string][]
+  }
+  /** Make a nonce too, kept as `data.nonce` (OpenID Connect Core 1.0 section 3.1.2.1). Default false. */
+  readonly nonce?: boolean
+  /** The authorization step: its text (the user to sign in as follows), its redirect arrow, the query the GET arrow shows, and the URL. */
+  readonly authorize: { readonly text: string; readonly redirect: string; readonly query: string; readonly url: (run: Run) => string }
+  /** The callback step's text. */
+  readonly callback: string
+  /** The code exchange: its text, the answer's arrow, what it checks beyond the status and what it keeps. */
+  readonly token: {
+    readonly text: string
+    readonly answer: string
+    readonly verify?: (response: ReceivedResponse) => boolean
+    readonly after: (run: Run, response: ReceivedResponse) => void
+  }
+}
+
+/**
+ * The steps of the authorization-code flow with PKCE (RFC 6749 section 4.1, RFC 7636): make the verifier,
+ * challenge and state, send the browser to the authorization endpoint, come back with a code, and
+ * exchange it. The code flow and the OpenID Connect flow differ only by `options`.
+ */
+function codeFlowSteps(options: CodeFlowOptions): Step[] {
+  const verify = options.token.verify
+  return [
+    {
+      id: 'pkce',
+      title: options.pkce.title,
+      action: 'Generate',
+      text: options.pkce.text,
+      arrows: [['client', 'client', options.pkce.arrow]],
+      local: async (run) => {
+        const verifier = randomString()
+        const hash = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))
+        run.data.verifier = verifier
+        run.data.challenge = b64url(new Uint8Array(hash))
+        run.data.state = randomString().slice(0, 22)
+        if (options.nonce === true) run.data.nonce = randomString().slice(0, 22)
+        return options.pkce.values(run.data)
+      },
+    },
+    {
+      id: 'authorize',
+      title: 'Send the browser to the authorization endpoint',
+      action: 'Open the sign-in page',
+      text: options.authorize.text + ' Sign in as ' + config.user.username + ' / ' + config.user.password + '.',
+      arrows: [
+        ['client', 'user', options.authorize.redirect, true],
+        ['user', 'server', 'GET ' + config.authorizePath + options.authorize.query],
+        ['server', 'user', 'sign-in and consent page', true],
+        ['user', 'server', 'POST: username, password, Allow'],
+      ],
+      preview: (run) => ({ url: options.authorize.url(run) }),
+      navigate: (run) => location.assign(options.authorize.url(run)),
+    },
+    {
+      id: 'callback',
+      title: 'Come back with a code',
+      auto: true,
+      text: options.callback,
+      arrows: [
+        ['server', 'user', '303 See Other \u2192 ' + config.callbackPath + '?code=\u2026', true],
+        ['user', 'client', 'GET ' + config.callbackPath + '?code=\u2026'],
+      ],
+    },
+    {
+      id: 'token',
+      title: 'Exchange the code for tokens',
+      action: 'Send request',
+      expect: 200,
+      text: options.token.text,
+      arrows: [
+        ['client', 'server', 'POST ' + config.tokenPath + ' code + code_verifier'],
+        ['server', 'client', options.token.answer, true],
+      ],
+      request: (run) =>
+        tokenRequest({
+          grant_type: 'authorization_code',
+          code: run.data.code ?? '',
+          redirect_uri: redirectUri,
+          client_id: config.publicClientId,
+          code_verifier: run.data.verifier ?? '',
+        }),
+      ...(verify === undefined ? {} : { verify }),
+      after: options.token.after,
+    },
+  ]
+}
+
 const FLOWS: Readonly<Record<FlowId, Flow>> = {
   code: {
     title: 'Authorization code + PKCE',
@@ -39,81 +135,36 @@ const FLOWS: Readonly<Record<FlowId, Flow>> = {
     summary:
       'How a web, mobile or single-page app gets a token for a user (RFC 6749 section 4.1 with PKCE, RFC 7636). The playground is a public client: it has no secret, so PKCE proves that whoever redeems the code is whoever asked for it.',
     actors: ['user', 'client', 'server'],
-    steps: [
-      {
-        id: 'pkce',
+    steps: codeFlowSteps({
+      pkce: {
         title: 'Make a PKCE pair',
-        action: 'Generate',
         text: 'The app makes a random code_verifier and keeps it. It sends only its SHA-256 hash, the code_challenge, with the authorization request.',
-        arrows: [['client', 'client', 'verifier \u2192 SHA-256 \u2192 challenge']],
-        local: async (run) => {
-          const verifier = randomString()
-          const hash = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))
-          run.data.verifier = verifier
-          run.data.challenge = b64url(new Uint8Array(hash))
-          run.data.state = randomString().slice(0, 22)
-          return [
-            ['code_verifier', run.data.verifier],
-            ['code_challenge', run.data.challenge],
-            ['code_challenge_method', 'S256'],
-            ['state', run.data.state + ' (ties the answer to this request)'],
-          ]
-        },
-      },
-      {
-        id: 'authorize',
-        title: 'Send the browser to the authorization endpoint',
-        action: 'Open the sign-in page',
-        text:
-          'The app redirects your browser to the server. You sign in and decide there; the app never sees your password. Sign in as ' +
-          config.user.username +
-          ' / ' +
-          config.user.password +
-          '.',
-        arrows: [
-          ['client', 'user', 'redirect to /authorize?\u2026code_challenge', true],
-          ['user', 'server', 'GET ' + config.authorizePath + '?response_type=code&\u2026'],
-          ['server', 'user', 'sign-in and consent page', true],
-          ['user', 'server', 'POST: username, password, Allow'],
-        ],
-        preview: (run) => ({ url: authorizeUrl(run) }),
-        navigate: (run) => location.assign(authorizeUrl(run)),
-      },
-      {
-        id: 'callback',
-        title: 'Come back with a code',
-        auto: true,
-        text: 'The server redirects your browser to the registered redirect URI with a one-time code, the state the app sent, and iss (RFC 9207) naming the server. The app checks both before using the code.',
-        arrows: [
-          ['server', 'user', '303 See Other \u2192 ' + config.callbackPath + '?code=\u2026', true],
-          ['user', 'client', 'GET ' + config.callbackPath + '?code=\u2026'],
+        arrow: 'verifier \u2192 SHA-256 \u2192 challenge',
+        values: (data) => [
+          ['code_verifier', data.verifier ?? ''],
+          ['code_challenge', data.challenge ?? ''],
+          ['code_challenge_method', 'S256'],
+          ['state', data.state + ' (ties the answer to this request)'],
         ],
       },
-      {
-        id: 'token',
-        title: 'Exchange the code for tokens',
-        action: 'Send request',
-        expect: 200,
+      authorize: {
+        text: 'The app redirects your browser to the server. You sign in and decide there; the app never sees your password.',
+        redirect: 'redirect to /authorize?\u2026code_challenge',
+        query: '?response_type=code&\u2026',
+        url: authorizeUrl,
+      },
+      callback:
+        'The server redirects your browser to the registered redirect URI with a one-time code, the state the app sent, and iss (RFC 9207) naming the server. The app checks both before using the code.',
+      token: {
         text: 'The app posts the code and the code_verifier to the token endpoint, from the app itself, not through the browser. The server hashes the verifier and compares it with the challenge it stored with the code.',
-        arrows: [
-          ['client', 'server', 'POST ' + config.tokenPath + ' code + code_verifier'],
-          ['server', 'client', '200 access_token, refresh_token', true],
-        ],
-        request: (run) =>
-          tokenRequest({
-            grant_type: 'authorization_code',
-            code: run.data.code ?? '',
-            redirect_uri: redirectUri,
-            client_id: config.publicClientId,
-            code_verifier: run.data.verifier ?? '',
-          }),
+        answer: '200 access_token, refresh_token',
         after: (_run, response) => {
           if (response.status !== 200 || response.json === null) return
           const refresh = field(response.json, 'refresh_token')
           state.tokens = { access_token: field(response.json, 'access_token'), refresh_token: refresh, original_refresh_token: refresh }
         },
       },
-    ],
+    }),
     done: 'Done: the app holds an access token and a refresh token. Try \u201cRefresh token\u201d next, with the refresh token you just got.',
   },
   oidc: oidcFlow(),

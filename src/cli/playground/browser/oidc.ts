@@ -123,82 +123,37 @@ function oidcFlow(): Flow {
     actors: ['user', 'client', 'server'],
     offered: config.userinfoPath !== undefined && config.scopes.includes('openid'),
     steps: [
-      {
-        id: 'pkce',
-        title: 'Make a PKCE pair, a state and a nonce',
-        action: 'Generate',
-        text: 'As in the code flow, plus a nonce: a random value the app keeps (in this tab\u2019s session storage) and sends with the request. The server copies it into the ID token, and the app compares the two.',
-        arrows: [['client', 'client', 'verifier \u2192 challenge; state; nonce']],
-        local: async (run) => {
-          const verifier = randomString()
-          const hash = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))
-          run.data.verifier = verifier
-          run.data.challenge = b64url(new Uint8Array(hash))
-          run.data.state = randomString().slice(0, 22)
-          run.data.nonce = randomString().slice(0, 22)
-          return [
-            ['code_verifier', run.data.verifier],
-            ['code_challenge', run.data.challenge + ' (S256)'],
-            ['state', run.data.state + ' (ties the answer to this request)'],
-            ['nonce', run.data.nonce + ' (ties the ID token to this sign-in)'],
-          ]
+      ...codeFlowSteps({
+        pkce: {
+          title: 'Make a PKCE pair, a state and a nonce',
+          text: 'As in the code flow, plus a nonce: a random value the app keeps (in this tab\u2019s session storage) and sends with the request. The server copies it into the ID token, and the app compares the two.',
+          arrow: 'verifier \u2192 challenge; state; nonce',
+          values: (data) => [
+            ['code_verifier', data.verifier ?? ''],
+            ['code_challenge', data.challenge + ' (S256)'],
+            ['state', data.state + ' (ties the answer to this request)'],
+            ['nonce', data.nonce + ' (ties the ID token to this sign-in)'],
+          ],
         },
-      },
-      {
-        id: 'authorize',
-        title: 'Send the browser to the authorization endpoint',
-        action: 'Open the sign-in page',
-        text:
-          'scope=' +
-          oidcScope() +
-          ' makes this an OpenID Connect request; nonce rides along. Sign in as ' +
-          config.user.username +
-          ' / ' +
-          config.user.password +
-          '.',
-        arrows: [
-          ['client', 'user', 'redirect to /authorize?scope=openid\u2026&nonce=\u2026', true],
-          ['user', 'server', 'GET ' + config.authorizePath + '?response_type=code&scope=openid\u2026'],
-          ['server', 'user', 'sign-in and consent page', true],
-          ['user', 'server', 'POST: username, password, Allow'],
-        ],
-        preview: (run) => ({ url: oidcAuthorizeUrl(run) }),
-        navigate: (run) => location.assign(oidcAuthorizeUrl(run)),
-      },
-      {
-        id: 'callback',
-        title: 'Come back with a code',
-        auto: true,
-        text: 'The server redirects your browser back with a one-time code, the state and iss (RFC 9207). The ID token is not in the URL: it comes with the code exchange.',
-        arrows: [
-          ['server', 'user', '303 See Other \u2192 ' + config.callbackPath + '?code=\u2026', true],
-          ['user', 'client', 'GET ' + config.callbackPath + '?code=\u2026'],
-        ],
-      },
-      {
-        id: 'token',
-        title: 'Exchange the code for tokens',
-        action: 'Send request',
-        expect: 200,
-        text: 'The same exchange as in the code flow. Because openid was granted, the answer carries an id_token next to the access token.',
-        arrows: [
-          ['client', 'server', 'POST ' + config.tokenPath + ' code + code_verifier'],
-          ['server', 'client', '200 id_token, access_token', true],
-        ],
-        request: (run) =>
-          tokenRequest({
-            grant_type: 'authorization_code',
-            code: run.data.code ?? '',
-            redirect_uri: redirectUri,
-            client_id: config.publicClientId,
-            code_verifier: run.data.verifier ?? '',
-          }),
-        verify: (response) => field(response.json, 'id_token') !== undefined,
-        after: (run, response) => {
-          run.data.idToken = field(response.json, 'id_token')
-          run.data.accessToken = field(response.json, 'access_token')
+        nonce: true,
+        authorize: {
+          text: 'scope=' + oidcScope() + ' makes this an OpenID Connect request; nonce rides along.',
+          redirect: 'redirect to /authorize?scope=openid\u2026&nonce=\u2026',
+          query: '?response_type=code&scope=openid\u2026',
+          url: oidcAuthorizeUrl,
         },
-      },
+        callback:
+          'The server redirects your browser back with a one-time code, the state and iss (RFC 9207). The ID token is not in the URL: it comes with the code exchange.',
+        token: {
+          text: 'The same exchange as in the code flow. Because openid was granted, the answer carries an id_token next to the access token.',
+          answer: '200 id_token, access_token',
+          verify: (response) => field(response.json, 'id_token') !== undefined,
+          after: (run, response) => {
+            run.data.idToken = field(response.json, 'id_token')
+            run.data.accessToken = field(response.json, 'access_token')
+          },
+        },
+      }),
       {
         id: 'id_token',
         title: 'Decode the ID token',
