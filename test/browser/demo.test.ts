@@ -7,34 +7,12 @@
  * Needs /usr/bin/chromium. In CI (CI set) a missing Chromium fails the suite; locally it is skipped
  * with a warning.
  */
-import { existsSync, mkdirSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { DEMO, startDemoServer, type DemoServer } from '../../src/cli/demo-server.ts'
-import { RequestLogger } from '../../src/cli/request-log.ts'
+import { describe, expect, it } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { DEMO } from '../../src/cli/demo-server.ts'
+import { ARTIFACTS, SLOW, chromiumSkipped, useChromiumDemo, watchedPage } from '../helpers/chromium.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
-const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
-const available = existsSync(CHROMIUM)
-const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
-
-if (!available && !inCi) {
-  console.warn(
-    `\n${'!'.repeat(78)}\n!! test/browser/demo.test.ts SKIPPED: no Chromium at ${CHROMIUM}.\n` +
-      `!! Install it (apt-get install -y chromium) to run the browser tests; in CI they fail without it.\n${'!'.repeat(78)}\n`,
-  )
-}
-
-const SLOW = 60_000
+const skipped = chromiumSkipped('test/browser/demo.test.ts')
 
 /**
  * Runs in the page (as a string: the test project has no DOM types): the WCAG 2 contrast ratio of the
@@ -58,23 +36,10 @@ const CONTRAST_SCRIPT = `(() => {
     deny: ratio(color('button[value=deny]'), card),
   }
 })()`
-let demo: DemoServer
-let browser: Browser
-const logLines: string[] = []
 const seen: Record<string, string> = {}
 
-describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
-  beforeAll(async () => {
-    if (!available) throw new Error(`Chromium is missing at ${CHROMIUM}: CI must install it (apt-get install -y chromium) before npm test`)
-    mkdirSync(ARTIFACTS, { recursive: true })
-    demo = await startDemoServer({ port: 0, logger: new RequestLogger({ format: 'json', write: (line) => logLines.push(line) }) })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
-  }, SLOW)
-
-  afterAll(async () => {
-    await browser?.close()
-    await demo?.close()
-  })
+describe.skipIf(skipped)('the demo in Chromium', () => {
+  const suite = useChromiumDemo({ port: 0 }, { requestLog: true })
 
   /** A page whose navigations to the demo's redirect URI are answered locally and recorded. */
   async function openConsent(context: BrowserContext): Promise<{ page: Page; callbacks: URL[]; requests: string[] }> {
@@ -86,14 +51,14 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
       callbacks.push(new URL(route.request().url()))
       return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>callback</title><p>Client callback</p>' })
     })
-    await page.goto(demo.authorizationUrl)
+    await page.goto(suite.demo.authorizationUrl)
     return { page, callbacks, requests }
   }
 
   it(
     'sign in as demo/demo and allow: the browser lands on the callback with a code that the token endpoint exchanges',
     async () => {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+      const context = await suite.browser.newContext({ viewport: { width: 1280, height: 800 } })
       try {
         const { page, callbacks } = await openConsent(context)
         await expect.poll(() => page.title()).toBe('Sign in to continue to Demo App (abc)')
@@ -104,12 +69,12 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
         await page.waitForURL(`${DEMO.redirectUri}**`)
         expect(callbacks).toHaveLength(1)
         const params = callbacks[0]?.searchParams
-        expect(params?.get('iss')).toBe(demo.issuer)
-        expect(params?.get('state')).toBe(new URL(demo.authorizationUrl).searchParams.get('state'))
+        expect(params?.get('iss')).toBe(suite.demo.issuer)
+        expect(params?.get('state')).toBe(new URL(suite.demo.authorizationUrl).searchParams.get('state'))
         const code = params?.get('code') ?? ''
         expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/)
         seen.code = code
-        const exchanged = await fetch(`${demo.issuer}/token`, {
+        const exchanged = await fetch(`${suite.demo.issuer}/token`, {
           method: 'POST',
           headers: {
             authorization: `Basic ${Buffer.from('abc:xyz').toString('base64')}`,
@@ -119,7 +84,7 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
             grant_type: 'authorization_code',
             code,
             redirect_uri: DEMO.redirectUri,
-            code_verifier: demo.codeVerifier,
+            code_verifier: suite.demo.codeVerifier,
           }),
         })
         const tokens = (await exchanged.json()) as Record<string, unknown>
@@ -137,14 +102,14 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
   it(
     'deny: the browser lands on the callback with access_denied, state and iss, and no code',
     async () => {
-      const context = await browser.newContext()
+      const context = await suite.browser.newContext()
       try {
         const { page, callbacks } = await openConsent(context)
         await page.getByRole('button', { name: 'Deny' }).click()
         await page.waitForURL(`${DEMO.redirectUri}**`)
         const params = callbacks[0]?.searchParams
         expect(params?.get('error')).toBe('access_denied')
-        expect(params?.get('iss')).toBe(demo.issuer)
+        expect(params?.get('iss')).toBe(suite.demo.issuer)
         expect(params?.has('state')).toBe(true)
         expect(params?.has('code')).toBe(false)
       } finally {
@@ -157,7 +122,7 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
   it(
     'a wrong password shows an announced error tied to the fields, and the password field gets the focus',
     async () => {
-      const context = await browser.newContext()
+      const context = await suite.browser.newContext()
       try {
         const { page, callbacks } = await openConsent(context)
         await page.getByLabel('Username').fill('demo')
@@ -179,7 +144,7 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
   it(
     'the consent page: names the client and each scope in plain words, keyboard order username, password, allow, deny',
     async () => {
-      const context = await browser.newContext()
+      const context = await suite.browser.newContext()
       try {
         const { page, requests } = await openConsent(context)
         await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in to continue to Demo App (abc)')
@@ -196,7 +161,7 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
         }
         expect(order).toEqual(['password:', 'action:approve', 'action:deny'])
         // One request for the page itself, nothing else: everything it needs is inline.
-        expect(requests).toEqual([demo.authorizationUrl])
+        expect(requests).toEqual([suite.demo.authorizationUrl])
       } finally {
         await context.close()
       }
@@ -208,7 +173,7 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
     it(
       `text and buttons meet WCAG AA contrast (4.5:1) in ${colorScheme} mode`,
       async () => {
-        const context = await browser.newContext({ colorScheme })
+        const context = await suite.browser.newContext({ colorScheme })
         try {
           const { page } = await openConsent(context)
           const ratios = await page.evaluate<Record<string, number>>(CONTRAST_SCRIPT)
@@ -225,7 +190,7 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
   it(
     'on a phone: no sideways scrolling, 44px touch targets, 16px inputs; screenshot saved',
     async () => {
-      const context = await browser.newContext({
+      const context = await suite.browser.newContext({
         viewport: { width: 390, height: 844 },
         deviceScaleFactor: 2,
         isMobile: true,
@@ -252,15 +217,11 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
   it(
     'the playground completes the authorization-code flow against the same server, under a nonce CSP',
     async () => {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+      const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } })
       const problems: string[] = []
       try {
-        const page = await context.newPage()
-        page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-        page.on('console', (message) => {
-          if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text())
-        })
-        const response = await page.goto(`${demo.issuer}/playground`)
+        const page = await watchedPage(context, problems)
+        const response = await page.goto(`${suite.demo.issuer}/playground`)
         const csp = response?.headers()['content-security-policy'] ?? ''
         expect(csp).toMatch(/script-src 'nonce-[A-Za-z0-9+/=]{24}';/)
         expect(csp).not.toContain('unsafe-inline')
@@ -276,7 +237,7 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
         await page.getByLabel('Password').fill(DEMO.user.password)
         await page.getByRole('button', { name: 'Sign in and allow' }).click()
         // Back on the playground's registered callback; it reads the code and cleans the address bar.
-        await page.waitForURL(`${demo.issuer}/playground`)
+        await page.waitForURL(`${suite.demo.issuer}/playground`)
         await expect.poll(() => page.locator('[data-step="callback"]').getAttribute('data-state')).toBe('done')
         expect(await page.locator('[data-step="callback"] dl').textContent()).toContain('matches what the app sent')
         await page.getByRole('button', { name: 'Send request' }).click()
@@ -296,7 +257,7 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
         await page.screenshot({ path: new URL('playground.png', ARTIFACTS).pathname, fullPage: true })
 
         // The access token is real: introspect it as the server sees it.
-        const introspected = await fetch(`${demo.issuer}/introspect`, {
+        const introspected = await fetch(`${suite.demo.issuer}/introspect`, {
           method: 'POST',
           headers: {
             authorization: `Basic ${Buffer.from('abc:xyz').toString('base64')}`,
@@ -317,17 +278,17 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
   it(
     'the playground walks refresh with reuse detection, then client credentials, revocation and introspection',
     async () => {
-      const context = await browser.newContext()
+      const context = await suite.browser.newContext()
       try {
         const page = await context.newPage()
-        await page.goto(`${demo.issuer}/playground`)
+        await page.goto(`${suite.demo.issuer}/playground`)
         // Run the code flow first (the refresh flow needs its refresh token).
         await page.getByRole('button', { name: 'Generate' }).click()
         await page.getByRole('button', { name: 'Open the sign-in page' }).click()
         await page.getByLabel('Username').fill(DEMO.user.username)
         await page.getByLabel('Password').fill(DEMO.user.password)
         await page.getByRole('button', { name: 'Sign in and allow' }).click()
-        await page.waitForURL(`${demo.issuer}/playground`)
+        await page.waitForURL(`${suite.demo.issuer}/playground`)
         await page.getByRole('button', { name: 'Send request' }).click()
         await expect.poll(() => page.locator('[data-step="finished"]').count()).toBe(1)
         const expected: Record<string, string[]> = {
@@ -359,8 +320,8 @@ describe.skipIf(!available && !inCi)('the demo in Chromium', () => {
 
   it('the request log never holds the codes or tokens the browser saw, nor the Authorization header', () => {
     expect(Object.keys(seen).sort()).toEqual(['accessToken', 'code', 'playgroundAccessToken', 'playgroundRefreshToken', 'refreshToken'])
-    const log = logLines.join('\n')
-    expect(logLines.length).toBeGreaterThan(10)
+    const log = suite.logLines.join('\n')
+    expect(suite.logLines.length).toBeGreaterThan(10)
     for (const [name, value] of Object.entries(seen)) expect(log.includes(value), name).toBe(false)
     expect(log).not.toContain(Buffer.from('abc:xyz').toString('base64'))
     expect(log).toContain('"code":"[redacted]"')

@@ -8,59 +8,25 @@
  * Needs /usr/bin/chromium. In CI (CI set) a missing Chromium fails the suite; locally it is skipped
  * with a warning.
  */
-import { existsSync, mkdirSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser } from 'playwright-core'
-import { DEMO, startDemoServer, type DemoServer } from '../../src/cli/demo-server.ts'
-import { RequestLogger } from '../../src/cli/request-log.ts'
+import { describe, expect, it } from 'vitest'
+import { DEMO } from '../../src/cli/demo-server.ts'
+import { ARTIFACTS, SLOW, chromiumSkipped, useChromiumDemo, watchedPage } from '../helpers/chromium.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
-const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
-const available = existsSync(CHROMIUM)
-const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
-const SLOW = 60_000
+const skipped = chromiumSkipped('test/browser/playground-oidc.test.ts')
 
-if (!available && !inCi) console.warn(`\n!! test/browser/playground-oidc.test.ts SKIPPED: no Chromium at ${CHROMIUM}.\n`)
-
-let demo: DemoServer
-let browser: Browser
-const logLines: string[] = []
 const seen: Record<string, string> = {}
 
-describe.skipIf(!available && !inCi)("the playground's OpenID Connect flow in Chromium", () => {
-  beforeAll(async () => {
-    if (!available) throw new Error(`Chromium is missing at ${CHROMIUM}: CI must install it (apt-get install -y chromium) before npm test`)
-    mkdirSync(ARTIFACTS, { recursive: true })
-    demo = await startDemoServer({ port: 0, logger: new RequestLogger({ format: 'json', write: (line) => logLines.push(line) }) })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
-  }, SLOW)
-
-  afterAll(async () => {
-    await browser?.close()
-    await demo?.close()
-  })
+describe.skipIf(skipped)("the playground's OpenID Connect flow in Chromium", () => {
+  const suite = useChromiumDemo({ port: 0 }, { requestLog: true })
 
   it(
     'the playground signs in with OpenID Connect: nonce sent and kept, the ID token decoded and checked, then /userinfo',
     async () => {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+      const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } })
       const problems: string[] = []
       const authorizeUrls: URL[] = []
       try {
-        const page = await context.newPage()
-        page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-        page.on('console', (message) => {
-          if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text())
-        })
+        const page = await watchedPage(context, problems)
         page.on('request', (request) => {
           if (request.url().includes('/authorize?')) authorizeUrls.push(new URL(request.url()))
           if (request.url().includes('/playground/callback?')) seen.code = new URL(request.url()).searchParams.get('code') ?? ''
@@ -68,9 +34,9 @@ describe.skipIf(!available && !inCi)("the playground's OpenID Connect flow in Ch
         /** What the page keeps in this tab's session storage for the flow. */
         const stored = (): Promise<{ nonce?: string; idToken?: string; accessToken?: string }> =>
           page.evaluate(`JSON.parse(sessionStorage.getItem('oauth2-stack-playground')).runs.oidc.data`)
-        const discovery = (await (await fetch(`${demo.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>
+        const discovery = (await (await fetch(`${suite.demo.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>
 
-        await page.goto(`${demo.issuer}/playground`)
+        await page.goto(`${suite.demo.issuer}/playground`)
         await page.getByRole('radio', { name: /^OpenID Connect/ }).check()
         // Said plainly before anything runs: decoding is not verifying; the JWKS is linked.
         const note = page.locator('[data-step="id_token"] .note')
@@ -88,7 +54,7 @@ describe.skipIf(!available && !inCi)("the playground's OpenID Connect flow in Ch
         await page.getByLabel('Username').fill(DEMO.user.username)
         await page.getByLabel('Password').fill(DEMO.user.password)
         await page.getByRole('button', { name: 'Sign in and allow' }).click()
-        await page.waitForURL(`${demo.issuer}/playground`)
+        await page.waitForURL(`${suite.demo.issuer}/playground`)
         // Back in the flow that left, not the plain code flow.
         expect(await page.getByRole('radio', { name: /^OpenID Connect/ }).isChecked()).toBe(true)
         await expect.poll(() => page.locator('[data-step="callback"]').getAttribute('data-state')).toBe('done')
@@ -123,7 +89,7 @@ describe.skipIf(!available && !inCi)("the playground's OpenID Connect flow in Ch
         expect(header).toMatchObject({ alg: 'RS256', kid: expect.any(String) })
         const payload = JSON.parse((await card.locator('pre.jwt-payload').textContent()) ?? '') as Record<string, unknown>
         // The ID token's audience is the client that asked: the playground's own public client.
-        expect(payload).toMatchObject({ iss: demo.issuer, sub: DEMO.user.username, aud: 'playground', nonce })
+        expect(payload).toMatchObject({ iss: suite.demo.issuer, sub: DEMO.user.username, aud: 'playground', nonce })
         // The same payload as the token itself holds, decoded here by Node.
         expect(payload).toEqual(JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')))
         const claim = (name: string) => card.locator(`dd[data-claim="${name}"]`)
@@ -169,7 +135,7 @@ describe.skipIf(!available && !inCi)("the playground's OpenID Connect flow in Ch
 
   it('the request log never holds the code, the ID token, the access token or the Authorization header', () => {
     expect(Object.keys(seen).sort()).toEqual(['accessToken', 'code', 'idToken'])
-    const log = logLines.join('\n')
+    const log = suite.logLines.join('\n')
     expect(log).toContain('/userinfo')
     for (const [name, value] of Object.entries(seen)) {
       expect(value.length, name).toBeGreaterThan(20)

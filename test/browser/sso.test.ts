@@ -11,44 +11,13 @@
  * with a warning.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { DEMO, startDemoServer, type DemoServer } from '../../src/cli/demo-server.ts'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { DEMO } from '../../src/cli/demo-server.ts'
 import { DEMO_POST_LOGOUT_REDIRECT_URI } from '../../src/cli/demo-openid.ts'
+import { SLOW, chromiumSkipped, useChromiumDemo } from '../helpers/chromium.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-]
-const available = existsSync(CHROMIUM)
-const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
-const SLOW = 60_000
-
-if (!available && !inCi) console.warn(`\n!! test/browser/sso.test.ts SKIPPED: no Chromium at ${CHROMIUM}.\n`)
-
-let demo: DemoServer
-let browser: Browser
-
-/** The authorization URL of a demo client (PKCE; the public one by default), and its verifier. */
-function publicClientUrl(clientId: string = DEMO.publicClient.clientId, scope = 'profile'): { url: string; verifier: string } {
-  const verifier = randomBytes(32).toString('base64url')
-  const query = new URLSearchParams({
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: DEMO.redirectUri,
-    scope,
-    state: 'second-client',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  })
-  return { url: `${demo.issuer}/authorize?${query.toString()}`, verifier }
-}
+const skipped = chromiumSkipped('test/browser/sso.test.ts')
 
 /** Answers navigations to the demo's redirect URI locally and records them. */
 async function interceptCallbacks(page: Page): Promise<URL[]> {
@@ -60,28 +29,34 @@ async function interceptCallbacks(page: Page): Promise<URL[]> {
   return callbacks
 }
 
-describe.skipIf(!available && !inCi)('single sign-on in Chromium', () => {
-  beforeAll(async () => {
-    if (!available) throw new Error(`Chromium is missing at ${CHROMIUM}: CI must install it (apt-get install -y chromium) before npm test`)
-    demo = await startDemoServer({ port: 0, playground: false })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
-  }, SLOW)
+describe.skipIf(skipped)('single sign-on in Chromium', () => {
+  const suite = useChromiumDemo({ port: 0, playground: false })
 
-  afterAll(async () => {
-    await browser?.close()
-    await demo?.close()
-  })
+  /** The authorization URL of a demo client (PKCE; the public one by default), and its verifier. */
+  function publicClientUrl(clientId: string = DEMO.publicClient.clientId, scope = 'profile'): { url: string; verifier: string } {
+    const verifier = randomBytes(32).toString('base64url')
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: DEMO.redirectUri,
+      scope,
+      state: 'second-client',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    })
+    return { url: `${suite.demo.issuer}/authorize?${query.toString()}`, verifier }
+  }
 
   it(
     'sign in → a second client signs in without a password → the first client again without any page',
     async () => {
-      const context = await browser.newContext()
+      const context = await suite.browser.newContext()
       try {
         const page = await context.newPage()
         const callbacks = await interceptCallbacks(page)
 
         // 1. The first client: the login-and-consent page, with the password.
-        await page.goto(demo.authorizationUrl)
+        await page.goto(suite.demo.authorizationUrl)
         await expect.poll(() => page.title()).toBe('Sign in to continue to Demo App (abc)')
         await page.getByLabel('Username').fill(DEMO.user.username)
         await page.getByLabel('Password').fill(DEMO.user.password)
@@ -89,7 +64,7 @@ describe.skipIf(!available && !inCi)('single sign-on in Chromium', () => {
         await page.waitForURL(`${DEMO.redirectUri}**`)
         expect(callbacks).toHaveLength(1)
         expect(callbacks[0]?.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/)
-        const session = (await context.cookies(demo.issuer)).find((cookie) => cookie.name === 'oauth2_session')
+        const session = (await context.cookies(suite.demo.issuer)).find((cookie) => cookie.name === 'oauth2_session')
         expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' })
 
         // 2. A second client: no password field, only consent, naming the signed-in user.
@@ -103,8 +78,8 @@ describe.skipIf(!available && !inCi)('single sign-on in Chromium', () => {
         expect(callbacks).toHaveLength(2)
         const params = callbacks[1]?.searchParams
         expect(params?.get('state')).toBe('second-client')
-        expect(params?.get('iss')).toBe(demo.issuer)
-        const exchanged = await fetch(`${demo.issuer}/token`, {
+        expect(params?.get('iss')).toBe(suite.demo.issuer)
+        const exchanged = await fetch(`${suite.demo.issuer}/token`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({
@@ -120,14 +95,14 @@ describe.skipIf(!available && !inCi)('single sign-on in Chromium', () => {
         // 3. The first client again: remembered consent and the session, so no page at all: the authorization
         // endpoint answers the navigation with a 302 straight to the client's callback. (Chromium reports
         // page.goto's redirect to an intercepted callback as a failed navigation; the 302 is what counts.)
-        const answered = page.waitForResponse((response) => response.url().startsWith(`${demo.issuer}/authorize`))
-        await page.goto(demo.authorizationUrl).catch(() => undefined)
+        const answered = page.waitForResponse((response) => response.url().startsWith(`${suite.demo.issuer}/authorize`))
+        await page.goto(suite.demo.authorizationUrl).catch(() => undefined)
         const response = await answered
         expect(response.status()).toBe(302)
         const location = new URL(response.headers()['location'] ?? '')
         expect(`${location.origin}${location.pathname}`).toBe(DEMO.redirectUri)
         expect(location.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/)
-        expect(location.searchParams.get('iss')).toBe(demo.issuer)
+        expect(location.searchParams.get('iss')).toBe(suite.demo.issuer)
       } finally {
         await context.close()
       }
@@ -138,7 +113,7 @@ describe.skipIf(!available && !inCi)('single sign-on in Chromium', () => {
   it(
     'OpenID Connect: sign in → a second client signs in without a password → logout at end_session → signed out',
     async () => {
-      const context = await browser.newContext()
+      const context = await suite.browser.newContext()
       try {
         const page = await context.newPage()
         const callbacks = await interceptCallbacks(page)
@@ -150,7 +125,7 @@ describe.skipIf(!available && !inCi)('single sign-on in Chromium', () => {
         await page.getByLabel('Password').fill(DEMO.user.password)
         await page.getByRole('button', { name: 'Sign in and allow' }).click()
         await page.waitForURL(`${DEMO.redirectUri}**`)
-        const exchanged = await fetch(`${demo.issuer}/token`, {
+        const exchanged = await fetch(`${suite.demo.issuer}/token`, {
           method: 'POST',
           headers: {
             authorization: `Basic ${Buffer.from(`${DEMO.confidentialClient.clientId}:${DEMO.confidentialClient.clientSecret}`).toString('base64')}`,
@@ -166,7 +141,7 @@ describe.skipIf(!available && !inCi)('single sign-on in Chromium', () => {
         expect(exchanged.status).toBe(200)
         const idToken = String(((await exchanged.json()) as Record<string, unknown>).id_token)
         const claims = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>
-        expect(claims).toMatchObject({ iss: demo.issuer, sub: DEMO.user.username, aud: DEMO.confidentialClient.clientId })
+        expect(claims).toMatchObject({ iss: suite.demo.issuer, sub: DEMO.user.username, aud: DEMO.confidentialClient.clientId })
 
         // 2. The second client: consent only, no password.
         await page.goto(publicClientUrl(DEMO.publicClient.clientId, 'openid').url)
@@ -177,7 +152,7 @@ describe.skipIf(!available && !inCi)('single sign-on in Chromium', () => {
         expect(callbacks).toHaveLength(2)
 
         // 3. RP-Initiated Logout: the discovery document's end_session_endpoint, with the ID token as hint.
-        const discovery = (await (await fetch(`${demo.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>
+        const discovery = (await (await fetch(`${suite.demo.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>
         const logout = new URL(String(discovery.end_session_endpoint))
         logout.search = new URLSearchParams({
           id_token_hint: idToken,
@@ -186,12 +161,12 @@ describe.skipIf(!available && !inCi)('single sign-on in Chromium', () => {
         }).toString()
         // The endpoint answers with a 302 to the registered URI (Chromium reports a redirect off the server as
         // a failed navigation, as above: the 302 and its Location are what count).
-        const answered = page.waitForResponse((response) => response.url().startsWith(`${demo.issuer}/end_session`))
+        const answered = page.waitForResponse((response) => response.url().startsWith(`${suite.demo.issuer}/end_session`))
         await page.goto(logout.href).catch(() => undefined)
         const response = await answered
         expect(response.status()).toBe(302)
         expect(response.headers()['location']).toBe(`${DEMO_POST_LOGOUT_REDIRECT_URI}?state=bye`)
-        expect((await context.cookies(demo.issuer)).find((cookie) => cookie.name === 'oauth2_session')).toBeUndefined()
+        expect((await context.cookies(suite.demo.issuer)).find((cookie) => cookie.name === 'oauth2_session')).toBeUndefined()
 
         // 4. Signed out: the next authorization shows the login page again.
         // (A new tab of the same browser: the first one is still on Chromium's error page for the callback.)
@@ -210,7 +185,7 @@ describe.skipIf(!available && !inCi)('single sign-on in Chromium', () => {
   it(
     'another browser (a new context, no cookie) is asked for the password',
     async () => {
-      const context = await browser.newContext()
+      const context = await suite.browser.newContext()
       try {
         const page = await context.newPage()
         await interceptCallbacks(page)
