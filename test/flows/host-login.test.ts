@@ -8,14 +8,11 @@
  */
 import * as openid from 'openid-client'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { Scope } from '../../src/grants/index.ts'
-import { KeySet } from '../../src/keys/key-set.ts'
-import { OpenIdConnect } from '../../src/logout/index.ts'
-import { LocalRecordStore } from '../../src/stores/memory-record-store.ts'
 import type { RawResult } from '../helpers/browser.ts'
 import { CookieJar, stageOf } from '../helpers/cookie-jar.ts'
 import { HOST_COOKIE, HOST_LOGIN, HostLoginSiteAdapter, hostSession } from '../helpers/host-login-site-adapter.ts'
-import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+import { startKeySetOidcServer } from '../helpers/keyset-oidc-server.ts'
+import type { TestServer } from '../helpers/test-server.ts'
 
 const RP = { clientId: 'host-rp', clientSecret: 'H'.repeat(43), redirectUris: ['https://rp.example/cb'] }
 const SESSION_COOKIE = 'oauth2_session'
@@ -27,22 +24,7 @@ describe('a host application’s login and session in front of the core’s', ()
   let jar: CookieJar
 
   beforeAll(async () => {
-    const records = new LocalRecordStore()
-    let keys: KeySet | undefined
-    server = await startTestServer({
-      clients: [RP],
-      controller: async (issuer) => {
-        keys = new KeySet({ store: records, issuer, secret: 'k'.repeat(32) })
-        await keys.load()
-        return {
-          recordStore: records,
-          signer: keys,
-          siteAdapter: adapter,
-          scope: new Scope({ available: ['openid', 'profile'], default: ['openid'] }),
-        }
-      },
-    })
-    server.controller.use(new OpenIdConnect({ signer: keys!, claims: async (userId) => ({ name: userId }) }))
+    server = await startKeySetOidcServer({ clients: [RP], siteAdapter: adapter, scopes: ['openid', 'profile'] })
     config = await openid.discovery(new URL(server.issuer), RP.clientId, RP.clientSecret, undefined, {
       execute: [openid.allowInsecureRequests],
     })

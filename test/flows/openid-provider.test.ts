@@ -9,14 +9,11 @@
 import { decodeProtectedHeader } from 'jose'
 import * as openid from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Scope } from '../../src/grants/index.ts'
-import { KeySet } from '../../src/keys/key-set.ts'
-import { OpenIdConnect } from '../../src/logout/index.ts'
-import { LocalRecordStore } from '../../src/stores/memory-record-store.ts'
 import { hashToken } from '../../src/tokens/hash.ts'
 import { CookieJar, stageOf } from '../helpers/cookie-jar.ts'
+import { startKeySetOidcServer } from '../helpers/keyset-oidc-server.ts'
 import { SplitSiteAdapter, SPLIT_USERS } from '../helpers/split-site-adapter.ts'
-import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+import type { TestServer } from '../helpers/test-server.ts'
 
 const SECRET = 'R'.repeat(43)
 const FIRST = {
@@ -34,24 +31,13 @@ describe('OpenID Provider: KeySet, login sessions and OpenIdConnect wired togeth
   const jar = new CookieJar()
 
   beforeAll(async () => {
-    const records = new LocalRecordStore()
     adapter = new SplitSiteAdapter(SPLIT_USERS)
-    let keys: KeySet | undefined
-    server = await startTestServer({
+    server = await startKeySetOidcServer({
       clients: [FIRST, SECOND],
-      controller: async (issuer) => {
-        keys = new KeySet({ store: records, issuer, secret: 'k'.repeat(32) })
-        await keys.load()
-        return {
-          recordStore: records,
-          signer: keys,
-          siteAdapter: adapter,
-          scope: new Scope({ available: ['openid', 'profile', 'email', 'offline_access'], default: ['openid'] }),
-        }
-      },
+      siteAdapter: adapter,
+      scopes: ['openid', 'profile', 'email', 'offline_access'],
     })
     server.clock.ms = Date.now()
-    server.controller.use(new OpenIdConnect({ signer: keys!, claims: async (userId) => ({ name: userId }) }))
   })
   afterAll(() => server?.close())
 
