@@ -22,6 +22,12 @@ export interface RedisDriver {
    */
   readonly keyPrefix: string
   /**
+   * Whether commands go to a Redis Cluster: then every script keeps to the slot of the keys it declares.
+   * On a single server, a script may also read a key it learns on the way (a token pointer's family), to
+   * save a round trip.
+   */
+  readonly cluster: boolean
+  /**
    * Sends one command. Rejects at once, sending nothing, when the connection is not ready: a command
    * queued or resent across a reconnection could run twice (a second `consumeCode` by its winner reads as
    * reuse and revokes the family).
