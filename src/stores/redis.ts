@@ -63,9 +63,9 @@ export type { RedisStoreClientOptions, RedisStoreCommonOptions, RedisStoreOption
  * token is found by hash through a small pointer key (`tok:at:<hash>`, `tok:rt:<hash>`) naming its family
  * (see `redis-scripts.ts`). On a single server the token scripts write the pointers and one script reads a
  * pointer and its token, so a save, a rotation and a read are one round trip each; on Redis Cluster the
- * pointers are plain commands sent beside the scripts, and a read is two round trips. Tokens saved by a release before this layout read as absent (their clients
- * sign in again). A `prefix` holding a `{…}` tag puts every key in that one slot. An ioredis client's
- * `keyPrefix` is honoured (it comes before `prefix`).
+ * pointers are plain commands sent beside the scripts, and a read is two round trips. Tokens saved by a
+ * release before this layout read as absent (their clients sign in again). A `prefix` holding a `{…}` tag
+ * puts every key in that one slot. An ioredis client's `keyPrefix` is honoured (it comes before `prefix`).
  *
  * @example
  * ```ts
