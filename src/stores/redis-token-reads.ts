@@ -1,8 +1,8 @@
 /**
  * How the Redis store reads a token by hash: its pointer (`tok:at:<hash>`, `tok:rt:<hash>`), then the
- * token in the family it names. On a single Redis server both reads are one script (one round trip); on
- * Redis Cluster the pointer and the family lie in different slots, so they are two commands. Internal:
- * used by `RedisStore`.
+ * token in the family it names. On a single Redis server both reads are one script (one round trip); where
+ * keys are sharded (Redis Cluster, the `sharded` option) the pointer and the family lie in different
+ * slots, so they are two commands. Internal: used by `RedisStore`.
  *
  * @module
  */
@@ -38,7 +38,7 @@ export function familyOf(name: string, pointer: RedisReply | undefined): string 
 /** An access token's JSON by hash (a family-less one is the pointer itself), or `undefined`. */
 export async function readAccessToken(redis: RedisCommands, name: string, hash: string): Promise<string | undefined> {
   const pointerKey = `tok:at:${hash}`
-  if (!redis.driver.cluster) {
+  if (!redis.sharded) {
     const reply = await redis.run(name, READ_TOKEN, ['at', hash], [pointerKey])
     if (!Array.isArray(reply)) return undefined
     const [pointer, token] = reply.map(text)
@@ -53,7 +53,7 @@ export async function readAccessToken(redis: RedisCommands, name: string, hash: 
 export async function readRefreshToken(redis: RedisCommands, name: string, hash: string): Promise<(string | undefined)[]> {
   const pointerKey = `tok:rt:${hash}`
   let fields: RedisReply | undefined
-  if (!redis.driver.cluster) {
+  if (!redis.sharded) {
     const reply = await redis.run(name, READ_TOKEN, ['rt', hash], [pointerKey])
     if (!Array.isArray(reply)) return []
     familyOf(name, reply[0])

@@ -90,7 +90,7 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     const clock = options.clock ?? Date.now
     const connectTimeoutMs = options.connectTimeoutMs ?? 5000
     const { driver, owned } = driverFor(options, connectTimeoutMs)
-    const redis = new RedisCommands(driver, prefix)
+    const redis = new RedisCommands(driver, prefix, options.sharded === true)
     super(new RedisRecords(redis, clock))
     this.#redis = redis
     this.#driver = driver
@@ -326,9 +326,9 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     return Math.floor(this.#clock() / 1000)
   }
 
-  /** Whether the token scripts write the pointers themselves: on a single server, not on Redis Cluster. */
+  /** Whether the token scripts write the pointers themselves: on a single server, not where keys are sharded. */
   get #pointersInScript(): boolean {
-    return !this.#driver.cluster
+    return !this.#redis.sharded
   }
 
   /**

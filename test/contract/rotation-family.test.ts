@@ -1,8 +1,8 @@
 /**
  * `rotateRefreshToken` finds the presented token in the family the new tokens name (the refresh grant takes
  * it from the presented token), with no read of its own to find the family: a presented token of another
- * family is `invalid` and nothing rotates, on the SQL core (SQLite) and on a single Redis server (Redis
- * Cluster runs the contract suite, test/contract/redis-cluster.test.ts).
+ * family is `invalid` and nothing rotates, on the SQL core (SQLite) and on a Redis server, with and without
+ * the `sharded` option (Redis Cluster runs the contract suite, test/contract/redis-cluster.test.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { RedisStore } from '../../src/stores/redis.ts'
@@ -92,6 +92,14 @@ whenReachable(redis, () => {
       const prefix = uniquePrefix('rotation-family')
       prefixes.push(prefix)
       const store = await RedisStore.connect({ url: REDIS_URL, prefix })
+      await checkRotation(store)
+      await store.close()
+    })
+
+    it('sharded (the pointers by plain commands, reads in two steps), here over a single server', async () => {
+      const prefix = uniquePrefix('rotation-family-sharded')
+      prefixes.push(prefix)
+      const store = await RedisStore.connect({ url: REDIS_URL, prefix, sharded: true })
       await checkRotation(store)
       await store.close()
     })
