@@ -24,7 +24,7 @@ import { mysqlDialect } from './sql/dialects.ts'
 import { readProperty } from './sql/errors.ts'
 import { poolEngine, type PooledClient } from './sql/pool.ts'
 import type { SqlValue } from './sql/rows.ts'
-import { checkStatementTimeout, flavourOf, limitMysqlStatement } from './sql/statement-timeout.ts'
+import { checkStatementTimeout, flavourOf, limitMysqlStatement, type MysqlFlavour } from './sql/statement-timeout.ts'
 import type { SqlConnection } from './sql/steps.ts'
 import { SqlStore } from './sql/store.ts'
 
@@ -116,14 +116,13 @@ export class MysqlStore extends SqlStore {
     const pool =
       given ?? mysql.createPool({ uri, connectionLimit: maxConnections ?? 10, connectTimeout: connectTimeoutMs, enableKeepAlive: true })
     const address = given === undefined ? uriAddress(uri ?? '') : poolAddress(given)
+    const owned = given === undefined
+    // The store's own pool: READ COMMITTED is each connection's session default, set as it opens (before
+    // any statement of the store), so a transaction begins in one round trip. A pool passed in keeps its
+    // sessions as they are: each transaction sets its level then.
+    if (owned) pool.on('connection', readCommittedSession)
     let closed = false
-    // Read on the connection at hand (a transaction's connection may be the pool's last one).
-    const flavour = once(async (db: Pool | PoolConnection) => {
-      const [rows] = await db.query<RowDataPacket[]>('SELECT VERSION() AS version')
-      return flavourOf(String(rows[0]?.['version']))
-    })
-    const limit: Limit | undefined =
-      statementTimeoutMs === 0 ? undefined : async (db, sql) => limitMysqlStatement(await flavour(db), sql, statementTimeoutMs)
+    const limit = statementTimeoutMs === 0 ? undefined : limiter(statementTimeoutMs)
     super({
       dialect,
       address,
@@ -134,7 +133,7 @@ export class MysqlStore extends SqlStore {
         connectTimeoutMs,
         attempts: 8,
         ...statements(pool, limit),
-        checkout: async (use) => client(await pool.getConnection(), use === 'call' ? limit : undefined),
+        checkout: async (use) => client(await pool.getConnection(), use === 'call' ? limit : undefined, owned),
         retryable: (error) => readProperty(error, 'errno') === DEADLOCK,
         isMissingTable: (error) => MISSING.has(Number(readProperty(error, 'errno'))),
         transactionalDdl: false,
@@ -151,7 +150,7 @@ export class MysqlStore extends SqlStore {
         },
         alreadyApplied: (error) => ALREADY_APPLIED.has(Number(readProperty(error, 'errno'))),
         end: async () => {
-          if (given === undefined && !closed) {
+          if (owned && !closed) {
             closed = true
             await pool.end()
           }
@@ -161,14 +160,41 @@ export class MysqlStore extends SqlStore {
     this.#pool = pool
   }
 
-  /** The pool the store uses. */
+  /**
+   * The pool the store uses. Connections of a pool the store made run with READ COMMITTED as their
+   * session's isolation level (set as each opens), so a host's own queries on it do too.
+   */
   get pool(): Pool {
     return this.#pool
   }
 }
 
 /** Rewrites a statement to run under the store's statement timeout (see `statementTimeoutMs`). */
-type Limit = (db: Pool | PoolConnection, sql: string) => Promise<string>
+type Limit = (db: Pool | PoolConnection, sql: string) => Promise<string> | string
+
+/**
+ * The statement timeout's rewriting: the server's flavour is read once (on the connection at hand: a
+ * transaction's connection may be the pool's last one), and each statement's text is made once and kept
+ * (the store's statements are a fixed set), so a call costs a map lookup.
+ */
+function limiter(ms: number): Limit {
+  let known: MysqlFlavour | undefined
+  const texts = new Map<string, string>()
+  const rewrite = (flavour: MysqlFlavour, sql: string): string => {
+    let text = texts.get(sql)
+    if (text === undefined) {
+      text = limitMysqlStatement(flavour, sql, ms)
+      texts.set(sql, text)
+    }
+    return text
+  }
+  const flavour = once(async (db: Pool | PoolConnection) => {
+    const [rows] = await db.query<RowDataPacket[]>('SELECT VERSION() AS version')
+    known = flavourOf(String(rows[0]?.['version']))
+    return known
+  })
+  return (db, sql) => (known === undefined ? flavour(db).then((found) => rewrite(found, sql)) : rewrite(known, sql))
+}
 
 /**
  * Statements on a pool or a connection: prepared (`execute`) with values, plain (`query`) without (DDL,
@@ -178,13 +204,15 @@ function statements(db: Pool | PoolConnection, limit: Limit | undefined): SqlCon
   const limited = (sql: string): Promise<string> | string => (limit === undefined ? sql : limit(db, sql))
   return {
     rows: async (sql, values) => {
-      const text = await limited(sql)
+      const limitedText = limited(sql)
+      const text = typeof limitedText === 'string' ? limitedText : await limitedText
       const [result] =
         values.length === 0 ? await db.query<RowDataPacket[]>(text) : await db.execute<RowDataPacket[]>(text, values as SqlValue[])
       return result
     },
     run: async (sql, values) => {
-      const text = await limited(sql)
+      const limitedText = limited(sql)
+      const text = typeof limitedText === 'string' ? limitedText : await limitedText
       const [result] =
         values.length === 0 ? await db.query<ResultSetHeader>(text) : await db.execute<ResultSetHeader>(text, values as SqlValue[])
       return result.affectedRows
@@ -204,12 +232,30 @@ function once<A, T>(load: (argument: A) => Promise<T>): (argument: A) => Promise
   }
 }
 
-function client(connection: PoolConnection, limit: Limit | undefined): PooledClient {
+/** What the pool's `connection` event hands its listeners at run time: the callback connection under the promise one. */
+interface OpenedConnection {
+  query(sql: string, callback: (error: unknown) => void): unknown
+  destroy(): void
+}
+
+/**
+ * Makes READ COMMITTED the session's level of a connection of the store's own pool, as it opens: its
+ * first command, queued before any of the store's. A connection where it fails is dropped.
+ */
+function readCommittedSession(connection: PoolConnection): void {
+  const opened = connection as unknown as OpenedConnection
+  opened.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (error) => {
+    if (error !== null && error !== undefined) opened.destroy()
+  })
+}
+
+/** A checked-out connection; `readCommitted`: its session's level is READ COMMITTED already (the store's own pool). */
+function client(connection: PoolConnection, limit: Limit | undefined, readCommitted: boolean): PooledClient {
   return {
     ...statements(connection, limit),
     begin: async () => {
       // READ COMMITTED: no gap locks, so writers to neighbouring families do not block each other.
-      await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED')
+      if (!readCommitted) await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED')
       await connection.beginTransaction()
     },
     commit: () => connection.commit(),

@@ -21,6 +21,8 @@ export interface RedisDriver {
    * Scripts build their keys from an argument, which no driver prefixes, so they are given it explicitly.
    */
   readonly keyPrefix: string
+  /** Whether commands go to a Redis Cluster (keys sharded by hash slot). */
+  readonly cluster: boolean
   /**
    * Sends one command. Rejects at once, sending nothing, when the connection is not ready: a command
    * queued or resent across a reconnection could run twice (a second `consumeCode` by its winner reads as
@@ -72,8 +74,16 @@ export class RedisCommands {
   /** The full prefix, as scripts see it: every script receives it as `ARGV[1]` and builds its keys from it. */
   readonly #scriptPrefix: string
 
-  constructor(driver: RedisDriver, prefix: string) {
+  /**
+   * Whether the keys are sharded (Redis Cluster, or a sharding proxy): then every script keeps to the slot
+   * of the keys it declares. Else a script may also touch a key it learns on the way (a token pointer's
+   * family), to save a round trip.
+   */
+  readonly sharded: boolean
+
+  constructor(driver: RedisDriver, prefix: string, sharded = false) {
     this.driver = driver
+    this.sharded = sharded || driver.cluster
     this.#prefix = prefix
     this.#scriptPrefix = driver.keyPrefix + prefix
   }

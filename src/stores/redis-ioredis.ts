@@ -47,6 +47,7 @@ export function ioredisDriver(client: Redis | Cluster, owned: boolean): RedisDri
   return {
     address: addressOf(client),
     keyPrefix: typeof client.options.keyPrefix === 'string' ? client.options.keyPrefix : '',
+    cluster: isCluster(client),
     async send(args: readonly string[]): Promise<RedisReply> {
       if (client.status !== 'ready') throw notConnected(client.status)
       const [command = '', ...rest] = args
@@ -82,7 +83,12 @@ export function ioredisDriver(client: Redis | Cluster, owned: boolean): RedisDri
 
 /** `host:port` or the socket path; `Redis Cluster` for a cluster client. */
 function addressOf(client: Redis | Cluster): string {
-  if ('isCluster' in client && client.isCluster) return 'Redis Cluster'
+  if (isCluster(client)) return 'Redis Cluster'
   const { host, port, path } = (client as Redis).options
   return path === undefined || path === null ? `${host ?? 'localhost'}:${port ?? 6379}` : path
+}
+
+/** Whether the client is an ioredis `Cluster`. */
+function isCluster(client: Redis | Cluster): boolean {
+  return 'isCluster' in client && client.isCluster
 }

@@ -53,6 +53,8 @@ export function nodeRedisDriver(client: NodeRedisClient): RedisDriver {
   return {
     address: addressOf(client.options),
     keyPrefix: '',
+    // A client from createClient(): one server (a cluster client has another sendCommand).
+    cluster: false,
     async send(args: readonly string[]): Promise<RedisReply> {
       if (!client.isReady) throw notConnected(status())
       return normalizeReply(await client.sendCommand(args))

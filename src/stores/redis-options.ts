@@ -20,6 +20,14 @@ export interface RedisStoreCommonOptions {
   readonly clock?: () => number
   /** How long {@link RedisStore.connect} waits for the server, in milliseconds. Default 5000. */
   readonly connectTimeoutMs?: number
+  /**
+   * Whether the keys are sharded by hash slot behind the client, so a script may touch only the keys it
+   * declares (in their slot). Always so for an ioredis `Cluster`; set it for a client to one address that
+   * shards behind it (a proxy such as Envoy's Redis proxy). Otherwise (a single server, with replicas or
+   * Sentinel) the token scripts also write the tokens' pointers and a read follows a pointer in the same
+   * script, saving a round trip each. Default `false`.
+   */
+  readonly sharded?: boolean
 }
 
 /**

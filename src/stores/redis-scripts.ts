@@ -30,12 +30,19 @@ import type { RotationOutcome } from './types.ts'
 //   <p>fams:sid:<sessionId>, <p>fams:grant:<grantId>  sets of the families made in a login session or
 //                          under a remembered consent, as 'o:<familyId>' (offline) or 'n:<familyId>', expiring
 //                          with the latest family they hold (written by INDEX_FAMILY, read by revokeFamilies)
-// The pointers (`tok:`) and `uniq:` lie in other slots, so they are written by plain commands
-// around the scripts: before a save (a pointer to a token not saved, or deleted, reads as absent) and,
-// for `uniq:`, after it. Absent optional values are ''. KEYS[1] of a family script is its base key.
+// The pointers (`tok:`) and `uniq:` lie in other slots. On Redis Cluster the pointers are written by plain
+// commands sent beside the script that saves the tokens (a pointer to a token not saved, or deleted, reads
+// as absent); on a single server the script writes them itself, in the same step. `uniq:` is written
+// after the save. Absent optional values are ''. KEYS[1] of a family script is its base key.
 
 const LUA_HELPERS = `
 local base = KEYS[1]
+-- The last argument of SAVE_TOKEN and ROTATE is 'p' on a single server: the script writes the tokens'
+-- pointers itself (keys it does not declare, so never on Redis Cluster, where the caller sends them).
+local pointers = ARGV[#ARGV] == 'p'
+local function point(kind, hash, family, ttl)
+  if pointers then redis.call('SET', ARGV[1] .. 'tok:' .. kind .. ':' .. hash, '@' .. family, 'PX', ttl) end
+end
 local function extend(key, ttl)
   if redis.call('PTTL', key) < tonumber(ttl) then redis.call('PEXPIRE', key, ttl) end
 end
@@ -46,6 +53,7 @@ local function put_access(i)
   if family ~= '' then
     redis.call('SADD', base, 'at:' .. hash)
     extend(base, ttl)
+    point('at', hash, family, ttl)
   end
 end
 -- ARGV[i .. i+10]: hash, JSON, ttl, clientId, expiresAt, familyId, accessTokenHash, rotatedAt, graceUsed,
@@ -58,6 +66,7 @@ local function put_refresh(i)
   redis.call('PEXPIRE', key, ttl)
   redis.call('SADD', base, 'rt:' .. ARGV[i])
   extend(base, ttl)
+  point('rt', ARGV[i], family, ttl)
 end
 local function is_revoked()
   return redis.call('EXISTS', base .. ':revoked') == 1
@@ -96,8 +105,8 @@ return {'consumed', v[1]}
 
 /**
  * Saves an access token and, optionally, its refresh token, in one family (KEYS[1]). ARGV[3]: '1' when a
- * refresh token follows; ARGV[4..8] access, ARGV[9..19] refresh. Refuses (0) a family revoked meanwhile,
- * in the same step as the write.
+ * refresh token follows; ARGV[4..8] access, ARGV[9..19] refresh; last, 'p' to write the pointers too.
+ * Refuses (0) a family revoked meanwhile, in the same step as the write.
  */
 export const SAVE_TOKEN: RedisScript = tokenScript(`
 if is_revoked() then return 0 end
@@ -108,7 +117,7 @@ return 1
 
 /**
  * Rotates a refresh token. ARGV[2] presentedHash, [3] clientId, [4] now (s), [5] graceSeconds, [6..10]
- * access, [11..21] refresh, [22] concurrentRefreshes. The decision mirrors decideRotation in
+ * access, [11..21] refresh, [22] concurrentRefreshes, [23] 'p' to write the pointers too. The decision mirrors decideRotation in
  * src/stores/family.ts line by line: change both together (test/contract/redis-rotation-parity.test.ts
  * runs one truth table through both).
  */

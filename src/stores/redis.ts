@@ -11,11 +11,12 @@ import type { AccessToken, AuthorizationCode, Client, RefreshToken } from '../ty
 import { unreachableError } from './errors.ts'
 import { decodeAccessToken, decodeClient, decodeCode, decodeRefreshToken, ttlMs } from './json-records.ts'
 import { createClient, type ClientRegistration } from './memory-client-store.ts'
-import { RedisCommands, text, type RedisDriver, type RedisReply } from './redis-driver.ts'
+import { RedisCommands, text, type RedisDriver } from './redis-driver.ts'
 import { ioredisDriver, ioredisFromUrl, isIoredisClient } from './redis-ioredis.ts'
 import { isNodeRedisClient, nodeRedisDriver } from './redis-node-redis.ts'
 import { RecordFacade } from './record-facade.ts'
 import { RedisRecords } from './redis-records.ts'
+import { readAccessToken, readRefreshToken } from './redis-token-reads.ts'
 import { indexFamily, revokeFamilies, revokeFamily } from './redis-families.ts'
 import { accessArgs, CONSUME_CODE, refreshArgs, ROTATE, familyBase, ROTATION_OUTCOMES, SAVE_CODE, SAVE_TOKEN } from './redis-scripts.ts'
 import { DEFAULT_CONCURRENT_REFRESHES } from './family.ts'
@@ -60,9 +61,11 @@ export type { RedisStoreClientOptions, RedisStoreCommonOptions, RedisStoreOption
  * hash slot. A family's keys share the hash tag `{<familyId>}` (families shard across the nodes); codes,
  * records and clients are one key each (a client and the set of ids are written by two commands); a
  * token is found by hash through a small pointer key (`tok:at:<hash>`, `tok:rt:<hash>`) naming its family
- * (see `redis-scripts.ts`). Tokens saved by a release before this layout read as absent (their clients
- * sign in again). A `prefix` holding a `{…}` tag puts every key in that one slot. An ioredis client's
- * `keyPrefix` is honoured (it comes before `prefix`).
+ * (see `redis-scripts.ts`). On a single server the token scripts write the pointers and one script reads a
+ * pointer and its token, so a save, a rotation and a read are one round trip each; on Redis Cluster the
+ * pointers are plain commands sent beside the scripts, and a read is two round trips. Tokens saved by a
+ * release before this layout read as absent (their clients sign in again). A `prefix` holding a `{…}` tag
+ * puts every key in that one slot. An ioredis client's `keyPrefix` is honoured (it comes before `prefix`).
  *
  * @example
  * ```ts
@@ -87,7 +90,7 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     const clock = options.clock ?? Date.now
     const connectTimeoutMs = options.connectTimeoutMs ?? 5000
     const { driver, owned } = driverFor(options, connectTimeoutMs)
-    const redis = new RedisCommands(driver, prefix)
+    const redis = new RedisCommands(driver, prefix, options.sharded === true)
     super(new RedisRecords(redis, clock))
     this.#redis = redis
     this.#driver = driver
@@ -216,35 +219,31 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
         ttl,
       ])
     } else {
-      await Promise.all([
-        this.#point('saveToken', family, accessToken, refreshToken),
-        indexFamily(this.#redis, 'saveToken', family, accessToken, refreshToken, nowMs),
-      ])
       const args = [family, refreshToken === undefined ? '0' : '1', ...accessArgs(accessToken, nowMs)]
       if (refreshToken !== undefined) args.push(...refreshArgs(refreshToken, nowMs))
-      if ((await this.#redis.run('saveToken', SAVE_TOKEN, args, [familyBase(family)])) !== 1) return false
+      args.push(this.#pointersInScript ? 'p' : '')
+      // One round trip: the pointers (on Redis Cluster; else the script writes them) and the index sets are
+      // sent first, the script beside them (a pointer into a family the script then refuses reads as absent).
+      const [, , saved] = await Promise.all([
+        this.#point('saveToken', family, accessToken, refreshToken, nowMs),
+        indexFamily(this.#redis, 'saveToken', family, accessToken, refreshToken, nowMs),
+        this.#redis.run('saveToken', SAVE_TOKEN, args, [familyBase(family)]),
+      ])
+      if (saved !== 1) return false
     }
     await this.#unique('saveToken', accessToken, ttl)
     return true
   }
 
   async fetchByToken(tokenHash: string): Promise<AccessToken | undefined> {
-    const json = await this.#follow('fetchByToken', 'at', tokenHash, (base) => ['GET', `${base}:at:${tokenHash}`])
-    if (typeof json !== 'string') return undefined
+    const json = await readAccessToken(this.#redis, 'fetchByToken', tokenHash)
+    if (json === undefined) return undefined
     const token = decodeAccessToken(json)
     return token.expiresAt <= this.#now() ? undefined : token
   }
 
   async fetchByRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
-    const reply = await this.#follow('fetchByRefreshToken', 'rt', tokenHash, (base) => [
-      'HMGET',
-      `${base}:rt:${tokenHash}`,
-      'r',
-      'rotatedAt',
-      'graceUsed',
-      'successor',
-    ])
-    const [json, rotatedAt, graceUsed, successor] = Array.isArray(reply) ? reply.map(text) : []
+    const [json, rotatedAt, graceUsed, successor] = await readRefreshToken(this.#redis, 'fetchByRefreshToken', tokenHash)
     if (json === undefined) return undefined
     const saved = decodeRefreshToken(json)
     if (saved.expiresAt <= this.#now()) return undefined
@@ -256,35 +255,37 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     }
   }
 
-  /** RFC 9700 section 4.14.2: the presented token's family is read first (its pointer), then one script in that family's slot decides. */
+  /**
+   * RFC 9700 section 4.14.2: one script in the family's slot decides. The family is the one the new tokens
+   * name (the grant takes it from the presented token, which never changes family); a presented token not
+   * in that family is not found there, so it is `invalid`.
+   */
   async rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome> {
     const nowMs = this.#clock()
-    const family = this.#familyOf(
-      'rotateRefreshToken',
-      await this.#redis.send('rotateRefreshToken', ['GET', this.#redis.key(`tok:rt:${request.presentedHash}`)]),
-    )
-    if (family === undefined) return 'invalid'
-    if (request.refreshToken.familyId !== family || (request.accessToken.familyId ?? family) !== family) {
-      throw new TypeError("RedisStore.rotateRefreshToken: the new tokens belong to the presented token's family")
+    const family = request.refreshToken.familyId
+    if ((request.accessToken.familyId ?? family) !== family) {
+      throw new TypeError('RedisStore.rotateRefreshToken: an access token and its refresh token belong to one family')
     }
-    await Promise.all([
-      this.#point('rotateRefreshToken', family, request.accessToken, request.refreshToken),
+    // One round trip, as in saveToken: the pointers and the index sets beside the script.
+    const [, , reply] = await Promise.all([
+      this.#point('rotateRefreshToken', family, request.accessToken, request.refreshToken, nowMs),
       indexFamily(this.#redis, 'rotateRefreshToken', family, request.accessToken, request.refreshToken, nowMs),
+      this.#redis.run(
+        'rotateRefreshToken',
+        ROTATE,
+        [
+          request.presentedHash,
+          request.clientId,
+          String(request.now),
+          String(request.graceSeconds),
+          ...accessArgs(request.accessToken, nowMs),
+          ...refreshArgs(request.refreshToken, nowMs, request.presentedHash),
+          String(request.concurrentRefreshes ?? DEFAULT_CONCURRENT_REFRESHES),
+          this.#pointersInScript ? 'p' : '',
+        ],
+        [familyBase(family)],
+      ),
     ])
-    const reply = await this.#redis.run(
-      'rotateRefreshToken',
-      ROTATE,
-      [
-        request.presentedHash,
-        request.clientId,
-        String(request.now),
-        String(request.graceSeconds),
-        ...accessArgs(request.accessToken, nowMs),
-        ...refreshArgs(request.refreshToken, nowMs, request.presentedHash),
-        String(request.concurrentRefreshes ?? DEFAULT_CONCURRENT_REFRESHES),
-      ],
-      [familyBase(family)],
-    )
     if (typeof reply !== 'string' || !ROTATION_OUTCOMES.has(reply)) {
       throw new StoreUnavailableError(`RedisStore.rotateRefreshToken: unexpected reply ${String(reply)}`)
     }
@@ -325,41 +326,43 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
     return Math.floor(this.#clock() / 1000)
   }
 
-  /** Writes the pointers of tokens about to be saved into `family` (before the script: a pointer to nothing reads as absent). */
-  async #point(name: string, family: string, access: AccessToken, refresh: RefreshToken | undefined): Promise<void> {
-    const nowMs = this.#clock()
-    const writes = [['at', access.tokenHash, access.expiresAt] as const]
-    const all = refresh === undefined ? writes : [...writes, ['rt', refresh.tokenHash, refresh.expiresAt] as const]
-    await Promise.all(
-      all.map(([kind, hash, expiresAt]) =>
-        this.#redis.send(name, ['SET', this.#redis.key(`tok:${kind}:${hash}`), `@${family}`, 'PX', String(ttlMs(expiresAt, nowMs))]),
-      ),
-    )
+  /** Whether the token scripts write the pointers themselves: on a single server, not where keys are sharded. */
+  get #pointersInScript(): boolean {
+    return !this.#redis.sharded
+  }
+
+  /**
+   * On Redis Cluster, writes the pointers of tokens saved into `family`, sent before the script that saves them (a pointer
+   * to a token not saved, or deleted since, reads as absent).
+   */
+  async #point(name: string, family: string, access: AccessToken, refresh: RefreshToken | undefined, nowMs: number): Promise<void> {
+    if (this.#pointersInScript) return
+    const value = `@${family}`
+    const accessPointer = this.#redis.send(name, [
+      'SET',
+      this.#redis.key(`tok:at:${access.tokenHash}`),
+      value,
+      'PX',
+      String(ttlMs(access.expiresAt, nowMs)),
+    ])
+    if (refresh === undefined) {
+      await accessPointer
+      return
+    }
+    const refreshPointer = this.#redis.send(name, [
+      'SET',
+      this.#redis.key(`tok:rt:${refresh.tokenHash}`),
+      value,
+      'PX',
+      String(ttlMs(refresh.expiresAt, nowMs)),
+    ])
+    await Promise.all([accessPointer, refreshPointer])
   }
 
   /** Points `uniq:<uniqueKey>` at the access token just saved (python-oauth2's `unique_token`). */
   async #unique(name: string, access: AccessToken, ttl: string): Promise<void> {
     if (access.uniqueKey !== undefined)
       await this.#redis.send(name, ['SET', this.#redis.key(`uniq:${access.uniqueKey}`), access.tokenHash, 'PX', ttl])
-  }
-
-  /** The family a pointer names; `undefined` when absent; a malformed one is a store failure. */
-  #familyOf(name: string, pointer: RedisReply): string | undefined {
-    const found = text(pointer)
-    if (found === undefined) return undefined
-    if (!found.startsWith('@')) throw new StoreUnavailableError(`RedisStore.${name}: unexpected token pointer`)
-    return found.slice(1)
-  }
-
-  /** Reads a token by hash: its pointer, then (for a family's token) `read` of the family's base key. */
-  async #follow(name: string, kind: 'at' | 'rt', hash: string, read: (base: string) => string[]): Promise<RedisReply> {
-    const found = text(await this.#redis.send(name, ['GET', this.#redis.key(`tok:${kind}:${hash}`)]))
-    if (found === undefined) return null
-    if (kind === 'at' && !found.startsWith('@')) return found
-    const family = this.#familyOf(name, found)
-    if (family === undefined) return null
-    const [command = '', key = '', ...rest] = read(familyBase(family))
-    return this.#redis.send(name, [command, this.#redis.key(key), ...rest])
   }
 }
 

@@ -184,6 +184,9 @@ whenReachable(service, () => {
         await admin.hset(`${p}tok:at:wrong-type`, 'x', '1')
         await expect(store.fetchByToken('wrong-type')).rejects.toThrow(StoreUnavailableError)
         await admin.set(`${p}tok:rt:wrong-type`, 'x')
+        await expect(store.fetchByRefreshToken('wrong-type')).rejects.toThrow(StoreUnavailableError)
+        // Rotation reads the presented token in the family the new tokens name (not its pointer).
+        await admin.set(`${p}fam{wt}:rt:wrong-type`, 'x')
         await expect(
           store.rotateRefreshToken({
             presentedHash: 'wrong-type',

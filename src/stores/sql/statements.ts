@@ -25,7 +25,6 @@ export interface Statements {
   readonly selectRefresh: string
   readonly selectExisting: string
   readonly deleteAccess: string
-  readonly selectFamilyOfToken: string
   readonly lockFamily: string
   readonly selectFamily: string
   readonly revokeFamily: string
@@ -98,7 +97,6 @@ export function buildStatements(d: SqlDialect): Statements {
     deleteAccess: `DELETE FROM ${t('access_tokens')} WHERE token_hash = ?`,
 
     // ---- families: the row every family write locks first (see token-steps.ts for the lock order)
-    selectFamilyOfToken: `SELECT family_id FROM ${t('refresh_tokens')} WHERE token_hash = ?`,
     /** Creates (with the grant's context) or extends (never past revocation) the family's row, locking it. */
     lockFamily: `${d.upsert(
       'families',

@@ -11,9 +11,10 @@
  *
  * `saveToken`, `rotateRefreshToken` and `revokeFamily` all start at step 1, so writers to one family
  * serialize on its row and never wait for each other in opposite orders; a revocation cannot miss a
- * token saved or rotated beside it. Rotation finds the family through a plain read of the presented
- * token (a token never changes family) before taking the family's lock. SQLite runs the same steps in a
- * `BEGIN IMMEDIATE` transaction, where its single writer lock already excludes other writers.
+ * token saved or rotated beside it. Rotation locks the family the new tokens name (the grant read it from
+ * the presented token, which never changes family) and checks, under that lock, that the presented token
+ * is in it. SQLite runs the same steps in a `BEGIN IMMEDIATE` transaction, where its single writer lock
+ * already excludes other writers.
  *
  * Code consumption is one conditional `UPDATE … WHERE consumed = false`: the database re-checks the
  * condition under the row's lock, so exactly one caller changes the row (RFC 6749 section 4.1.2).
@@ -125,12 +126,12 @@ export function* revokeFamilies(sql: TokenSql, filter: FamilyFilter, now: number
  */
 export function* rotateRefreshToken(sql: TokenSql, request: RotationRequest, now: number): Steps<RotationOutcome> {
   const s = sql.statements
-  const owner = yield* first(s.selectFamilyOfToken, [request.presentedHash])
-  if (owner === undefined) return 'invalid'
-  const familyId = textColumn(owner, 'family_id')
+  // The family is the one the new tokens name: the grant takes it from the presented token (which never
+  // changes family), so no read is needed to find it; a presented token of another family is `invalid`.
+  const familyId = request.refreshToken.familyId
   const revoked = yield* lockFamily(sql, familyId, familyExpiry(request.accessToken, request.refreshToken), request.refreshToken)
   const row = yield* first(s.selectForRotation, [request.presentedHash])
-  if (row === undefined) return 'invalid'
+  if (row === undefined || textColumn(row, 'family_id') !== familyId) return 'invalid'
   const current = refreshFromRow(row)
   const successors = successorFromRow(row)
   const decided = decideRotation(current, request, successors.rotated, successorCount(current, successors.children))
