@@ -7,46 +7,18 @@ import type { RowDataPacket } from 'mysql2/promise'
 import { afterAll, describe, expect, it } from 'vitest'
 import { MysqlStore } from '../../src/stores/mysql.ts'
 import type { AccessToken, RefreshToken } from '../../src/types.ts'
+import { access as accessRecord, refresh as refreshRecord, TestClock } from '../helpers/records.ts'
 import { MYSQL_URL, probeService, uniqueName, whenReachable } from './services.ts'
 
 const service = await probeService('MariaDB/MySQL', MYSQL_URL, 3306)
-const seconds = (): number => Math.floor(Date.now() / 1000)
-
-function access(tokenHash: string, familyId: string): AccessToken {
-  const now = seconds()
-  return {
-    tokenHash,
-    clientId: 'abc',
-    grantType: 'password',
-    userId: 'u1',
-    data: {},
-    scopes: ['read'],
-    familyId,
-    issuedAt: now,
-    expiresAt: now + 3_600,
-    sealed: undefined,
-    uniqueKey: undefined,
-    refreshTokenHash: undefined,
-  }
-}
-
-function refresh(tokenHash: string, familyId: string, accessTokenHash: string): RefreshToken {
-  const now = seconds()
-  return {
-    tokenHash,
-    clientId: 'abc',
-    userId: 'u1',
-    data: {},
-    scopes: ['read'],
-    familyId,
-    issuedAt: now,
-    expiresAt: now + 86_400,
-    rotatedAt: undefined,
-    graceUsed: false,
-    successorHash: undefined,
-    accessTokenHash,
-  }
-}
+// The shared records (test/helpers/records.ts) at this moment: the store keeps its own (real) clock.
+const clock = new TestClock()
+clock.ms = Date.now()
+const seconds = (): number => clock.seconds
+const access = (tokenHash: string, familyId: string): AccessToken =>
+  accessRecord(clock, { tokenHash, familyId, grantType: 'password', data: {} })
+const refresh = (tokenHash: string, familyId: string, accessTokenHash: string): RefreshToken =>
+  refreshRecord(clock, { tokenHash, familyId, accessTokenHash, data: {} })
 
 whenReachable(service, () => {
   describe('MysqlStore over its own pool', () => {

@@ -9,46 +9,18 @@ import { RedisStore } from '../../src/stores/redis.ts'
 import { SqliteStore } from '../../src/stores/sqlite.ts'
 import type { AccessTokenStore } from '../../src/stores/types.ts'
 import type { AccessToken, RefreshToken } from '../../src/types.ts'
+import { access as accessRecord, refresh as refreshRecord, TestClock } from '../helpers/records.ts'
 import { deleteByPrefix, newClient, REDIS_URL, uniquePrefix } from './redis-helpers.ts'
 import { probeService, whenReachable } from './services.ts'
 
-const seconds = (): number => Math.floor(Date.now() / 1000)
-
-function access(tokenHash: string, familyId: string): AccessToken {
-  const now = seconds()
-  return {
-    tokenHash,
-    clientId: 'abc',
-    grantType: 'password',
-    userId: 'u1',
-    data: {},
-    scopes: ['read'],
-    familyId,
-    issuedAt: now,
-    expiresAt: now + 3_600,
-    sealed: undefined,
-    uniqueKey: undefined,
-    refreshTokenHash: undefined,
-  }
-}
-
-function refresh(tokenHash: string, familyId: string, accessTokenHash: string): RefreshToken {
-  const now = seconds()
-  return {
-    tokenHash,
-    clientId: 'abc',
-    userId: 'u1',
-    data: {},
-    scopes: ['read'],
-    familyId,
-    issuedAt: now,
-    expiresAt: now + 86_400,
-    rotatedAt: undefined,
-    graceUsed: false,
-    successorHash: undefined,
-    accessTokenHash,
-  }
-}
+// The shared records (test/helpers/records.ts) at this moment: the store keeps its own (real) clock.
+const clock = new TestClock()
+clock.ms = Date.now()
+const seconds = (): number => clock.seconds
+const access = (tokenHash: string, familyId: string): AccessToken =>
+  accessRecord(clock, { tokenHash, familyId, grantType: 'password', data: {} })
+const refresh = (tokenHash: string, familyId: string, accessTokenHash: string): RefreshToken =>
+  refreshRecord(clock, { tokenHash, familyId, accessTokenHash, data: {} })
 
 /** Two families; the token of one presented with new tokens naming the other, then with its own. */
 async function checkRotation(store: AccessTokenStore): Promise<void> {
