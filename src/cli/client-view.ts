@@ -20,18 +20,25 @@ export function list(values: readonly string[] | undefined, any: string): string
   return values.length === 0 ? 'none' : values.join(', ')
 }
 
-/** The optional fields by their registration metadata names (RFC 7591 section 2, OpenID Connect registration). */
+/** The optional fields: their registration metadata name (RFC 7591 section 2, OpenID Connect registration), their row label, their value. */
+const OPTIONAL_FIELDS: readonly (readonly [string, string, (client: Client) => string | readonly string[] | undefined])[] = [
+  ['post_logout_redirect_uris', 'post-logout', (client) => client.postLogoutRedirectUris],
+  ['backchannel_logout_uri', 'back-channel', (client) => client.backchannelLogoutUri],
+  ['id_token_signed_response_alg', 'ID token alg', (client) => client.idTokenSignedResponseAlg],
+  ['allowed_cors_origins', 'CORS origins', (client) => client.allowedCorsOrigins],
+  ['resources', 'resources', (client) => client.resources],
+  ['logo_uri', 'logo URI', (client) => client.logoUri],
+  ['client_uri', 'client URI', (client) => client.clientUri],
+]
+
+/** The optional fields the client has, by their registration metadata names. */
 function optionalJson(client: Client): Record<string, unknown> {
-  const fields: [string, unknown][] = [
-    ['post_logout_redirect_uris', client.postLogoutRedirectUris],
-    ['backchannel_logout_uri', client.backchannelLogoutUri],
-    ['id_token_signed_response_alg', client.idTokenSignedResponseAlg],
-    ['allowed_cors_origins', client.allowedCorsOrigins],
-    ['resources', client.resources],
-    ['logo_uri', client.logoUri],
-    ['client_uri', client.clientUri],
-  ]
-  return Object.fromEntries(fields.filter(([, value]) => value !== undefined))
+  return Object.fromEntries(
+    OPTIONAL_FIELDS.flatMap(([name, , of]) => {
+      const value = of(client)
+      return value === undefined ? [] : [[name, value]]
+    }),
+  )
 }
 
 /**
@@ -64,18 +71,10 @@ function lines(values: readonly string[]): string {
 
 /** The optional fields' rows, only for those the client has. */
 function optionalRows(client: Client): [string, string][] {
-  const rows: [string, string | readonly string[] | undefined][] = [
-    ['post-logout', client.postLogoutRedirectUris],
-    ['back-channel', client.backchannelLogoutUri],
-    ['ID token alg', client.idTokenSignedResponseAlg],
-    ['CORS origins', client.allowedCorsOrigins],
-    ['resources', client.resources],
-    ['logo URI', client.logoUri],
-    ['client URI', client.clientUri],
-  ]
-  return rows.flatMap(([label, value]) =>
-    value === undefined ? [] : [[label, typeof value === 'string' ? printable(value) : lines(value)] as [string, string]],
-  )
+  return OPTIONAL_FIELDS.flatMap(([, label, of]) => {
+    const value = of(client)
+    return value === undefined ? [] : [[label, typeof value === 'string' ? printable(value) : lines(value)] as [string, string]]
+  })
 }
 
 /** A client as `label  value` lines (the rows after `client_id`). */
