@@ -6,19 +6,12 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import { afterAll, describe, expect, it } from 'vitest'
 import { MysqlStore } from '../../src/stores/mysql.ts'
-import type { AccessToken, RefreshToken } from '../../src/types.ts'
-import { access as accessRecord, refresh as refreshRecord, TestClock } from '../helpers/records.ts'
+import { recordsNow } from '../helpers/records.ts'
 import { MYSQL_URL, probeService, uniqueName, whenReachable } from './services.ts'
 
 const service = await probeService('MariaDB/MySQL', MYSQL_URL, 3306)
-// The shared records (test/helpers/records.ts) at this moment: the store keeps its own (real) clock.
-const clock = new TestClock()
-clock.ms = Date.now()
-const seconds = (): number => clock.seconds
-const access = (tokenHash: string, familyId: string): AccessToken =>
-  accessRecord(clock, { tokenHash, familyId, grantType: 'password', data: {} })
-const refresh = (tokenHash: string, familyId: string, accessTokenHash: string): RefreshToken =>
-  refreshRecord(clock, { tokenHash, familyId, accessTokenHash, data: {} })
+// The shared records at this moment: the store keeps its own (real) clock.
+const { seconds, access, refresh } = recordsNow()
 
 whenReachable(service, () => {
   describe('MysqlStore over its own pool', () => {

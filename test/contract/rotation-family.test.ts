@@ -8,19 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { RedisStore } from '../../src/stores/redis.ts'
 import { SqliteStore } from '../../src/stores/sqlite.ts'
 import type { AccessTokenStore } from '../../src/stores/types.ts'
-import type { AccessToken, RefreshToken } from '../../src/types.ts'
-import { access as accessRecord, refresh as refreshRecord, TestClock } from '../helpers/records.ts'
+import { recordsNow } from '../helpers/records.ts'
 import { deleteByPrefix, newClient, REDIS_URL, uniquePrefix } from './redis-helpers.ts'
 import { probeService, whenReachable } from './services.ts'
 
-// The shared records (test/helpers/records.ts) at this moment: the store keeps its own (real) clock.
-const clock = new TestClock()
-clock.ms = Date.now()
-const seconds = (): number => clock.seconds
-const access = (tokenHash: string, familyId: string): AccessToken =>
-  accessRecord(clock, { tokenHash, familyId, grantType: 'password', data: {} })
-const refresh = (tokenHash: string, familyId: string, accessTokenHash: string): RefreshToken =>
-  refreshRecord(clock, { tokenHash, familyId, accessTokenHash, data: {} })
+// The shared records at this moment: the store keeps its own (real) clock.
+const { seconds, access, refresh } = recordsNow()
 
 /** Two families; the token of one presented with new tokens naming the other, then with its own. */
 async function checkRotation(store: AccessTokenStore): Promise<void> {

@@ -100,6 +100,24 @@ export function rotation(
   }
 }
 
+/**
+ * Records made at the real time, for stores that keep their own (real) clock: an access token and a refresh
+ * token of the password grant named by hash and family, with empty user data.
+ */
+export function recordsNow(): {
+  readonly seconds: () => number
+  readonly access: (tokenHash: string, familyId: string) => AccessToken
+  readonly refresh: (tokenHash: string, familyId: string, accessTokenHash: string) => RefreshToken
+} {
+  const clock = new TestClock()
+  clock.ms = Date.now()
+  return {
+    seconds: () => clock.seconds,
+    access: (tokenHash, familyId) => access(clock, { tokenHash, familyId, grantType: 'password', data: {} }),
+    refresh: (tokenHash, familyId, accessTokenHash) => refresh(clock, { tokenHash, familyId, accessTokenHash, data: {} }),
+  }
+}
+
 /** 2026-01-01 in epoch seconds: the `FakeClock` start, so a store's own clock and these times agree. */
 export const T0 = 1_767_225_600
 
