@@ -39,7 +39,7 @@ import { LocalRecordStore } from './stores/memory-record-store.ts'
 import { isRecordStore } from './stores/record-rules.ts'
 import { Sealer } from './internal/sealer.ts'
 import { TokenIssuer } from './issuer/token-issuer.ts'
-import { observedIssue } from './issuer/observed-issue.ts'
+import { issuedEvent } from './issuer/observed-issue.ts'
 import { checkIssuer, checkPath, checkSeconds, MAX_CODE_LIFETIME, type AuthorizationControllerOptions } from './options.ts'
 import { checkReadiness, PROBE_ID, type ReadinessReport } from './readiness.ts'
 import type { ClientStore, InProcessCapability } from './stores/types.ts'
@@ -117,6 +117,16 @@ export class AuthorizationController<Env = unknown> {
     const now = (): number => Math.floor(clock() / 1000)
     const tokenGenerator = options.tokenGenerator ?? new RandomTokenGenerator()
     const unique = options.uniqueToken
+    const logger = options.logger ?? consoleLogger
+    const addressOptions = {
+      ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+      ...(options.clientAddress === undefined ? {} : { clientAddress: options.clientAddress }),
+    }
+    const events =
+      options.onEvent === undefined
+        ? undefined
+        : new AuditEvents<Env>({ onEvent: options.onEvent, logger, clock, clientAddress: clientAddressOf(addressOptions) })
+    this.#events = events
     const issuer = new TokenIssuer({
       tokenGenerator,
       accessTokenStore,
@@ -124,17 +134,13 @@ export class AuthorizationController<Env = unknown> {
       now,
       refreshPolicy: () => this.#refreshPolicy,
       sealer: unique === undefined || unique === false ? undefined : new Sealer(unique === true ? undefined : unique.key),
+      issued: issuedEvent(events),
     })
     const refreshPolicy = (): RefreshPolicy | undefined => this.#refreshPolicy
-    const logger = options.logger ?? consoleLogger
     // Rate counters, spent CSRF tokens and the CSRF key: the token store when it can keep records.
     const records =
       options.recordStore ?? (isRecordStore(options.accessTokenStore) ? options.accessTokenStore : new LocalRecordStore({ clock }))
     const recordStore = guard(records, 'recordStore')
-    const addressOptions = {
-      ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
-      ...(options.clientAddress === undefined ? {} : { clientAddress: options.clientAddress }),
-    }
     const limits = new RateLimits<Env>({
       limiter: new RecordLimiter(recordStore, now),
       limits: resolveLimits(options.limits),
@@ -146,11 +152,6 @@ export class AuthorizationController<Env = unknown> {
       { issuer: this.issuer, allowWeakClientSecrets: options.allowWeakClientSecrets === true },
       logger,
     )
-    const events =
-      options.onEvent === undefined
-        ? undefined
-        : new AuditEvents<Env>({ onEvent: options.onEvent, logger, clock, clientAddress: clientAddressOf(addressOptions) })
-    this.#events = events
     const report = options.onError ?? ((error: AnyOAuthError): void => logServerErrors(logger, error))
     // A throwing hook must not break dispatch's promise never to reject.
     const onError = (error: AnyOAuthError, request: Request): void => {
@@ -182,7 +183,7 @@ export class AuthorizationController<Env = unknown> {
       reportError: onError,
       emit: events === undefined ? () => {} : (request, event) => events.emit(request, event),
       mintTokens: (subject) => issuer.mint(subject),
-      issueTokens: observedIssue(issuer, events),
+      issueTokens: (subject) => issuer.issue(subject),
       // A getter: the context holds these services, so it is made right after them.
       get endpointContext() {
         return endpointContext

@@ -18,6 +18,11 @@ export interface TokenIssuerConfig {
   readonly refreshPolicy: () => RefreshPolicy | undefined
   /** Set with the `uniqueToken` option. */
   readonly sealer: Sealer | undefined
+  /**
+   * Called once the store agreed to keep new tokens (e.g. the `token.issued` audit event), inside
+   * {@link TokenIssuer.issue}: no wrapper, no extra promise per request.
+   */
+  readonly issued?: ((subject: TokenSubject, body: TokenResponseBody) => void) | undefined
 }
 
 // Whose tokens they are (RFC 9068 section 5): no user means the client's own.
@@ -126,6 +131,7 @@ export class TokenIssuer {
     const minted = minting instanceof Promise ? await minting : minting
     const saved = await this.#config.accessTokenStore.saveToken(minted.accessToken, minted.refreshToken)
     if (!saved) throw new InvalidGrant('The grant was revoked.')
+    this.#config.issued?.(subject, minted.body)
     return minted.body
   }
 

@@ -15,15 +15,8 @@ import { anyRevoked, indexFamily, joinFamilies, revokeFamilies, revokeFamily } f
 import { putTokens, readRefresh, takeBack, tryRotate } from './memcache-rotation.ts'
 import { MemcacheRecords } from './memcache-records.ts'
 import { RecordFacade } from './record-facade.ts'
-import type {
-  AccessTokenStore,
-  AuthCodeStore,
-  CodeConsumption,
-  FamilyFilter,
-  RecordStore,
-  RotationOutcome,
-  RotationRequest,
-} from './types.ts'
+import type { AccessTokenStore, AuthCodeStore, RecordStore } from './types.ts'
+import type { CodeConsumption, FamilyFilter, RotationOutcome, RotationRequest } from './types.ts'
 
 /** Options every {@link MemcacheTokenStore} takes. */
 export interface MemcacheTokenStoreCommonOptions {
