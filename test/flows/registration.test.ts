@@ -98,6 +98,26 @@ describe('RFC 7591: registration', () => {
     expect(read.json.client_id).toBe(answer.json.client_id)
   })
 
+  it.each([
+    ['a private-use scheme', ['com.example.tool:/oauth/callback'], 'native'],
+    ['loopback and a private-use scheme', [LOOPBACK, 'com.example.tool:/cb'], 'native'],
+    ['localhost on any port', ['http://localhost:6274/oauth/callback'], 'native'],
+    ['loopback and https', [LOOPBACK, 'https://app.example/cb'], 'web'],
+  ])('application_type inferred from %s (RFC 8252 sections 7.1 and 7.3) → %s', async (_name, redirectUris, expected) => {
+    // From an address of their own, so these registrations count against no other test's limit.
+    const answer = await register({ redirect_uris: redirectUris, token_endpoint_auth_method: 'none' }, { 'x-test-address': '192.0.2.77' })
+    expect(answer.status).toBe(201)
+    expect(answer.json.application_type).toBe(expected)
+  })
+
+  it('an application_type sent is kept, not inferred', async () => {
+    const answer = await register(
+      { redirect_uris: [LOOPBACK], token_endpoint_auth_method: 'none', application_type: 'web' },
+      { 'x-test-address': '192.0.2.77' },
+    )
+    expect(answer.json.application_type).toBe('web')
+  })
+
   it('the confidential registered client authenticates at the token endpoint with its secret (and only its method)', async () => {
     const answer = await register({ redirect_uris: ['https://app.example/cb'], grant_types: ['authorization_code', 'refresh_token'] })
     const id = String(answer.json.client_id)
