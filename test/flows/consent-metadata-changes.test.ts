@@ -144,4 +144,15 @@ describe('remembered consent of a metadata-document client', () => {
     expect((await authorize(url(clientId, TOOL))).pages).toEqual(['consent'])
     expect(outcome(await jar.fetch(url(clientId, TOOL)), TOOL)).toBe('code')
   })
+
+  it('is never taken as given for a document whose redirect URIs are all on localhost (Claude Code’s shape), prompt=none included', async () => {
+    const path = '/local/client.json'
+    const clientId = `https://client.example:${documents.port}${path}`
+    documents.route(path, json({ client_id: clientId, client_name: 'Local tool', redirect_uris: ['http://localhost/callback'] }))
+    // RFC 8252 section 7.3: the port the client listens on is not in the document.
+    const redirectUri = 'http://localhost:49152/callback'
+    expect((await authorize(url(clientId, redirectUri))).pages).toEqual(['login', 'consent'])
+    expect((await authorize(url(clientId, redirectUri))).pages).toEqual(['consent'])
+    expect(outcome(await jar.fetch(url(clientId, redirectUri, { prompt: 'none' })), redirectUri)).toBe('consent_required')
+  })
 })
