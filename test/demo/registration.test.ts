@@ -2,6 +2,7 @@
  * The demo server (`npm start`) opens dynamic client registration (RFC 7591) on loopback, limited per
  * address, and lists it in its metadata; the registered client signs in with the demo's form.
  */
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoServer, type DemoServer } from '../../src/cli/demo-server.ts'
 
@@ -35,5 +36,27 @@ describe('npm start: /register', () => {
     )
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('MCP Inspector')
+  })
+})
+
+describe('the server bound off loopback: /register closed', () => {
+  it('neither lists nor answers /register', async () => {
+    // Without the demo credentials (they are public), on every interface: no open registration.
+    // Behind a proxy: an https issuer, reached here at the listening port.
+    const exposed = await startDemoServer({ port: 0, host: '0.0.0.0', issuer: 'https://auth.example', demo: false })
+    try {
+      const base = `http://127.0.0.1:${(exposed.server.address() as AddressInfo).port}`
+      const metadata = (await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>
+      expect(metadata.token_endpoint).toBe(`${exposed.issuer}/token`)
+      expect(metadata).not.toHaveProperty('registration_endpoint')
+      const answer = await fetch(`${base}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:6276/oauth/callback'], token_endpoint_auth_method: 'none' }),
+      })
+      expect(answer.status).toBe(404)
+    } finally {
+      await exposed.close()
+    }
   })
 })

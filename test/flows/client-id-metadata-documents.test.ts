@@ -17,6 +17,22 @@ let server: TestServer
 let off: TestServer
 let claudeCode: string
 let mismatched: string
+/** Metadata documents on, with a fetcher that never reaches loopback (the production setting). */
+let strict: TestServer
+/** Loopback allowed (the local document server), a 1 s deadline: redirects, oversize and slow documents. */
+let impatient: TestServer
+
+/** A resolver answering per host name, as DNS a client controls could. */
+const RESOLVES: Readonly<Record<string, readonly string[]>> = {
+  'rebind.example': ['93.184.215.14', '127.0.0.1'],
+  'metadata.example': ['169.254.169.254'],
+  'private.example': ['10.0.0.7'],
+  'cgnat.example': ['100.64.0.1'],
+  'mapped.example': ['::ffff:127.0.0.1'],
+  'unique-local.example': ['fd12:3456::1'],
+}
+const byHost = async (hostname: string): Promise<{ address: string; family: number }[]> =>
+  (RESOLVES[hostname] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }))
 
 beforeAll(async () => {
   documents = await startDocumentServer()
@@ -32,10 +48,23 @@ beforeAll(async () => {
   const fetch = createSafeFetch({ allowLoopback: true, ca: DOCUMENT_SERVER_CA, lookup: fixedResolver('127.0.0.1') })
   server = await startTestServer({ controller: { clientIdMetadataDocuments: { fetch } } })
   off = await startTestServer()
+  strict = await startTestServer({
+    controller: { clientIdMetadataDocuments: { fetch: createSafeFetch({ ca: DOCUMENT_SERVER_CA, lookup: byHost }) } },
+  })
+  documents.route('/moved.json', (_request, response) => response.writeHead(302, { location: claudeCode }).end())
+  documents.route('/huge.json', json({ client_id: 'x', redirect_uris: ['http://localhost/callback'], client_name: 'x'.repeat(6000) }))
+  documents.route('/stalled.json', (_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' })
+    response.write('{"client_id":')
+  })
+  const slowFetch = createSafeFetch({ allowLoopback: true, ca: DOCUMENT_SERVER_CA, lookup: fixedResolver('127.0.0.1'), timeoutMs: 1000 })
+  impatient = await startTestServer({ controller: { clientIdMetadataDocuments: { fetch: slowFetch } } })
 })
 afterAll(async () => {
   await server.close()
   await off.close()
+  await strict.close()
+  await impatient.close()
   await documents.close()
 })
 
@@ -111,5 +140,38 @@ describe('Client ID Metadata Documents', () => {
     expect(response.status).toBe(400)
     expect(await response.text()).toContain('Unknown client.')
     expect(documents.requests.length).toBe(before)
+  })
+})
+
+describe('Client ID Metadata Documents: what the fetcher refuses, seen at the authorization endpoint', () => {
+  /** Opens /authorize for `clientId`: a 400 error page, never a redirect, with the reason. */
+  async function refused(on: TestServer, clientId: string): Promise<string> {
+    const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: 'http://localhost/callback' })
+    const response = await fetch(`${on.url}/authorize?${query.toString()}`, { redirect: 'manual' })
+    expect(response.status).toBe(400)
+    expect(response.headers.get('location')).toBeNull()
+    return response.text()
+  }
+
+  it.each([
+    ['a name answering a public address first and 127.0.0.1 second', 'rebind.example'],
+    ['a cloud metadata address', 'metadata.example'],
+    ['a private address', 'private.example'],
+    ['a carrier-grade NAT address', 'cgnat.example'],
+    ['an IPv4-mapped IPv6 address', 'mapped.example'],
+    ['a unique-local IPv6 address', 'unique-local.example'],
+    ['an address literal (instance metadata)', '169.254.169.254'],
+  ])('refuses %s before connecting', async (_name, host) => {
+    const before = documents.requests.length
+    const page = await refused(strict, `https://${host}:${documents.port}/oauth/metadata.json`)
+    expect(page).toContain('could not be fetched (forbidden_address)')
+    expect(documents.requests.length).toBe(before)
+  })
+
+  it('refuses a document behind a redirect, an oversize document and a slow one', async () => {
+    const at = (path: string): string => `https://client.example:${documents.port}${path}`
+    expect(await refused(impatient, at('/moved.json'))).toContain('could not be fetched (redirect)')
+    expect(await refused(impatient, at('/huge.json'))).toContain('could not be fetched (too_large)')
+    expect(await refused(impatient, at('/stalled.json'))).toContain('could not be fetched (timeout)')
   })
 })

@@ -4,6 +4,7 @@
  * use of another sibling, or of the original, is reuse that revokes the family (RFC 9700 section 4.14.2).
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { RefreshToken } from '../../src/grants/index.ts'
 import {
   accessTokenLive,
   confidentialTokens,
@@ -89,5 +90,12 @@ describe('concurrent refresh: RefreshToken({ graceSeconds }) with sibling succes
   it('refuses concurrentRefreshes outside 1..100 at construction', async () => {
     await expect(start({ refresh: { expiresIn: 60, graceSeconds: 30, concurrentRefreshes: 0 } })).rejects.toThrow(/concurrentRefreshes/)
     await expect(start({ refresh: { expiresIn: 60, graceSeconds: 30, concurrentRefreshes: 101 } })).rejects.toThrow(/concurrentRefreshes/)
+  })
+
+  it('caps graceSeconds at 300 (a window of minutes at most), refusing more at construction', () => {
+    for (const graceSeconds of [301, 3600, -1, 1.5]) {
+      expect(() => new RefreshToken({ expiresIn: 60, graceSeconds }), String(graceSeconds)).toThrow(/graceSeconds/)
+    }
+    expect(() => new RefreshToken({ expiresIn: 60, graceSeconds: 300 })).not.toThrow()
   })
 })

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DynamicClientRegistration, type DynamicClientRegistrationOptions } from '../../src/index.ts'
 import { LocalRecordStore } from '../../src/stores/memory-record-store.ts'
 import { insecure, obtainCode } from '../helpers/oauth-client.ts'
-import { postToken, startTestServer, type TestServer } from '../helpers/test-server.ts'
+import { CONFIDENTIAL, postToken, startTestServer, type TestServer } from '../helpers/test-server.ts'
 
 const LOOPBACK = 'http://127.0.0.1:33418/callback'
 
@@ -98,6 +98,24 @@ describe('RFC 7591: registration', () => {
     expect(read.json.client_id).toBe(answer.json.client_id)
   })
 
+  it.each<[string, string[], string | undefined, string]>([
+    ['a private-use scheme', ['com.example.tool:/oauth/callback'], undefined, 'native'],
+    ['loopback and a private-use scheme', [LOOPBACK, 'com.example.tool:/cb'], undefined, 'native'],
+    ['localhost on any port', ['http://localhost:6274/oauth/callback'], undefined, 'native'],
+    ['loopback and https', [LOOPBACK, 'https://app.example/cb'], undefined, 'web'],
+    ['loopback, with application_type sent (kept, not inferred)', [LOOPBACK], 'web', 'web'],
+  ])('application_type from %s (RFC 8252 sections 7.1 and 7.3)', async (_name, redirectUris, sent, expected) => {
+    const body = {
+      redirect_uris: redirectUris,
+      token_endpoint_auth_method: 'none',
+      ...(sent === undefined ? {} : { application_type: sent }),
+    }
+    // From an address of their own, so these registrations count against no other test's limit.
+    const answer = await register(body, { 'x-test-address': '192.0.2.77' })
+    expect(answer.status).toBe(201)
+    expect(answer.json.application_type).toBe(expected)
+  })
+
   it('the confidential registered client authenticates at the token endpoint with its secret (and only its method)', async () => {
     const answer = await register({ redirect_uris: ['https://app.example/cb'], grant_types: ['authorization_code', 'refresh_token'] })
     const id = String(answer.json.client_id)
@@ -146,6 +164,21 @@ describe('RFC 7591: registration', () => {
     expect(form.status).toBe(400)
     expect(((await form.json()) as { error: string }).error).toBe('invalid_request')
     expect((await call(`${server.url}/register`, 'GET')).status).toBe(405)
+  })
+
+  it('the server assigns client_id and the secret: ones the client sends, even an existing id, are ignored (RFC 9700 section 4.15)', async () => {
+    const answer = await register(
+      { client_id: 'confidential', client_secret: 'chosen-by-the-client', redirect_uris: ['https://app.example/cb'] },
+      { 'x-test-address': '192.0.2.78' },
+    )
+    expect(answer.status).toBe(201)
+    expect(answer.json.client_id).toMatch(/^dcr_[A-Za-z0-9_-]{22}$/)
+    expect(answer.json.client_secret).not.toBe('chosen-by-the-client')
+    // The administrator's client of that id is untouched: its own secret still works, the chosen one does not.
+    const own = await postToken(server.url, { grant_type: 'client_credentials' }, { basic: ['confidential', CONFIDENTIAL.clientSecret] })
+    expect(own.status).toBe(200)
+    const chosen = await postToken(server.url, { grant_type: 'client_credentials' }, { basic: ['confidential', 'chosen-by-the-client'] })
+    expect(chosen.status).toBe(401)
   })
 
   it('unknown metadata is ignored, unknown scopes dropped (RFC 7591 sections 2 and 3.2.1)', async () => {

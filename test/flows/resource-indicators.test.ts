@@ -271,9 +271,10 @@ describe('RFC 8707 resource indicators (RFC 9068 JWT access tokens)', () => {
       controller: (issuer) => ({
         ...resourceOptions(),
         tokenGenerator: new JwtTokenGenerator({ issuer, keys: [key], clock: () => server.clock.now() }),
+        introspection: { mayIntrospectAll: (client) => client.clientId === RESOURCE_SERVER.clientId },
       }),
     })
-    as = authorizationServer(server)
+    as = { ...authorizationServer(server), introspection_endpoint: `${server.url}/introspect` }
   })
   afterAll(() => server.close())
 
@@ -293,6 +294,18 @@ describe('RFC 8707 resource indicators (RFC 9068 JWT access tokens)', () => {
     )
     const defaulted = await oauth.processClientCredentialsResponse(as, confidentialClient, response)
     expect(decodeJwt(defaulted.access_token).aud).toBe(MCP)
+  })
+
+  it('introspection of a JWT: aud for the resource server it is for, active: false outside it even with mayIntrospectAll (RFC 7662 section 4)', async () => {
+    const introspect = async (token: string): Promise<oauth.IntrospectionResponse> => {
+      const client = { client_id: RESOURCE_SERVER.clientId }
+      const auth = oauth.ClientSecretBasic(RESOURCE_SERVER.clientSecret)
+      return oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, auth, token, insecure))
+    }
+    const forApi = await tokensOf(server, await redeem(server, await authorize(server, [API])))
+    expect(await introspect(forApi.access_token)).toMatchObject({ active: true, aud: API })
+    const forMcp = await tokensOf(server, await redeem(server, await authorize(server, [MCP])))
+    expect(await introspect(forMcp.access_token)).toEqual({ active: false })
   })
 })
 

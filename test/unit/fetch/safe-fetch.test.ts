@@ -2,9 +2,9 @@
  * The SSRF-safe fetcher (issue 14), against a local HTTPS server whose certificate only this test trusts:
  * https only, one resolution checked whole and connected to, no redirects, a body cap and a deadline.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { SafeFetchError, type SafeFetchErrorCode } from '../../../src/fetch/errors.ts'
-import { createSafeFetch } from '../../../src/fetch/safe-fetch.ts'
+import { createSafeFetch, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS } from '../../../src/fetch/safe-fetch.ts'
 import { DOCUMENT_SERVER_CA, fixedResolver, json, startDocumentServer, type DocumentServer } from '../../helpers/document-server.ts'
 
 let server: DocumentServer
@@ -157,6 +157,24 @@ describe('createSafeFetch: refusals', () => {
 
   it('gives up on a slow answer at the deadline', async () => {
     expect(await failure(localFetch({ timeoutMs: 300 })(`${base}/slow`))).toBe('timeout')
+  })
+
+  it('has a deadline of 5 s and a cap of 5 KiB by default (the deadline on a fake clock)', async () => {
+    expect(DEFAULT_TIMEOUT_MS).toBe(5000)
+    expect(DEFAULT_MAX_BYTES).toBe(5120)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      // No timeoutMs: the default deadline, over a resolver that never answers.
+      const fetch = createSafeFetch({ lookup: () => new Promise(() => {}) })
+      let code: SafeFetchErrorCode | undefined
+      const pending = failure(fetch('https://client.example/doc.json')).then((settled) => (code = settled))
+      await vi.advanceTimersByTimeAsync(4999)
+      expect(code).toBeUndefined()
+      await vi.advanceTimersByTimeAsync(1)
+      expect(await pending).toBe('timeout')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('gives up on a slow resolver at the deadline', async () => {
