@@ -78,8 +78,10 @@ if (storeUrl === undefined) {
     }
     if (storeUrl.startsWith('redis')) {
       const redis = new Redis(storeUrl)
-      const keys = await redis.keys(`bench:${suffix}:*`)
-      if (keys.length > 0) await redis.del(...keys)
+      // In batches: a run leaves hundreds of thousands of keys, too many for one DEL's arguments.
+      for await (const keys of redis.scanStream({ match: `bench:${suffix}:*`, count: 1000 }) as AsyncIterable<string[]>) {
+        if (keys.length > 0) await redis.unlink(...keys)
+      }
       redis.disconnect()
     }
   }
