@@ -5,7 +5,8 @@
  * `nodenext`, `bundler`) and two CommonJS ones that then run (require(esm)), the metadata and CHANGELOG,
  * `npx oauth2-stack --help`, `oauth2-stack serve` on this Node with no other install step (node:sqlite on
  * Node 22.13 and later: a sign-in, a token exchange and a restart that keeps them; on Node 20 the one line
- * saying what to install, and nothing created), and publint and @arethetypeswrong on the tarball. A system
+ * saying what to install, and nothing created), then better-sqlite3 (13 from Node 22, else 12) installed
+ * beside it and used by the SQLite store, and publint and @arethetypeswrong on the tarball. A system
  * test: it runs npm and tsc, so it takes tens of seconds.
  */
 import { execFile } from 'node:child_process'
@@ -348,4 +349,41 @@ describe(`oauth2-stack serve in the empty project, on Node ${process.versions.no
       SLOW,
     )
   }
+})
+
+/** The better-sqlite3 major this Node can run: 13 needs Node 22, 12 is the one for Node 20 (peer range `^12 || ^13`). */
+const betterSqlite = nodeMajor >= 22 ? 13 : 12
+
+describe(`better-sqlite3 ${betterSqlite} installed beside the package, on Node ${process.versions.node}`, () => {
+  it(
+    'installs within the peer range (no conflict), approved in allowScripts, and the SQLite store uses it by default; a reopened file keeps its client',
+    async () => {
+      // After the serve tests above, which need better-sqlite3 absent.
+      const manifestPath = join(app, 'package.json')
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>
+      writeFileSync(manifestPath, JSON.stringify({ ...manifest, allowScripts: { 'better-sqlite3': true } }))
+      // 13 ships its binaries in the tarball. 12 downloads one at install, or compiles it (two minutes): on Node 20 the
+      // suite's own build of 12 (the devDependency) is installed from its folder, its install script not run again.
+      const source = betterSqlite === 13 ? 'better-sqlite3@13' : join(root, 'node_modules/better-sqlite3')
+      const scripts = betterSqlite === 13 ? [] : ['--ignore-scripts']
+      await sh(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', ...scripts, source], app)
+      const script = `
+      import { createRequire } from 'node:module'
+      import { SqliteStore } from '${pkg.name}/store/sqlite'
+      const { version } = createRequire(import.meta.url)('better-sqlite3/package.json')
+      let store = new SqliteStore({ path: './better.db' })
+      await store.migrate()
+      await store.addClient({ clientId: 'better', redirectUris: ['https://client.example/cb'] })
+      const driver = store.driver
+      await store.close()
+      store = new SqliteStore({ path: './better.db' })
+      const client = await store.fetchByClientId('better')
+      await store.close()
+      console.log(JSON.stringify({ major: Number(version.split('.')[0]), driver, client: client?.clientId }))`
+      const { stdout, stderr } = await sh(process.execPath, ['--input-type=module', '-e', script], app)
+      expect(stderr).toBe('')
+      expect(JSON.parse(stdout)).toEqual({ major: betterSqlite, driver: 'better-sqlite3', client: 'better' })
+    },
+    SLOW,
+  )
 })
