@@ -24,6 +24,7 @@ import { fetchHandler } from '../../src/adapters/fetch.ts'
 import express from 'express'
 import express4 from 'express4'
 import Koa from 'koa'
+import Koa2 from 'koa2'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 import { getRequestListener } from '@hono/node-server'
@@ -56,27 +57,34 @@ function adapterFromEnv(): AdapterName {
   return name
 }
 
-/** Mounts the controller on a listening server through the adapter under test. */
+/**
+ * What {@link mount} can mount through: the flows' adapters, and `koa2`, the Koa adapter on Koa 2 (the `koa2`
+ * npm alias), which test/unit/adapters/koa2.test.ts runs a few flows through rather than the whole suite.
+ */
+export type MountAdapter = AdapterName | 'koa2'
+
+/** Mounts the controller on a listening server through the adapter under test (or `adapter`). */
 export async function mount(
   server: Server,
   controller: AuthorizationController<NodeEnviron>,
   prefix: string,
   nodeOptions?: NodeHandlerOptions,
+  adapter: MountAdapter = ADAPTER,
 ): Promise<void> {
   // Each adapter has its own environ type; the test site adapters ignore environ.
   const any = controller as AuthorizationController<never>
   // RFC 8414 section 3: with the controller under a prefix, the app serves the metadata at the root path,
   // as the README tells users to.
   const wellKnown = `/.well-known/oauth-authorization-server${prefix}`
-  switch (ADAPTER) {
+  switch (adapter) {
     case 'node':
       server.on('request', nodeHandler(controller, nodeOptions))
       return
     case 'express':
     case 'express-parsed':
     case 'express4': {
-      const app = ADAPTER === 'express4' ? express4() : express()
-      if (ADAPTER === 'express-parsed') app.use(express.urlencoded({ extended: false, limit: '64kb' }))
+      const app = adapter === 'express4' ? express4() : express()
+      if (adapter === 'express-parsed') app.use(express.urlencoded({ extended: false, limit: '64kb' }))
       app.get(wellKnown, (_req, res) => {
         res.json(controller.metadata)
       })
@@ -86,8 +94,9 @@ export async function mount(
       })
       return
     }
-    case 'koa': {
-      const app = new Koa()
+    case 'koa':
+    case 'koa2': {
+      const app = adapter === 'koa2' ? new Koa2() : new Koa()
       app.use(async (ctx, next) => {
         if (ctx.path === wellKnown) ctx.body = controller.metadata
         else await next()
@@ -153,6 +162,8 @@ export interface TestServerOptions {
   readonly clients?: readonly ClientRegistration[]
   /** Options for the node adapter. */
   readonly node?: NodeHandlerOptions
+  /** Mount through this adapter instead of the suite's (`OAUTH2_ADAPTER`). */
+  readonly adapter?: MountAdapter
 }
 
 export interface TestServer {
@@ -184,7 +195,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  const prefix = ADAPTER === 'node' ? '' : '/oauth'
+  const adapter = options.adapter ?? ADAPTER
+  const prefix = adapter === 'node' ? '' : '/oauth'
   const url = `http://127.0.0.1:${port}${prefix}`
   const controller = new AuthorizationController<NodeEnviron>({
     issuer: url,
@@ -202,7 +214,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   if (options.password !== false) controller.addGrant(new ResourceOwnerGrant())
   if (options.clientCredentials !== false) controller.addGrant(new ClientCredentialsGrant())
   if (options.refresh !== false) controller.addGrant(new RefreshToken(options.refresh ?? { expiresIn: 86400 }))
-  await mount(server, controller, prefix, options.node)
+  await mount(server, controller, prefix, options.node, adapter)
   return {
     url,
     issuer: url,

@@ -1,6 +1,6 @@
 /**
  * RFC 6750 bearer-token guards in every framework, over real HTTP: the same protected route behind
- * node:http, Express, Fastify, Koa and Hono (Fetch), checked for the RFC 6750 section 3 answers.
+ * node:http, Express (4 and 5), Fastify, Koa (2 and 3) and Hono (Fetch), checked for the RFC 6750 section 3 answers.
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -10,6 +10,7 @@ import express4 from 'express4'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 import Koa from 'koa'
+import Koa2 from 'koa2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   expressBearer,
@@ -46,7 +47,7 @@ async function saveToken(token: string, scopes: readonly string[], expiresIn = 3
   })
 }
 
-type Framework = 'node' | 'express' | 'express4' | 'fastify' | 'koa' | 'hono'
+type Framework = 'node' | 'express' | 'express4' | 'fastify' | 'koa' | 'koa2' | 'hono'
 
 async function protectedServer(framework: Framework): Promise<{ url: string; server: Server }> {
   const server = createServer()
@@ -70,8 +71,9 @@ async function protectedServer(framework: Framework): Promise<{ url: string; ser
       })
       break
     }
-    case 'koa': {
-      const app = new Koa()
+    case 'koa':
+    case 'koa2': {
+      const app = framework === 'koa2' ? new Koa2() : new Koa()
       app.use(koaBearer(options, ['read']))
       app.use((ctx) => {
         ctx.type = 'json'
@@ -114,7 +116,7 @@ async function protectedServer(framework: Framework): Promise<{ url: string; ser
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`, server }
 }
 
-describe.each<Framework>(['node', 'express', 'express4', 'fastify', 'koa', 'hono'])('RFC 6750 bearer guard on %s', (framework) => {
+describe.each<Framework>(['node', 'express', 'express4', 'fastify', 'koa', 'koa2', 'hono'])('RFC 6750 bearer guard on %s', (framework) => {
   let target: { url: string; server: Server }
   beforeAll(async () => {
     await saveToken('good-token', ['read', 'write'])
