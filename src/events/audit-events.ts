@@ -25,8 +25,10 @@ interface RequestRecord {
   /** The pipe that holds them (a request handed to two controllers has one record, of the last). */
   readonly owner: object
   readonly address: string | undefined
-  /** Events waiting for the response; `undefined` once the response is decided. */
-  pending: AuditEvent[] | undefined
+  /** Whether the response is decided (events are then delivered as they come). */
+  decided: boolean
+  /** Events waiting for the response: none, one (most requests), or several. */
+  pending: AuditEvent | AuditEvent[] | undefined
 }
 
 /** Longest id or name copied into an event. */
@@ -40,6 +42,8 @@ export class AuditEvents<Env> {
   #lastMs = Number.NaN
   #lastAddress: string | undefined
   #lastCleanAddress = ''
+  #lastClientId: string | undefined
+  #lastCleanClientId = ''
   #lastTime = ''
 
   constructor(config: AuditEventsConfig<Env>) {
@@ -54,7 +58,12 @@ export class AuditEvents<Env> {
     } catch (error) {
       safeLog(this.#config.logger, 'error', { err: error }, 'clientAddress threw')
     }
-    const record: RequestRecord = { owner: this, address: address === undefined ? undefined : this.#cleanAddress(address), pending: [] }
+    const record: RequestRecord = {
+      owner: this,
+      address: address === undefined ? undefined : this.#cleanAddress(address),
+      decided: false,
+      pending: undefined,
+    }
     ;(request as unknown as ObservedRequest)[AUDIT_SLOT] = record
   }
 
@@ -63,8 +72,9 @@ export class AuditEvents<Env> {
     const record = this.#record(request)
     if (record === undefined) return
     const pending = record.pending
+    record.decided = true
     record.pending = undefined
-    if (pending !== undefined && pending.length > 0) this.#deliver(pending)
+    if (pending !== undefined) this.#deliver(pending)
   }
 
   /** Records an event of `request`; delivered after its response (at once if that is already decided). */
@@ -75,12 +85,24 @@ export class AuditEvents<Env> {
     const event = Object.assign({}, input) as Record<string, unknown>
     event['requestId'] = requestIdOf(request)
     event['time'] = this.#time()
-    event['clientId'] = cleanOptional(input.clientId)
+    event['clientId'] = input.clientId === undefined ? undefined : this.#cleanClientId(input.clientId)
     event['userId'] = cleanOptional(input.userId)
     event['address'] = record?.address
     if (input.type === 'user.login_failed') event['username'] = cleanOptional(input.username)
-    if (record?.pending !== undefined) record.pending.push(event as unknown as AuditEvent)
-    else this.#deliver([event as unknown as AuditEvent])
+    const made = event as unknown as AuditEvent
+    if (record === undefined || record.decided) this.#deliver(made)
+    else if (record.pending === undefined) record.pending = made
+    else if (Array.isArray(record.pending)) record.pending.push(made)
+    else record.pending = [record.pending, made]
+  }
+
+  /** {@link cleanText} of a client id; the last one is remembered (under load, a few clients ask again and again). */
+  #cleanClientId(clientId: string): string {
+    if (clientId !== this.#lastClientId) {
+      this.#lastClientId = clientId
+      this.#lastCleanClientId = cleanText(clientId)
+    }
+    return this.#lastCleanClientId
   }
 
   /** {@link cleanText} of an address; the last one is remembered (keep-alive connections, one proxy). */
@@ -108,12 +130,16 @@ export class AuditEvents<Env> {
     return this.#lastTime
   }
 
-  #deliver(events: readonly AuditEvent[]): void {
+  #deliver(events: AuditEvent | readonly AuditEvent[]): void {
     // A later turn: the adapter writes the response first, whatever onEvent does. One timer serves every
     // event queued before it fires (under load, many responses per turn), in the order they were decided.
-    if (this.#queue.length === 0) setTimeout(() => this.#flush(), 0)
-    for (const event of events) this.#queue.push(event)
+    if (this.#queue.length === 0) setTimeout(this.#flushLater, 0)
+    if (Array.isArray(events)) for (const event of events as readonly AuditEvent[]) this.#queue.push(event)
+    else this.#queue.push(events as AuditEvent)
   }
+
+  /** {@link AuditEvents.#flush}, bound once (not a closure per timer). */
+  readonly #flushLater = (): void => this.#flush()
 
   #flush(): void {
     const { onEvent, logger } = this.#config
