@@ -221,30 +221,38 @@ const signing = oidcOnly ? await measureSigning() : undefined
 if (signing !== undefined) {
   process.stdout.write(`RS256 signing: ${signing.nodeCrypto.toFixed(0)}/s node:crypto, ${signing.jose.toFixed(0)}/s jose\n`)
 }
-for (const { scenario, entries } of plan) {
-  const runs = new Map<string, Measurement[]>()
-  const servers = entries.filter((entry) => entry.scenarios.includes(scenario.name)).map((entry) => entry.spec)
+// Scenarios one after the other, each with its servers interleaved run by run; `--registration` compares two
+// scenarios of one server, so there the scenarios take turns run by run (a slower minute of the machine
+// then falls on both alike).
+const groups = registrationOnly ? [plan] : plan.map((item) => [item])
+for (const group of groups) {
+  const runs = new Map<Scenario, Map<string, Measurement[]>>(group.map(({ scenario }) => [scenario, new Map()]))
   for (let repeat = 0; repeat < repeats; repeat++) {
-    for (const spec of servers) {
-      const measurement = await measure(spec, scenario, options)
-      process.stdout.write(
-        `${scenario.name} · ${spec.name} · run ${repeat + 1}: ${measurement.requestsPerSecond.toFixed(0)} req/s, ${measurement.cpuMicrosPerRequest.toFixed(0)} µs CPU/req, errors ${measurement.errors}\n`,
-      )
-      runs.set(spec.name, [...(runs.get(spec.name) ?? []), measurement])
+    for (const { scenario, entries } of group) {
+      const scenarioRuns = runs.get(scenario) as Map<string, Measurement[]>
+      for (const spec of entries.filter((entry) => entry.scenarios.includes(scenario.name)).map((entry) => entry.spec)) {
+        const measurement = await measure(spec, scenario, options)
+        process.stdout.write(
+          `${scenario.name} · ${spec.name} · run ${repeat + 1}: ${measurement.requestsPerSecond.toFixed(0)} req/s, ${measurement.cpuMicrosPerRequest.toFixed(0)} µs CPU/req, errors ${measurement.errors}\n`,
+        )
+        scenarioRuns.set(spec.name, [...(scenarioRuns.get(spec.name) ?? []), measurement])
+      }
     }
   }
-  for (const [server, measurements] of runs) {
-    const pick = (key: 'requestsPerSecond' | 'p50' | 'p99' | 'cpuMicrosPerRequest'): number => median(measurements.map((m) => m[key]))
-    results.push({
-      server,
-      scenario: scenario.name,
-      requestsPerSecond: pick('requestsPerSecond'),
-      p50: pick('p50'),
-      p99: pick('p99'),
-      cpuMicrosPerRequest: pick('cpuMicrosPerRequest'),
-      peakRssMiB: Math.max(...measurements.map((m) => m.peakRssMiB)),
-      errors: measurements.reduce((sum, m) => sum + m.errors, 0),
-    })
+  for (const [scenario, scenarioRuns] of runs) {
+    for (const [server, measurements] of scenarioRuns) {
+      const pick = (key: 'requestsPerSecond' | 'p50' | 'p99' | 'cpuMicrosPerRequest'): number => median(measurements.map((m) => m[key]))
+      results.push({
+        server,
+        scenario: scenario.name,
+        requestsPerSecond: pick('requestsPerSecond'),
+        p50: pick('p50'),
+        p99: pick('p99'),
+        cpuMicrosPerRequest: pick('cpuMicrosPerRequest'),
+        peakRssMiB: Math.max(...measurements.map((m) => m.peakRssMiB)),
+        errors: measurements.reduce((sum, m) => sum + m.errors, 0),
+      })
+    }
   }
 }
 
