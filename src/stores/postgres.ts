@@ -44,8 +44,9 @@ export interface PostgresStoreCommonOptions {
    * How long one statement of a store call may run in PostgreSQL before the server cancels it (and the
    * call rejects with `StoreUnavailableError`), in ms; 0 for no limit. Default 1900, just under the
    * controller's `storeTimeoutMs` default (2000): a call the controller gave up on does not keep running
-   * (or keep waiting for a row lock) in the database. Set inside the store's own transactions with
-   * `SET LOCAL statement_timeout`, never for a session of a pool passed in; see {@link PostgresStore}.
+   * (or keep waiting for a row lock) in the database. A connection setting of the pool the store makes;
+   * on a pool passed in, set inside the store's own transactions with `SET LOCAL statement_timeout`, never
+   * for a session; see {@link PostgresStore}.
    */
   readonly statementTimeoutMs?: number
 }
@@ -89,12 +90,12 @@ const RETRYABLE = new Set(['40001', '40P01'])
  *   then reads the token `FOR UPDATE` and applies `decideRotation`.
  * - A deadlock victim (for instance against the purge) is run again, up to 5 times.
  *
- * - `statementTimeoutMs` (default 1900) is enforced by the server: every transaction of a store call
- *   begins with `SET LOCAL statement_timeout` (in the same round trip as `BEGIN`). A statement outside a
- *   transaction runs, on a pool the store made, under the pool's `statement_timeout` connection setting
- *   (the store's own connections only, no extra round trip); on a pool passed in it runs in a short
- *   transaction of its own with the same `SET LOCAL` (two more round trips), because a session setting
- *   would also cut the host's own queries. A cancelled statement (SQLSTATE 57014) rejects the call with
+ * - `statementTimeoutMs` (default 1900) is enforced by the server. On a pool the store made, it is the
+ *   pool's `statement_timeout` connection setting (the store's own connections only): every statement,
+ *   in a transaction or not, runs under it at no extra cost. On a pool passed in, every transaction of a
+ *   store call begins with `SET LOCAL statement_timeout` (in the same round trip as `BEGIN`), and a
+ *   statement outside a transaction runs in a short transaction of its own with the same `SET LOCAL` (two
+ *   more round trips), because a session setting would also cut the host's own queries. A cancelled statement (SQLSTATE 57014) rejects the call with
  *   `StoreUnavailableError`. The migration runs without the limit.
  *
  * Call {@link PostgresStore.migrate} once at start-up (it takes an advisory lock, so processes starting
@@ -142,7 +143,9 @@ export class PostgresStore extends SqlStore {
         connectTimeoutMs,
         attempts: 5,
         ...(owned || statementTimeoutMs === 0 ? statements(pool) : limitedStatements(pool, statementTimeoutMs)),
-        checkout: async (use) => client(await pool.connect(), use === 'call' ? statementTimeoutMs : 'none'),
+        // The store's own connections already run under the limit (a connection setting): their transactions
+        // begin with a plain BEGIN. A pool passed in gets `SET LOCAL` in each transaction of the store.
+        checkout: async (use) => client(await pool.connect(), use === 'call' ? (owned ? 0 : statementTimeoutMs) : 'none'),
         retryable: (error) => RETRYABLE.has(String(readProperty(error, 'code'))),
         // 42P01 undefined_table, 3F000 invalid_schema_name.
         isMissingTable: (error) => ['42P01', '3F000'].includes(String(readProperty(error, 'code'))),

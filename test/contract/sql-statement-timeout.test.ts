@@ -61,26 +61,30 @@ function scenarios(name: string, backend: () => Backend): void {
       })
     }
 
-    it('cancels a statement of a transaction stuck on a family lock (revokeFamily)', async () => {
-      const b = backend()
-      const store = await b.store(false)
-      try {
-        await store.revokeFamily('fam-1')
-        const release = await b.lock('families')
+    // On a pool the store made, the limit is a connection setting (no SET LOCAL): the transaction is cut too.
+    for (const owned of [false, true]) {
+      const on = owned ? 'a pool the store made' : 'a pool passed in'
+      it(`cancels a statement of a transaction stuck on a family lock (revokeFamily, ${on})`, async () => {
+        const b = backend()
+        const store = await b.store(owned)
         try {
-          const error: unknown = await store.revokeFamily('fam-1').catch((e: unknown) => e)
-          expect(error).toBeInstanceOf(StoreUnavailableError)
-          expect(codeOf((error as Error).cause), String(error)).toBe(b.cancelled)
-          // Gone from the server's process list (which may lag the reply by a moment).
-          await expect.poll(() => b.running(), { timeout: 2000, interval: 50 }).toBe(0)
+          await store.revokeFamily('fam-1')
+          const release = await b.lock('families')
+          try {
+            const error: unknown = await store.revokeFamily('fam-1').catch((e: unknown) => e)
+            expect(error).toBeInstanceOf(StoreUnavailableError)
+            expect(codeOf((error as Error).cause), String(error)).toBe(b.cancelled)
+            // Gone from the server's process list (which may lag the reply by a moment).
+            await expect.poll(() => b.running(), { timeout: 2000, interval: 50 }).toBe(0)
+          } finally {
+            await release()
+          }
+          await store.revokeFamily('fam-1')
         } finally {
-          await release()
+          await store.close()
         }
-        await store.revokeFamily('fam-1')
-      } finally {
-        await store.close()
-      }
-    })
+      })
+    }
 
     it('runs the migration without the limit: it waits for a lock held longer than the limit', async () => {
       const b = backend()
