@@ -23,7 +23,7 @@ import { DEFAULT_TABLE_PREFIX } from './sql/dialect.ts'
 import { mysqlDialect } from './sql/dialects.ts'
 import { readProperty } from './sql/errors.ts'
 import { poolEngine, type PooledClient } from './sql/pool.ts'
-import type { SqlValue } from './sql/rows.ts'
+import type { SqlRow, SqlValue } from './sql/rows.ts'
 import { checkStatementTimeout, flavourOf, limitMysqlStatement, type MysqlFlavour } from './sql/statement-timeout.ts'
 import type { SqlConnection } from './sql/steps.ts'
 import { SqlStore } from './sql/store.ts'
@@ -133,7 +133,7 @@ export class MysqlStore extends SqlStore {
         connectTimeoutMs,
         attempts: 8,
         ...statements(pool, limit),
-        checkout: async (use) => client(await pool.getConnection(), use === 'call' ? limit : undefined, owned),
+        checkout: async (use) => new MysqlClient(await pool.getConnection(), use === 'call' ? limit : undefined, owned),
         retryable: (error) => readProperty(error, 'errno') === DEADLOCK,
         isMissingTable: (error) => MISSING.has(Number(readProperty(error, 'errno'))),
         transactionalDdl: false,
@@ -249,19 +249,49 @@ function readCommittedSession(connection: PoolConnection): void {
   })
 }
 
-/** A checked-out connection; `readCommitted`: its session's level is READ COMMITTED already (the store's own pool). */
-function client(connection: PoolConnection, limit: Limit | undefined, readCommitted: boolean): PooledClient {
-  return {
-    ...statements(connection, limit),
-    begin: async () => {
-      // READ COMMITTED: no gap locks, so writers to neighbouring families do not block each other.
-      if (!readCommitted) await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED')
-      await connection.beginTransaction()
-    },
-    commit: () => connection.commit(),
-    rollback: () => connection.rollback(),
-    release: () => connection.release(),
-    destroy: () => connection.destroy(),
+/**
+ * A checked-out connection; `readCommitted`: its session's level is READ COMMITTED already (the store's own
+ * pool). A class, not an object of closures: one is made per transaction.
+ */
+class MysqlClient implements PooledClient {
+  readonly #connection: PoolConnection
+  readonly #statements: SqlConnection
+  readonly #readCommitted: boolean
+
+  constructor(connection: PoolConnection, limit: Limit | undefined, readCommitted: boolean) {
+    this.#connection = connection
+    this.#statements = statements(connection, limit)
+    this.#readCommitted = readCommitted
+  }
+
+  rows(sql: string, values: readonly unknown[]): Promise<SqlRow[]> {
+    return this.#statements.rows(sql, values as readonly SqlValue[])
+  }
+
+  run(sql: string, values: readonly unknown[]): Promise<number> {
+    return this.#statements.run(sql, values as readonly SqlValue[])
+  }
+
+  async begin(): Promise<void> {
+    // READ COMMITTED: no gap locks, so writers to neighbouring families do not block each other.
+    if (!this.#readCommitted) await this.#connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED')
+    await this.#connection.beginTransaction()
+  }
+
+  commit(): Promise<void> {
+    return this.#connection.commit()
+  }
+
+  rollback(): Promise<void> {
+    return this.#connection.rollback()
+  }
+
+  release(): void {
+    this.#connection.release()
+  }
+
+  destroy(): void {
+    this.#connection.destroy()
   }
 }
 

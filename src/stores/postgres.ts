@@ -145,7 +145,7 @@ export class PostgresStore extends SqlStore {
         ...(owned || statementTimeoutMs === 0 ? statements(pool) : limitedStatements(pool, statementTimeoutMs)),
         // The store's own connections already run under the limit (a connection setting): their transactions
         // begin with a plain BEGIN. A pool passed in gets `SET LOCAL` in each transaction of the store.
-        checkout: async (use) => client(await pool.connect(), use === 'call' ? (owned ? 0 : statementTimeoutMs) : 'none'),
+        checkout: async (use) => new PgClient(await pool.connect(), use === 'call' ? (owned ? 0 : statementTimeoutMs) : 'none'),
         retryable: (error) => RETRYABLE.has(String(readProperty(error, 'code'))),
         // 42P01 undefined_table, 3F000 invalid_schema_name.
         isMissingTable: (error) => ['42P01', '3F000'].includes(String(readProperty(error, 'code'))),
@@ -183,22 +183,52 @@ function statements(db: Pool | PoolClient): SqlConnection {
  */
 function limitedStatements(pool: Pool, ms: number): SqlConnection {
   const once = async <T>(query: (connection: SqlConnection) => Promise<T>): Promise<T> =>
-    inTransaction(client(await pool.connect(), ms), query)
+    inTransaction(new PgClient(await pool.connect(), ms), query)
   return {
     rows: (sql, values) => once((c) => c.rows(sql, values)),
     run: (sql, values) => once((c) => c.run(sql, values)),
   }
 }
 
-/** A checked-out connection whose transactions begin with `statement_timeout` set to `limit` (`none`: lifted). */
-function client(connection: PoolClient, limit: number | 'none'): PooledClient {
-  return {
-    ...statements(connection),
-    begin: async () => void (await connection.query(postgresBegin(limit))),
-    commit: async () => void (await connection.query('COMMIT')),
-    rollback: async () => void (await connection.query('ROLLBACK')),
-    release: () => connection.release(),
-    destroy: () => connection.release(true),
+/**
+ * A checked-out connection whose transactions begin with `statement_timeout` set to `limit` (`none`:
+ * lifted; 0: the session's own). A class, not an object of closures: one is made per transaction.
+ */
+class PgClient implements PooledClient {
+  readonly #connection: PoolClient
+  readonly #begin: string
+
+  constructor(connection: PoolClient, limit: number | 'none') {
+    this.#connection = connection
+    this.#begin = postgresBegin(limit)
+  }
+
+  async rows(sql: string, values: readonly unknown[]): Promise<SqlRow[]> {
+    return (await this.#connection.query<SqlRow>(sql, values as SqlValue[])).rows
+  }
+
+  async run(sql: string, values: readonly unknown[]): Promise<number> {
+    return (await this.#connection.query(sql, values as SqlValue[])).rowCount ?? 0
+  }
+
+  async begin(): Promise<void> {
+    await this.#connection.query(this.#begin)
+  }
+
+  async commit(): Promise<void> {
+    await this.#connection.query('COMMIT')
+  }
+
+  async rollback(): Promise<void> {
+    await this.#connection.query('ROLLBACK')
+  }
+
+  release(): void {
+    this.#connection.release()
+  }
+
+  destroy(): void {
+    this.#connection.release(true)
   }
 }
 

@@ -295,9 +295,21 @@ export function clientFromRow(row: SqlRow): Client {
   })
 }
 
+/** The last context {@link contextValue} wrote, and its text (most tokens share the issuer's frozen few). */
+let lastContext: GrantContext | undefined
+let lastContextText = ''
+
 /** The `context` column: the grant context as JSON, NULL when there is none. */
 function contextValue(context: GrantContext | undefined): string | null {
-  return context === undefined ? null : JSON.stringify(context)
+  if (context === undefined) return null
+  // Only a frozen context may be remembered: its fields cannot change under the cached text.
+  if (context === lastContext) return lastContextText
+  const text = JSON.stringify(context)
+  if (Object.isFrozen(context)) {
+    lastContext = context
+    lastContextText = text
+  }
+  return text
 }
 
 /** The family columns written from a grant context when the family's row is created, in schema order. */
