@@ -1,13 +1,14 @@
 /**
- * The package as a user installs it: `npm pack` in a copy of the checkout without `dist/` (so `prepack`
- * must build), the tarball installed into an empty project (dependencies from the npm registry), every
- * subpath imported from ESM, the types of every subpath compiled from ESM TypeScript projects (`node16`,
- * `nodenext`, `bundler`) and two CommonJS ones that then run (require(esm)), the metadata and CHANGELOG,
- * `npx oauth2-stack --help`, `oauth2-stack serve` on this Node with no other install step (node:sqlite on
- * Node 22.13 and later: a sign-in, a token exchange and a restart that keeps them; on Node 20 the one line
- * saying what to install, and nothing created), then better-sqlite3 (13 from Node 22, else 12) installed
- * beside it and used by the SQLite store, and publint and @arethetypeswrong on the tarball. A system
- * test: it runs npm and tsc, so it takes tens of seconds.
+ * The package as a user installs it: `npm pack` in a copy of the checkout without `dist/` (so `prepack` must
+ * build), the tarball installed into an empty project with the peers and type packages a user adds (from the
+ * npm registry), and there: every subpath imported from ESM; the types of every subpath compiled from ESM
+ * TypeScript projects (`node16`, `nodenext`, `bundler`) and two CommonJS ones that then run (require(esm));
+ * the README's samples and public modules' `@example`s type-checked, strict, against the installed dist/
+ * declarations (test/helpers/doc-samples.ts); metadata and CHANGELOG; `npx oauth2-stack --help`; `serve` on
+ * this Node with no other install step (node:sqlite on Node 22.13 and later: a sign-in, a token exchange and
+ * a restart that keeps them; on Node 20 the one line saying what to install, and nothing created); then
+ * better-sqlite3 (13 from Node 22, else 12) installed beside it and used by the SQLite store; publint and
+ * @arethetypeswrong on the tarball. A system test: it runs npm and tsc, so it takes about a minute.
  */
 import { execFile } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -20,12 +21,14 @@ import { formatMessage } from 'publint/utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { basic, postForm, runCli, startServe, type RunOptions } from '../cli/run-cli.ts'
 import { authorizeUrl, openLoginPage, pkcePair, responseParams, submitForm } from '../helpers/browser.ts'
+import { docSamples, sampleCounts, typeCheckSamples } from '../helpers/doc-samples.ts'
 
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   readonly name: string
   readonly version: string
+  readonly files: readonly string[]
   readonly exports: Readonly<Record<string, unknown>>
   readonly devDependencies: Readonly<Record<string, string>>
 }
@@ -48,6 +51,8 @@ const tsc = join(root, 'node_modules/typescript/bin/tsc')
 /** Each step runs npm, node or tsc on a machine that may be busy: generous limits, never a race. */
 const SLOW = 180_000
 
+// A fresh checkout: the build's configuration and what `files` ships, but no dist/ (the build prepack makes).
+const CHECKOUT = ['package.json', 'tsconfig.json', 'tsconfig.build.json', ...pkg.files.filter((entry) => entry !== 'dist')]
 const work = mkdtempSync(join(tmpdir(), 'oauth2-pack-'))
 const checkout = join(work, 'checkout')
 const app = join(work, 'app')
@@ -59,22 +64,9 @@ async function sh(file: string, args: readonly string[], cwd: string): Promise<{
 }
 
 beforeAll(async () => {
-  // A fresh checkout: the sources and configuration, no dist/ (node_modules linked for tsc).
   mkdirSync(checkout)
-  for (const entry of [
-    'package.json',
-    'tsconfig.json',
-    'tsconfig.build.json',
-    'src',
-    'README.md',
-    'LICENSE',
-    'CHANGELOG.md',
-    'SECURITY.md',
-    'schema',
-  ]) {
-    cpSync(join(root, entry), join(checkout, entry), { recursive: true })
-  }
-  symlinkSync(join(root, 'node_modules'), join(checkout, 'node_modules'), 'dir')
+  for (const entry of CHECKOUT) cpSync(join(root, entry), join(checkout, entry), { recursive: true })
+  symlinkSync(join(root, 'node_modules'), join(checkout, 'node_modules'), 'dir') // for the build's tsc
   const packed = await sh(npm, ['pack', '--json', '--pack-destination', work], checkout)
   const [report] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[]
   if (report === undefined) throw new Error(`npm pack reported nothing: ${packed.stdout}`)
@@ -217,6 +209,24 @@ describe('npm pack: the tarball a user installs', () => {
       const { stdout } = await sh(process.execPath, ['--no-warnings', join(dir, 'out/index.js')], app)
       const counts = JSON.parse(stdout) as Record<string, number>
       for (const specifier of specifiers) expect(counts[specifier], specifier).toBeGreaterThan(0)
+    },
+    SLOW,
+  )
+
+  it(
+    "the README's samples and the public modules' @examples type-check against the installed declarations (dist/), strict options",
+    async () => {
+      // The CLI's examples (src/cli/) name their own module's exports, which no subpath offers: source only, in test/docs.
+      const samples = docSamples().filter((sample) => sample.packed)
+      const { failing, diagnostics, files } = await typeCheckSamples(join(app, 'doc-samples'), samples, 'packed')
+      expect({ failing, diagnostics }).toEqual({ failing: [], diagnostics: '' })
+      // Every sample compiled (the README's and the public @examples, counted apart), the package's types from dist/ only.
+      const { readme, publicTags } = sampleCounts()
+      expect(readme * publicTags).toBeGreaterThan(0)
+      expect(files.filter((file) => /\/doc-samples\/sample-\d+\.ts$/.test(file))).toHaveLength(readme + publicTags)
+      const installed = files.flatMap((file) => file.split(`/node_modules/${pkg.name}/`).slice(1))
+      expect(installed).toContain('dist/index.d.ts')
+      expect(installed.filter((file) => !file.startsWith('dist/'))).toEqual([])
     },
     SLOW,
   )
