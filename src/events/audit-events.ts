@@ -40,10 +40,8 @@ export class AuditEvents<Env> {
   /** Events decided and not yet handed to `onEvent`: one timer for all that a turn of the loop decides. */
   #queue: AuditEvent[] = []
   #lastMs = Number.NaN
-  #lastAddress: string | undefined
-  #lastCleanAddress = ''
-  #lastClientId: string | undefined
-  #lastCleanClientId = ''
+  readonly #addresses = new LastCleaned()
+  readonly #clientIds = new LastCleaned()
   #lastTime = ''
 
   constructor(config: AuditEventsConfig<Env>) {
@@ -60,7 +58,7 @@ export class AuditEvents<Env> {
     }
     const record: RequestRecord = {
       owner: this,
-      address: address === undefined ? undefined : this.#cleanAddress(address),
+      address: address === undefined ? undefined : this.#addresses.of(address),
       decided: false,
       pending: undefined,
     }
@@ -85,7 +83,7 @@ export class AuditEvents<Env> {
     const event = Object.assign({}, input) as Record<string, unknown>
     event['requestId'] = requestIdOf(request)
     event['time'] = this.#time()
-    event['clientId'] = input.clientId === undefined ? undefined : this.#cleanClientId(input.clientId)
+    event['clientId'] = input.clientId === undefined ? undefined : this.#clientIds.of(input.clientId)
     event['userId'] = cleanOptional(input.userId)
     event['address'] = record?.address
     if (input.type === 'user.login_failed') event['username'] = cleanOptional(input.username)
@@ -94,24 +92,6 @@ export class AuditEvents<Env> {
     else if (record.pending === undefined) record.pending = made
     else if (Array.isArray(record.pending)) record.pending.push(made)
     else record.pending = [record.pending, made]
-  }
-
-  /** {@link cleanText} of a client id; the last one is remembered (under load, a few clients ask again and again). */
-  #cleanClientId(clientId: string): string {
-    if (clientId !== this.#lastClientId) {
-      this.#lastClientId = clientId
-      this.#lastCleanClientId = cleanText(clientId)
-    }
-    return this.#lastCleanClientId
-  }
-
-  /** {@link cleanText} of an address; the last one is remembered (keep-alive connections, one proxy). */
-  #cleanAddress(address: string): string {
-    if (address !== this.#lastAddress) {
-      this.#lastAddress = address
-      this.#lastCleanAddress = cleanText(address)
-    }
-    return this.#lastCleanAddress
   }
 
   /** What {@link AuditEvents.begin} noted for `request`, if it was this pipe. */
@@ -156,6 +136,23 @@ export class AuditEvents<Env> {
         failed(error, event)
       }
     }
+  }
+}
+
+/**
+ * {@link cleanText} with the last value remembered: under load the same few addresses (keep-alive
+ * connections, one proxy) and client ids come again and again.
+ */
+class LastCleaned {
+  #value: string | undefined
+  #cleaned = ''
+
+  of(value: string): string {
+    if (value !== this.#value) {
+      this.#value = value
+      this.#cleaned = cleanText(value)
+    }
+    return this.#cleaned
   }
 }
 
