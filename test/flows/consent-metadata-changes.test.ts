@@ -12,14 +12,15 @@ import { DynamicClientRegistration } from '../../src/index.ts'
 import { createSafeFetch } from '../../src/fetch/safe-fetch.ts'
 import { LocalRecordStore } from '../../src/stores/memory-record-store.ts'
 import { authorizeUrl, responseParams, type RawResult } from '../helpers/browser.ts'
-import { CookieJar, stageOf } from '../helpers/cookie-jar.ts'
+import { CookieJar } from '../helpers/cookie-jar.ts'
+import { visit } from '../helpers/core-op.ts'
+import { ALICE } from '../helpers/session-server.ts'
 import { DOCUMENT_SERVER_CA, fixedResolver, json, startDocumentServer, type DocumentServer } from '../helpers/document-server.ts'
 import { SplitSiteAdapter, SPLIT_USERS } from '../helpers/split-site-adapter.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
 const TOOL = 'https://tool.example/callback'
 const LOCAL = 'http://127.0.0.1:33418/callback'
-const ALICE = { username: 'alice', password: 'wonderland' } as const
 
 let server: TestServer
 let documents: DocumentServer
@@ -60,16 +61,7 @@ const url = (clientId: string, redirectUri: string, extra: Record<string, string
   })
 
 /** Goes through whatever pages come (login as alice, consent approved); returns the pages seen and the redirect. */
-async function authorize(target: string): Promise<{ pages: string[]; result: RawResult }> {
-  const pages: string[] = []
-  let result = await jar.fetch(target)
-  for (let step = 0; step < 3 && result.status === 200; step++) {
-    const stage = stageOf(result) ?? 'unknown'
-    pages.push(stage)
-    result = await jar.submit(result, target, stage === 'login' ? { action: 'approve', ...ALICE } : { action: 'approve' })
-  }
-  return { pages, result }
-}
+const authorize = (target: string): Promise<{ pages: string[]; result: RawResult }> => visit(jar, new URL(target), { user: ALICE })
 
 /** The redirect carries a code (consent was given or remembered), or the error it carries. */
 function outcome(result: RawResult, redirectUri: string): string {
