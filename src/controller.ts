@@ -371,10 +371,11 @@ export class AuthorizationController<Env = unknown> {
   #observed(route: Route<Env>, request: Request, environ: Env): Promise<Response> {
     const events = this.#events
     events?.begin(request, environ)
-    const run = (): Promise<Response> => Promise.resolve(route.handle(request, environ))
     const answered = tracesDispatch()
-      ? traceDispatch({ method: request.method, path: request.path, requestId: requestIdOf(request) }, run)
-      : run()
+      ? traceDispatch({ method: request.method, path: request.path, requestId: requestIdOf(request) }, () =>
+          Promise.resolve(route.handle(request, environ)),
+        )
+      : Promise.resolve(route.handle(request, environ))
     if (events === undefined) return answered
     return answered.then((response) => {
       events.end(request)

@@ -49,7 +49,9 @@ export async function authenticateClient(request: Request, clientStore: ClientSt
   const slow = isSlowSecretHash(client?.clientSecretHash) && !isKnownClientSecret(presented.secret, client?.clientSecretHash)
   const address = limit?.address()
   if (limit !== undefined && address !== undefined) {
-    const wait = await limit.limits.clientAuthenticationStarts(presented.clientId, address, slow)
+    // A number when no store is needed (the common case): no hop then.
+    const started = limit.limits.clientAuthenticationStarts(presented.clientId, address, slow)
+    const wait = typeof started === 'number' ? started : await started
     if (wait > 0)
       throw new TooManyRequests(`Too many failed client authentications; try again in ${wait} seconds.`, wait, {
         limit: 'clientAuthentication',

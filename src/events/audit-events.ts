@@ -31,6 +31,9 @@ interface RequestRecord {
   pending: AuditEvent | AuditEvent[] | undefined
 }
 
+/** `000` to `999`: the milliseconds of an event's time. */
+const MILLISECONDS = Array.from({ length: 1000 }, (_, value) => String(value).padStart(3, '0'))
+
 /** Longest id or name copied into an event. */
 const MAX_FIELD = 200
 
@@ -43,6 +46,8 @@ export class AuditEvents<Env> {
   readonly #addresses = new LastCleaned()
   readonly #clientIds = new LastCleaned()
   #lastTime = ''
+  #lastSecond = Number.NaN
+  #secondText = ''
 
   constructor(config: AuditEventsConfig<Env>) {
     this.#config = config
@@ -100,12 +105,23 @@ export class AuditEvents<Env> {
     return record?.owner === this ? record : undefined
   }
 
-  /** The clock as an ISO 8601 string; formatted once per millisecond (many events share one under load). */
+  /**
+   * The clock as an ISO 8601 string, as `Date.prototype.toISOString` writes it. Under load many events
+   * share one millisecond (its text is kept) and many milliseconds one second: the date and time up to the
+   * second are formatted once per second, the milliseconds appended from a table.
+   */
   #time(): string {
     const ms = this.#config.clock()
     if (ms !== this.#lastMs) {
+      const whole = Math.floor(ms)
+      const second = Math.floor(whole / 1000)
+      if (second !== this.#lastSecond) {
+        // `YYYY-MM-DDTHH:MM:SS.` (or an extended year): the ISO text without its `000Z`.
+        this.#secondText = new Date(second * 1000).toISOString().slice(0, -4)
+        this.#lastSecond = second
+      }
       this.#lastMs = ms
-      this.#lastTime = new Date(ms).toISOString()
+      this.#lastTime = `${this.#secondText}${MILLISECONDS[whole - second * 1000]}Z`
     }
     return this.#lastTime
   }

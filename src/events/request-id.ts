@@ -5,6 +5,7 @@
  * @module
  */
 import { REQUEST_ID_SLOT, type ObservedRequest, type Request } from '../web/request.ts'
+import { randomUuid } from './random-uuid.ts'
 
 /** An incoming `X-Request-Id` is kept only when it is this short and this plain (no log forging). */
 const SAFE_ID = /^[\w.:@-]{1,64}$/
@@ -18,7 +19,7 @@ export function requestIdOf(request: Request): string {
   let id = slots[REQUEST_ID_SLOT]
   if (id === undefined) {
     const header = request.header('x-request-id')
-    id = header !== undefined && SAFE_ID.test(header) ? header : globalThis.crypto.randomUUID()
+    id = header !== undefined && SAFE_ID.test(header) ? header : randomUuid()
     slots[REQUEST_ID_SLOT] = id
   }
   return id

@@ -48,7 +48,9 @@ export class ResourceOwnerGrant<Env = unknown> implements Grant<Env> {
     if (username === undefined) throw new InvalidRequest('The username parameter is missing.')
     if (request.postParam('password') === undefined) throw new InvalidRequest('The password parameter is missing.')
     const address = services.limits.address(environ, request)
-    const wait = await services.limits.signInLockedFor(username, address)
+    // A number when no store is needed (the common case): no hop then.
+    const locked = services.limits.signInLockedFor(username, address)
+    const wait = typeof locked === 'number' ? locked : await locked
     if (wait > 0) throw signInRefused(wait)
     const scopes = (this.#scope ?? services.scope).parse(request.postParam('scope'), client.scopes)
     // RFC 8707 section 2: checked before the password, so a refused resource costs no sign-in attempt.
@@ -66,7 +68,8 @@ export class ResourceOwnerGrant<Env = unknown> implements Grant<Env> {
       await services.limits.signInFailed(username, address)
       throw this.#loginFailed(context)
     }
-    await services.limits.signInSucceeded(username, address)
+    const cleared = services.limits.signInSucceeded(username, address)
+    if (cleared !== undefined) await cleared
     return services.issueTokens({
       client,
       grantType: 'password',

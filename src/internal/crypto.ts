@@ -14,6 +14,7 @@ export {
   createHmac,
   hkdfSync,
   randomBytes,
+  randomFillSync,
   randomInt,
   randomUUID,
   timingSafeEqual,

@@ -21,18 +21,24 @@ export interface RateLimitsOptions<Env> extends ClientAddressOptions<Env> {
 export interface Limits<Env = unknown> {
   /** The client's address as counted (IPv6 per /64), or `unknown`. */
   address(environ: Env, request: Request): string
-  /** Before a presented client secret is checked (`clientAuthentication`); see `RateLimits`. */
-  clientAuthenticationStarts(clientId: string, address: string, slowHash: boolean): Promise<Wait>
+  /**
+   * Before a presented client secret is checked (`clientAuthentication`); see `RateLimits`. A number when
+   * the answer needs no store (the common case: no hop for the caller), else a promise of it.
+   */
+  clientAuthenticationStarts(clientId: string, address: string, slowHash: boolean): Wait | Promise<Wait>
   /** A wrong client secret. */
   clientAuthenticationFailed(clientId: string, address: string, counted: boolean): Promise<void>
   /** A right client secret. */
   clientAuthenticationSucceeded(clientId: string, address: string, counted: boolean): Promise<void>
-  /** Whether sign-ins as `username` from `address` are refused now (`signIn`, `signInPerUser`). */
-  signInLockedFor(username: string, address: string): Promise<Wait>
+  /**
+   * Whether sign-ins as `username` from `address` are refused now (`signIn`, `signInPerUser`); a number
+   * when the answer needs no store, else a promise of it.
+   */
+  signInLockedFor(username: string, address: string): Wait | Promise<Wait>
   /** A wrong password. */
   signInFailed(username: string, address: string): Promise<Wait>
-  /** A right password. */
-  signInSucceeded(username: string, address: string): Promise<void>
+  /** A right password; `undefined` when there was nothing to clear (no store call to wait for). */
+  signInSucceeded(username: string, address: string): Promise<void> | undefined
   /** Whether `address` may type a user code now (`userCodeGuesses`). */
   userCodeLockedFor(address: string): Promise<Wait>
   /** A wrong user code (`userCodeGuesses`, `userCodeGuessesGlobal`). */
@@ -76,9 +82,9 @@ export class RateLimits<Env = unknown> implements Limits<Env> {
    * secret is a short, scrypt-hashed one) the attempt is counted now, before the hash, so a flood of
    * concurrent requests cannot start more than `max` hashes per window.
    */
-  clientAuthenticationStarts(clientId: string, address: string, slowHash: boolean): Promise<Wait> {
+  clientAuthenticationStarts(clientId: string, address: string, slowHash: boolean): Wait | Promise<Wait> {
     const limit = this.#limits.clientAuthentication
-    if (limit === undefined || (!slowHash && this.#limiter.quiet(limit))) return NO_WAIT
+    if (limit === undefined || (!slowHash && this.#limiter.quiet(limit))) return 0
     // Not an async function: the common case hands back the limiter's answer as it is (no extra hop).
     return slowHash ? this.#countBeforeHash(limit, [clientId, address]) : this.#limiter.lockedFor(limit, [clientId, address])
   }
@@ -103,10 +109,10 @@ export class RateLimits<Env = unknown> implements Limits<Env> {
   }
 
   /** Whether sign-ins as `username` from `address` are refused now (per name and address, and per name). */
-  signInLockedFor(username: string, address: string): Promise<Wait> {
+  signInLockedFor(username: string, address: string): Wait | Promise<Wait> {
     const { signIn, signInPerUser } = this.#limits
     // The common path: nothing counted under either limit here, so no key to build and no hop.
-    if (this.#isQuiet(signIn) && this.#isQuiet(signInPerUser)) return NO_WAIT
+    if (this.#isQuiet(signIn) && this.#isQuiet(signInPerUser)) return 0
     const user = usernameKey(username)
     return Promise.all([this.#lockedFor(signIn, [user, address]), this.#lockedFor(signInPerUser, [user])]).then(([a, b]) => Math.max(a, b))
   }
@@ -118,9 +124,9 @@ export class RateLimits<Env = unknown> implements Limits<Env> {
   }
 
   /** A right password: the failures of this name from this address are forgotten (not the per-name ones). */
-  signInSucceeded(username: string, address: string): Promise<void> {
+  signInSucceeded(username: string, address: string): Promise<void> | undefined {
     const limit = this.#limits.signIn
-    if (limit === undefined || this.#limiter.quiet(limit)) return DONE
+    if (limit === undefined || this.#limiter.quiet(limit)) return undefined
     return this.#limiter.reset(limit, [usernameKey(username), address])
   }
 
@@ -187,11 +193,6 @@ export class RateLimits<Env = unknown> implements Limits<Env> {
     return hit.exceeded ? hit.resetIn : 0
   }
 }
-
-/** The answer "go on", settled once and shared. */
-const NO_WAIT: Promise<Wait> = Promise.resolve(0)
-/** "Nothing to do", settled once and shared. */
-const DONE: Promise<void> = Promise.resolve()
 
 /** Printable ASCII only: NFKC leaves it as it is. */
 const PLAIN_ASCII = /^[\x20-\x7e]*$/

@@ -15,7 +15,8 @@ export async function applySignInLimits(
 ): Promise<void> {
   if (result.type !== 'failed' && result.type !== 'granted') return
   const username = result.type === 'failed' ? result.username : (result.username ?? result.userId)
-  const wait = await limits.signInLockedFor(username, address)
+  const locked = limits.signInLockedFor(username, address)
+  const wait = typeof locked === 'number' ? locked : await locked
   if (wait > 0) throw signInRefused(wait)
   if (result.type === 'failed') await limits.signInFailed(username, address)
   else await limits.signInSucceeded(username, address)
