@@ -59,7 +59,7 @@ describe('RateLimits', () => {
 
   it('client authentication with a slow hash: attempts are counted before the hash, so concurrent ones are bounded; a success resets', async () => {
     const { limits } = setup({ clientAuthentication: { max: 3, windowSeconds: 900 } })
-    const waits = await Promise.all(Array.from({ length: 10 }, () => limits.clientAuthenticationStarts('weak', '10.0.0.1', true)))
+    const waits = await Promise.all(Array.from({ length: 10 }, async () => limits.clientAuthenticationStarts('weak', '10.0.0.1', true)))
     expect(waits.filter((wait) => wait === 0)).toHaveLength(3)
     const { limits: fresh } = setup({ clientAuthentication: { max: 3, windowSeconds: 900 } })
     for (let i = 0; i < 10; i++) {
