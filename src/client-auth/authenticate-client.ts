@@ -8,12 +8,11 @@ import type { Request } from '../web/request.ts'
 import { readClientCredentials } from './read-credentials.ts'
 import { isSlowSecretHash } from '../checks/client-secret-strength.ts'
 
-/** The rate limit of failed client authentication (the controller's `clientAuthentication` limit). */
-export interface ClientAuthenticationLimit {
-  readonly limits: Pick<Limits, 'clientAuthenticationStarts' | 'clientAuthenticationFailed' | 'clientAuthenticationSucceeded'>
-  /** The client's address as counted; asked only when a secret is presented. */
-  readonly address: () => string
-}
+/** The rate limits as client authentication uses them (the controller's `clientAuthentication` limit). */
+export type ClientAuthenticationLimits<Env> = Pick<
+  Limits<Env>,
+  'address' | 'clientAuthenticationStarts' | 'clientAuthenticationFailed' | 'clientAuthenticationSucceeded'
+>
 
 /**
  * Authenticates the client of a token-endpoint request (RFC 6749 section 2.3 and 3.2.1) and resolves to
@@ -26,14 +25,19 @@ export interface ClientAuthenticationLimit {
  * - Secrets are compared in constant time. Unknown clients are checked against a dummy hash, so they cost
  *   what a client with a generated secret costs (a short, scrypt-hashed secret costs more; client ids are
  *   not secrets, RFC 6749 section 2.2).
- * - With `limit`, wrong secrets are counted per (client, address) and a locked pair gets
+ * - With `limits`, wrong secrets are counted per (client, address) and a locked pair gets
  *   `TooManyRequests` before any secret is hashed (OAuth 2.1 section 2.4.1); for a short, scrypt-hashed
  *   secret every attempt is counted before the hash, so concurrent floods are bounded too.
  * - A `client_id` that no registration accepts (not `*VSCHAR`) or a secret with a control character (a NUL
  *   byte) is refused before any store call, on the unknown client's path: the same dummy compare, the
  *   same `invalid_client`.
  */
-export async function authenticateClient(request: Request, clientStore: ClientStore, limit?: ClientAuthenticationLimit): Promise<Client> {
+export async function authenticateClient<Env>(
+  request: Request,
+  clientStore: ClientStore,
+  limits?: ClientAuthenticationLimits<Env>,
+  environ?: Env,
+): Promise<Client> {
   const presented = readClientCredentials(request)
   if (presented === undefined) throw new InvalidClient('Client authentication is required.')
   if (!isClientIdSyntax(presented.clientId) || (presented.secret !== undefined && !isClientSecretSyntax(presented.secret))) {
@@ -47,10 +51,11 @@ export async function authenticateClient(request: Request, clientStore: ClientSt
   // A short secret costs a scrypt, so each attempt is counted before it — unless this process already
   // verified exactly this secret (then it is checked by an HMAC and is not a guess).
   const slow = isSlowSecretHash(client?.clientSecretHash) && !isKnownClientSecret(presented.secret, client?.clientSecretHash)
-  const address = limit?.address()
-  if (limit !== undefined && address !== undefined) {
+  // The client's address, asked only now that a secret is presented.
+  const address = limits?.address(environ as Env, request)
+  if (limits !== undefined && address !== undefined) {
     // A number when no store is needed (the common case): no hop then.
-    const started = limit.limits.clientAuthenticationStarts(presented.clientId, address, slow)
+    const started = limits.clientAuthenticationStarts(presented.clientId, address, slow)
     const wait = typeof started === 'number' ? started : await started
     if (wait > 0)
       throw new TooManyRequests(`Too many failed client authentications; try again in ${wait} seconds.`, wait, {
@@ -61,12 +66,11 @@ export async function authenticateClient(request: Request, clientStore: ClientSt
   const checked = checkClientSecret(presented.secret, client?.clientSecretHash ?? DUMMY_SECRET_HASH)
   const valid = typeof checked === 'boolean' ? checked : await checked
   if (client === undefined || !allowed || !valid) {
-    if (limit !== undefined && address !== undefined) await limit.limits.clientAuthenticationFailed(presented.clientId, address, slow)
+    if (limits !== undefined && address !== undefined) await limits.clientAuthenticationFailed(presented.clientId, address, slow)
     throw new InvalidClient('Client authentication failed.')
   }
   // Only an attempt counted before its hash has a count to clear (no call, no hop, otherwise).
-  if (slow && limit !== undefined && address !== undefined)
-    await limit.limits.clientAuthenticationSucceeded(presented.clientId, address, slow)
+  if (slow && limits !== undefined && address !== undefined) await limits.clientAuthenticationSucceeded(presented.clientId, address, slow)
   return client
 }
 

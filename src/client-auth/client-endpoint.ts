@@ -83,14 +83,12 @@ export async function answerClientEndpoint<Env, Services extends ClientEndpointS
     if (params.repeated !== undefined && (params.repeated.size > 1 || !params.repeated.has('resource'))) {
       throw new InvalidRequest(`Repeated parameter: ${[...params.repeated].filter((name) => name !== 'resource').join(', ')}.`)
     }
-    const { limits } = services
-    const limit = limits === undefined ? undefined : { limits, address: () => limits.address(environ, request) }
     return await handle({
       request,
       environ,
       params,
       services,
-      authenticate: () => authenticateClient(request, services.clientStore, limit),
+      authenticate: () => authenticateClient(request, services.clientStore, services.limits, environ),
     })
   } catch (thrown) {
     const error = toOAuthError(thrown)

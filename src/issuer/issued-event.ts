@@ -11,13 +11,18 @@ export function issuedEvent<Env>(
   if (events === undefined) return undefined
   return (subject, body) => {
     if (subject.request === undefined) return
-    events.emit(subject.request, {
-      type: 'token.issued',
-      clientId: subject.client.clientId,
-      userId: subject.userId,
-      grantType: subject.grantType,
-      scopes: subject.scopes,
-      withRefreshToken: body.refresh_token !== undefined,
-    })
+    // A literal made here, for this call alone: it becomes the event (`owned`), not copied.
+    events.emit(
+      subject.request,
+      {
+        type: 'token.issued',
+        clientId: subject.client.clientId,
+        userId: subject.userId,
+        grantType: subject.grantType,
+        scopes: subject.scopes,
+        withRefreshToken: body.refresh_token !== undefined,
+      },
+      true,
+    )
   }
 }

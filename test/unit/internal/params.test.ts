@@ -72,6 +72,27 @@ describe('parseForm (application/x-www-form-urlencoded, RFC 6749 section 3.1 and
     expect(parseForm('flag').values.get('flag')).toBe('')
   })
 
+  it(`answers exactly what URLSearchParams gives, plain text (split in place) and escaped text alike (fast-check seed ${SEED})`, () => {
+    /** Text without escapes, `+` or surrogates, dense in separators: the split-in-place path. */
+    const plainText = fc.string({ unit: fc.constantFrom('a', 'b', 'é', '\0', ' ', '&', '=', '?', ';', '#', '&&', '=='), maxLength: 40 })
+    fc.assert(
+      fc.property(fc.oneof(plainText, anyText), (text) => {
+        const values = new Map<string, string>()
+        const all = new Map<string, string[]>()
+        for (const [key, value] of new URLSearchParams(text)) {
+          if (!values.has(key)) values.set(key, value)
+          all.set(key, [...(all.get(key) ?? []), value])
+        }
+        const repeated = [...all].filter(([, list]) => list.length > 1)
+        const params = parseForm(text)
+        expect(new Map(params.values)).toEqual(values)
+        expect(repeatedOf(params)).toEqual(new Set(repeated.map(([key]) => key)))
+        expect(new Map(params.all ?? [])).toEqual(new Map(repeated))
+      }),
+      { seed: SEED, numRuns: RUNS },
+    )
+  })
+
   it(`round-trips any list of (name, value) pairs encoded with URLSearchParams: first value wins, exactly the names seen twice are repeated (fast-check seed ${SEED})`, () => {
     fc.assert(
       fc.property(pairs, (list) => {
