@@ -109,13 +109,17 @@ export class RedisCommands {
    * as to any key; every other key the script builds shares the first one's hash slot.
    */
   async run(name: string, script: RedisScript, args: readonly string[], keys: readonly string[] = []): Promise<RedisReply> {
-    const tail = [String(keys.length), ...keys.map((key) => this.key(key)), this.#scriptPrefix, ...args]
+    // One array, built once: EVALSHA, then EVAL with the same tail if the server lost the script.
+    const command = ['EVALSHA', script.sha, String(keys.length)]
+    for (const key of keys) command.push(this.key(key))
+    command.push(this.#scriptPrefix)
+    for (const arg of args) command.push(arg)
     try {
       try {
-        return await this.driver.send(['EVALSHA', script.sha, ...tail])
+        return await this.driver.send(command)
       } catch (error) {
         if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-        return await this.driver.send(['EVAL', script.source, ...tail])
+        return await this.driver.send(['EVAL', script.source, ...command.slice(2)])
       }
     } catch (error) {
       throw unavailable(error, `RedisStore.${name} (Redis at ${this.driver.address})`)

@@ -28,22 +28,23 @@ export async function revokeFamily(redis: RedisCommands, name: string, familyId:
  * Records a family in the index sets of its session and consent (when its context names them), each set
  * kept as long as the family: called beside a save or a rotation, in parallel with its other commands.
  * The family is offline when `token` (the refresh token, else the access token) has `offline_access`.
+ * `undefined` when the context names neither (nothing sent).
  */
-export async function indexFamily(
+export function indexFamily(
   redis: RedisCommands,
   name: string,
   family: string,
   access: AccessToken,
   refresh: RefreshToken | undefined,
   nowMs: number,
-): Promise<void> {
+): Promise<unknown> | undefined {
   const token = refresh ?? access
   const { sessionId, grantId } = token.context ?? {}
-  if (sessionId === undefined && grantId === undefined) return
+  if (sessionId === undefined && grantId === undefined) return undefined
   const member = `${isOffline(token) ? 'o' : 'n'}:${family}`
   const ttl = String(ttlMs(Math.max(access.expiresAt, refresh?.expiresAt ?? 0), nowMs))
   const sets = [...(sessionId === undefined ? [] : [`fams:sid:${sessionId}`]), ...(grantId === undefined ? [] : [`fams:grant:${grantId}`])]
-  await Promise.all(sets.map((set) => redis.run(name, INDEX_FAMILY, [member, ttl], [set])))
+  return Promise.all(sets.map((set) => redis.run(name, INDEX_FAMILY, [member, ttl], [set])))
 }
 
 /** Revokes the indexed families matching `filter`, one by one; resolves how many were live. */

@@ -224,14 +224,12 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
       args.push(this.#pointersInScript ? 'p' : '')
       // One round trip: the pointers (on Redis Cluster; else the script writes them) and the index sets are
       // sent first, the script beside them (a pointer into a family the script then refuses reads as absent).
-      const [, , saved] = await Promise.all([
-        this.#point('saveToken', family, accessToken, refreshToken, nowMs),
-        indexFamily(this.#redis, 'saveToken', family, accessToken, refreshToken, nowMs),
-        this.#redis.run('saveToken', SAVE_TOKEN, args, [familyBase(family)]),
-      ])
+      const point = this.#pointersInScript ? undefined : this.#sendPointers('saveToken', family, accessToken, refreshToken, nowMs)
+      const index = indexFamily(this.#redis, 'saveToken', family, accessToken, refreshToken, nowMs)
+      const saved = await beside(point, index, this.#redis.run('saveToken', SAVE_TOKEN, args, [familyBase(family)]))
       if (saved !== 1) return false
     }
-    await this.#unique('saveToken', accessToken, ttl)
+    if (accessToken.uniqueKey !== undefined) await this.#unique('saveToken', accessToken, ttl)
     return true
   }
 
@@ -267,8 +265,10 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
       throw new TypeError('RedisStore.rotateRefreshToken: an access token and its refresh token belong to one family')
     }
     // One round trip, as in saveToken: the pointers and the index sets beside the script.
-    const [, , reply] = await Promise.all([
-      this.#point('rotateRefreshToken', family, request.accessToken, request.refreshToken, nowMs),
+    const reply = await beside(
+      this.#pointersInScript
+        ? undefined
+        : this.#sendPointers('rotateRefreshToken', family, request.accessToken, request.refreshToken, nowMs),
       indexFamily(this.#redis, 'rotateRefreshToken', family, request.accessToken, request.refreshToken, nowMs),
       this.#redis.run(
         'rotateRefreshToken',
@@ -285,7 +285,7 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
         ],
         [familyBase(family)],
       ),
-    ])
+    )
     if (typeof reply !== 'string' || !ROTATION_OUTCOMES.has(reply)) {
       throw new StoreUnavailableError(`RedisStore.rotateRefreshToken: unexpected reply ${String(reply)}`)
     }
@@ -332,11 +332,10 @@ export class RedisStore extends RecordFacade implements ClientStore, AuthCodeSto
   }
 
   /**
-   * On Redis Cluster, writes the pointers of tokens saved into `family`, sent before the script that saves them (a pointer
-   * to a token not saved, or deleted since, reads as absent).
+   * On Redis Cluster (else the script writes them), writes the pointers of tokens saved into `family`, sent
+   * before the script that saves them (a pointer to a token not saved, or deleted since, reads as absent).
    */
-  async #point(name: string, family: string, access: AccessToken, refresh: RefreshToken | undefined, nowMs: number): Promise<void> {
-    if (this.#pointersInScript) return
+  async #sendPointers(name: string, family: string, access: AccessToken, refresh: RefreshToken | undefined, nowMs: number): Promise<void> {
     const value = `@${family}`
     const accessPointer = this.#redis.send(name, [
       'SET',
@@ -379,4 +378,14 @@ function driverFor(options: RedisStoreOptions, connectTimeoutMs: number): { driv
     return { driver: ioredisDriver(ioredisFromUrl(options.url, options.commandTimeoutMs ?? 1000, connectTimeoutMs), true), owned: true }
   }
   throw new ConfigurationError('RedisStore needs { client } (an ioredis or node-redis client) or { url }')
+}
+
+/**
+ * The script's reply once the commands sent before it (pointers, index sets; `undefined` when there were
+ * none) have answered too: no extra promise on the common path, where the script writes everything.
+ */
+async function beside<T>(point: Promise<unknown> | undefined, index: Promise<unknown> | undefined, script: Promise<T>): Promise<T> {
+  if (point === undefined && index === undefined) return script
+  const [, , reply] = await Promise.all([point, index, script])
+  return reply
 }

@@ -5,6 +5,7 @@ import type { SqlDialect } from '../../src/stores/sql/dialect.ts'
 import { postgresDialect } from '../../src/stores/sql/dialects.ts'
 import { POSTGRES_URL, probeService, uniqueName, whenReachable } from './services.ts'
 import { describeSqlStoreContract, type SqlPlace } from './sql-store-contract.ts'
+import { access, TestClock } from '../helpers/records.ts'
 
 const service = await probeService('PostgreSQL', POSTGRES_URL, 5432)
 
@@ -92,6 +93,75 @@ whenReachable(service, () => {
       const place = fresh()
       await store(place).migrate()
       expect((await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [place.schema])).rowCount).toBe(1)
+    })
+  })
+
+  describe('PostgreSQL prepared statements', () => {
+    // One connection per pool: every statement of a test runs in the session pg_prepared_statements shows.
+    const single = async <T>(work: (on: pg.Pool) => Promise<T>): Promise<T> => {
+      const on = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 })
+      try {
+        return await work(on)
+      } finally {
+        await on.end()
+      }
+    }
+    const prepared = async (on: pg.Pool): Promise<string[]> =>
+      (await on.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'oauth2\\_stack\\_%'")).rows.map(
+        (row) => row.statement,
+      )
+    const client = { clientId: 'prepared-client', clientSecret: 'S'.repeat(43), redirectUris: ['https://client.example/cb'] }
+
+    it('runs the store calls as named prepared statements, and as plain ones with preparedStatements: false', async () => {
+      const place = fresh()
+      await single(async (on) => {
+        const owned = new PostgresStore({ pool: on, schema: place.schema, tablePrefix: place.prefix })
+        await owned.migrate()
+        await owned.addClient(client)
+        expect((await owned.fetchByClientId(client.clientId))?.clientId).toBe(client.clientId)
+        const statements = await prepared(on)
+        expect(statements.some((statement) => statement.includes(`"${place.schema}"."${place.prefix}clients"`))).toBe(true)
+      })
+      await single(async (on) => {
+        const plain = new PostgresStore({ pool: on, schema: place.schema, tablePrefix: place.prefix, preparedStatements: false })
+        expect((await plain.fetchByClientId(client.clientId))?.clientId).toBe(client.clientId)
+        expect(await prepared(on)).toEqual([])
+      })
+    })
+
+    it('keeps two stores on one connection apart (names follow the statement text)', async () => {
+      const [a, b] = [fresh(), fresh()]
+      await single(async (on) => {
+        for (const place of [a, b]) {
+          const each = new PostgresStore({ pool: on, schema: place.schema, tablePrefix: place.prefix })
+          await each.migrate()
+          await each.addClient({ ...client, clientId: place.schema })
+        }
+        for (const place of [a, b]) {
+          const each = new PostgresStore({ pool: on, schema: place.schema, tablePrefix: place.prefix })
+          expect((await each.fetchByClientId(place.schema))?.clientId).toBe(place.schema)
+          expect(await each.fetchByClientId(a === place ? b.schema : a.schema)).toBeUndefined()
+        }
+      })
+    })
+
+    it('still answers when a later migration adds a column under a running process (statements name their columns)', async () => {
+      const place = fresh()
+      const clock = new TestClock()
+      await single(async (on) => {
+        const running = new PostgresStore({ pool: on, schema: place.schema, tablePrefix: place.prefix, clock: clock.now })
+        await running.migrate()
+        await running.addClient(client)
+        await running.saveToken(access(clock, { tokenHash: 'before-column' }))
+        // Prepared now, in this session.
+        expect(await running.fetchByClientId(client.clientId)).toBeDefined()
+        expect(await running.fetchByToken('before-column')).toBeDefined()
+        for (const table of ['clients', 'access_tokens']) {
+          await on.query(`ALTER TABLE "${place.schema}"."${place.prefix}${table}" ADD COLUMN added_later TEXT`)
+        }
+        expect((await running.fetchByClientId(client.clientId))?.clientId).toBe(client.clientId)
+        expect((await running.fetchByToken('before-column'))?.tokenHash).toBe('before-column')
+      })
     })
   })
 })

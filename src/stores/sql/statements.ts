@@ -6,7 +6,7 @@
  */
 import { insertInto, type SqlDialect } from './dialect.ts'
 import { ACCESS_COLUMNS, CLIENT_COLUMNS, CODE_COLUMNS, FAMILY_CONTEXT_COLUMNS, REFRESH_COLUMNS } from './rows.ts'
-import { EXPIRING, type TableName } from './schema.ts'
+import { columnsOf, EXPIRING, type TableName } from './schema.ts'
 
 /** The statements, by name (placeholders already in the driver's form); see {@link buildStatements}. */
 export interface Statements {
@@ -62,6 +62,12 @@ export interface FamilyStatements {
 export function buildStatements(d: SqlDialect): Statements {
   const t = (name: TableName): string => d.table(name)
   const live = (column = 'expires_at'): string => `(${column} IS NULL OR ${column} > ?)`
+  // Every column named, never `*`: a PostgreSQL prepared statement then keeps its result type when a later
+  // migration adds a column (else: "cached plan must not change result type" on running processes).
+  const all = (table: TableName, alias = ''): string =>
+    columnsOf(table)
+      .map((column) => `${alias}${column}`)
+      .join(', ')
   const statements: Statements = {
     // ---- clients
     upsertClient: d.upsert('clients', CLIENT_COLUMNS, ['client_id'], (_, value) =>
@@ -70,16 +76,16 @@ export function buildStatements(d: SqlDialect): Statements {
         .join(', '),
     ),
     deleteClient: `DELETE FROM ${t('clients')} WHERE client_id = ?`,
-    listClients: `SELECT * FROM ${t('clients')} ORDER BY ${d.orderBytes('client_id')}`,
-    selectClient: `SELECT * FROM ${t('clients')} WHERE client_id = ?`,
+    listClients: `SELECT ${all('clients')} FROM ${t('clients')} ORDER BY ${d.orderBytes('client_id')}`,
+    selectClient: `SELECT ${all('clients')} FROM ${t('clients')} WHERE client_id = ?`,
 
     // ---- codes (RFC 6749 section 4.1.2: single use)
     insertCode: insertInto(t('codes'), CODE_COLUMNS),
-    selectUnconsumedCode: `SELECT * FROM ${t('codes')} WHERE code_hash = ? AND consumed = ${d.bool(false)} AND expires_at > ?`,
-    selectCode: `SELECT * FROM ${t('codes')} WHERE code_hash = ? AND expires_at > ?`,
-    /** The one conditional write that decides who consumed a code; with `RETURNING *` where the dialect has it. */
+    selectUnconsumedCode: `SELECT ${all('codes')} FROM ${t('codes')} WHERE code_hash = ? AND consumed = ${d.bool(false)} AND expires_at > ?`,
+    selectCode: `SELECT ${all('codes')} FROM ${t('codes')} WHERE code_hash = ? AND expires_at > ?`,
+    /** The one conditional write that decides who consumed a code; returning the row where the dialect can. */
     consumeCode: `UPDATE ${t('codes')} SET consumed = ${d.bool(true)}
-      WHERE code_hash = ? AND consumed = ${d.bool(false)} AND expires_at > ?${d.returning ? ' RETURNING *' : ''}`,
+      WHERE code_hash = ? AND consumed = ${d.bool(false)} AND expires_at > ?${d.returning ? ` RETURNING ${all('codes')}` : ''}`,
 
     // ---- tokens
     insertAccess: insertInto(t('access_tokens'), ACCESS_COLUMNS),
@@ -90,9 +96,9 @@ export function buildStatements(d: SqlDialect): Statements {
       ['unique_key'],
       (_, value) => `token_hash = ${value('token_hash')}, expires_at = ${value('expires_at')}`,
     ),
-    selectAccess: `SELECT * FROM ${t('access_tokens')} WHERE token_hash = ? AND expires_at > ?`,
-    selectRefresh: `SELECT * FROM ${t('refresh_tokens')} WHERE token_hash = ? AND expires_at > ?`,
-    selectExisting: `SELECT a.* FROM ${t('unique_tokens')} u JOIN ${t('access_tokens')} a ON a.token_hash = u.token_hash
+    selectAccess: `SELECT ${all('access_tokens')} FROM ${t('access_tokens')} WHERE token_hash = ? AND expires_at > ?`,
+    selectRefresh: `SELECT ${all('refresh_tokens')} FROM ${t('refresh_tokens')} WHERE token_hash = ? AND expires_at > ?`,
+    selectExisting: `SELECT ${all('access_tokens', 'a.')} FROM ${t('unique_tokens')} u JOIN ${t('access_tokens')} a ON a.token_hash = u.token_hash
       WHERE u.unique_key = ? AND a.expires_at > ?`,
     deleteAccess: `DELETE FROM ${t('access_tokens')} WHERE token_hash = ?`,
 
@@ -120,7 +126,7 @@ export function buildStatements(d: SqlDialect): Statements {
      * The presented refresh token, locked, with its latest successor's state and the counts of concurrent
      * refresh: how many successors it has, and how many its parent has (RFC 9700 section 4.14.2).
      */
-    selectForRotation: `SELECT r.*, s.token_hash AS successor_token_hash, s.rotated_at AS successor_rotated_at,
+    selectForRotation: `SELECT ${all('refresh_tokens', 'r.')}, s.token_hash AS successor_token_hash, s.rotated_at AS successor_rotated_at,
         (SELECT COUNT(*) FROM ${t('refresh_tokens')} c WHERE c.parent_hash = r.token_hash) AS successor_count,
         (SELECT COUNT(*) FROM ${t('refresh_tokens')} b WHERE b.parent_hash = r.parent_hash) AS sibling_count
       FROM ${t('refresh_tokens')} r LEFT JOIN ${t('refresh_tokens')} s ON s.token_hash = r.successor_hash
