@@ -118,7 +118,7 @@ export class MysqlStore extends SqlStore {
     const statementTimeoutMs = checkStatementTimeout('MysqlStore', options.statementTimeoutMs)
     const maxConnections = 'maxConnections' in options ? options.maxConnections : undefined
     // `trace: false`: mysql2's promise API otherwise captures a stack trace for every statement (for its
-    // error messages) — measured at about half of the process's CPU per MySQL token request. The store's
+    // error messages) — measured at about 30% of the process's CPU per MySQL token request. The store's
     // errors name the store call instead (`StoreUnavailableError`).
     const pool =
       given ??
