@@ -11,18 +11,13 @@ export function issuedEvent<Env>(
   if (events === undefined) return undefined
   return (subject, body) => {
     if (subject.request === undefined) return
-    // A literal made here, for this call alone: it becomes the event (`owned`), not copied.
-    events.emit(
+    events.tokenIssued(
       subject.request,
-      {
-        type: 'token.issued',
-        clientId: subject.client.clientId,
-        userId: subject.userId,
-        grantType: subject.grantType,
-        scopes: subject.scopes,
-        withRefreshToken: body.refresh_token !== undefined,
-      },
-      true,
+      subject.client.clientId,
+      subject.userId,
+      subject.grantType,
+      subject.scopes,
+      body.refresh_token !== undefined,
     )
   }
 }
