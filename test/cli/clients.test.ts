@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCli, startServe, tempDir } from './run-cli.ts'
 import { sqliteOpener } from '../../src/stores/sql/sqlite-driver.ts'
+import { SCHEMA_VERSION } from '../../src/stores/sql/schema.ts'
 
 const SLOW = 60_000
 const dir = tempDir()
@@ -286,7 +287,7 @@ describe('client add: the OpenID Connect options', () => {
       const result = await runCli(['migrate', '--print-sql', '--store', 'postgres'])
       expect(result.code).toBe(0)
       expect(result.stdout).toMatch(/CREATE TABLE IF NOT EXISTS "public"\."oauth2_clients" \([^;]*\n {2}metadata TEXT NULL,\n/)
-      expect(result.stdout).toContain('VALUES (4, 0);')
+      expect(result.stdout).toContain(`VALUES (${SCHEMA_VERSION}, 0);`)
     },
     SLOW,
   )

@@ -3,8 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { PostgresStore } from '../../src/stores/postgres.ts'
 import type { SqlDialect } from '../../src/stores/sql/dialect.ts'
 import { postgresDialect } from '../../src/stores/sql/dialects.ts'
+import { buildStatements } from '../../src/stores/sql/statements.ts'
 import { POSTGRES_URL, probeService, uniqueName, whenReachable } from './services.ts'
 import { describeSqlStoreContract, type SqlPlace } from './sql-store-contract.ts'
+import { SPARSE_INDEXES } from './sql-sparse-indexes.ts'
 import { access, TestClock } from '../helpers/records.ts'
 
 const service = await probeService('PostgreSQL', POSTGRES_URL, 5432)
@@ -93,6 +95,41 @@ whenReachable(service, () => {
       const place = fresh()
       await store(place).migrate()
       expect((await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [place.schema])).rowCount).toBe(1)
+    })
+  })
+
+  describe('PostgreSQL partial indexes (schema version 5)', () => {
+    it('keeps NULL rows out of the mostly-NULL indexes, and the planner can use them for every statement on those columns', async () => {
+      const place = fresh()
+      await store(place).migrate()
+      for (const [table, column] of SPARSE_INDEXES) {
+        const name = `${place.prefix}${table}_${column}`
+        const { rows } = await pool.query<{ indexdef: string }>(
+          'SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2',
+          [place.schema, name],
+        )
+        expect(rows[0]?.indexdef).toMatch(new RegExp(`\\(${column}\\) WHERE \\(${column} IS NOT NULL\\)$`))
+      }
+      // With sequential scans priced out, a plan names an index exactly when the planner may use it: it must
+      // prove `column = $n` (or `IN`) implies the index's IS NOT NULL.
+      const s = buildStatements(dialect(place))
+      const on = await pool.connect()
+      try {
+        await on.query('SET enable_seqscan = off')
+        const plan = async (sql: string, values: (string | number)[]): Promise<string> =>
+          (await on.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, values)).rows.map((row) => row['QUERY PLAN']).join('\n')
+        const index = (table: string, column: string): string => `${place.prefix}${table}_${column}`
+        expect(await plan(s.deleteFamilyAccess, ['f'])).toContain(index('access_tokens', 'family_id'))
+        const bySession = await plan(s.familiesBySession.deleteAccess, ['s'])
+        expect(bySession).toContain(index('access_tokens', 'family_id'))
+        expect(bySession).toContain(index('families', 'session_id'))
+        expect(await plan(s.familiesBySession.revoke, [1, 's'])).toContain(index('families', 'session_id'))
+        expect(await plan(s.familiesByGrant.revoke, [1, 'g'])).toContain(index('families', 'grant_id'))
+        expect(await plan(s.retireSiblings, [1, 'p', 't'])).toContain(index('refresh_tokens', 'parent_hash'))
+        expect(await plan(s.selectForRotation, ['t'])).toContain(index('refresh_tokens', 'parent_hash'))
+      } finally {
+        on.release()
+      }
     })
   })
 

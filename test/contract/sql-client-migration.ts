@@ -24,11 +24,23 @@ const OLD: ClientRegistration = {
   name: "Registered in version 3's days",
 }
 
+/** Migrates `store` twice (the second run changes nothing) and expects every version recorded once, in order. */
+export async function migrateTwiceToLatest<P extends SqlPlace>(
+  h: SqlHarness<P>,
+  place: P,
+  store: { migrate(): Promise<void> },
+): Promise<void> {
+  await store.migrate()
+  await store.migrate()
+  const versions = await h.exec(place, `SELECT version FROM ${h.dialect(place).table('schema_migrations')} ORDER BY version`)
+  expect(versions.map((row) => Number(row['version']))).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1))
+}
+
 /** Registers the version 3 → 4 scenarios for one SQL backend. */
 export function describeSqlClientMigration<P extends SqlPlace>(h: SqlHarness<P>): void {
   describe(`${h.name}: schema version 4 (clients.metadata)`, () => {
     it('upgrades a version-3 database in place: a client written before reads back without optional fields; new ones keep them', async () => {
-      expect(SCHEMA_VERSION).toBe(4)
+      expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(4)
       const place = h.fresh()
       const d = h.dialect(place)
       for (const statement of [...d.preamble, migrationsTableStatement(d), ...schemaStatements(d, 3)]) await h.exec(place, statement)
@@ -45,10 +57,7 @@ export function describeSqlClientMigration<P extends SqlPlace>(h: SqlHarness<P>)
       const clock = new FakeClock()
       const store = h.store(place, clock)
       try {
-        await store.migrate()
-        await store.migrate()
-        const versions = await h.exec(place, `SELECT version FROM ${d.table('schema_migrations')} ORDER BY version`)
-        expect(versions.map((row) => Number(row['version']))).toEqual([1, 2, 3, 4])
+        await migrateTwiceToLatest(h, place, store)
         const [row] = await h.exec(place, `SELECT metadata FROM ${d.table('clients')} WHERE client_id = 'old'`)
         expect(row?.['metadata']).toBeNull()
         // Fields absent, not backfilled: exactly the client createClient builds from the old registration.

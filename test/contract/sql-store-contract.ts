@@ -18,6 +18,7 @@ import { describeDeviceCodeStoreContract } from './device-code-contract.ts'
 import { describeRecordStoreContract, type RecordStoreUnderTest } from './record-contract.ts'
 import { describeRegisteredClientsContract } from './registered-client-contract.ts'
 import { describeSqlClientMigration } from './sql-client-migration.ts'
+import { describeSqlSparseIndexes } from './sql-sparse-indexes.ts'
 import { describeKeySetContract } from './key-set-contract.ts'
 import { access, code, refresh, rotation } from './records.ts'
 import { raceFromSecondProcess } from './second-process.ts'
@@ -127,6 +128,7 @@ export function describeSqlStoreContract<P extends SqlPlace>(h: SqlHarness<P>): 
 
   describeRegisteredClientsContract(h.name, records)
   describeSqlClientMigration(h)
+  describeSqlSparseIndexes(h)
 
   describeDeviceCodeStoreContract(`${h.name} through RecordDeviceCodeStore`, async () => {
     const store = h.store(h.main, new FakeClock())

@@ -5,10 +5,12 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { SqlDialect } from '../../src/stores/sql/dialect.ts'
 import { sqliteDialect } from '../../src/stores/sql/dialects.ts'
+import { buildStatements } from '../../src/stores/sql/statements.ts'
 import { sqliteOpener, type SqliteDatabaseLike, type SqliteDriverName } from '../../src/stores/sql/sqlite-driver.ts'
 import { SqliteStore } from '../../src/stores/sqlite.ts'
 import { access, code, FakeClock, refresh, rotation } from './records.ts'
 import { describeSqlStoreContract, type SqlPlace } from './sql-store-contract.ts'
+import { SPARSE_INDEXES } from './sql-sparse-indexes.ts'
 
 // A temporary file per place, in a directory removed at the end.
 const directory = mkdtempSync(join(tmpdir(), 'oauth2-sqlite-'))
@@ -163,6 +165,37 @@ function describeSqlite(driver: SqliteDriverName): void {
       await given.migrate()
       db.close()
       await expect(given.connect()).rejects.toThrow(/^SQLite database at :memory: is unreachable/)
+    })
+
+    it('keeps NULL rows out of the mostly-NULL indexes (schema version 5), and its statements search through them', async () => {
+      const place = fresh()
+      const migrated = store(place)
+      await migrated.migrate()
+      await migrated.close()
+      const db = inspector(place)
+      const definition = (name: string): string =>
+        String((db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = '${name}'`).all()[0] as { sql?: unknown })?.sql)
+      for (const [table, column] of SPARSE_INDEXES) {
+        expect(definition(`oauth2_${table}_${column}`)).toMatch(new RegExp(`\\(${column}\\) WHERE ${column} IS NOT NULL$`))
+      }
+      // The planner proves `column = ?` (and `IN`) implies IS NOT NULL: each statement searches the partial index.
+      const s = buildStatements(sqliteDialect(place))
+      const plan = (sql: string): string => {
+        const values = Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 'x')
+        return db
+          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .all(...values)
+          .map((row) => String((row as { detail?: unknown }).detail))
+          .join('\n')
+      }
+      const uses = (index: string): RegExp => new RegExp(`USING (COVERING )?INDEX ${index} `)
+      expect(plan(s.deleteFamilyAccess)).toMatch(uses('oauth2_access_tokens_family_id'))
+      expect(plan(s.familiesBySession.deleteAccess)).toMatch(uses('oauth2_access_tokens_family_id'))
+      expect(plan(s.familiesBySession.deleteAccess)).toMatch(uses('oauth2_families_session_id'))
+      expect(plan(s.familiesBySession.revoke)).toMatch(uses('oauth2_families_session_id'))
+      expect(plan(s.familiesByGrant.revoke)).toMatch(uses('oauth2_families_grant_id'))
+      expect(plan(s.retireSiblings)).toMatch(uses('oauth2_refresh_tokens_parent_hash'))
+      expect(plan(s.selectForRotation)).toMatch(uses('oauth2_refresh_tokens_parent_hash'))
     })
 
     it('uses a database it is given as it is, and leaves it open', async () => {

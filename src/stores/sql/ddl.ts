@@ -6,7 +6,7 @@
  * @module
  */
 import type { SqlDialect } from './dialect.ts'
-import { type Column, MIGRATIONS_TABLE, SCHEMA_VERSION, type Table, TABLES } from './schema.ts'
+import { type Column, type Index, MIGRATIONS_TABLE, SCHEMA_VERSION, type Table, TABLES } from './schema.ts'
 
 function since(item: { readonly since?: number }): number {
   return item.since ?? 1
@@ -18,11 +18,17 @@ function columnDefinition(dialect: SqlDialect, column: Column, version: number):
   return `${column.name} ${dialect.columnType(column.kind, version)} ${nullability}${fallback}`
 }
 
-function createIndex(dialect: SqlDialect, table: Table, column: string): string {
-  const name = dialect.indexName(table.name, column)
+/** Whether `index` leaves out NULL rows as of `version` on this backend (see `Index.sparseSince`). */
+function sparse(dialect: SqlDialect, index: Index, version: number): boolean {
+  return dialect.partialIndexes && index.sparseSince !== undefined && index.sparseSince <= version
+}
+
+function createIndex(dialect: SqlDialect, table: Table, index: Index, version: number): string {
+  const name = dialect.indexName(table.name, index.column)
   // MySQL knows no IF NOT EXISTS here; its pool takes "duplicate key name" as done.
   const ifMissing = dialect.inlineIndexes ? '' : 'IF NOT EXISTS '
-  return `CREATE INDEX ${ifMissing}${name} ON ${dialect.table(table.name)} (${column})`
+  const where = sparse(dialect, index, version) ? ` WHERE ${index.column} IS NOT NULL` : ''
+  return `CREATE INDEX ${ifMissing}${name} ON ${dialect.table(table.name)} (${index.column})${where}`
 }
 
 /** `CREATE TABLE IF NOT EXISTS` of a table as of `version`, and its separate index statements. */
@@ -35,7 +41,7 @@ function createTable(dialect: SqlDialect, table: Table, version: number): string
     ...(dialect.inlineIndexes ? indexes.map((index) => `KEY ${dialect.indexName(table.name, index.column)} (${index.column})`) : []),
   ]
   const create = dialect.createTable(dialect.table(table.name), body.join(',\n  '))
-  return [create, ...(dialect.inlineIndexes ? [] : indexes.map((index) => createIndex(dialect, table, index.column)))]
+  return [create, ...(dialect.inlineIndexes ? [] : indexes.map((index) => createIndex(dialect, table, index, version)))]
 }
 
 /** `schema_migrations`, created first so the applied version can be read. */
@@ -48,7 +54,7 @@ export function schemaStatements(dialect: SqlDialect, version: number = SCHEMA_V
   return TABLES.filter((table) => since(table) <= version).flatMap((table) => createTable(dialect, table, version))
 }
 
-/** What takes a database from `version - 1` to `version`: new tables, new columns, new indexes, wider identifiers. */
+/** What takes a database from `version - 1` to `version`: new tables, new columns, new or partial indexes, wider identifiers. */
 export function upgradeStatements(dialect: SqlDialect, version: number): string[] {
   const statements: string[] = []
   for (const table of TABLES) {
@@ -64,7 +70,13 @@ export function upgradeStatements(dialect: SqlDialect, version: number): string[
         if (widen !== undefined) statements.push(widen)
       }
     }
-    for (const index of table.indexes) if (since(index) === version) statements.push(createIndex(dialect, table, index.column))
+    for (const index of table.indexes) {
+      if (since(index) === version) statements.push(createIndex(dialect, table, index, version))
+      else if (since(index) < version && index.sparseSince === version && dialect.partialIndexes) {
+        // Made partial: dropped and created again without its NULL rows (idempotent: IF EXISTS, IF NOT EXISTS).
+        statements.push(dialect.dropIndex(table.name, index.column), createIndex(dialect, table, index, version))
+      }
+    }
   }
   return statements
 }

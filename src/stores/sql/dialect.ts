@@ -51,6 +51,10 @@ export interface SqlDialect {
   readonly inlineIndexes: boolean
   /** An index's quoted name. */
   indexName(table: TableName, column: string): string
+  /** Whether `CREATE INDEX … WHERE` is supported (PostgreSQL, SQLite; not MySQL or MariaDB). */
+  readonly partialIndexes: boolean
+  /** `DROP INDEX IF EXISTS` of an index (only where {@link SqlDialect.partialIndexes}: to make one partial). */
+  dropIndex(table: TableName, column: string): string
   /** Whether DDL runs inside the migration's transaction (PostgreSQL, SQLite) or commits at once (MySQL). */
   readonly transactionalDdl: boolean
   /** `ALTER TABLE … ADD` of a column definition (idempotent where the backend allows it). */

@@ -52,6 +52,9 @@ export function postgresDialect(options: DialectOptions & { readonly schema: str
     createTable: (name, body) => `CREATE TABLE IF NOT EXISTS ${name} (\n  ${body}\n)`,
     inlineIndexes: false,
     indexName: (name, column) => `"${prefix}${name}_${column}"`,
+    partialIndexes: true,
+    // An index lives in its table's schema: named with it here (CREATE INDEX takes the bare name).
+    dropIndex: (name, column) => `DROP INDEX IF EXISTS "${schema}"."${prefix}${name}_${column}"`,
     transactionalDdl: true,
     addColumn: (name, definition) => `ALTER TABLE ${table(name)} ADD COLUMN IF NOT EXISTS ${definition}`,
     widenColumn: () => undefined,
@@ -112,6 +115,8 @@ export function mysqlDialect(options: DialectOptions): SqlDialect {
       `CREATE TABLE IF NOT EXISTS ${name} (\n  ${body}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
     inlineIndexes: true,
     indexName: (name, column) => `\`${prefix}${name}_${column}\``,
+    partialIndexes: false,
+    dropIndex: (name, column) => `DROP INDEX \`${prefix}${name}_${column}\` ON ${table(name)}`,
     transactionalDdl: false,
     // DDL commits at once: the MySQL pool takes "duplicate column" and "duplicate key" as done, so a
     // migration interrupted half-way is completed by the next run.
@@ -156,6 +161,8 @@ export function sqliteDialect(options: DialectOptions): SqlDialect {
     createTable: (name, body) => `CREATE TABLE IF NOT EXISTS ${name} (\n  ${body}\n) STRICT`,
     inlineIndexes: false,
     indexName: (name, column) => `"${prefix}${name}_${column}"`,
+    partialIndexes: true,
+    dropIndex: (name, column) => `DROP INDEX IF EXISTS "${prefix}${name}_${column}"`,
     transactionalDdl: true,
     addColumn: (name, definition) => `ALTER TABLE ${table(name)} ADD COLUMN ${definition}`,
     widenColumn: () => undefined,

@@ -17,12 +17,13 @@
  * | `schema_migrations` | `version` | the migrations applied |
  *
  * Times are whole seconds since the epoch (BIGINT); `data`, `context` and the lists are JSON text.
+ * Version 5 made the indexes of mostly-NULL columns partial where the backend can (see `Index.sparseSince`).
  *
  * @module
  */
 
 /** The latest schema version; `migrate()` brings every database to it. */
-export const SCHEMA_VERSION = 4
+export const SCHEMA_VERSION = 5
 
 /**
  * What a column holds; each dialect maps a kind to its own type.
@@ -50,13 +51,28 @@ export interface Column {
 export type TableName =
   'clients' | 'codes' | 'access_tokens' | 'refresh_tokens' | 'families' | 'unique_tokens' | 'records' | 'counters' | 'schema_migrations'
 
+/** A single-column index. */
+export interface Index {
+  readonly column: string
+  /** The schema version that added the index (1 when absent). */
+  readonly since?: number
+  /**
+   * From this schema version on, where the backend has partial indexes (PostgreSQL, SQLite), the index
+   * leaves out the rows whose column is NULL (`WHERE column IS NOT NULL`): most rows of these columns are
+   * NULL (a token without a family, a family without a login session), and a write of such a row then
+   * touches no page of the index. Every query on the column compares it (`=`, `IN`), which implies it is
+   * not NULL, so the index still serves them.
+   */
+  readonly sparseSince?: number
+}
+
 /** One table. */
 export interface Table {
   readonly name: TableName
   readonly columns: readonly Column[]
   readonly primaryKey: readonly string[]
   /** Single-column indexes, each named `<prefix><table>_<column>`. */
-  readonly indexes: readonly { readonly column: string; readonly since?: number }[]
+  readonly indexes: readonly Index[]
   /** The schema version that added the table (1 when absent). */
   readonly since?: number
 }
@@ -128,7 +144,7 @@ export const TABLES: readonly Table[] = [
       context,
     ],
     primaryKey: ['token_hash'],
-    indexes: [{ column: 'family_id' }, { column: 'expires_at' }],
+    indexes: [{ column: 'family_id', sparseSince: 5 }, { column: 'expires_at' }],
   },
   {
     name: 'refresh_tokens',
@@ -150,7 +166,7 @@ export const TABLES: readonly Table[] = [
       { name: 'parent_hash', kind: 'id', nullable: true, since: 3 },
     ],
     primaryKey: ['token_hash'],
-    indexes: [{ column: 'family_id' }, { column: 'expires_at' }, { column: 'parent_hash', since: 3 }],
+    indexes: [{ column: 'family_id' }, { column: 'expires_at' }, { column: 'parent_hash', since: 3, sparseSince: 5 }],
   },
   {
     name: 'families',
@@ -169,7 +185,11 @@ export const TABLES: readonly Table[] = [
       { name: 'offline', kind: 'bool', defaultFalse: true, since: 3 },
     ],
     primaryKey: ['family_id'],
-    indexes: [{ column: 'expires_at' }, { column: 'session_id', since: 2 }, { column: 'grant_id', since: 2 }],
+    indexes: [
+      { column: 'expires_at' },
+      { column: 'session_id', since: 2, sparseSince: 5 },
+      { column: 'grant_id', since: 2, sparseSince: 5 },
+    ],
   },
   {
     name: 'unique_tokens',

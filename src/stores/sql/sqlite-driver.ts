@@ -57,16 +57,19 @@ export class SqliteConnection implements SyncSqlConnection {
     return Number(this.#statement(sql).run(...values).changes)
   }
 
-  /** Runs `body` in `BEGIN IMMEDIATE … COMMIT`: SQLite's writer lock, so no other process writes in between. */
+  /**
+   * Runs `body` in `BEGIN IMMEDIATE … COMMIT`: SQLite's writer lock, so no other process writes in between.
+   * The three statements are prepared once, like every other (`exec` would parse them on every write).
+   */
   transaction<T>(body: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE')
+    this.#statement('BEGIN IMMEDIATE').run()
     try {
       const result = body()
-      this.#db.exec('COMMIT')
+      this.#statement('COMMIT').run()
       return result
     } catch (error) {
       try {
-        this.#db.exec('ROLLBACK')
+        this.#statement('ROLLBACK').run()
       } catch {
         // Already rolled back by SQLite (or the database is gone): the original error is what matters.
       }
