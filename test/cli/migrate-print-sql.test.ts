@@ -21,7 +21,9 @@ describe.concurrent('migrate --print-sql', () => {
       expect(result.stderr).toBe('')
       expect(result.stdout).toContain('CREATE TABLE IF NOT EXISTS "public"."oauth2_families"')
       expect(result.stdout).toMatch(/session_id TEXT NULL/)
-      expect(result.stdout).toContain('CREATE INDEX IF NOT EXISTS "oauth2_families_grant_id" ON "public"."oauth2_families" (grant_id) WHERE grant_id IS NOT NULL;')
+      expect(result.stdout).toContain(
+        'CREATE INDEX IF NOT EXISTS "oauth2_families_grant_id" ON "public"."oauth2_families" (grant_id) WHERE grant_id IS NOT NULL;',
+      )
       expect(result.stdout).toContain(`VALUES (${SCHEMA_VERSION}, 0);`)
       expect(result.stdout).not.toContain('hunter2')
     },
