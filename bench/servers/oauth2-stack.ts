@@ -19,16 +19,10 @@
 import { createServer } from 'node:http'
 import { AuthorizationController, DynamicClientRegistration, type LimitsOptions } from 'oauth2-stack'
 import { AuthorizationCodeGrant, ClientCredentialsGrant, RefreshToken, ResourceOwnerGrant, Scope } from 'oauth2-stack/grant'
-import { randomBytes } from 'node:crypto'
-import { rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { Redis } from 'ioredis'
-import pg from 'pg'
 import { LocalClientStore, LocalTokenStore, type ClientStore, type TokenStore } from 'oauth2-stack/store'
+import { randomBytes } from 'node:crypto'
 import { openStore } from 'oauth2-stack/store/open'
-
-const { Pool } = pg
+import { openBenchStore } from './bench-store.ts'
 import { nodeHandler, Request, type AuthenticationResult, type NodeEnviron, type SiteAdapter } from 'oauth2-stack/web'
 import { nodeBearer } from 'oauth2-stack/resource'
 import { JwtTokenGenerator } from 'oauth2-stack/tokengenerator'
@@ -48,43 +42,10 @@ if (storeUrl === undefined) {
   clientStore = new LocalClientStore()
   tokenStore = new LocalTokenStore()
 } else {
-  // Fresh tables (or keys) per run, removed again on stop: nothing is left in the shared databases.
-  const suffix = randomBytes(4).toString('hex')
-  const schema = `bench_${suffix}`
-  const pg = storeUrl.startsWith('postgres') ? new Pool({ connectionString: storeUrl }) : undefined
-  if (pg !== undefined) await pg.query(`CREATE SCHEMA ${schema}`)
-  const sqliteFile = storeUrl.startsWith('sqlite:') ? join(tmpdir(), `oauth2-stack-bench-${suffix}.db`) : undefined
-  const opened = await openStore(sqliteFile === undefined ? storeUrl : `sqlite:${sqliteFile}`, {
-    schema,
-    keyPrefix: `bench:${suffix}:`,
-    // MySQL has no schema per run: a table prefix of its own, dropped on stop.
-    tablePrefix: `bench_${suffix}_`,
-    migrate: true,
-  })
+  const opened = await openBenchStore(openStore, storeUrl)
   clientStore = opened.clientStore
   tokenStore = opened.tokenStore
-  closeStore = async () => {
-    await opened.close()
-    if (pg !== undefined) await pg.query(`DROP SCHEMA ${schema} CASCADE`).finally(() => pg.end())
-    if (sqliteFile !== undefined) for (const file of [sqliteFile, `${sqliteFile}-wal`, `${sqliteFile}-shm`]) rmSync(file, { force: true })
-    if (storeUrl.startsWith('mysql')) {
-      const { createConnection } = await import('mysql2/promise')
-      const db = await createConnection(storeUrl)
-      const [tables] = await db.query(
-        `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'bench\\_${suffix}\\_%'`,
-      )
-      for (const { name } of tables as { name: string }[]) await db.query(`DROP TABLE IF EXISTS \`${name}\``)
-      await db.end()
-    }
-    if (storeUrl.startsWith('redis')) {
-      const redis = new Redis(storeUrl)
-      // In batches: a run leaves hundreds of thousands of keys, too many for one DEL's arguments.
-      for await (const keys of redis.scanStream({ match: `bench:${suffix}:*`, count: 1000 }) as AsyncIterable<string[]>) {
-        if (keys.length > 0) await redis.unlink(...keys)
-      }
-      redis.disconnect()
-    }
-  }
+  closeStore = () => opened.close()
 }
 await clientStore.addClient({
   clientId: BENCH_CLIENT.clientId,
