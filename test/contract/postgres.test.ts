@@ -125,7 +125,10 @@ whenReachable(service, () => {
         expect(bySession).toContain(index('families', 'session_id'))
         expect(await plan(s.familiesBySession.revoke, [1, 's'])).toContain(index('families', 'session_id'))
         expect(await plan(s.familiesByGrant.revoke, [1, 'g'])).toContain(index('families', 'grant_id'))
+        expect(await plan(s.onlineFamiliesBySession.revoke, [1, 's'])).toContain(index('families', 'session_id'))
+        expect(await plan(s.familiesByGrant.deleteAccess, ['g'])).toContain(index('families', 'grant_id'))
         expect(await plan(s.retireSiblings, [1, 'p', 't'])).toContain(index('refresh_tokens', 'parent_hash'))
+        expect(await plan(s.retireSiblingAccess, ['p', 't'])).toContain(index('refresh_tokens', 'parent_hash'))
         expect(await plan(s.selectForRotation, ['t'])).toContain(index('refresh_tokens', 'parent_hash'))
       } finally {
         on.release()

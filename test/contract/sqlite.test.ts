@@ -194,7 +194,10 @@ function describeSqlite(driver: SqliteDriverName): void {
       expect(plan(s.familiesBySession.deleteAccess)).toMatch(uses('oauth2_families_session_id'))
       expect(plan(s.familiesBySession.revoke)).toMatch(uses('oauth2_families_session_id'))
       expect(plan(s.familiesByGrant.revoke)).toMatch(uses('oauth2_families_grant_id'))
+      expect(plan(s.onlineFamiliesBySession.revoke)).toMatch(uses('oauth2_families_session_id'))
+      expect(plan(s.familiesByGrant.deleteAccess)).toMatch(uses('oauth2_families_grant_id'))
       expect(plan(s.retireSiblings)).toMatch(uses('oauth2_refresh_tokens_parent_hash'))
+      expect(plan(s.retireSiblingAccess)).toMatch(uses('oauth2_refresh_tokens_parent_hash'))
       expect(plan(s.selectForRotation)).toMatch(uses('oauth2_refresh_tokens_parent_hash'))
     })
 

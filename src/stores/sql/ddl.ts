@@ -57,6 +57,10 @@ export function schemaStatements(dialect: SqlDialect, version: number = SCHEMA_V
 /** What takes a database from `version - 1` to `version`: new tables, new columns, new or partial indexes, wider identifiers. */
 export function upgradeStatements(dialect: SqlDialect, version: number): string[] {
   const statements: string[] = []
+  // Indexes made partial: every one built before any is swapped in (see SqlDialect.makePartial).
+  const builds: string[] = []
+  const swaps: string[] = []
+  let partials = 0
   for (const table of TABLES) {
     if (since(table) === version) {
       statements.push(...createTable(dialect, table, version))
@@ -73,12 +77,13 @@ export function upgradeStatements(dialect: SqlDialect, version: number): string[
     for (const index of table.indexes) {
       if (since(index) === version) statements.push(createIndex(dialect, table, index, version))
       else if (since(index) < version && index.sparseSince === version && dialect.partialIndexes) {
-        // Made partial: dropped and created again without its NULL rows (idempotent: IF EXISTS, IF NOT EXISTS).
-        statements.push(dialect.dropIndex(table.name, index.column), createIndex(dialect, table, index, version))
+        const { build, swap } = dialect.makePartial(table.name, index.column, ++partials)
+        builds.push(...build)
+        swaps.push(...swap)
       }
     }
   }
-  return statements
+  return [...statements, ...builds, ...swaps]
 }
 
 /** Everything a DBA runs to create the latest schema by hand (`oauth2-stack migrate --print-sql`). */

@@ -53,8 +53,14 @@ export interface SqlDialect {
   indexName(table: TableName, column: string): string
   /** Whether `CREATE INDEX … WHERE` is supported (PostgreSQL, SQLite; not MySQL or MariaDB). */
   readonly partialIndexes: boolean
-  /** `DROP INDEX IF EXISTS` of an index (only where {@link SqlDialect.partialIndexes}: to make one partial). */
-  dropIndex(table: TableName, column: string): string
+  /**
+   * How an upgrade turns the existing index of `column` into a partial one (`WHERE column IS NOT NULL`), where
+   * {@link SqlDialect.partialIndexes}: `build` runs first for every index the upgrade changes, `swap` after
+   * all of them (PostgreSQL builds each under a temporary name `n`, then swaps: the table's exclusive lock is
+   * held from the swap to the commit only, and an index already partial, e.g. built `CONCURRENTLY` by a DBA,
+   * is left as it is).
+   */
+  makePartial(table: TableName, column: string, n: number): { readonly build: readonly string[]; readonly swap: readonly string[] }
   /** Whether DDL runs inside the migration's transaction (PostgreSQL, SQLite) or commits at once (MySQL). */
   readonly transactionalDdl: boolean
   /** `ALTER TABLE … ADD` of a column definition (idempotent where the backend allows it). */

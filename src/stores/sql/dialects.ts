@@ -53,8 +53,19 @@ export function postgresDialect(options: DialectOptions & { readonly schema: str
     inlineIndexes: false,
     indexName: (name, column) => `"${prefix}${name}_${column}"`,
     partialIndexes: true,
-    // An index lives in its table's schema: named with it here (CREATE INDEX takes the bare name).
-    dropIndex: (name, column) => `DROP INDEX IF EXISTS "${schema}"."${prefix}${name}_${column}"`,
+    makePartial: (name, column, n) => {
+      // An index lives in its table's schema: named with it (CREATE INDEX and RENAME TO take the bare name).
+      const index = `"${prefix}${name}_${column}"`
+      const temporary = `"${prefix}v5_${n}"`
+      return {
+        build: [
+          `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass('"${schema}".${index}') AND indpred IS NOT NULL) THEN CREATE INDEX ${temporary} ON ${table(name)} (${column}) WHERE ${column} IS NOT NULL; END IF; END $$`,
+        ],
+        swap: [
+          `DO $$ BEGIN IF to_regclass('"${schema}".${temporary}') IS NOT NULL THEN DROP INDEX IF EXISTS "${schema}".${index}; ALTER INDEX "${schema}".${temporary} RENAME TO ${index}; END IF; END $$`,
+        ],
+      }
+    },
     transactionalDdl: true,
     addColumn: (name, definition) => `ALTER TABLE ${table(name)} ADD COLUMN IF NOT EXISTS ${definition}`,
     widenColumn: () => undefined,
@@ -116,7 +127,7 @@ export function mysqlDialect(options: DialectOptions): SqlDialect {
     inlineIndexes: true,
     indexName: (name, column) => `\`${prefix}${name}_${column}\``,
     partialIndexes: false,
-    dropIndex: (name, column) => `DROP INDEX \`${prefix}${name}_${column}\` ON ${table(name)}`,
+    makePartial: () => ({ build: [], swap: [] }),
     transactionalDdl: false,
     // DDL commits at once: the MySQL pool takes "duplicate column" and "duplicate key" as done, so a
     // migration interrupted half-way is completed by the next run.
@@ -162,7 +173,14 @@ export function sqliteDialect(options: DialectOptions): SqlDialect {
     inlineIndexes: false,
     indexName: (name, column) => `"${prefix}${name}_${column}"`,
     partialIndexes: true,
-    dropIndex: (name, column) => `DROP INDEX IF EXISTS "${prefix}${name}_${column}"`,
+    // One writer at a time in SQLite whatever the order: dropped and created again, in the migration's transaction.
+    makePartial: (name, column) => ({
+      build: [],
+      swap: [
+        `DROP INDEX IF EXISTS "${prefix}${name}_${column}"`,
+        `CREATE INDEX IF NOT EXISTS "${prefix}${name}_${column}" ON ${table(name)} (${column}) WHERE ${column} IS NOT NULL`,
+      ],
+    }),
     transactionalDdl: true,
     addColumn: (name, definition) => `ALTER TABLE ${table(name)} ADD COLUMN ${definition}`,
     widenColumn: () => undefined,
