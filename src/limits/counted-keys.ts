@@ -37,11 +37,19 @@ export class CountedKeys {
   }
 
   /**
-   * Whether no key of `group` (a limit's name) can need the store at `now`: nothing counted under it here
+   * Whether no key of `group` (a limit's name) can need the store now: nothing counted under it here
    * has a window still running, and no key was lost to the bound. Lets the common path skip building keys.
+   * `clock` (epoch seconds) is asked only while something was counted: a group found past its windows is
+   * forgotten, so the common path of a quiet process reads no clock at all.
    */
-  quiet(group: string, now: number): boolean {
-    return this.#overflowUntil <= now && (this.#groupUntil.get(group) ?? 0) <= now
+  quiet(group: string, clock: () => number): boolean {
+    const groupUntil = this.#groupUntil.get(group)
+    if (groupUntil === undefined && this.#overflowUntil === 0) return true
+    const now = clock()
+    if (this.#overflowUntil > now || (groupUntil ?? 0) > now) return false
+    this.#overflowUntil = 0
+    this.#groupUntil.delete(group)
+    return true
   }
 
   /** Whether the store must be read for `key` at `now`: this process counted under it, or lost track. */

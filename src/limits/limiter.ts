@@ -64,12 +64,12 @@ export class RecordLimiter implements Limiter {
   }
 
   quiet(limit: ActiveLimit): boolean {
-    return this.#counted.quiet(limit.name, this.#now())
+    return this.#counted.quiet(limit.name, this.#now)
   }
 
   lockedFor(limit: ActiveLimit, key: readonly string[]): Promise<number> {
+    if (this.#counted.quiet(limit.name, this.#now)) return NOT_LOCKED
     const now = this.#now()
-    if (this.#counted.quiet(limit.name, now)) return NOT_LOCKED
     const local = localKey(limit, key)
     // Nothing counted under this key here within its window: not locked as far as this process must know.
     if (!this.#counted.mayBeCounted(local, now)) return NOT_LOCKED
@@ -111,8 +111,8 @@ export class RecordLimiter implements Limiter {
   }
 
   async reset(limit: ActiveLimit, key: readonly string[]): Promise<void> {
+    if (this.#counted.quiet(limit.name, this.#now)) return
     const now = this.#now()
-    if (this.#counted.quiet(limit.name, now)) return
     const local = localKey(limit, key)
     // Nothing this process counted: nothing of its own to forget (counts of other processes stay).
     if (!this.#counted.mayBeCounted(local, now)) return

@@ -31,6 +31,9 @@ interface Family {
   readonly offline: boolean
 }
 
+/** Families with fewer entries grow by copying (see `#join`). */
+const SMALL_FAMILY = 8
+
 /** Families with at least this many entries are compacted once fewer than half of them are live. */
 const COMPACT_FROM = 16
 
@@ -217,7 +220,10 @@ export class LocalTokenStore implements AccessTokenStore, AuthCodeStore {
   #join(familyId: string, token: AccessToken | RefreshToken): void {
     const family = this.#families.get(familyId)
     if (family !== undefined) {
-      family.hashes.push(token.tokenHash)
+      // A small family grows by an exact copy: a push to a one-entry array reserves room for seventeen,
+      // and most families hold two or three tokens for their whole life.
+      if (family.hashes.length < SMALL_FAMILY) family.hashes = family.hashes.concat(token.tokenHash)
+      else family.hashes.push(token.tokenHash)
       family.live++
       return
     }

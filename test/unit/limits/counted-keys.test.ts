@@ -129,4 +129,29 @@ describe('RecordLimiter: the store is read only for keys this process counted un
     expect(limiter.quiet(limit)).toBe(true)
     expect(await limiter.lockedFor(limit, ['client', '10.0.0.1'])).toBe(0)
   })
+  it('a quiet limit reads no clock: only while a window it counted may still run', async () => {
+    const clock = { ms: 5_000_000, reads: 0 }
+    const now = (): number => {
+      clock.reads++
+      return Math.floor(clock.ms / 1000)
+    }
+    const limiter = new RecordLimiter(new LocalRecordStore({ clock: () => clock.ms }), now)
+    for (let i = 0; i < 3; i++) expect(limiter.quiet(limit)).toBe(true)
+    expect(await limiter.lockedFor(limit, ['client', '10.0.0.1'])).toBe(0)
+    await limiter.reset(limit, ['client', '10.0.0.1'])
+    expect(clock.reads).toBe(0)
+    await limiter.hit(limit, ['client', '10.0.0.1'])
+    clock.reads = 0
+    expect(limiter.quiet(limit)).toBe(false)
+    expect(clock.reads).toBe(1)
+    // The window ends: found quiet once more (one read), then forgotten, so no read again.
+    clock.ms += 60_000
+    expect(limiter.quiet(limit)).toBe(true)
+    expect(clock.reads).toBe(2)
+    expect(limiter.quiet(limit)).toBe(true)
+    expect(clock.reads).toBe(2)
+    // And counting again makes it read the clock again.
+    await limiter.hit(limit, ['client', '10.0.0.1'])
+    expect(limiter.quiet(limit)).toBe(false)
+  })
 })
