@@ -50,23 +50,26 @@ function call(method: (...args: unknown[]) => unknown, target: object, args: unk
     return Promise.reject(unavailable(error, label))
   }
   if (!(result instanceof Promise)) return result
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(noted(new StoreUnavailableError(`${label} did not answer within ${timeoutMs} ms`), label, 'timeout')),
-      timeoutMs,
+  const answer = result as Promise<unknown>
+  // One timer and one promise per call (no Promise.race, no second promise to lose it to): the timer
+  // rejects, the store's answer clears it.
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(timedOut, timeoutMs, reject, label, timeoutMs)
+    answer.then(
+      (value: unknown) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(unavailable(error, label))
+      },
     )
   })
-  return Promise.race([result, timeout]).then(
-    (value: unknown) => {
-      clearTimeout(timer)
-      return value
-    },
-    (error: unknown) => {
-      clearTimeout(timer)
-      throw unavailable(error, label)
-    },
-  )
+}
+
+function timedOut(reject: (error: Error) => void, label: string, timeoutMs: number): void {
+  reject(noted(new StoreUnavailableError(`${label} did not answer within ${timeoutMs} ms`), label, 'timeout'))
 }
 
 function unavailable(error: unknown, label: string): Error {

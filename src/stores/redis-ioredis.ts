@@ -48,10 +48,10 @@ export function ioredisDriver(client: Redis | Cluster, owned: boolean): RedisDri
     address: addressOf(client),
     keyPrefix: typeof client.options.keyPrefix === 'string' ? client.options.keyPrefix : '',
     cluster: isCluster(client),
-    async send(args: readonly string[]): Promise<RedisReply> {
-      if (client.status !== 'ready') throw notConnected(client.status)
-      const [command = '', ...rest] = args
-      return normalizeReply(await client.call(command, ...rest))
+    send(args: readonly string[]): Promise<RedisReply> {
+      if (client.status !== 'ready') return Promise.reject(notConnected(client.status))
+      // ioredis takes the command name first and flattens the rest: no copy of the arguments here.
+      return client.call(...(args as [string, ...string[]])).then(normalizeReply)
     },
     async connect(timeoutMs: number): Promise<void> {
       if (client.status === 'ready') return

@@ -55,9 +55,9 @@ export function nodeRedisDriver(client: NodeRedisClient): RedisDriver {
     keyPrefix: '',
     // A client from createClient(): one server (a cluster client has another sendCommand).
     cluster: false,
-    async send(args: readonly string[]): Promise<RedisReply> {
-      if (!client.isReady) throw notConnected(status())
-      return normalizeReply(await client.sendCommand(args))
+    send(args: readonly string[]): Promise<RedisReply> {
+      if (!client.isReady) return Promise.reject(notConnected(status()))
+      return client.sendCommand(args).then(normalizeReply)
     },
     async connect(timeoutMs: number): Promise<void> {
       if (client.isReady) return
