@@ -46,13 +46,24 @@ end
 local function extend(key, ttl)
   if redis.call('PTTL', key) < tonumber(ttl) then redis.call('PEXPIRE', key, ttl) end
 end
+-- The family members a script saves, added to the family set by join() at its end: one SADD, and the
+-- set's TTL extended once, to the longest-lived of them (not once per token).
+local joined, joined_ttl = {}, '0'
+local function member(name, ttl)
+  joined[#joined + 1] = name
+  if tonumber(ttl) > tonumber(joined_ttl) then joined_ttl = ttl end
+end
+local function join()
+  if #joined == 0 then return end
+  redis.call('SADD', base, unpack(joined))
+  extend(base, joined_ttl)
+end
 -- ARGV[i .. i+4]: hash, JSON, ttl (ms), familyId, uniqueKey (written by the caller)
 local function put_access(i)
   local hash, ttl, family = ARGV[i], ARGV[i + 2], ARGV[i + 3]
   redis.call('SET', base .. ':at:' .. hash, ARGV[i + 1], 'PX', ttl)
   if family ~= '' then
-    redis.call('SADD', base, 'at:' .. hash)
-    extend(base, ttl)
+    member('at:' .. hash, ttl)
     point('at', hash, family, ttl)
   end
 end
@@ -64,8 +75,7 @@ local function put_refresh(i)
   redis.call('HSET', key, 'r', ARGV[i + 1], 'client', ARGV[i + 3], 'exp', ARGV[i + 4], 'family', family,
     'access', ARGV[i + 6], 'rotatedAt', ARGV[i + 7], 'graceUsed', ARGV[i + 8], 'successor', ARGV[i + 9], 'parent', ARGV[i + 10])
   redis.call('PEXPIRE', key, ttl)
-  redis.call('SADD', base, 'rt:' .. ARGV[i])
-  extend(base, ttl)
+  member('rt:' .. ARGV[i], ttl)
   point('rt', ARGV[i], family, ttl)
 end
 local function is_revoked()
@@ -112,6 +122,7 @@ export const SAVE_TOKEN: RedisScript = tokenScript(`
 if is_revoked() then return 0 end
 put_access(4)
 if ARGV[3] == '1' then put_refresh(9) end
+join()
 return 1
 `)
 
@@ -174,6 +185,7 @@ if kids == '' then kids = ARGV[11] else kids = kids .. ' ' .. ARGV[11] end
 redis.call('HSET', key, 'rotatedAt', rotated_at, 'successor', ARGV[11], 'kids', kids)
 put_access(6)
 put_refresh(11)
+join()
 return outcome
 `)
 

@@ -411,6 +411,33 @@ whenReachable(service, () => {
       expect(keys).toEqual(['code:ttl-code', 'fam{ttl-fam}:revoked', 'uniq:ttl-unique'])
     })
 
+    it('keeps the family set as long as its longest member, whichever of the pair it is, holding both', async () => {
+      const store = new RedisStore({ client: admin, prefix: `${prefix}ttl2:`, clock })
+      // An access token that outlives its refresh token (an unusual policy, but a valid one).
+      await store.saveToken(
+        access('long-a', 'long-fam', { expiresAt: seconds() + 7_200 }),
+        refresh('short-r', 'long-fam', 'long-a', { expiresAt: seconds() + 600 }),
+      )
+      const family = `${prefix}ttl2:fam{long-fam}`
+      expect(await admin.pttl(family)).toBeGreaterThan(7_199_000)
+      expect(await admin.pttl(family)).toBeLessThanOrEqual(7_200_000)
+      expect((await admin.smembers(family)).sort()).toEqual(['at:long-a', 'rt:short-r'])
+      // A rotation adds both new tokens and extends the set to the new refresh token's lifetime.
+      const outcome = await store.rotateRefreshToken({
+        presentedHash: 'short-r',
+        clientId: 'abc',
+        now: seconds(),
+        graceSeconds: 0,
+        concurrentRefreshes: 1,
+        accessToken: access('next-a', 'long-fam', { expiresAt: seconds() + 3_600 }),
+        refreshToken: refresh('next-r', 'long-fam', 'next-a', { expiresAt: seconds() + 86_400 }),
+      })
+      expect(outcome).toBe('rotated')
+      expect(await admin.pttl(family)).toBeGreaterThan(86_399_000)
+      expect((await admin.smembers(family)).sort()).toEqual(['at:long-a', 'at:next-a', 'rt:next-r', 'rt:short-r'])
+      await deleteByPrefix(admin, `${prefix}ttl2:`)
+    })
+
     it("honours a client's keyPrefix in scripts and plain commands alike", async () => {
       const client = newClient({ keyPrefix: `${prefix}host:` })
       await client.connect()
