@@ -1,5 +1,6 @@
 import { isOAuthError, StoreUnavailableError } from '../errors.ts'
 import { traceStore, tracesStores } from '../tracing/channels.ts'
+import { withDeadline } from './deadline.ts'
 
 /** What went wrong with a guarded store call, for the `store.unavailable` audit event. */
 export interface StoreFailure {
@@ -50,26 +51,10 @@ function call(method: (...args: unknown[]) => unknown, target: object, args: unk
     return Promise.reject(unavailable(error, label))
   }
   if (!(result instanceof Promise)) return result
-  const answer = result as Promise<unknown>
-  // One timer and one promise per call (no Promise.race, no second promise to lose it to): the timer
-  // rejects, the store's answer clears it.
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(timedOut, timeoutMs, reject, label, timeoutMs)
-    answer.then(
-      (value: unknown) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(unavailable(error, label))
-      },
-    )
+  const timedOut = (): Error => noted(new StoreUnavailableError(`${label} did not answer within ${timeoutMs} ms`), label, 'timeout')
+  return withDeadline(result as Promise<unknown>, timeoutMs, timedOut).catch((error: unknown) => {
+    throw unavailable(error, label)
   })
-}
-
-function timedOut(reject: (error: Error) => void, label: string, timeoutMs: number): void {
-  reject(noted(new StoreUnavailableError(`${label} did not answer within ${timeoutMs} ms`), label, 'timeout'))
 }
 
 function unavailable(error: unknown, label: string): Error {
