@@ -129,6 +129,7 @@ describe('RecordLimiter: the store is read only for keys this process counted un
     expect(limiter.quiet(limit)).toBe(true)
     expect(await limiter.lockedFor(limit, ['client', '10.0.0.1'])).toBe(0)
   })
+
   it('a quiet limit reads no clock: only while a window it counted may still run', async () => {
     const clock = { ms: 5_000_000, reads: 0 }
     const now = (): number => {
