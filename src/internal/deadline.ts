@@ -25,7 +25,8 @@ export function withDeadline<T>(work: Promise<T>, timeoutMs: number, onTimeout: 
         if (!timedOut) resolve(value)
         else late?.(value)
       },
-      (error: unknown) => {
+      // The work's own rejection, passed on as it came (callers map it).
+      (error: Error) => {
         clearTimeout(timer)
         reject(error)
       },
